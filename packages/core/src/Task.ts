@@ -1,0 +1,186 @@
+/**
+ * A named handle on a running child: asyncio's `Task`, on an Effect fiber.
+ *
+ * Tasks are created by {@link TaskGroup} (`group.spawn`) or by {@link fork}. A task is `pending`
+ * while it waits for a slot in a bounded group, `running` while its effect runs, and then
+ * `succeeded`, `failed` or `cancelled`.
+ *
+ * @since 0.1.0
+ */
+
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
+import * as Runtime from "effect/Runtime"
+import type * as FiberId from "effect/FiberId"
+import * as internal from "./internal/task.js"
+import type * as TaskResult from "./TaskResult.js"
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeIdSymbol
+declare const TypeIdSymbol: unique symbol
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: TypeId = internal.TypeId
+
+/**
+ * The lifecycle of a task: `pending` → `running` → `succeeded` | `failed` | `cancelled`.
+ * A task cancelled while pending goes straight to `cancelled`; its effect never runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type State = "pending" | "running" | "succeeded" | "failed" | "cancelled"
+
+/**
+ * When the task started and ended, in epoch milliseconds read from the `Clock` (so `TestClock`
+ * controls them in tests).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Timings {
+  readonly startedAt: Option.Option<number>
+  readonly endedAt: Option.Option<number>
+}
+
+/**
+ * A handle on one child task.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TaskGroup } from "@taskscope/core"
+ *
+ * const program = TaskGroup.scoped((group) =>
+ *   Effect.gen(function*() {
+ *     const task = yield* group.spawn(Effect.succeed(21).pipe(Effect.delay("1 second")), { name: "answer" })
+ *     const value = yield* task.join // 21, after one second
+ *     const state = yield* task.state // "succeeded"
+ *     return { value, state }
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Task<out A, out E = never> extends Pipeable {
+  readonly [TypeId]: { readonly _A: (_: never) => A; readonly _E: (_: never) => E }
+  /** A number unique within the process. */
+  readonly id: number
+  /** The name given at spawn, or `task-<id>`. */
+  readonly name: string
+  /** The current state. */
+  readonly state: Effect.Effect<State>
+  /** The exit if the task has ended, without waiting (asyncio's `done()` + `result()`). */
+  readonly poll: Effect.Effect<Option.Option<Exit.Exit<A, E>>>
+  /** Waits for the task to end and returns its exit; never fails. */
+  readonly await: Effect.Effect<Exit.Exit<A, E>>
+  /** Waits for the task and returns its value or fails with its error (a cancelled task interrupts the joiner). */
+  readonly join: Effect.Effect<A, E>
+  /**
+   * Cancels the task and waits until it has ended and every finalizer of it has run. A pending task is
+   * dropped without running. Cancelling a task that has ended does nothing.
+   */
+  readonly cancel: Effect.Effect<void>
+  /** Waits for the task and returns its outcome as a {@link TaskResult.TaskResult}. */
+  readonly result: Effect.Effect<TaskResult.TaskResult<A, E>>
+  /** Start and end timestamps, read from the Clock. */
+  readonly timings: Effect.Effect<Timings>
+}
+
+/**
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isTask: (u: unknown) => u is Task<unknown, unknown> = internal.isTask
+
+/**
+ * Registers a done callback (asyncio's `add_done_callback`). It runs exactly once, right after the
+ * task has ended and its finalizers have run — at once if the task has already ended. A callback that
+ * throws is logged with `Effect.logError`; it never affects the task or other callbacks.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Task, TaskGroup } from "@taskscope/core"
+ *
+ * const program = TaskGroup.scoped((group) =>
+ *   Effect.gen(function*() {
+ *     const task = yield* group.spawn(Effect.succeed("done"))
+ *     yield* Task.onDone(task, (result) => console.log(result._tag))
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const onDone = <A, E>(
+  task: Task<A, E>,
+  callback: (result: TaskResult.TaskResult<A, E>) => void
+): Effect.Effect<void> =>
+  Effect.sync(() => {
+    const impl = task as internal.TaskImpl<A, E>
+    impl.addObserver((exit) => {
+      try {
+        callback(impl.toResult(exit))
+      } catch (error) {
+        impl.host.reportCallbackError(error, impl)
+      }
+    })
+  })
+
+class StandaloneHost implements internal.TaskHost {
+  constructor(readonly clock: Clock.Clock, readonly runtime: Runtime.Runtime<never>) {}
+  cancelTask(task: internal.TaskImpl<any, any>, by: FiberId.FiberId): void {
+    internal.interruptRunner(task, by)
+  }
+  reportCallbackError(error: unknown, task: internal.TaskImpl<any, any>): void {
+    Runtime.runFork(this.runtime)(Effect.logError(`A done callback of task "${task.name}" threw`, error))
+  }
+}
+
+/**
+ * Forks an effect as a named task, a child of the current fiber (like `Effect.fork`: it is
+ * interrupted when the current fiber ends). Prefer a {@link TaskGroup} for structured lifetimes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Task } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const task = yield* Task.fork(Effect.succeed(1), { name: "one" })
+ *   return yield* task.join
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fork = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options?: { readonly name?: string }
+): Effect.Effect<Task<A, E>, never, R> =>
+  Effect.withFiberRuntime((parent) => {
+    const clock = Context.get(parent.currentDefaultServices, Clock.Clock)
+    const runtime = Runtime.make({ context: Context.empty(), fiberRefs: parent.getFiberRefs(), runtimeFlags: Runtime.defaultRuntimeFlags })
+    const task = new internal.TaskImpl<A, E>(new StandaloneHost(clock, runtime), options?.name)
+    task.markStarted()
+    return Effect.map(Effect.fork(effect), (fiber) => {
+      internal.attachFiber(task, fiber)
+      fiber.addObserver((exit) => task.complete(exit))
+      return task
+    })
+  })

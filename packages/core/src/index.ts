@@ -1,0 +1,45 @@
+/**
+ * @since 0.1.0
+ */
+
+/**
+ * Run many effects at once: gather, settle, asCompleted, wait, firstSuccess, hedge.
+ *
+ * @since 0.1.0
+ */
+export * as Concurrent from "./Concurrent.js"
+
+/**
+ * Errors shared by every module.
+ *
+ * @since 0.1.0
+ */
+export * as Errors from "./Errors.js"
+
+/**
+ * Test helpers: prove that no fiber outlives its scope and that every finalizer ran exactly once.
+ *
+ * @since 0.1.0
+ */
+export * as Orphans from "./Orphans.js"
+
+/**
+ * A named handle on a running child.
+ *
+ * @since 0.1.0
+ */
+export * as Task from "./Task.js"
+
+/**
+ * Scoped supervision of child tasks.
+ *
+ * @since 0.1.0
+ */
+export * as TaskGroup from "./TaskGroup.js"
+
+/**
+ * The outcome of one task as a value.
+ *
+ * @since 0.1.0
+ */
+export * as TaskResult from "./TaskResult.js"

@@ -1,0 +1,180 @@
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type * as Concurrent from "../Concurrent.js"
+import { InvalidOptionsError } from "../Errors.js"
+import type * as Task from "../Task.js"
+import type * as TaskResult from "../TaskResult.js"
+import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
+import type { TaskImpl } from "./task.js"
+import { type GroupImpl, scoped } from "./taskGroup.js"
+
+const ConcurrencySchema = Schema.Struct({
+  concurrency: Schema.optional(Schema.Union(PositiveIntOrInfinity, Schema.Literal("unbounded"))),
+  names: Schema.optional(Schema.Any)
+})
+
+const decodeConcurrency = decodeOptions("Concurrent", ConcurrencySchema)
+
+const maxConcurrent = (options: Concurrent.Options | undefined): Either.Either<number, InvalidOptionsError> =>
+  Either.map(decodeConcurrency(options), (o) => o.concurrency === undefined || o.concurrency === "unbounded" ? Infinity : o.concurrency)
+
+/**
+ * Spawns every effect into a group (in order) and returns their tasks.
+ * @internal
+ */
+const spawnAll = <A, E, R>(
+  group: GroupImpl,
+  effects: Iterable<Effect.Effect<A, E, R>>,
+  names: ((index: number) => string) | undefined
+): Effect.Effect<Array<TaskImpl<A, E>>> =>
+  Effect.withFiberRuntime((fiber) => {
+    const context = fiber.currentContext
+    const tasks: Array<TaskImpl<A, E>> = []
+    let i = 0
+    for (const effect of effects) {
+      const task = group.unsafeSpawn<A, E>(context, effect, names?.(i))
+      // the group cannot be closed while its body runs; it can be cancelling after a failure
+      if (!("phase" in task)) break
+      tasks.push(task)
+      i++
+    }
+    return Effect.succeed(tasks)
+  })
+
+const invalid = (subject: string, detail: string) => new InvalidOptionsError({ subject, detail })
+
+/** @internal */
+export const gather = <A, E, R>(
+  effects: Iterable<Effect.Effect<A, E, R>>,
+  options?: Concurrent.Options
+): Effect.Effect<Array<A>, E | InvalidOptionsError, R> =>
+  Effect.flatMap(maxConcurrent(options), (max) =>
+    scoped(
+      (group: GroupImpl) =>
+        Effect.flatMap(spawnAll(group, effects, options?.names), (tasks) =>
+          Effect.map(group.awaitIdle, () => {
+            const out = new Array<A>(tasks.length)
+            for (let i = 0; i < tasks.length; i++) {
+              const exit = tasks[i].exit!
+              // a child that was cancelled (not failed) cancels the gather, as in asyncio
+              if (Exit.isFailure(exit)) return Effect.failCause(exit.cause)
+              out[i] = exit.value
+            }
+            return Effect.succeed(out)
+          }).pipe(Effect.flatten)),
+      { maxConcurrent: max, name: "gather" }
+    ) as Effect.Effect<Array<A>, E | InvalidOptionsError, R>)
+
+/** @internal */
+export const settle = <A, E, R>(
+  effects: Iterable<Effect.Effect<A, E, R>>,
+  options?: Concurrent.Options
+): Effect.Effect<Array<TaskResult.TaskResult<A, E>>, InvalidOptionsError, R> =>
+  Effect.flatMap(maxConcurrent(options), (max) =>
+    scoped(
+      (group: GroupImpl) =>
+        Effect.flatMap(spawnAll(group, effects, options?.names), (tasks) =>
+          Effect.map(group.awaitIdle, () => tasks.map((task) => task.toResult(task.exit!)))),
+      { maxConcurrent: max, mode: "supervise", name: "settle" }
+    ) as Effect.Effect<Array<TaskResult.TaskResult<A, E>>, InvalidOptionsError, R>)
+
+/** @internal */
+export const asCompleted = <A, E, R>(
+  effects: Iterable<Effect.Effect<A, E, R>>,
+  options?: Concurrent.Options
+): Stream.Stream<A, E | InvalidOptionsError, R> =>
+  Stream.unwrap(Effect.map(maxConcurrent(options), (max) =>
+    Stream.mapEffect(Stream.fromIterable(effects), (effect) => effect, {
+      concurrency: max === Infinity ? "unbounded" : max,
+      unordered: true
+    })))
+
+/** @internal */
+export const wait = <A, E>(
+  tasks: Iterable<Task.Task<A, E>>,
+  options?: Concurrent.WaitOptions
+): Effect.Effect<Concurrent.WaitResult<A, E>> =>
+  Effect.suspend(() => {
+    const all = Array.from(tasks) as Array<TaskImpl<A, E>>
+    const when = options?.returnWhen ?? "allCompleted"
+    const satisfied = (): boolean => {
+      let done = 0
+      for (const task of all) {
+        if (task.exit !== undefined) {
+          done++
+          if (when === "firstCompleted") return true
+          if (when === "firstError" && Exit.isFailure(task.exit) && !Cause.isInterruptedOnly(task.exit.cause)) return true
+        }
+      }
+      return done === all.length
+    }
+    const waitAll = Effect.async<void>((resume) => {
+      if (satisfied()) return resume(Effect.void)
+      let resumed = false
+      const observer = () => {
+        if (!resumed && satisfied()) {
+          resumed = true
+          resume(Effect.void)
+        }
+      }
+      for (const task of all) task.addObserver(observer)
+      return Effect.sync(() => {
+        for (const task of all) task.removeObserver(observer)
+      })
+    })
+    const bounded = options?.timeout === undefined ? waitAll : Effect.timeoutOption(waitAll, options.timeout)
+    return Effect.as(bounded, undefined).pipe(Effect.map(() => {
+      const done: Array<Task.Task<A, E>> = []
+      const pending: Array<Task.Task<A, E>> = []
+      for (const task of all) (task.exit !== undefined ? done : pending).push(task)
+      return { done, pending }
+    }))
+  })
+
+/** @internal */
+export const firstSuccess = <A, E, R>(
+  effects: Iterable<Effect.Effect<A, E, R>>
+): Effect.Effect<A, E | Cause.NoSuchElementException, R> =>
+  Effect.suspend((): Effect.Effect<A, E | Cause.NoSuchElementException, R> => {
+    const all = Array.from(effects)
+    return all.length === 0
+      ? Effect.fail(new Cause.NoSuchElementException("Concurrent.firstSuccess: no effects were given"))
+      : Effect.raceAll(all)
+  })
+
+/** @internal */
+export const hedge = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options: Concurrent.HedgeOptions
+): Effect.Effect<A, E | InvalidOptionsError, R> =>
+  Effect.suspend((): Effect.Effect<A, E | InvalidOptionsError, R> => {
+    const delay = Duration.decodeUnknown(options.delay)
+    const attempts = options.attempts ?? 2
+    if (Option.isNone(delay) || !Duration.isFinite(delay.value)) {
+      return Effect.fail(invalid("Concurrent.hedge", `delay: Expected a finite duration, actual ${String(options.delay)}`))
+    }
+    if (!Number.isInteger(attempts) || attempts < 1) {
+      return Effect.fail(invalid("Concurrent.hedge", `attempts: Expected an integer >= 1, actual ${String(attempts)}`))
+    }
+    const gates = Array.from({ length: attempts }, () => Deferred.unsafeMake<void>(FiberId.none))
+    const open = (i: number) => i < attempts ? Deferred.succeed(gates[i], undefined) : Effect.void
+    const attempt = (i: number): Effect.Effect<A, E, R> =>
+      Effect.zipRight(
+        Deferred.await(gates[i]),
+        Effect.zipRight(
+          // the timer is a child of this attempt's fiber: it is interrupted when the attempt ends
+          i + 1 < attempts ? Effect.fork(Effect.zipRight(Effect.sleep(delay.value), open(i + 1))) : Effect.void,
+          // a failed attempt starts the next one at once
+          Effect.tapErrorCause(effect, () => open(i + 1))
+        )
+      )
+    return Effect.zipRight(open(0), Effect.raceAll(gates.map((_, i) => attempt(i))))
+  })

@@ -1,0 +1,456 @@
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import type * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import type * as FiberRefs from "effect/FiberRefs"
+import { format, NodeInspectSymbol } from "effect/Inspectable"
+import { pipeArguments } from "effect/Pipeable"
+import * as Runtime from "effect/Runtime"
+import * as RuntimeFlags from "effect/RuntimeFlags"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type { InvalidOptionsError } from "../Errors.js"
+import type * as Task from "../Task.js"
+import type * as TaskGroup from "../TaskGroup.js"
+import type * as TaskResult from "../TaskResult.js"
+import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
+import { DONE, interruptRunner, attachFiber, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
+
+/** @internal */
+export const TypeId: TaskGroup.TypeId = Symbol.for("@taskscope/core/TaskGroup") as TaskGroup.TypeId
+
+/** @internal */
+export class TaskGroupClosedError extends Data.TaggedError("TaskGroupClosedError")<{
+  readonly group: string
+  readonly task: string
+  readonly reason: "closed" | "cancelling"
+}> {
+  override get message(): string {
+    return this.reason === "closed"
+      ? `Cannot spawn "${this.task}" into TaskGroup "${this.group}": the group has closed (every child ended and its scope is gone).`
+      : `Cannot spawn "${this.task}" into TaskGroup "${this.group}": the group is cancelling its children (a child failed, or the group was cancelled).`
+  }
+}
+
+/** @internal */
+export class TaskExitedBeforeReadyError extends Data.TaggedError("TaskExitedBeforeReadyError")<{
+  readonly group: string
+  readonly task: string
+}> {
+  override get message(): string {
+    return `Task "${this.task}" started with TaskGroup.start in "${this.group}" completed without calling ready().`
+  }
+}
+
+const OptionsSchema = Schema.Struct({
+  name: Schema.optional(Schema.String),
+  mode: Schema.optional(Schema.Literal("failFast", "supervise")),
+  maxConcurrent: Schema.optional(PositiveIntOrInfinity)
+})
+
+const decode = decodeOptions("TaskGroup", OptionsSchema)
+
+const OPEN = 0
+const CANCELLING = 1
+const CLOSED = 2
+
+interface Worker extends Runner {
+  doomed: boolean
+  context: Context.Context<never>
+}
+
+const removeInterrupts = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
+  Cause.match<Cause.Cause<E>, E>(cause, {
+    onEmpty: Cause.empty,
+    onFail: (error) => Cause.fail(error),
+    onDie: (defect) => Cause.die(defect),
+    onInterrupt: () => Cause.empty,
+    onSequential: (l, r) => Cause.isEmpty(l) ? r : Cause.isEmpty(r) ? l : Cause.sequential(l, r),
+    onParallel: (l, r) => Cause.isEmpty(l) ? r : Cause.isEmpty(r) ? l : Cause.parallel(l, r)
+  })
+
+/** @internal */
+export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
+  readonly [TypeId]: TaskGroup.TypeId = TypeId
+  readonly name: string
+  readonly mode: TaskGroup.Mode
+  readonly maxConcurrent: number
+  readonly clock: Clock.Clock
+  readonly fiberRefs: FiberRefs.FiberRefs
+  readonly runtimeFlags: RuntimeFlags.RuntimeFlags
+  readonly ownerId: FiberId.FiberId
+  status = OPEN
+  /** Children not yet done: queued plus running. */
+  active = 0
+  /** Children that run on a fiber of their own (unbounded groups). */
+  readonly running = new Set<TaskImpl<any, any>>()
+  /** Children waiting for a worker (bounded groups), consumed from `head`. */
+  queue: Array<TaskImpl<any, any> | undefined> = []
+  head = 0
+  readonly workers = new Set<Worker>()
+  failure: Cause.Cause<unknown> | undefined = undefined
+  failureObserved = false
+  readonly supervised: Array<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>> = []
+  idle: Array<() => void> = []
+  body: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+
+  constructor(owner: Fiber.RuntimeFiber<unknown, unknown>, options: DecodedOptions) {
+    this.name = options.name ?? "TaskGroup"
+    this.mode = options.mode ?? "failFast"
+    this.maxConcurrent = options.maxConcurrent ?? Infinity
+    this.clock = Context.get(owner.currentDefaultServices, Clock.Clock)
+    this.fiberRefs = owner.getFiberRefs()
+    this.runtimeFlags = RuntimeFlags.enable(owner.getFiberRef(FiberRef.currentRuntimeFlags), RuntimeFlags.Interruption)
+    this.ownerId = owner.id()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // spawning
+
+  runtime(context: Context.Context<never>): Runtime.Runtime<never> {
+    return Runtime.make({ context, fiberRefs: this.fiberRefs, runtimeFlags: this.runtimeFlags })
+  }
+
+  unsafeSpawn<A, E>(
+    context: Context.Context<never>,
+    effect: Effect.Effect<A, E, any>,
+    name: string | undefined
+  ): TaskImpl<A, E> | TaskGroupClosedError {
+    if (this.status !== OPEN) {
+      return new TaskGroupClosedError({
+        group: this.name,
+        task: name ?? "task",
+        reason: this.status === CLOSED ? "closed" : "cancelling"
+      })
+    }
+    const task = new TaskImpl<A, E>(this, name)
+    this.active++
+    if (this.maxConcurrent === Infinity) {
+      task.markStarted()
+      this.running.add(task)
+      const fiber = Runtime.runFork(this.runtime(context))(effect as Effect.Effect<A, E>)
+      attachFiber(task, fiber)
+      fiber.addObserver((exit) => this.onTaskDone(task, exit as Exit.Exit<A, E>))
+    } else {
+      task.effect = effect
+      task.context = context
+      this.queue.push(task)
+      if (this.workers.size < this.maxConcurrent) {
+        this.startWorker(context)
+      }
+    }
+    return task
+  }
+
+  spawn<A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: TaskGroup.SpawnOptions
+  ): Effect.Effect<Task.Task<A, E>, any, R> {
+    return Effect.withFiberRuntime((fiber) => {
+      const task = this.unsafeSpawn(fiber.currentContext, effect, options?.name)
+      return task instanceof TaskImpl ? Effect.succeed(task) : Effect.fail(task)
+    })
+  }
+
+  start<V, A, E, R>(
+    f: (ready: (value: V) => Effect.Effect<void>) => Effect.Effect<A, E, R>,
+    options?: TaskGroup.SpawnOptions
+  ): Effect.Effect<V, any, R> {
+    return Effect.withFiberRuntime((fiber) => {
+      const deferred = Deferred.unsafeMake<V, unknown>(fiber.id())
+      const ready = (value: V) => Deferred.succeed(deferred, value).pipe(Effect.asVoid)
+      const task = this.unsafeSpawn(fiber.currentContext, Effect.suspend(() => f(ready)), options?.name)
+      if (!(task instanceof TaskImpl)) return Effect.fail(task)
+      task.addObserver((exit) => {
+        Deferred.unsafeDone(
+          deferred,
+          Exit.isSuccess(exit)
+            ? Exit.fail(new TaskExitedBeforeReadyError({ group: this.name, task: task.name }))
+            : Exit.failCause(exit.cause)
+        )
+      })
+      return Deferred.await(deferred)
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // bounded groups: a pool of at most `maxConcurrent` worker fibers runs queued children in turn
+
+  startWorker(context: Context.Context<never>): void {
+    const worker: Worker = { fiber: undefined, interruptBy: undefined, doomed: false, context }
+    this.workers.add(worker)
+    const fiber = Runtime.runFork(this.runtime(context))(this.workerLoop(worker))
+    attachFiber(worker, fiber)
+    fiber.addObserver(() => this.onWorkerExit(worker))
+  }
+
+  dequeue(): TaskImpl<any, any> | undefined {
+    const queue = this.queue
+    while (this.head < queue.length) {
+      const task = queue[this.head]!
+      queue[this.head++] = undefined
+      if (this.head > 1024 && this.head * 2 > queue.length) {
+        this.queue = queue.slice(this.head)
+        this.head = 0
+        if (task.phase === PENDING) return task
+        return this.dequeue()
+      }
+      if (task.phase === PENDING) return task
+    }
+    if (this.head > 0) {
+      this.queue = []
+      this.head = 0
+    }
+    return undefined
+  }
+
+  workerLoop(worker: Worker): Effect.Effect<void> {
+    return Effect.uninterruptibleMask((restore) => {
+      const loop: Effect.Effect<void> = Effect.suspend(() => {
+        if (worker.doomed || this.status === CLOSED) return Effect.void
+        const task = this.dequeue()
+        if (task === undefined) return Effect.void
+        let effect = task.effect! as Effect.Effect<unknown, unknown>
+        if (task.context !== worker.context) {
+          effect = Effect.locally(effect, FiberRef.currentContext, task.context as Context.Context<never>)
+        }
+        task.effect = undefined
+        task.context = undefined
+        task.worker = worker
+        task.markStarted()
+        return Effect.flatMap(Effect.exit(restore(effect)), (exit) => {
+          this.onTaskDone(task, exit)
+          return loop
+        })
+      })
+      return loop
+    })
+  }
+
+  onWorkerExit(worker: Worker): void {
+    this.workers.delete(worker)
+    if (this.status !== CLOSED && this.head < this.queue.length && this.workers.size < this.maxConcurrent) {
+      this.startWorker(worker.context)
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // completion, failure and cancellation
+
+  onTaskDone(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>): void {
+    if (!task.complete(exit)) return
+    this.running.delete(task)
+    this.active--
+    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+      if (this.mode === "failFast") {
+        this.recordFailure(removeInterrupts(exit.cause))
+      } else {
+        this.supervised.push(task.toResult(exit) as TaskResult.Failed<unknown>)
+      }
+    }
+    if (this.active === 0 && this.idle.length > 0) {
+      const idle = this.idle
+      this.idle = []
+      for (let i = 0; i < idle.length; i++) idle[i]()
+    }
+  }
+
+  recordFailure(cause: Cause.Cause<unknown>): void {
+    if (this.failure === undefined) {
+      this.failure = cause
+      this.cancelAll(this.ownerId)
+      if (this.body !== undefined) this.body.unsafeInterruptAsFork(this.ownerId)
+    } else {
+      this.failure = Cause.parallel(this.failure, cause)
+    }
+  }
+
+  /** Stops intake, drops queued children (their effects never run) and interrupts running ones. */
+  cancelAll(by: FiberId.FiberId): void {
+    if (this.status === OPEN) this.status = CANCELLING
+    while (true) {
+      const task = this.dequeue()
+      if (task === undefined) break
+      this.onTaskDone(task, Exit.interrupt(by))
+    }
+    for (const task of this.running) interruptRunner(task, by)
+    for (const worker of this.workers) {
+      worker.doomed = true
+      interruptRunner(worker, by)
+    }
+  }
+
+  cancelTask(task: TaskImpl<any, any>, by: FiberId.FiberId): void {
+    if (task.phase === PENDING) {
+      this.onTaskDone(task, Exit.interrupt(by))
+    } else if (task.phase !== DONE) {
+      const worker = task.worker
+      if (worker !== undefined) {
+        worker.doomed = true
+        interruptRunner(worker, by)
+      } else {
+        interruptRunner(task, by)
+      }
+    }
+  }
+
+  reportCallbackError(error: unknown, task: TaskImpl<any, any>): void {
+    Runtime.runFork(this.runtime(Context.empty()))(
+      Effect.logError(`A done callback of task "${task.name}" in TaskGroup "${this.name}" threw`, error)
+    )
+  }
+
+  get awaitIdle(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (this.active === 0) return resume(Effect.void)
+      const waiter = () => resume(Effect.void)
+      this.idle.push(waiter)
+      return Effect.sync(() => {
+        const i = this.idle.indexOf(waiter)
+        if (i >= 0) this.idle.splice(i, 1)
+      })
+    })
+  }
+
+  get join(): Effect.Effect<void, unknown> {
+    return Effect.zipRight(
+      this.awaitIdle,
+      Effect.suspend(() => {
+        if (this.failure === undefined) return Effect.void
+        this.failureObserved = true
+        return Effect.failCause(this.failure)
+      })
+    )
+  }
+
+  get cancel(): Effect.Effect<void> {
+    return Effect.fiberIdWith((by) =>
+      Effect.suspend(() => {
+        this.cancelAll(by)
+        return this.awaitIdle
+      })
+    )
+  }
+
+  get failures(): Effect.Effect<ReadonlyArray<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>>> {
+    return Effect.sync(() => this.supervised.slice())
+  }
+
+  get stats(): Effect.Effect<TaskGroup.Stats> {
+    return Effect.sync(() => {
+      const queued = this.maxConcurrent === Infinity ? 0 : this.countQueued()
+      return {
+        active: this.active,
+        running: this.active - queued,
+        queued,
+        status: this.status === OPEN ? "open" : this.status === CANCELLING ? "cancelling" : "closed"
+      } as const
+    })
+  }
+
+  countQueued(): number {
+    let n = 0
+    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]?.phase === PENDING) n++
+    return n
+  }
+
+  /** Closes the group: cancels what is left (unless `graceful`), then waits until every child has ended. */
+  close(graceful: boolean, by: FiberId.FiberId): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (!graceful) this.cancelAll(by)
+      return Effect.zipRight(this.awaitIdle, Effect.sync(() => (this.status = CLOSED)))
+    })
+  }
+
+  toJSON(): unknown {
+    return { _id: "TaskGroup", name: this.name, mode: this.mode, active: this.active }
+  }
+
+  toString(): string {
+    return format(this.toJSON())
+  }
+
+  [NodeInspectSymbol](): unknown {
+    return this.toJSON()
+  }
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+type DecodedOptions = Schema.Schema.Type<typeof OptionsSchema>
+
+/** @internal */
+export const unsafeMake = (
+  owner: Fiber.RuntimeFiber<unknown, unknown>,
+  options: TaskGroup.Options | undefined
+): Either.Either<GroupImpl, InvalidOptionsError> => Either.map(decode(options), (decoded) => new GroupImpl(owner, decoded))
+
+const makeGroup = (options: TaskGroup.Options | undefined): Effect.Effect<GroupImpl, InvalidOptionsError> =>
+  Effect.withFiberRuntime((owner) => unsafeMake(owner, options))
+
+/** @internal */
+export const make = (options?: TaskGroup.Options): Effect.Effect<GroupImpl, InvalidOptionsError, Scope.Scope> =>
+  Effect.acquireRelease(makeGroup(options), (group, exit) =>
+    Effect.fiberIdWith((by) =>
+      Effect.zipRight(
+        group.close(Exit.isSuccess(exit) && group.status === OPEN, by),
+        // An unobserved failFast failure fails the scope's close rather than vanish. Its error is a
+        // child's E, which `spawn` already declared in the spawner's error channel.
+        Effect.suspend(() =>
+          group.failure !== undefined && !group.failureObserved
+            ? Effect.failCause(group.failure as Cause.Cause<never>)
+            : Effect.void
+        )
+      )
+    ))
+
+/** @internal */
+export const scoped = <A, E, R>(
+  body: (group: any) => Effect.Effect<A, E, R>,
+  options?: TaskGroup.Options
+): Effect.Effect<A, unknown, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(makeGroup(options), (group) =>
+      Effect.flatMap(Effect.fork(restore(Effect.suspend(() => body(group)))), (bodyFiber) => {
+        group.body = bodyFiber
+        const cancelled = (cause: Cause.Cause<never>) =>
+          Effect.zipRight(
+            Effect.zipRight(group.close(false, group.ownerId), Fiber.interrupt(bodyFiber)),
+            Effect.failCause(cause)
+          )
+        return Effect.flatMap(Effect.exit(restore(Fiber.await(bodyFiber))), (awaited): Effect.Effect<A, unknown> => {
+          if (Exit.isFailure(awaited)) return cancelled(awaited.cause)
+          const bodyExit = awaited.value
+          if (Exit.isSuccess(bodyExit)) {
+            // the body is done: wait for the children (they may still spawn), interruptibly
+            return Effect.flatMap(Effect.exit(restore(group.awaitIdle)), (waited) =>
+              Exit.isFailure(waited) ? cancelled(waited.cause) : Effect.zipRight(
+                group.close(true, group.ownerId),
+                Effect.suspend(() => group.failure === undefined ? bodyExit : Effect.failCause(group.failure))
+              ))
+          }
+          const bodyCause = removeInterrupts(bodyExit.cause)
+          return Effect.zipRight(
+            group.close(false, group.ownerId),
+            Effect.suspend(() => {
+              if (group.failure !== undefined) {
+                return Effect.failCause(
+                  Cause.isEmpty(bodyCause) ? group.failure : Cause.parallel(group.failure, bodyCause)
+                )
+              }
+              return Effect.failCause(bodyExit.cause)
+            })
+          )
+        })
+      })
+    )
+  )
