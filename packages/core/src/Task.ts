@@ -12,10 +12,10 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
+import type * as FiberId from "effect/FiberId"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import * as Runtime from "effect/Runtime"
-import type * as FiberId from "effect/FiberId"
 import * as internal from "./internal/task.js"
 import type * as TaskResult from "./TaskResult.js"
 
@@ -23,14 +23,13 @@ import type * as TaskResult from "./TaskResult.js"
  * @since 0.1.0
  * @category symbols
  */
-export type TypeId = typeof TypeIdSymbol
-declare const TypeIdSymbol: unique symbol
+export const TypeId: unique symbol = internal.TypeId
 
 /**
  * @since 0.1.0
  * @category symbols
  */
-export const TypeId: TypeId = internal.TypeId
+export type TypeId = typeof TypeId
 
 /**
  * The lifecycle of a task: `pending` → `running` → `succeeded` | `failed` | `cancelled`.
@@ -175,7 +174,11 @@ export const fork = <A, E, R>(
 ): Effect.Effect<Task<A, E>, never, R> =>
   Effect.withFiberRuntime((parent) => {
     const clock = Context.get(parent.currentDefaultServices, Clock.Clock)
-    const runtime = Runtime.make({ context: Context.empty(), fiberRefs: parent.getFiberRefs(), runtimeFlags: Runtime.defaultRuntimeFlags })
+    const runtime = Runtime.make({
+      context: Context.empty(),
+      fiberRefs: parent.getFiberRefs(),
+      runtimeFlags: Runtime.defaultRuntimeFlags
+    })
     const task = new internal.TaskImpl<A, E>(new StandaloneHost(clock, runtime), options?.name)
     task.markStarted()
     return Effect.map(Effect.fork(effect), (fiber) => {

@@ -30,14 +30,13 @@ import type * as TaskResult from "./TaskResult.js"
  * @since 0.1.0
  * @category symbols
  */
-export type TypeId = typeof TypeIdSymbol
-declare const TypeIdSymbol: unique symbol
+export const TypeId: unique symbol = internal.TypeId
 
 /**
  * @since 0.1.0
  * @category symbols
  */
-export const TypeId: TypeId = internal.TypeId
+export type TypeId = typeof TypeId
 
 /**
  * `failFast`: a child failure cancels everything and fails the group. `supervise`: child failures
@@ -239,13 +238,16 @@ export const scoped: {
  * @category constructors
  */
 export const make: {
-  (options: Options & { readonly mode: "supervise" }): Effect.Effect<TaskGroup<"supervise">, InvalidOptionsError, Scope.Scope>
-  (options?: Options & { readonly mode?: "failFast" }): Effect.Effect<TaskGroup<"failFast">, InvalidOptionsError, Scope.Scope>
+  (
+    options: Options & { readonly mode: "supervise" }
+  ): Effect.Effect<TaskGroup<"supervise">, InvalidOptionsError, Scope.Scope>
+  (
+    options?: Options & { readonly mode?: "failFast" }
+  ): Effect.Effect<TaskGroup<"failFast">, InvalidOptionsError, Scope.Scope>
 } = internal.make as never
 
 /**
  * @since 0.1.0
  * @category refinements
  */
-export const isTaskGroup = (u: unknown): u is TaskGroup<Mode> =>
-  typeof u === "object" && u !== null && TypeId in u
+export const isTaskGroup = (u: unknown): u is TaskGroup<Mode> => typeof u === "object" && u !== null && TypeId in u

@@ -241,4 +241,3 @@ export const isTimedOut = <A, E>(result: TaskResult<A, E>): result is TimedOut<E
  * @category refinements
  */
 export const isCancelled = <A, E>(result: TaskResult<A, E>): result is Cancelled => result._tag === "Cancelled"
-

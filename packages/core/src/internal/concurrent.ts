@@ -24,7 +24,10 @@ const ConcurrencySchema = Schema.Struct({
 const decodeConcurrency = decodeOptions("Concurrent", ConcurrencySchema)
 
 const maxConcurrent = (options: Concurrent.Options | undefined): Either.Either<number, InvalidOptionsError> =>
-  Either.map(decodeConcurrency(options), (o) => o.concurrency === undefined || o.concurrency === "unbounded" ? Infinity : o.concurrency)
+  Either.map(
+    decodeConcurrency(options),
+    (o) => o.concurrency === undefined || o.concurrency === "unbounded" ? Infinity : o.concurrency
+  )
 
 /**
  * Spawns every effect into a group (in order) and returns their tasks.
@@ -91,11 +94,13 @@ export const asCompleted = <A, E, R>(
   effects: Iterable<Effect.Effect<A, E, R>>,
   options?: Concurrent.Options
 ): Stream.Stream<A, E | InvalidOptionsError, R> =>
-  Stream.unwrap(Effect.map(maxConcurrent(options), (max) =>
-    Stream.mapEffect(Stream.fromIterable(effects), (effect) => effect, {
-      concurrency: max === Infinity ? "unbounded" : max,
-      unordered: true
-    })))
+  Stream.unwrap(
+    Effect.map(maxConcurrent(options), (max) =>
+      Stream.mapEffect(Stream.fromIterable(effects), (effect) => effect, {
+        concurrency: max === Infinity ? "unbounded" : max,
+        unordered: true
+      }))
+  )
 
 /** @internal */
 export const wait = <A, E>(
@@ -111,7 +116,9 @@ export const wait = <A, E>(
         if (task.exit !== undefined) {
           done++
           if (when === "firstCompleted") return true
-          if (when === "firstError" && Exit.isFailure(task.exit) && !Cause.isInterruptedOnly(task.exit.cause)) return true
+          if (when === "firstError" && Exit.isFailure(task.exit) && !Cause.isInterruptedOnly(task.exit.cause)) {
+            return true
+          }
         }
       }
       return done === all.length
@@ -159,7 +166,9 @@ export const hedge = <A, E, R>(
     const delay = Duration.decodeUnknown(options.delay)
     const attempts = options.attempts ?? 2
     if (Option.isNone(delay) || !Duration.isFinite(delay.value)) {
-      return Effect.fail(invalid("Concurrent.hedge", `delay: Expected a finite duration, actual ${String(options.delay)}`))
+      return Effect.fail(
+        invalid("Concurrent.hedge", `delay: Expected a finite duration, actual ${String(options.delay)}`)
+      )
     }
     if (!Number.isInteger(attempts) || attempts < 1) {
       return Effect.fail(invalid("Concurrent.hedge", `attempts: Expected an integer >= 1, actual ${String(attempts)}`))

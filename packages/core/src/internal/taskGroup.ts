@@ -21,7 +21,7 @@ import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
-import { DONE, interruptRunner, attachFiber, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
+import { attachFiber, DONE, interruptRunner, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
 
 /** @internal */
 export const TypeId: TaskGroup.TypeId = Symbol.for("@taskscope/core/TaskGroup") as TaskGroup.TypeId
@@ -392,7 +392,8 @@ type DecodedOptions = Schema.Schema.Type<typeof OptionsSchema>
 export const unsafeMake = (
   owner: Fiber.RuntimeFiber<unknown, unknown>,
   options: TaskGroup.Options | undefined
-): Either.Either<GroupImpl, InvalidOptionsError> => Either.map(decode(options), (decoded) => new GroupImpl(owner, decoded))
+): Either.Either<GroupImpl, InvalidOptionsError> =>
+  Either.map(decode(options), (decoded) => new GroupImpl(owner, decoded))
 
 const makeGroup = (options: TaskGroup.Options | undefined): Effect.Effect<GroupImpl, InvalidOptionsError> =>
   Effect.withFiberRuntime((owner) => unsafeMake(owner, options))
@@ -419,38 +420,40 @@ export const scoped = <A, E, R>(
   options?: TaskGroup.Options
 ): Effect.Effect<A, unknown, R> =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(makeGroup(options), (group) =>
-      Effect.flatMap(Effect.fork(restore(Effect.suspend(() => body(group)))), (bodyFiber) => {
-        group.body = bodyFiber
-        const cancelled = (cause: Cause.Cause<never>) =>
-          Effect.zipRight(
-            Effect.zipRight(group.close(false, group.ownerId), Fiber.interrupt(bodyFiber)),
-            Effect.failCause(cause)
-          )
-        return Effect.flatMap(Effect.exit(restore(Fiber.await(bodyFiber))), (awaited): Effect.Effect<A, unknown> => {
-          if (Exit.isFailure(awaited)) return cancelled(awaited.cause)
-          const bodyExit = awaited.value
-          if (Exit.isSuccess(bodyExit)) {
-            // the body is done: wait for the children (they may still spawn), interruptibly
-            return Effect.flatMap(Effect.exit(restore(group.awaitIdle)), (waited) =>
-              Exit.isFailure(waited) ? cancelled(waited.cause) : Effect.zipRight(
-                group.close(true, group.ownerId),
-                Effect.suspend(() => group.failure === undefined ? bodyExit : Effect.failCause(group.failure))
-              ))
-          }
-          const bodyCause = removeInterrupts(bodyExit.cause)
-          return Effect.zipRight(
-            group.close(false, group.ownerId),
-            Effect.suspend(() => {
-              if (group.failure !== undefined) {
-                return Effect.failCause(
-                  Cause.isEmpty(bodyCause) ? group.failure : Cause.parallel(group.failure, bodyCause)
-                )
-              }
-              return Effect.failCause(bodyExit.cause)
-            })
-          )
+    Effect.flatMap(
+      makeGroup(options),
+      (group) =>
+        Effect.flatMap(Effect.fork(restore(Effect.suspend(() => body(group)))), (bodyFiber) => {
+          group.body = bodyFiber
+          const cancelled = (cause: Cause.Cause<never>) =>
+            Effect.zipRight(
+              Effect.zipRight(group.close(false, group.ownerId), Fiber.interrupt(bodyFiber)),
+              Effect.failCause(cause)
+            )
+          return Effect.flatMap(Effect.exit(restore(Fiber.await(bodyFiber))), (awaited): Effect.Effect<A, unknown> => {
+            if (Exit.isFailure(awaited)) return cancelled(awaited.cause)
+            const bodyExit = awaited.value
+            if (Exit.isSuccess(bodyExit)) {
+              // the body is done: wait for the children (they may still spawn), interruptibly
+              return Effect.flatMap(Effect.exit(restore(group.awaitIdle)), (waited) =>
+                Exit.isFailure(waited) ? cancelled(waited.cause) : Effect.zipRight(
+                  group.close(true, group.ownerId),
+                  Effect.suspend(() => group.failure === undefined ? bodyExit : Effect.failCause(group.failure))
+                ))
+            }
+            const bodyCause = removeInterrupts(bodyExit.cause)
+            return Effect.zipRight(
+              group.close(false, group.ownerId),
+              Effect.suspend(() => {
+                if (group.failure !== undefined) {
+                  return Effect.failCause(
+                    Cause.isEmpty(bodyCause) ? group.failure : Cause.parallel(group.failure, bodyCause)
+                  )
+                }
+                return Effect.failCause(bodyExit.cause)
+              })
+            )
+          })
         })
-      })
     )
   )

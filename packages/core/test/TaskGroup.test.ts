@@ -1,0 +1,401 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Orphans, TaskGroup } from "@taskscope/core"
+import { Cause, Effect, Exit, Fiber, Option, Ref, TestClock } from "effect"
+import { exitAfter, noOrphans, now, runFor } from "./helpers.js"
+
+class Boom extends Error {
+  readonly _tag = "Boom"
+  constructor(readonly id: string) {
+    super(id)
+  }
+}
+
+const failAfter = (ms: number, id: string) => Effect.sleep(ms).pipe(Effect.zipRight(Effect.fail(new Boom(id))))
+const valueAfter = <A>(ms: number, value: A) => Effect.sleep(ms).pipe(Effect.as(value))
+
+describe("TaskGroup.scoped", () => {
+  it.effect("waits for every child after the body ends", () =>
+    Effect.gen(function*() {
+      const done = yield* Ref.make<Array<string>>([])
+      const fiber = yield* runFor(
+        TaskGroup.scoped((group) =>
+          Effect.gen(function*() {
+            yield* group.spawn(valueAfter(3000, "slow").pipe(Effect.tap((v) => Ref.update(done, (d) => [...d, v]))))
+            yield* group.spawn(valueAfter(1000, "fast").pipe(Effect.tap((v) => Ref.update(done, (d) => [...d, v]))))
+            return "body"
+          })
+        ).pipe(Effect.zip(now)),
+        "2999 millis"
+      )
+      assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "the group must still wait for the slow child")
+      yield* TestClock.adjust("1 millis")
+      const [value, endedAt] = yield* Fiber.join(fiber)
+      assert.strictEqual(value, "body")
+      assert.strictEqual(endedAt, 3000)
+      assert.deepStrictEqual(yield* Ref.get(done), ["fast", "slow"])
+    }))
+
+  it.effect("failFast: the first failure cancels siblings and the body, and fails the group with that error", () =>
+    Effect.gen(function*() {
+      const probe = Orphans.makeProbe()
+      const bodyReachedEnd = yield* Ref.make(false)
+      const exit = yield* exitAfter(
+        TaskGroup.scoped((group) =>
+          Effect.gen(function*() {
+            yield* group.spawn(probe.guard("sibling", Effect.never))
+            yield* group.spawn(failAfter(1000, "first"))
+            yield* group.spawn(failAfter(2000, "second"))
+            yield* Effect.sleep(5000)
+            yield* Ref.set(bodyReachedEnd, true)
+          })
+        ).pipe(Effect.zip(now)),
+        "1 second"
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const error = Cause.failureOption(exit.cause)
+        assert.isTrue(Option.isSome(error) && error.value instanceof Boom && error.value.id === "first")
+        assert.isFalse(Cause.isInterrupted(exit.cause), "sibling interruptions are not part of the failure")
+        assert.strictEqual(Cause.failures(exit.cause).length, 1, "the second child never got to fail")
+      }
+      assert.isFalse(yield* Ref.get(bodyReachedEnd))
+      yield* probe.verify
+    }))
+
+  it.effect("failFast: later failures are kept in the Cause beside the first", () =>
+    Effect.gen(function*() {
+      const exit = yield* exitAfter(
+        TaskGroup.scoped((group) =>
+          Effect.gen(function*() {
+            yield* group.spawn(failAfter(1000, "a"))
+            // cannot be cancelled: it goes on to fail after the group has started cancelling
+            yield* group.spawn(Effect.uninterruptible(failAfter(1500, "b")))
+            // a sibling whose cleanup breaks while it is being cancelled
+            yield* group.spawn(Effect.never.pipe(Effect.ensuring(Effect.die("cleanup broke"))))
+          })
+        ),
+        "1500 millis"
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        assert.strictEqual((Cause.squash(exit.cause) as Boom).id, "a", "the first failure is the group's error")
+        const ids = Array.from(Cause.failures(exit.cause), (e) => (e as Boom).id)
+        assert.deepStrictEqual(ids, ["a", "b"])
+        assert.deepStrictEqual(Array.from(Cause.defects(exit.cause)), ["cleanup broke"])
+      }
+    }))
+
+  it.effect("a body failure cancels the children and is the group's error", () =>
+    Effect.gen(function*() {
+      const probe = Orphans.makeProbe()
+      const exit = yield* exitAfter(
+        TaskGroup.scoped((group) =>
+          Effect.gen(function*() {
+            yield* group.spawn(probe.guard("child", Effect.never))
+            yield* Effect.sleep(500)
+            return yield* Effect.fail("body failed")
+          })
+        ),
+        "500 millis"
+      )
+      assert.deepStrictEqual(exit, Exit.fail("body failed"))
+      yield* probe.verify
+    }))
+
+  it.effect("supervise: failures are isolated and recorded as results", () =>
+    Effect.gen(function*() {
+      const result = yield* Fiber.join(
+        yield* runFor(
+          TaskGroup.scoped((group) =>
+            Effect.gen(function*() {
+              const ok = yield* group.spawn(valueAfter(2000, "ok"), { name: "ok" })
+              yield* group.spawn(failAfter(1000, "bad"), { name: "bad" })
+              yield* group.spawn(Effect.dieMessage("defect"), { name: "dies" })
+              const value = yield* ok.join
+              const failures = yield* group.failures
+              return { value, failures: failures.map((f) => [f.name, f._tag, f.endedAt] as const) }
+            }), { mode: "supervise" }),
+          "2 seconds"
+        )
+      )
+      assert.strictEqual(result.value, "ok")
+      assert.deepStrictEqual(result.failures, [["dies", "Failed", 0], ["bad", "Failed", 1000]])
+    }))
+
+  it.effect("interrupting the owner cancels every child and waits for their finalizers", () =>
+    Effect.gen(function*() {
+      const cleaned = yield* Ref.make<Array<number>>([])
+      const fiber = yield* runFor(
+        TaskGroup.scoped((group) =>
+          Effect.gen(function*() {
+            for (const id of [1, 2, 3]) {
+              // each finalizer takes one second of virtual time
+              yield* group.spawn(Effect.never.pipe(
+                Effect.onInterrupt(() =>
+                  Effect.sleep(1000).pipe(Effect.zipRight(Ref.update(cleaned, (c) => [...c, id])))
+                )
+              ))
+            }
+            return yield* Effect.never
+          })
+        ),
+        "1 second"
+      )
+      const interrupter = yield* Effect.fork(Fiber.interrupt(fiber))
+      yield* TestClock.adjust("999 millis")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(interrupter)), "interrupt must wait for the finalizers")
+      yield* TestClock.adjust("1 millis")
+      const exit = yield* Fiber.join(interrupter)
+      assert.isTrue(Exit.isInterrupted(exit))
+      assert.deepStrictEqual((yield* Ref.get(cleaned)).sort(), [1, 2, 3])
+    }))
+
+  it.effect("start returns the value the child reports when ready", () =>
+    Effect.gen(function*() {
+      const result = yield* Fiber.join(
+        yield* runFor(
+          TaskGroup.scoped((group) =>
+            Effect.gen(function*() {
+              const port = yield* group.start<number, void, never, never>((ready) =>
+                Effect.gen(function*() {
+                  yield* Effect.sleep(1000)
+                  yield* ready(8080)
+                  yield* Effect.sleep(1000)
+                })
+              )
+              return [port, yield* now] as const
+            })
+          ),
+          "2 seconds"
+        )
+      )
+      assert.deepStrictEqual(result, [8080, 1000])
+    }))
+
+  it.effect("start fails with the child's error, or when the child ends without calling ready", () =>
+    Effect.gen(function*() {
+      const failed = yield* exitAfter(
+        TaskGroup.scoped((group) => group.start(() => failAfter(100, "setup"))),
+        "100 millis"
+      )
+      assert.isTrue(Exit.isFailure(failed) && (Cause.squash(failed.cause) as Boom).id === "setup")
+      const early = yield* exitAfter(TaskGroup.scoped((group) => group.start(() => Effect.void)), "0 millis")
+      assert.isTrue(Exit.isFailure(early))
+      if (Exit.isFailure(early)) {
+        const error = Cause.squash(early.cause)
+        assert.instanceOf(error, TaskGroup.TaskExitedBeforeReadyError)
+        assert.match((error as Error).message, /completed without calling ready/)
+      }
+    }))
+
+  it.effect("maxConcurrent runs at most N children at once, in FIFO order", () =>
+    Effect.gen(function*() {
+      const running = yield* Ref.make(0)
+      const peak = yield* Ref.make(0)
+      const order = yield* Ref.make<Array<number>>([])
+      const job = (id: number) =>
+        Effect.gen(function*() {
+          yield* Ref.update(order, (o) => [...o, id])
+          const n = yield* Ref.updateAndGet(running, (r) => r + 1)
+          yield* Ref.update(peak, (p) => Math.max(p, n))
+          yield* Effect.sleep(1000)
+          yield* Ref.update(running, (r) => r - 1)
+        })
+      const endedAt = yield* Fiber.join(
+        yield* runFor(
+          TaskGroup.scoped((group) => Effect.forEach([1, 2, 3, 4, 5, 6], (id) => group.spawn(job(id))), {
+            maxConcurrent: 2
+          }).pipe(Effect.zipRight(now)),
+          "3 seconds"
+        )
+      )
+      assert.strictEqual(yield* Ref.get(peak), 2)
+      assert.deepStrictEqual(yield* Ref.get(order), [1, 2, 3, 4, 5, 6])
+      assert.strictEqual(endedAt, 3000)
+    }))
+
+  it.effect("a queued child reports pending, then running", () =>
+    Effect.gen(function*() {
+      const states = yield* Fiber.join(
+        yield* runFor(
+          TaskGroup.scoped((group) =>
+            Effect.gen(function*() {
+              yield* group.spawn(Effect.sleep(1000))
+              const second = yield* group.spawn(Effect.sleep(1000))
+              const before = yield* second.state
+              yield* Effect.sleep(1500)
+              const during = yield* second.state
+              yield* second.join
+              return [before, during, yield* second.state]
+            }), { maxConcurrent: 1 }),
+          "2 seconds"
+        )
+      )
+      assert.deepStrictEqual(states, ["pending", "running", "succeeded"])
+    }))
+
+  it.effect("cancelling a running child of a bounded group leaves the others running", () =>
+    Effect.gen(function*() {
+      const result = yield* Fiber.join(
+        yield* runFor(
+          TaskGroup.scoped((group) =>
+            Effect.gen(function*() {
+              const a = yield* group.spawn(valueAfter(1000, "a"))
+              const b = yield* group.spawn(valueAfter(1000, "b"))
+              const c = yield* group.spawn(valueAfter(1000, "c"))
+              yield* Effect.sleep(500)
+              yield* a.cancel
+              return [yield* a.state, yield* b.join, yield* c.join, yield* now] as const
+            }), { maxConcurrent: 2 }),
+          "2 seconds"
+        )
+      )
+      // c takes the cancelled child's slot at 500 ms
+      assert.deepStrictEqual(result, ["cancelled", "b", "c", 1500])
+    }))
+
+  it.effect("spawning into a closed or cancelling group fails with a typed error and never runs the effect", () =>
+    Effect.gen(function*() {
+      const ran = yield* Ref.make(false)
+      const escaped = yield* TaskGroup.scoped((group) => Effect.succeed(group))
+      const closed = yield* Effect.flip(escaped.spawn(Ref.set(ran, true), { name: "late" }))
+      assert.strictEqual(closed._tag, "TaskGroupClosedError")
+      assert.strictEqual(closed.reason, "closed")
+      assert.match(closed.message, /Cannot spawn "late" into TaskGroup "TaskGroup": the group has closed/)
+
+      const cancelling = yield* exitAfter(
+        TaskGroup.scoped((group) =>
+          Effect.gen(function*() {
+            yield* group.spawn(Effect.fail("x"))
+            yield* Effect.yieldNow()
+            return yield* group.spawn(Ref.set(ran, true))
+          }).pipe(Effect.uninterruptible)
+        ),
+        "0 millis"
+      )
+      assert.isTrue(Exit.isFailure(cancelling))
+      if (Exit.isFailure(cancelling)) {
+        const errors = Array.from(Cause.failures(cancelling.cause))
+        assert.deepStrictEqual(errors[0], "x")
+        assert.strictEqual((errors[1] as TaskGroup.TaskGroupClosedError).reason, "cancelling")
+      }
+      assert.isFalse(yield* Ref.get(ran))
+    }))
+
+  it.effect("children may spawn into their own group, and nested groups compose", () =>
+    Effect.gen(function*() {
+      const exit = yield* exitAfter(
+        TaskGroup.scoped((outer) =>
+          outer.spawn(Effect.gen(function*() {
+            yield* outer.spawn(valueAfter(1000, "grandchild"))
+            yield* TaskGroup.scoped((inner) => inner.spawn(failAfter(2000, "inner")))
+          }))
+        ),
+        "2 seconds"
+      )
+      assert.isTrue(Exit.isFailure(exit) && (Cause.squash(exit.cause) as Boom).id === "inner")
+    }))
+
+  it.effect("rejects invalid options with a clear, typed error", () =>
+    Effect.gen(function*() {
+      for (const maxConcurrent of [0, -1, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(TaskGroup.scoped(() => Effect.void, { maxConcurrent }))
+        assert.strictEqual(error._tag, "InvalidOptionsError")
+        assert.match(error.message, /^TaskGroup options: .*maxConcurrent.*Expected a positive integer or Infinity/s)
+      }
+      const mode = yield* Effect.flip(TaskGroup.scoped(() => Effect.void, { mode: "loose" as "failFast" }))
+      assert.match(mode.message, /mode/)
+    }))
+
+  it.effect("group.cancel cancels every child; queued ones never run", () =>
+    Effect.gen(function*() {
+      const started = yield* Ref.make(0)
+      const value = yield* Fiber.join(
+        yield* runFor(
+          TaskGroup.scoped((group) =>
+            Effect.gen(function*() {
+              const tasks = yield* Effect.forEach(
+                [1, 2, 3, 4],
+                () => group.spawn(Ref.update(started, (n) => n + 1).pipe(Effect.zipRight(Effect.never)))
+              )
+              yield* Effect.sleep(10)
+              yield* group.cancel
+              return yield* Effect.forEach(tasks, (t) => t.state)
+            }), { maxConcurrent: 2 }),
+          "10 millis"
+        )
+      )
+      assert.deepStrictEqual(value, ["cancelled", "cancelled", "cancelled", "cancelled"])
+      assert.strictEqual(yield* Ref.get(started), 2)
+    }))
+
+  it.effect("cancelling 10,000 suspended children runs every finalizer once", () =>
+    Effect.gen(function*() {
+      const probe = Orphans.makeProbe()
+      const fiber = yield* runFor(
+        TaskGroup.scoped((group) =>
+          Effect.gen(function*() {
+            for (let i = 0; i < 10_000; i++) yield* group.spawn(probe.guard(`c${i}`, Effect.never))
+            return yield* Effect.never
+          })
+        ),
+        "0 millis"
+      )
+      yield* Fiber.interrupt(fiber)
+      const counts = yield* probe.counts
+      assert.strictEqual(counts.size, 10_000)
+      yield* probe.verify
+    }))
+})
+
+describe("TaskGroup.make", () => {
+  it.effect("closing the scope waits for children; join reports a failFast failure", () =>
+    Effect.gen(function*() {
+      const fiber = yield* runFor(
+        Effect.scoped(Effect.gen(function*() {
+          const group = yield* TaskGroup.make({ name: "pool" })
+          yield* group.spawn(Effect.sleep(1000))
+          return yield* now
+        })).pipe(Effect.zip(now)),
+        "1 second"
+      )
+      assert.deepStrictEqual(yield* Fiber.join(fiber), [0, 1000])
+
+      const joined = yield* exitAfter(
+        Effect.scoped(Effect.gen(function*() {
+          const group = yield* TaskGroup.make()
+          yield* group.spawn(failAfter(100, "joined"))
+          yield* group.join
+        })),
+        "100 millis"
+      )
+      assert.isTrue(Exit.isFailure(joined) && (Cause.squash(joined.cause) as Boom).id === "joined")
+    }))
+
+  it.effect("a failure nobody joined fails the scope's close instead of vanishing", () =>
+    Effect.gen(function*() {
+      const exit = yield* exitAfter(
+        Effect.scoped(Effect.gen(function*() {
+          const group = yield* TaskGroup.make()
+          yield* group.spawn(failAfter(100, "unobserved"))
+          yield* Effect.sleep(200)
+          return "scope body done"
+        })),
+        "200 millis"
+      )
+      assert.isTrue(Exit.isFailure(exit) && (Cause.squash(exit.cause) as Boom).id === "unobserved")
+    }))
+
+  it.effect("children run with the FiberRefs of the place the group was opened", () =>
+    Effect.gen(function*() {
+      const annotations = yield* noOrphans(
+        TaskGroup.scoped((group) =>
+          group.spawn(Effect.logAnnotations).pipe(
+            Effect.annotateLogs("spawner", "yes"),
+            Effect.flatMap((task) => task.join)
+          )
+        ).pipe(Effect.annotateLogs("group", "yes"))
+      )
+      assert.deepStrictEqual(Object.fromEntries(annotations), { group: "yes" })
+    }))
+})
