@@ -1,0 +1,155 @@
+/**
+ * Property test: random trees of groups and tasks, with random delays, failures, bounded groups and
+ * an optional interruption from outside. For every tree:
+ * - no fiber outlives the root (Orphans.check),
+ * - every finalizer of everything that started ran exactly once,
+ * - the outcome follows the rules: the root fails iff some failure escalates to it (through
+ *   failFast groups only), with one of those failures as its error; a tree without escalating
+ *   failures succeeds at exactly the virtual time a list-scheduling model predicts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Orphans, TaskGroup } from "@taskscope/core"
+import { Cause, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
+
+type Leaf = {
+  readonly kind: "leaf"
+  readonly id: string
+  readonly delay: number
+  readonly outcome: "ok" | "fail" | "die"
+}
+type Group = {
+  readonly kind: "group"
+  readonly id: string
+  readonly mode: TaskGroup.Mode
+  readonly maxConcurrent: number
+  readonly children: ReadonlyArray<Node>
+}
+type Node = Leaf | Group
+
+const label = (path: string) => (node: Omit<Leaf, "id"> | Omit<Group, "id">): Node =>
+  node.kind === "leaf"
+    ? { ...node, id: path }
+    : { ...node, id: path, children: node.children.map((c, i) => label(`${path}.${i}`)(c as never)) }
+
+const leafArb = fc.record({
+  kind: fc.constant("leaf" as const),
+  delay: fc.integer({ min: 0, max: 50 }),
+  outcome: fc.constantFrom("ok" as const, "ok" as const, "fail" as const, "die" as const)
+})
+
+const { tree } = fc.letrec<{ tree: Omit<Leaf, "id"> | Omit<Group, "id">; group: Omit<Group, "id"> }>((tie) => ({
+  tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, leafArb, tie("group")),
+  group: fc.record({
+    kind: fc.constant("group" as const),
+    mode: fc.constantFrom("failFast" as const, "supervise" as const),
+    maxConcurrent: fc.constantFrom(Infinity, 1, 2, 3),
+    children: fc.array(tie("tree"), { maxLength: 5 })
+  })
+}))
+
+const rootArb = fc.record({
+  kind: fc.constant("group" as const),
+  mode: fc.constant("failFast" as const),
+  maxConcurrent: fc.constantFrom(Infinity, 1, 2),
+  children: fc.array(tree, { minLength: 1, maxLength: 5 })
+}).map((g) => label("root")(g) as Group)
+
+class LeafError {
+  readonly _tag = "LeafError"
+  constructor(readonly id: string) {}
+}
+
+const run = (node: Node, probe: Orphans.FinalizerProbe): Effect.Effect<unknown, unknown> => {
+  if (node.kind === "leaf") {
+    const end = node.outcome === "ok"
+      ? Effect.succeed(node.id)
+      : node.outcome === "fail"
+      ? Effect.fail(new LeafError(node.id))
+      : Effect.die(new LeafError(node.id))
+    return probe.guard(node.id, Effect.zipRight(Effect.sleep(node.delay), end))
+  }
+  const body = (group: TaskGroup.TaskGroup<any>) =>
+    Effect.forEach(node.children, (child) => group.spawn(run(child, probe)), { discard: true })
+  return probe.guard(
+    node.id,
+    node.mode === "failFast"
+      ? TaskGroup.scoped(body, { maxConcurrent: node.maxConcurrent })
+      : TaskGroup.scoped(body, { mode: "supervise", maxConcurrent: node.maxConcurrent })
+  )
+}
+
+/** Leaves whose failure reaches the node's parent: failing leaves below failFast groups only. */
+const escalating = (node: Node): Array<string> =>
+  node.kind === "leaf"
+    ? node.outcome === "ok" ? [] : [node.id]
+    : node.mode === "supervise"
+    ? []
+    : node.children.flatMap(escalating)
+
+/**
+ * The model: when a node ends if started at `start`, and whether it fails. Children start in FIFO
+ * order on `maxConcurrent` slots (list scheduling); a failFast group ends at its first child failure
+ * (cancellation takes no time here: every finalizer is instant).
+ */
+const simulate = (node: Node, start: number): { readonly end: number; readonly failed: boolean } => {
+  if (node.kind === "leaf") return { end: start + node.delay, failed: node.outcome !== "ok" }
+  const slots = Array.from({ length: Math.min(node.maxConcurrent, node.children.length) }, () => start)
+  let end = start
+  let firstFailure = Infinity
+  for (const child of node.children) {
+    let i = 0
+    for (let j = 1; j < slots.length; j++) if (slots[j] < slots[i]) i = j
+    const r = simulate(child, slots[i])
+    slots[i] = r.end
+    end = Math.max(end, r.end)
+    if (r.failed) firstFailure = Math.min(firstFailure, r.end)
+  }
+  return node.mode === "failFast" && firstFailure < Infinity
+    ? { end: firstFailure, failed: true }
+    : { end, failed: false }
+}
+
+const errorId = (cause: Cause.Cause<unknown>): string | undefined => {
+  const error = Option.getOrUndefined(Option.orElse(Cause.failureOption(cause), () => Cause.dieOption(cause)))
+  return error instanceof LeafError ? error.id : undefined
+}
+
+describe("TaskGroup properties", () => {
+  it.effect.prop(
+    "no orphans, every finalizer once, and the outcome follows the rules",
+    [rootArb, fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined })],
+    ([root, interruptAt]) =>
+      Effect.gen(function*() {
+        const probe = Orphans.makeProbe()
+        const timed = Effect.zip(run(root, probe), Effect.clockWith((c) => c.currentTimeMillis))
+        // the outside interruption hits the fiber that owns the root group, inside the orphan check
+        const scenario = interruptAt === undefined ? timed : Effect.gen(function*() {
+          const owner = yield* Effect.fork(timed)
+          const done = yield* Fiber.await(owner).pipe(Effect.timeoutOption(interruptAt))
+          return yield* Option.match(done, {
+            onSome: (exit) => exit,
+            onNone: () => Effect.flatten(Fiber.interrupt(owner))
+          })
+        })
+        const fiber = yield* Effect.fork(Orphans.check(scenario))
+        yield* TestClock.adjust(10_000)
+        const checked = yield* Fiber.await(fiber)
+        assert.isTrue(Exit.isSuccess(checked), `orphans: ${Exit.isFailure(checked) ? Cause.pretty(checked.cause) : ""}`)
+        if (Exit.isFailure(checked)) return
+        yield* probe.verify
+        const exit = checked.value
+        const failures = escalating(root)
+        if (Exit.isSuccess(exit)) {
+          assert.strictEqual(failures.length, 0, "the root succeeded although a failure should have reached it")
+          assert.deepStrictEqual(simulate(root, 0), { end: exit.value[1], failed: false }, "completion time")
+        } else if (Cause.isInterruptedOnly(exit.cause)) {
+          assert.isDefined(interruptAt, "only an outside interruption may end the root as interrupted")
+        } else {
+          const id = errorId(exit.cause)
+          assert.include(failures, id, `the root failed with ${id}, not an escalating failure`)
+          if (interruptAt === undefined) assert.isTrue(simulate(root, 0).failed)
+        }
+      }),
+    { fastCheck: { numRuns: 300 } }
+  )
+})
