@@ -42,10 +42,20 @@ export interface Options {
  * @since 0.1.0
  * @category combinators
  */
-export const gather: <A, E, R>(
-  effects: Iterable<Effect.Effect<A, E, R>>,
-  options?: Options
-) => Effect.Effect<Array<A>, E | InvalidOptionsError, R> = internal.gather
+export const gather: {
+  <const T extends ReadonlyArray<Effect.Effect<any, any, any>>>(
+    effects: T,
+    options?: Options
+  ): Effect.Effect<
+    { -readonly [K in keyof T]: Effect.Effect.Success<T[K]> },
+    Effect.Effect.Error<T[number]> | InvalidOptionsError,
+    Effect.Effect.Context<T[number]>
+  >
+  <Eff extends Effect.Effect<any, any, any>>(
+    effects: Iterable<Eff>,
+    options?: Options
+  ): Effect.Effect<Array<Effect.Effect.Success<Eff>>, Effect.Effect.Error<Eff> | InvalidOptionsError, Effect.Effect.Context<Eff>>
+} = internal.gather as never
 
 /**
  * Runs the effects concurrently and returns every outcome as a {@link TaskResult.TaskResult}, in
@@ -64,10 +74,14 @@ export const gather: <A, E, R>(
  * @since 0.1.0
  * @category combinators
  */
-export const settle: <A, E, R>(
-  effects: Iterable<Effect.Effect<A, E, R>>,
+export const settle: <Eff extends Effect.Effect<any, any, any>>(
+  effects: Iterable<Eff>,
   options?: Options
-) => Effect.Effect<Array<TaskResult.TaskResult<A, E>>, InvalidOptionsError, R> = internal.settle
+) => Effect.Effect<
+  Array<TaskResult.TaskResult<Effect.Effect.Success<Eff>, Effect.Effect.Error<Eff>>>,
+  InvalidOptionsError,
+  Effect.Effect.Context<Eff>
+> = internal.settle
 
 /**
  * The values of the effects as a Stream, in the order they complete (asyncio's `as_completed`).
@@ -86,10 +100,11 @@ export const settle: <A, E, R>(
  * @since 0.1.0
  * @category combinators
  */
-export const asCompleted: <A, E, R>(
-  effects: Iterable<Effect.Effect<A, E, R>>,
+export const asCompleted: <Eff extends Effect.Effect<any, any, any>>(
+  effects: Iterable<Eff>,
   options?: Omit<Options, "names">
-) => Stream.Stream<A, E | InvalidOptionsError, R> = internal.asCompleted
+) => Stream.Stream<Effect.Effect.Success<Eff>, Effect.Effect.Error<Eff> | InvalidOptionsError, Effect.Effect.Context<Eff>> =
+  internal.asCompleted
 
 /**
  * When {@link wait} returns: when any task has ended, when any task has failed (or all ended), or
@@ -165,9 +180,13 @@ export const wait: <A, E>(
  * @since 0.1.0
  * @category combinators
  */
-export const firstSuccess: <A, E, R>(
-  effects: Iterable<Effect.Effect<A, E, R>>
-) => Effect.Effect<A, E | Cause.NoSuchElementException, R> = internal.firstSuccess
+export const firstSuccess: <Eff extends Effect.Effect<any, any, any>>(
+  effects: Iterable<Eff>
+) => Effect.Effect<
+  Effect.Effect.Success<Eff>,
+  Effect.Effect.Error<Eff> | Cause.NoSuchElementException,
+  Effect.Effect.Context<Eff>
+> = internal.firstSuccess
 
 /**
  * @since 0.1.0

@@ -16,6 +16,17 @@ import * as Supervisor from "effect/Supervisor"
 /**
  * Fibers started inside a checked effect were still alive when it returned.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Orphans } from "@taskscope/core"
+ *
+ * const leaky = Effect.forkDaemon(Effect.never) // outlives its caller
+ * const program = Orphans.check(leaky).pipe(
+ *   Effect.catchTag("OrphanedFibersError", (e) => Effect.logError(e.message))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -34,6 +45,18 @@ export class OrphanedFibersError extends Data.TaggedError("OrphanedFibersError")
 
 /**
  * A finalizer ran a number of times other than once.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Orphans } from "@taskscope/core"
+ *
+ * const probe = Orphans.makeProbe()
+ * const program = probe.guard("job", Effect.void).pipe(
+ *   Effect.zipRight(probe.verify),
+ *   Effect.catchTag("FinalizerCountError", (e) => Effect.logError(e.message))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as FiberId from "effect/FiberId"
 import type * as Option from "effect/Option"
+import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import * as Runtime from "effect/Runtime"
 import * as internal from "./internal/task.js"
@@ -73,7 +74,7 @@ export interface Timings {
  * @since 0.1.0
  * @category models
  */
-export interface Task<out A, out E = never> extends Pipeable {
+export interface Task<out A, out E = never> extends Pipeable, Inspectable {
   readonly [TypeId]: { readonly _A: (_: never) => A; readonly _E: (_: never) => E }
   /** A number unique within the process. */
   readonly id: number
@@ -99,6 +100,14 @@ export interface Task<out A, out E = never> extends Pipeable {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Task } from "@taskscope/core"
+ *
+ * const program = Effect.map(Task.fork(Effect.void), (task) => Task.isTask(task)) // true
+ * ```
+ *
  * @since 0.1.0
  * @category refinements
  */

@@ -19,6 +19,7 @@
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
+import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { InvalidOptionsError } from "./Errors.js"
@@ -76,7 +77,7 @@ export type Escalated<M extends Mode, E> = M extends "failFast" ? E : never
  * @since 0.1.0
  * @category models
  */
-export interface TaskGroup<M extends Mode = "failFast"> extends Pipeable {
+export interface TaskGroup<M extends Mode = "failFast"> extends Pipeable, Inspectable {
   readonly [TypeId]: TypeId
   readonly name: string
   readonly mode: M
@@ -153,6 +154,20 @@ export interface Options {
 /**
  * Spawning into a group that is cancelling or has closed.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TaskGroup } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const escaped = yield* TaskGroup.scoped((group) => Effect.succeed(group))
+ *   // the group has closed: this fails with TaskGroupClosedError and the effect never runs
+ *   return yield* escaped.spawn(Effect.log("too late")).pipe(
+ *     Effect.catchTag("TaskGroupClosedError", (e) => Effect.succeed(e.reason))
+ *   )
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -166,6 +181,18 @@ export type TaskGroupClosedError = internal.TaskGroupClosedError
 
 /**
  * A child started with `start` completed without calling `ready`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TaskGroup } from "@taskscope/core"
+ *
+ * const program = TaskGroup.scoped((group) =>
+ *   group.start(() => Effect.void).pipe( // never calls ready
+ *     Effect.catchTag("TaskExitedBeforeReadyError", (e) => Effect.logWarning(e.message))
+ *   )
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -247,6 +274,14 @@ export const make: {
 } = internal.make as never
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TaskGroup } from "@taskscope/core"
+ *
+ * const program = TaskGroup.scoped((group) => Effect.succeed(TaskGroup.isTaskGroup(group))) // true
+ * ```
+ *
  * @since 0.1.0
  * @category refinements
  */

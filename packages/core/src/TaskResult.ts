@@ -219,24 +219,64 @@ export const match = <A, E, B, C = B, D = B, F = B>(cases: {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Concurrent, TaskResult } from "@taskscope/core"
+ *
+ * const program = Concurrent.settle([Effect.succeed(1), Effect.fail("e")]).pipe(
+ *   Effect.map((results) => results.filter(TaskResult.isSucceeded))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category refinements
  */
 export const isSucceeded = <A, E>(result: TaskResult<A, E>): result is Succeeded<A> => result._tag === "Succeeded"
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Concurrent, TaskResult } from "@taskscope/core"
+ *
+ * const program = Concurrent.settle([Effect.succeed(1), Effect.fail("e")]).pipe(
+ *   Effect.map((results) => results.filter(TaskResult.isFailed))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category refinements
  */
 export const isFailed = <A, E>(result: TaskResult<A, E>): result is Failed<E> => result._tag === "Failed"
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Concurrent, TaskResult } from "@taskscope/core"
+ *
+ * const program = Concurrent.settle([Effect.succeed(1), Effect.fail("e")]).pipe(
+ *   Effect.map((results) => results.filter(TaskResult.isTimedOut))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category refinements
  */
 export const isTimedOut = <A, E>(result: TaskResult<A, E>): result is TimedOut<E> => result._tag === "TimedOut"
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Concurrent, TaskResult } from "@taskscope/core"
+ *
+ * const program = Concurrent.settle([Effect.succeed(1), Effect.fail("e")]).pipe(
+ *   Effect.map((results) => results.filter(TaskResult.isCancelled))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category refinements
  */

@@ -162,7 +162,7 @@ describe("Concurrent.firstSuccess", () => {
       const exit = yield* exitAfter(Concurrent.firstSuccess([failAfter(10, "a"), failAfter(20, "b")]), "20 millis")
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) assert.deepStrictEqual(Array.from(Cause.failures(exit.cause)).sort(), ["a", "b"])
-      const empty = yield* Effect.flip(Concurrent.firstSuccess([]))
+      const empty = yield* Effect.flip(Concurrent.firstSuccess(new Array<Effect.Effect<void>>()))
       assert.isTrue(Cause.isNoSuchElementException(empty))
     }))
 })

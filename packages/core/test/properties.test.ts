@@ -26,10 +26,14 @@ type Group = {
 }
 type Node = Leaf | Group
 
-const label = (path: string) => (node: Omit<Leaf, "id"> | Omit<Group, "id">): Node =>
+type RawLeaf = Omit<Leaf, "id">
+type RawGroup = Omit<Group, "id" | "children"> & { readonly children: ReadonlyArray<RawNode> }
+type RawNode = RawLeaf | RawGroup
+
+const label = (path: string) => (node: RawNode): Node =>
   node.kind === "leaf"
     ? { ...node, id: path }
-    : { ...node, id: path, children: node.children.map((c, i) => label(`${path}.${i}`)(c as never)) }
+    : { ...node, id: path, children: node.children.map((c, i) => label(`${path}.${i}`)(c)) }
 
 const leafArb = fc.record({
   kind: fc.constant("leaf" as const),
@@ -37,7 +41,7 @@ const leafArb = fc.record({
   outcome: fc.constantFrom("ok" as const, "ok" as const, "fail" as const, "die" as const)
 })
 
-const { tree } = fc.letrec<{ tree: Omit<Leaf, "id"> | Omit<Group, "id">; group: Omit<Group, "id"> }>((tie) => ({
+const { tree } = fc.letrec<{ tree: RawNode; group: RawGroup }>((tie) => ({
   tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, leafArb, tie("group")),
   group: fc.record({
     kind: fc.constant("group" as const),
