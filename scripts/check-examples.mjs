@@ -1,7 +1,7 @@
 // Type-checks every `@example` in the doc comments of the public modules (packages/*/src/*.ts).
 // Each example becomes a file under <package>/build/examples and is compiled with tsc --noEmit.
 import { execFileSync } from "node:child_process"
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
 const root = new URL("..", import.meta.url).pathname
@@ -18,7 +18,11 @@ for (const pkg of readdirSync(join(root, "packages"))) {
   for (const file of readdirSync(src).filter((f) => f.endsWith(".ts"))) {
     const text = readFileSync(join(src, file), "utf8")
     // every exported value needs a doc comment with an example; every exported type a doc comment
-    const exports = [...text.matchAll(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export (?:declare )?(const|class|function|interface|type) (\w+)/g)]
+    const exports = [
+      ...text.matchAll(
+        /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export (?:declare )?(const|class|function|interface|type) (\w+)/g
+      )
+    ]
     for (const [, doc, kind, name] of exports) {
       if (name === "TypeId") continue
       if (!doc) {
@@ -45,11 +49,26 @@ for (const pkg of readdirSync(join(root, "packages"))) {
   }
   if (files.length === 0) continue
   total += files.length
-  writeFileSync(join(out, "tsconfig.json"), JSON.stringify({
-    extends: "../../../../tsconfig.base.json",
-    compilerOptions: { noEmit: true, composite: false, incremental: false, declaration: false, declarationMap: false, noUnusedLocals: false, types: ["node"] },
-    include: ["*.ts"]
-  }, null, 2))
+  writeFileSync(
+    join(out, "tsconfig.json"),
+    JSON.stringify(
+      {
+        extends: "../../../../tsconfig.base.json",
+        compilerOptions: {
+          noEmit: true,
+          composite: false,
+          incremental: false,
+          declaration: false,
+          declarationMap: false,
+          noUnusedLocals: false,
+          types: ["node"]
+        },
+        include: ["*.ts"]
+      },
+      null,
+      2
+    )
+  )
   try {
     execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(out, "tsconfig.json")], { stdio: "inherit" })
   } catch {

@@ -54,7 +54,11 @@ export const gather: {
   <Eff extends Effect.Effect<any, any, any>>(
     effects: Iterable<Eff>,
     options?: Options
-  ): Effect.Effect<Array<Effect.Effect.Success<Eff>>, Effect.Effect.Error<Eff> | InvalidOptionsError, Effect.Effect.Context<Eff>>
+  ): Effect.Effect<
+    Array<Effect.Effect.Success<Eff>>,
+    Effect.Effect.Error<Eff> | InvalidOptionsError,
+    Effect.Effect.Context<Eff>
+  >
 } = internal.gather as never
 
 /**
@@ -103,8 +107,11 @@ export const settle: <Eff extends Effect.Effect<any, any, any>>(
 export const asCompleted: <Eff extends Effect.Effect<any, any, any>>(
   effects: Iterable<Eff>,
   options?: Omit<Options, "names">
-) => Stream.Stream<Effect.Effect.Success<Eff>, Effect.Effect.Error<Eff> | InvalidOptionsError, Effect.Effect.Context<Eff>> =
-  internal.asCompleted
+) => Stream.Stream<
+  Effect.Effect.Success<Eff>,
+  Effect.Effect.Error<Eff> | InvalidOptionsError,
+  Effect.Effect.Context<Eff>
+> = internal.asCompleted
 
 /**
  * When {@link wait} returns: when any task has ended, when any task has failed (or all ended), or
