@@ -9,6 +9,7 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Task from "../Task.js"
 import * as TaskResult from "../TaskResult.js"
+import type { AttemptListener } from "./retry.js"
 
 /** @internal */
 export const TypeId: Task.TypeId = Symbol.for("@taskscope/core/Task") as Task.TypeId
@@ -62,7 +63,7 @@ let nextId = 0
 const variance = { _A: (_: never) => _, _E: (_: never) => _ }
 
 /** @internal */
-export class TaskImpl<A, E> implements Task.Task<A, E>, Runner {
+export class TaskImpl<A, E> implements Task.Task<A, E>, Runner, AttemptListener {
   readonly [TypeId] = variance
   readonly id: number = ++nextId
   phase: 0 | 1 | 2 = PENDING
@@ -73,7 +74,7 @@ export class TaskImpl<A, E> implements Task.Task<A, E>, Runner {
   startedAt = -1
   endedAt = -1
   attempts = 1
-  /** The worker running this task, when the group has `maxConcurrent`. */
+  /** The worker fiber running this task, when it runs in a bounded group's backlog. */
   worker: (Runner & { doomed: boolean }) | undefined = undefined
   /** Held only while the task waits in a bounded group's queue. */
   effect: Effect.Effect<A, E, any> | undefined = undefined
@@ -155,6 +156,12 @@ export class TaskImpl<A, E> implements Task.Task<A, E>, Runner {
       started
     })
   }
+
+  onAttempt(attempt: number): void {
+    this.attempts = attempt
+  }
+
+  onRetry(): void {}
 
   markStarted(): void {
     this.phase = RUNNING

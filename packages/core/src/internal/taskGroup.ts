@@ -9,7 +9,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
-import type * as FiberRefs from "effect/FiberRefs"
+import * as FiberRefs from "effect/FiberRefs"
 import { format, NodeInspectSymbol } from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 import * as Runtime from "effect/Runtime"
@@ -21,6 +21,7 @@ import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
+import { type AttemptListener, currentAttemptListener } from "./retry.js"
 import { attachFiber, DONE, interruptRunner, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
 
 /** @internal */
@@ -61,10 +62,19 @@ const OPEN = 0
 const CANCELLING = 1
 const CLOSED = 2
 
-interface Worker extends Runner {
+/** A fiber that runs waiting children of a bounded group one after another. */
+interface Worker extends Runner, AttemptListener {
+  /** Interrupted to cancel its current child: it stops after that child. */
   doomed: boolean
   context: Context.Context<never>
+  current: TaskImpl<any, any> | undefined
 }
+
+/** Children report retry attempts to their own task (see Retry). */
+const listenTo = (listener: AttemptListener) => ({
+  updateRefs: (refs: FiberRefs.FiberRefs, fiberId: FiberId.Runtime) =>
+    FiberRefs.updateAs(refs, { fiberId, fiberRef: currentAttemptListener, value: listener })
+})
 
 const removeInterrupts = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
   Cause.match<Cause.Cause<E>, E>(cause, {
@@ -89,12 +99,11 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   status = OPEN
   /** Children not yet done: queued plus running. */
   active = 0
-  /** Children that run on a fiber of their own (unbounded groups). */
+  /** Children that are running, each on a fiber of its own. */
   readonly running = new Set<TaskImpl<any, any>>()
-  /** Children waiting for a worker (bounded groups), consumed from `head`. */
+  /** Children waiting for a slot (bounded groups), consumed from `head`. */
   queue: Array<TaskImpl<any, any> | undefined> = []
   head = 0
-  readonly workers = new Set<Worker>()
   failure: Cause.Cause<unknown> | undefined = undefined
   failureObserved = false
   readonly supervised: Array<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>> = []
@@ -132,19 +141,15 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
     }
     const task = new TaskImpl<A, E>(this, name)
     this.active++
-    if (this.maxConcurrent === Infinity) {
-      task.markStarted()
-      this.running.add(task)
-      const fiber = Runtime.runFork(this.runtime(context))(effect as Effect.Effect<A, E>)
-      attachFiber(task, fiber)
-      fiber.addObserver((exit) => this.onTaskDone(task, exit as Exit.Exit<A, E>))
+    if (this.slots < this.maxConcurrent && this.pending === 0) {
+      this.slots++
+      this.run(task, effect, context)
     } else {
       task.effect = effect
       task.context = context
       this.queue.push(task)
-      if (this.workers.size < this.maxConcurrent) {
-        this.startWorker(context)
-      }
+      this.pending++
+      this.drain()
     }
     return task
   }
@@ -180,41 +185,73 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
     })
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // bounded groups: a pool of at most `maxConcurrent` worker fibers runs queued children in turn
-
-  startWorker(context: Context.Context<never>): void {
-    const worker: Worker = { fiber: undefined, interruptBy: undefined, doomed: false, context }
-    this.workers.add(worker)
-    const fiber = Runtime.runFork(this.runtime(context))(this.workerLoop(worker))
-    attachFiber(worker, fiber)
-    fiber.addObserver(() => this.onWorkerExit(worker))
+  /** Starts a child on a fiber of its own; it runs up to its first suspension before this returns. */
+  run<A, E>(task: TaskImpl<A, E>, effect: Effect.Effect<A, E, any>, context: Context.Context<never>): void {
+    task.markStarted()
+    this.running.add(task)
+    const fiber = Runtime.runFork(this.runtime(context))(effect as Effect.Effect<A, E>, listenTo(task))
+    attachFiber(task, fiber)
+    fiber.addObserver((exit) => this.onTaskDone(task, exit as Exit.Exit<A, E>))
   }
 
-  dequeue(): TaskImpl<any, any> | undefined {
-    const queue = this.queue
-    while (this.head < queue.length) {
-      const task = queue[this.head]!
-      queue[this.head++] = undefined
-      if (this.head > 1024 && this.head * 2 > queue.length) {
-        this.queue = queue.slice(this.head)
-        this.head = 0
-        if (task.phase === PENDING) return task
-        return this.dequeue()
-      }
-      if (task.phase === PENDING) return task
+  // ---------------------------------------------------------------------------------------------
+  // bounded groups: waiting children are plain records in a FIFO queue (no fiber per waiting child).
+  // A child that finds a free slot runs on a fiber of its own. When a slot frees while children
+  // wait, a worker fiber takes the slot over and runs waiting children one after another on its
+  // own fiber, so a backlog costs no fork per child. A worker ends when the queue is empty.
+
+  /** Slots taken: children running on their own fiber, plus workers. */
+  slots = 0
+  /** Children in the queue that are still pending (not cancelled). */
+  pending = 0
+  readonly workers = new Set<Worker>()
+
+  drain(): void {
+    while (this.status === OPEN && this.slots < this.maxConcurrent && this.pending > 0) {
+      this.slots++
+      this.startWorker(this.headContext())
     }
-    if (this.head > 0) {
-      this.queue = []
-      this.head = 0
+  }
+
+  /** A slot was given back: hand it to a new worker if children wait, else free it. */
+  releaseSlot(): void {
+    if (this.status === OPEN && this.pending > 0) {
+      this.startWorker(this.headContext())
+    } else {
+      this.slots--
     }
-    return undefined
+  }
+
+  headContext(): Context.Context<never> {
+    return (this.queue[this.head]?.context as Context.Context<never> | undefined) ?? Context.empty()
+  }
+
+  startWorker(context: Context.Context<never>): void {
+    const worker: Worker = {
+      fiber: undefined,
+      interruptBy: undefined,
+      doomed: false,
+      context,
+      current: undefined,
+      onAttempt(attempt) {
+        this.current?.onAttempt(attempt)
+      },
+      onRetry() {}
+    }
+    this.workers.add(worker)
+    const fiber = Runtime.runFork(this.runtime(context))(this.workerLoop(worker), listenTo(worker))
+    attachFiber(worker, fiber)
+    fiber.addObserver(() => {
+      this.workers.delete(worker)
+      this.releaseSlot()
+    })
   }
 
   workerLoop(worker: Worker): Effect.Effect<void> {
     return Effect.uninterruptibleMask((restore) => {
       const loop: Effect.Effect<void> = Effect.suspend(() => {
-        if (worker.doomed || this.status === CLOSED) return Effect.void
+        // a doomed worker was interrupted to cancel its child: its fiber cannot run another one
+        if (worker.doomed || this.status !== OPEN) return Effect.void
         const task = this.dequeue()
         if (task === undefined) return Effect.void
         let effect = task.effect! as Effect.Effect<unknown, unknown>
@@ -224,8 +261,10 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
         task.effect = undefined
         task.context = undefined
         task.worker = worker
+        worker.current = task
         task.markStarted()
         return Effect.flatMap(Effect.exit(restore(effect)), (exit) => {
+          worker.current = undefined
           this.onTaskDone(task, exit)
           return loop
         })
@@ -234,10 +273,30 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
     })
   }
 
-  onWorkerExit(worker: Worker): void {
-    this.workers.delete(worker)
-    if (this.status !== CLOSED && this.head < this.queue.length && this.workers.size < this.maxConcurrent) {
-      this.startWorker(worker.context)
+  dequeue(): TaskImpl<any, any> | undefined {
+    const queue = this.queue
+    while (this.head < queue.length) {
+      const task = queue[this.head]!
+      queue[this.head++] = undefined
+      if (task.phase === PENDING) {
+        this.pending--
+        this.compact()
+        return task
+      }
+    }
+    this.compact()
+    return undefined
+  }
+
+  compact(): void {
+    if (this.head === this.queue.length) {
+      if (this.head > 0) {
+        this.queue = []
+        this.head = 0
+      }
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head)
+      this.head = 0
     }
   }
 
@@ -245,9 +304,16 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   // completion, failure and cancellation
 
   onTaskDone(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>): void {
+    const wasPending = task.phase === PENDING
+    const worker = task.worker
     if (!task.complete(exit)) return
-    this.running.delete(task)
     this.active--
+    if (wasPending) {
+      this.pending--
+    } else if (worker === undefined) {
+      this.running.delete(task)
+      this.releaseSlot()
+    }
     if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
       if (this.mode === "failFast") {
         this.recordFailure(removeInterrupts(exit.cause))
@@ -345,20 +411,13 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
 
   get stats(): Effect.Effect<TaskGroup.Stats> {
     return Effect.sync(() => {
-      const queued = this.maxConcurrent === Infinity ? 0 : this.countQueued()
       return {
         active: this.active,
-        running: this.active - queued,
-        queued,
+        running: this.active - this.pending,
+        queued: this.pending,
         status: this.status === OPEN ? "open" : this.status === CANCELLING ? "cancelling" : "closed"
       } as const
     })
-  }
-
-  countQueued(): number {
-    let n = 0
-    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]?.phase === PENDING) n++
-    return n
   }
 
   /** Closes the group: cancels what is left (unless `graceful`), then waits until every child has ended. */
