@@ -175,6 +175,7 @@ export const current: Effect.Effect<Option.Option<number>> = internal.current
  * const flush = Effect.log("flushing").pipe(Effect.delay("500 millis"))
  * const program = Effect.never.pipe(
  *   Effect.ensuring(Deadline.shield(flush, { timeout: "2 seconds" }).pipe(Effect.ignore)),
+ *   Effect.ensuring(Deadline.shield(flush)),
  *   Deadline.within("1 second")
  * )
  * ```
@@ -182,7 +183,10 @@ export const current: Effect.Effect<Option.Option<number>> = internal.current
  * @since 0.1.0
  * @category combinators
  */
-export const shield: <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
-  options?: { readonly timeout?: Duration.DurationInput }
-) => Effect.Effect<A, E | TimeoutError | InvalidOptionsError, R> = internal.shield
+export const shield: {
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options: { readonly timeout: Duration.DurationInput }
+  ): Effect.Effect<A, E | TimeoutError | InvalidOptionsError, R>
+} = internal.shield as never

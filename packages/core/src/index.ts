@@ -10,6 +10,13 @@
 export * as Concurrent from "./Concurrent.js"
 
 /**
+ * Deadlines that propagate to every fiber below, typed timeouts, shield.
+ *
+ * @since 0.1.0
+ */
+export * as Deadline from "./Deadline.js"
+
+/**
  * Errors shared by every module.
  *
  * @since 0.1.0
@@ -22,6 +29,13 @@ export * as Errors from "./Errors.js"
  * @since 0.1.0
  */
 export * as Orphans from "./Orphans.js"
+
+/**
+ * Retry policies: backoff with full jitter, Retry-After honoured exactly, never past the deadline.
+ *
+ * @since 0.1.0
+ */
+export * as Retry from "./Retry.js"
 
 /**
  * A named handle on a running child.

@@ -143,5 +143,13 @@ export const shield = <A, E, R>(
 ): Effect.Effect<A, E | TimeoutError | InvalidOptionsError, R> => {
   // the outer deadline is lifted first, so that the shield's own bound is not clamped by it
   const bounded = options?.timeout === undefined ? effect : within(effect, options.timeout)
-  return Effect.uninterruptible(Effect.locally(bounded, currentDeadline, Infinity))
+  // Effect passes an interruption on to a fiber's children at once, even in an uninterruptible
+  // region; the shielded work runs on a fiber of its own (awaited, so never orphaned) to be safe
+  // from that too.
+  return Effect.uninterruptible(
+    Effect.flatMap(
+      Effect.forkDaemon(Effect.interruptible(Effect.locally(bounded, currentDeadline, Infinity))),
+      Fiber.join
+    )
+  )
 }

@@ -1,4 +1,3 @@
-import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -11,18 +10,21 @@ export const PositiveIntOrInfinity = Schema.Number.pipe(
   })
 )
 
-/** @internal */
-export const decodeOptions = <A, I>(subject: string, schema: Schema.Schema<A, I>) => {
-  const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })
-  return (input: unknown): Either.Either<A, InvalidOptionsError> =>
-    Either.mapLeft(
-      decode(input ?? {}),
-      (error) => new InvalidOptionsError({ subject, detail: ParseResult.TreeFormatter.formatErrorSync(error) })
-    )
+/** The first issue as `path: message`, e.g. `maxConcurrent: Expected a positive integer, actual 0`. */
+const formatIssue = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  // optional fields are unions with `undefined`: prefer the issue of the real type
+  const issue = issues.find((i) => !i.message.startsWith("Expected undefined")) ?? issues[0]
+  if (issue === undefined) return ParseResult.TreeFormatter.formatErrorSync(error)
+  return issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
 }
 
 /** @internal */
-export const decodeOptionsEffect = <A, I>(subject: string, schema: Schema.Schema<A, I>) => {
-  const decode = decodeOptions(subject, schema)
-  return (input: unknown): Effect.Effect<A, InvalidOptionsError> => Effect.suspend(() => decode(input))
+export const decodeOptions = <A, I>(subject: string, schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "all" })
+  return (input: unknown): Either.Either<A, InvalidOptionsError> =>
+    Either.mapLeft(
+      decode(input ?? {}),
+      (error) => new InvalidOptionsError({ subject, detail: formatIssue(error) })
+    )
 }

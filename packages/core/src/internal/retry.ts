@@ -52,6 +52,7 @@ export const retryAfter = (error: unknown): Option.Option<Duration.Duration> => 
 
 const DurationSchema = Schema.Union(Schema.Number, Schema.String, Schema.DurationFromSelf).pipe(
   Schema.filter((input) => {
+    if (typeof input === "number") return Number.isFinite(input) && input >= 0
     const d = Duration.decodeUnknown(input)
     return Option.isSome(d) && Duration.isFinite(d.value) && Duration.toMillis(d.value) >= 0
   }, { message: (issue) => `Expected a finite, non-negative duration, actual ${String(issue.actual)}` })
