@@ -71,7 +71,7 @@ describe("Retry.retry", () => {
     Effect.gen(function*() {
       const times = yield* Ref.make<Array<number>>([])
       const exit = yield* exitAfter(
-        flaky(5, times).pipe(Retry.retry({ base: 10, jitter: "none", while: (e: Busy) => e.n < 2 })),
+        flaky(5, times).pipe(Retry.retry({ base: 10, jitter: "none", while: (e) => (e as Busy).n < 2 })),
         "1 second"
       )
       assert.deepStrictEqual(exit, Exit.fail(new Busy({ n: 2 })))
