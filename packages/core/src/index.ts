@@ -24,6 +24,13 @@ export * as Deadline from "./Deadline.js"
 export * as Errors from "./Errors.js"
 
 /**
+ * An event flag: set, clear, wait.
+ *
+ * @since 0.1.0
+ */
+export * as Event from "./Event.js"
+
+/**
  * Test helpers: prove that no fiber outlives its scope and that every finalizer ran exactly once.
  *
  * @since 0.1.0
@@ -57,3 +64,10 @@ export * as TaskGroup from "./TaskGroup.js"
  * @since 0.1.0
  */
 export * as TaskResult from "./TaskResult.js"
+
+/**
+ * A work queue with taskDone/join, shutdown that loses nothing, priority, and a worker pool.
+ *
+ * @since 0.1.0
+ */
+export * as WorkQueue from "./WorkQueue.js"

@@ -1,0 +1,372 @@
+/**
+ * A work queue with asyncio's `task_done` / `join` and Python 3.13's `shutdown`, that never loses
+ * an item.
+ *
+ * - `bounded(capacity)` applies backpressure: `put` waits while the queue is full; `take` waits
+ *   while it is empty. `unbounded`, `priority` (lowest first, FIFO among equals) and `lifo` too.
+ * - `taskDone` marks a taken item processed; `join` waits until every item ever put is done.
+ * - `shutdown()`: `put` fails from then on; `take` returns what is left, then fails. With
+ *   `{ immediate: true }` the queue is emptied at once, every waiter fails, `join` is released for
+ *   the removed items — and the removed items are returned, so nothing vanishes.
+ * - Cancellation is safe: an item leaves the queue only in the same uninterruptible step in which a
+ *   taker receives it (a taker interrupted just after being woken passes its turn on, and the item
+ *   stays for the next taker); an interrupted putter's item is never added.
+ *
+ * Differences from asyncio.Queue: errors are typed (`QueueShutDownError`, `QueueFullError`,
+ * `QueueEmptyError`, `TaskDoneError`); `taskDone` beyond the number of items *taken* is an error
+ * (asyncio counts items put); `shutdown` returns the items it removed.
+ *
+ * @since 0.1.0
+ */
+import type * as Cause from "effect/Cause"
+import type * as Effect from "effect/Effect"
+import type { Inspectable } from "effect/Inspectable"
+import type { Pipeable } from "effect/Pipeable"
+import type { InvalidOptionsError } from "./Errors.js"
+import * as internal from "./internal/workQueue.js"
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A queue of work items of type `A`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkQueue<in out A> extends Pipeable, Inspectable {
+  readonly [TypeId]: TypeId
+  readonly name: string
+  readonly capacity: number
+  /** Adds an item, waiting while the queue is full. Fails with `QueueShutDownError` after shutdown. */
+  put(item: A): Effect.Effect<void, QueueShutDownError>
+  /** Adds an item if there is room now, else fails with `QueueFullError`. */
+  tryPut(item: A): Effect.Effect<void, QueueFullError | QueueShutDownError>
+  /** Takes the next item, waiting while the queue is empty; after shutdown, fails once it is empty. */
+  readonly take: Effect.Effect<A, QueueShutDownError>
+  /** Takes the next item if there is one now, else fails with `QueueEmptyError`. */
+  readonly tryTake: Effect.Effect<A, QueueEmptyError | QueueShutDownError>
+  /** Marks one taken item as processed. Fails with `TaskDoneError` if no taken item is outstanding. */
+  readonly taskDone: Effect.Effect<void, TaskDoneError>
+  /** Waits until every item ever put has been marked done (at once if none is outstanding). */
+  readonly join: Effect.Effect<void>
+  /** Shuts the queue down (see the module docs); returns the items removed by an immediate shutdown. */
+  shutdown(options?: ShutdownOptions): Effect.Effect<Array<A>>
+  readonly size: Effect.Effect<number>
+  readonly isEmpty: Effect.Effect<boolean>
+  readonly isFull: Effect.Effect<boolean>
+  readonly isShutdown: Effect.Effect<boolean>
+  /** Counters: size, unfinished, in flight, waiting takers and putters. */
+  readonly stats: Effect.Effect<Stats>
+  /** The items in the queue, in the order they would be taken. */
+  readonly snapshot: Effect.Effect<Array<A>>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Stats {
+  readonly size: number
+  readonly capacity: number
+  /** Items put and not yet marked done. */
+  readonly unfinished: number
+  /** Items taken and not yet marked done. */
+  readonly inFlight: number
+  readonly waitingTakers: number
+  readonly waitingPutters: number
+  readonly shutdown: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** A positive integer or Infinity. */
+  readonly capacity?: number
+  /** Shown in errors. */
+  readonly name?: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ShutdownOptions {
+  /** Empty the queue now and fail every waiter (Python 3.13's `shutdown(immediate=True)`). */
+  readonly immediate?: boolean
+}
+
+/**
+ * The queue was shut down.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* WorkQueue.bounded<string>(10)
+ *   yield* queue.shutdown()
+ *   return yield* queue.put("late").pipe(Effect.catchTag("QueueShutDownError", () => Effect.succeed("refused")))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const QueueShutDownError: typeof internal.QueueShutDownError = internal.QueueShutDownError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type QueueShutDownError = internal.QueueShutDownError
+
+/**
+ * `tryPut` on a full queue.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* WorkQueue.bounded<number>(1)
+ *   yield* queue.tryPut(1)
+ *   return yield* queue.tryPut(2).pipe(Effect.catchTag("QueueFullError", (e) => Effect.succeed(e.capacity)))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const QueueFullError: typeof internal.QueueFullError = internal.QueueFullError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type QueueFullError = internal.QueueFullError
+
+/**
+ * `tryTake` on an empty queue.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.flatMap(WorkQueue.unbounded<number>(), (queue) =>
+ *   queue.tryTake.pipe(Effect.catchTag("QueueEmptyError", () => Effect.succeed(-1))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const QueueEmptyError: typeof internal.QueueEmptyError = internal.QueueEmptyError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type QueueEmptyError = internal.QueueEmptyError
+
+/**
+ * `taskDone` was called more times than items were taken.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.flatMap(WorkQueue.unbounded<number>(), (queue) =>
+ *   queue.taskDone.pipe(Effect.catchTag("TaskDoneError", (e) => Effect.logWarning(e.message))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const TaskDoneError: typeof internal.TaskDoneError = internal.TaskDoneError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type TaskDoneError = internal.TaskDoneError
+
+/**
+ * A FIFO queue holding at most `capacity` items; `put` waits while it is full.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* WorkQueue.bounded<string>(100)
+ *   yield* queue.put("job-1")
+ *   const job = yield* queue.take
+ *   yield* queue.taskDone
+ *   yield* queue.join // every item put has been marked done
+ *   return job
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const bounded = <A>(capacity: number, options?: { readonly name?: string }) =>
+  internal.make<A>({ ...options, capacity }, internal.fifo, capacity)
+
+/**
+ * A FIFO queue without a capacity limit.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.flatMap(WorkQueue.unbounded<number>(), (queue) => queue.put(1))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unbounded = <A>(options?: { readonly name?: string }): Effect.Effect<WorkQueue<A>, InvalidOptionsError> =>
+  internal.make<A>(options, internal.fifo, Infinity)
+
+/**
+ * A priority queue: the item with the lowest `priority` comes out first; equal priorities come out in
+ * the order they were put (stable). asyncio's `PriorityQueue`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * interface Job { readonly name: string; readonly urgency: number }
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* WorkQueue.priority<Job>({ priority: (job) => job.urgency, capacity: 50 })
+ *   yield* queue.put({ name: "later", urgency: 5 })
+ *   yield* queue.put({ name: "now", urgency: 1 })
+ *   return (yield* queue.take).name // "now"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const priority = <A>(
+  options: Options & { readonly priority: (item: A) => number }
+): Effect.Effect<WorkQueue<A>, InvalidOptionsError> =>
+  internal.make<A>(
+    {
+      ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
+      ...(options.name === undefined ? {} : { name: options.name })
+    },
+    () => internal.heap(options.priority),
+    Infinity
+  )
+
+/**
+ * A LIFO queue (a stack): the last item put is taken first. asyncio's `LifoQueue`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const stack = yield* WorkQueue.lifo<number>({ capacity: 10 })
+ *   yield* stack.put(1)
+ *   yield* stack.put(2)
+ *   return yield* stack.take // 2
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const lifo = <A>(options?: Options): Effect.Effect<WorkQueue<A>, InvalidOptionsError> =>
+  internal.make<A>(options, internal.lifo, Infinity)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConsumeOptions {
+  /** How many workers take items at once (a positive integer). */
+  readonly workers: number
+  readonly name?: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ItemFailure<A, E> {
+  readonly item: A
+  readonly cause: Cause.Cause<E>
+}
+
+/**
+ * What a {@link consume} run did: how many items it processed and which ones failed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConsumeReport<A, E> {
+  readonly processed: number
+  readonly failed: ReadonlyArray<ItemFailure<A, E>>
+}
+
+/**
+ * A worker pool over the queue, as a scoped TaskGroup: `workers` workers take items and run
+ * `handler` on each; every item is marked done whether the handler succeeds, fails or is
+ * interrupted; a handler failure is recorded for its item and does not stop the pool. Returns when
+ * the queue has been shut down and emptied; interrupting it interrupts the workers.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TaskGroup, WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* WorkQueue.bounded<number>(10)
+ *   return yield* TaskGroup.scoped((group) =>
+ *     Effect.gen(function*() {
+ *       const pool = yield* group.spawn(WorkQueue.consume(queue, { workers: 4 }, (n) => Effect.log(`item ${n}`)))
+ *       yield* Effect.forEach([1, 2, 3], (n) => queue.put(n))
+ *       yield* queue.join
+ *       yield* queue.shutdown()
+ *       return yield* pool.join // { processed: 3, failed: [] }
+ *     })
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const consume: <A, E, R>(
+  queue: WorkQueue<A>,
+  options: ConsumeOptions,
+  handler: (item: A) => Effect.Effect<unknown, E, R>
+) => Effect.Effect<ConsumeReport<A, E>, InvalidOptionsError, R> = internal.consume
+
+/**
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isWorkQueue = (u: unknown): u is WorkQueue<unknown> => typeof u === "object" && u !== null && TypeId in u

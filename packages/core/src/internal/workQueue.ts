@@ -1,0 +1,551 @@
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { format, NodeInspectSymbol } from "effect/Inspectable"
+import { pipeArguments } from "effect/Pipeable"
+import * as Schema from "effect/Schema"
+import type { InvalidOptionsError } from "../Errors.js"
+import * as TaskGroup from "../TaskGroup.js"
+import type * as WorkQueue from "../WorkQueue.js"
+import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
+
+/** @internal */
+export const TypeId: WorkQueue.TypeId = Symbol.for("@taskscope/core/WorkQueue") as WorkQueue.TypeId
+
+/** @internal */
+export class QueueShutDownError extends Data.TaggedError("QueueShutDownError")<{ readonly queue: string }> {
+  override get message(): string {
+    return `WorkQueue "${this.queue}" is shut down`
+  }
+}
+
+/** @internal */
+export class QueueFullError
+  extends Data.TaggedError("QueueFullError")<{ readonly queue: string; readonly capacity: number }>
+{
+  override get message(): string {
+    return `WorkQueue "${this.queue}" is full (capacity ${this.capacity})`
+  }
+}
+
+/** @internal */
+export class QueueEmptyError extends Data.TaggedError("QueueEmptyError")<{ readonly queue: string }> {
+  override get message(): string {
+    return `WorkQueue "${this.queue}" is empty`
+  }
+}
+
+/** @internal */
+export class TaskDoneError extends Data.TaggedError("TaskDoneError")<{ readonly queue: string }> {
+  override get message(): string {
+    return `WorkQueue "${this.queue}": taskDone called more times than items were taken`
+  }
+}
+
+/** The storage discipline of a queue. */
+interface Buffer<A> {
+  readonly size: number
+  push(item: A): void
+  pop(): A
+  drain(): Array<A>
+  toArray(): Array<A>
+}
+
+class Fifo<A> implements Buffer<A> {
+  items: Array<A | undefined> = []
+  head = 0
+  get size() {
+    return this.items.length - this.head
+  }
+  push(item: A) {
+    this.items.push(item)
+  }
+  pop(): A {
+    const item = this.items[this.head] as A
+    this.items[this.head++] = undefined
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return item
+  }
+  drain(): Array<A> {
+    const out = this.toArray()
+    this.items = []
+    this.head = 0
+    return out
+  }
+  toArray(): Array<A> {
+    return this.items.slice(this.head) as Array<A>
+  }
+}
+
+class Lifo<A> implements Buffer<A> {
+  items: Array<A> = []
+  get size() {
+    return this.items.length
+  }
+  push(item: A) {
+    this.items.push(item)
+  }
+  pop(): A {
+    return this.items.pop()!
+  }
+  drain(): Array<A> {
+    const out = this.toArray()
+    this.items = []
+    return out
+  }
+  toArray(): Array<A> {
+    return this.items.slice().reverse()
+  }
+}
+
+/** A binary min-heap on (priority, insertion order): lowest priority first, FIFO among equals. */
+class Heap<A> implements Buffer<A> {
+  prio: Array<number> = []
+  seq: Array<number> = []
+  items: Array<A> = []
+  next = 0
+  constructor(readonly priority: (a: A) => number) {}
+  get size() {
+    return this.items.length
+  }
+  less(i: number, j: number) {
+    return this.prio[i] < this.prio[j] || (this.prio[i] === this.prio[j] && this.seq[i] < this.seq[j])
+  }
+  swap(i: number, j: number) {
+    const p = this.prio[i], s = this.seq[i], x = this.items[i]
+    this.prio[i] = this.prio[j]
+    this.seq[i] = this.seq[j]
+    this.items[i] = this.items[j]
+    this.prio[j] = p
+    this.seq[j] = s
+    this.items[j] = x
+  }
+  push(item: A) {
+    let i = this.items.length
+    this.items.push(item)
+    this.prio.push(this.priority(item))
+    this.seq.push(this.next++)
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!this.less(i, parent)) break
+      this.swap(i, parent)
+      i = parent
+    }
+  }
+  pop(): A {
+    const top = this.items[0]
+    const last = this.items.length - 1
+    this.swap(0, last)
+    this.items.pop()
+    this.prio.pop()
+    this.seq.pop()
+    let i = 0
+    const n = this.items.length
+    while (true) {
+      const l = 2 * i + 1, r = l + 1
+      let m = i
+      if (l < n && this.less(l, m)) m = l
+      if (r < n && this.less(r, m)) m = r
+      if (m === i) break
+      this.swap(i, m)
+      i = m
+    }
+    return top
+  }
+  drain(): Array<A> {
+    const out = this.toArray()
+    this.items = []
+    this.prio = []
+    this.seq = []
+    return out
+  }
+  toArray(): Array<A> {
+    return this.items.map((item, i) => ({ item, p: this.prio[i], s: this.seq[i] }))
+      .sort((a, b) => a.p - b.p || a.s - b.s).map((e) => e.item)
+  }
+}
+
+type Resume = (effect: Effect.Effect<void, QueueShutDownError>) => void
+
+interface Waiter {
+  resume: Resume | undefined
+  /** Woken with a claim on an item (takers) or a slot (putters) that it must use or hand on. */
+  woken: boolean
+}
+
+/** A FIFO of waiters with O(1) removal of the head and lazy removal of cancelled ones. */
+class Waiters {
+  items: Array<Waiter | undefined> = []
+  head = 0
+  count = 0
+  add(w: Waiter) {
+    this.items.push(w)
+    this.count++
+  }
+  remove(w: Waiter) {
+    const i = this.items.indexOf(w, this.head)
+    if (i >= 0) {
+      this.items[i] = undefined
+      this.count--
+    }
+  }
+  shift(): Waiter | undefined {
+    while (this.head < this.items.length) {
+      const w = this.items[this.head]
+      this.items[this.head++] = undefined
+      if (w !== undefined) {
+        this.count--
+        if (this.head === this.items.length) {
+          this.items = []
+          this.head = 0
+        }
+        return w
+      }
+    }
+    this.items = []
+    this.head = 0
+    return undefined
+  }
+}
+
+const OptionsSchema = Schema.Struct({
+  capacity: Schema.optional(PositiveIntOrInfinity),
+  name: Schema.optional(Schema.String)
+})
+
+/** @internal */
+export const decodeQueueOptions = decodeOptions("WorkQueue", OptionsSchema)
+
+const OPEN = 0
+const SHUTDOWN = 1
+
+/** @internal */
+export class WorkQueueImpl<A> implements WorkQueue.WorkQueue<A> {
+  readonly [TypeId]: WorkQueue.TypeId = TypeId
+  state = OPEN
+  /** Items in the buffer claimed by takers that were woken and have not popped yet. */
+  claimed = 0
+  /** Free slots reserved for putters that were woken and have not pushed yet. */
+  reserved = 0
+  readonly takers = new Waiters()
+  readonly putters = new Waiters()
+  /** Items put and not yet marked done (asyncio's `_unfinished_tasks`). */
+  unfinished = 0
+  /** Items taken and not yet marked done. */
+  inFlight = 0
+  joiners: Array<() => void> = []
+
+  constructor(readonly name: string, readonly capacity: number, readonly buffer: Buffer<A>) {}
+
+  // -- internals: every state change happens synchronously, in an uninterruptible step
+
+  pushNow(item: A): void {
+    this.buffer.push(item)
+    this.unfinished++
+    if (this.takers.count > 0 && this.buffer.size > this.claimed) this.wakeTaker()
+  }
+
+  popNow(): A {
+    const item = this.buffer.pop()
+    this.inFlight++
+    if (this.putters.count > 0 && this.capacity - this.buffer.size - this.reserved > 0) this.wakePutter()
+    return item
+  }
+
+  wakeTaker(): void {
+    const waiter = this.takers.shift()
+    if (waiter === undefined) return
+    this.claimed++
+    waiter.woken = true
+    waiter.resume!(Effect.void)
+  }
+
+  wakePutter(): void {
+    const waiter = this.putters.shift()
+    if (waiter === undefined) return
+    this.reserved++
+    waiter.woken = true
+    waiter.resume!(Effect.void)
+  }
+
+  get shutDownError() {
+    return new QueueShutDownError({ queue: this.name })
+  }
+
+  wait(waiters: Waiters, onGiveBack: () => void): Effect.Effect<void, QueueShutDownError> {
+    const waiter: Waiter = { resume: undefined, woken: false }
+    return Effect.onInterrupt(
+      Effect.async<void, QueueShutDownError>((resume) => {
+        waiter.resume = resume
+        waiters.add(waiter)
+        return Effect.sync(() => {
+          if (!waiter.woken) waiters.remove(waiter)
+        })
+      }),
+      () =>
+        Effect.sync(() => {
+          // interrupted after it was woken: its claim passes to the next waiter, nothing is lost
+          if (waiter.woken) onGiveBack()
+        })
+    )
+  }
+
+  // -- public operations
+
+  put(item: A): Effect.Effect<void, QueueShutDownError> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+        if (this.capacity - this.buffer.size - this.reserved > 0) {
+          this.pushNow(item)
+          return Effect.void
+        }
+        const again: Effect.Effect<void, QueueShutDownError> = Effect.flatMap(
+          restore(this.wait(this.putters, () => {
+            this.reserved--
+            if (this.capacity - this.buffer.size - this.reserved > 0) this.wakePutter()
+          })),
+          () =>
+            Effect.suspend(() => {
+              this.reserved--
+              if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+              this.pushNow(item)
+              return Effect.void
+            })
+        )
+        return again
+      })
+    )
+  }
+
+  tryPut(item: A): Effect.Effect<void, QueueFullError | QueueShutDownError> {
+    return Effect.suspend((): Effect.Effect<void, QueueFullError | QueueShutDownError> => {
+      if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+      if (this.capacity - this.buffer.size - this.reserved <= 0 || this.putters.count > 0) {
+        return Effect.fail(new QueueFullError({ queue: this.name, capacity: this.capacity }))
+      }
+      this.pushNow(item)
+      return Effect.void
+    })
+  }
+
+  get take(): Effect.Effect<A, QueueShutDownError> {
+    return this.takeWith(Effect.succeed)
+  }
+
+  /**
+   * Takes an item and runs `use` on it in the same uninterruptible step, so no interruption can fall
+   * between the item leaving the queue and its owner holding it. `restore` makes parts of `use`
+   * interruptible again.
+   */
+  takeWith<B, E, R>(
+    use: (
+      item: A,
+      restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
+    ) => Effect.Effect<B, E, R>
+  ): Effect.Effect<B, E | QueueShutDownError, R> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend((): Effect.Effect<B, E | QueueShutDownError, R> => {
+        if (this.buffer.size > this.claimed) return use(this.popNow(), restore)
+        if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+        return Effect.flatMap(
+          restore(this.wait(this.takers, () => {
+            this.claimed--
+            if (this.buffer.size > this.claimed) this.wakeTaker()
+          })),
+          () =>
+            Effect.suspend((): Effect.Effect<B, E | QueueShutDownError, R> => {
+              this.claimed--
+              // an immediate shutdown emptied the buffer after this taker was woken
+              if (this.buffer.size === 0) return Effect.fail(this.shutDownError)
+              return use(this.popNow(), restore)
+            })
+        )
+      })
+    )
+  }
+
+  get tryTake(): Effect.Effect<A, QueueEmptyError | QueueShutDownError> {
+    return Effect.suspend((): Effect.Effect<A, QueueEmptyError | QueueShutDownError> => {
+      if (this.buffer.size > this.claimed) return Effect.succeed(this.popNow())
+      if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+      return Effect.fail(new QueueEmptyError({ queue: this.name }))
+    })
+  }
+
+  get taskDone(): Effect.Effect<void, TaskDoneError> {
+    return Effect.suspend(() => {
+      if (this.inFlight === 0) return Effect.fail(new TaskDoneError({ queue: this.name }))
+      this.inFlight--
+      this.unfinished--
+      if (this.unfinished === 0) this.releaseJoiners()
+      return Effect.void
+    })
+  }
+
+  /** Marks one taken item done without the error check, for `consume`. */
+  unsafeTaskDone(): void {
+    if (this.inFlight === 0) return
+    this.inFlight--
+    this.unfinished--
+    if (this.unfinished === 0) this.releaseJoiners()
+  }
+
+  releaseJoiners(): void {
+    const joiners = this.joiners
+    this.joiners = []
+    for (let i = 0; i < joiners.length; i++) joiners[i]()
+  }
+
+  get join(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (this.unfinished === 0) return resume(Effect.void)
+      const joiner = () => resume(Effect.void)
+      this.joiners.push(joiner)
+      return Effect.sync(() => {
+        const i = this.joiners.indexOf(joiner)
+        if (i >= 0) this.joiners.splice(i, 1)
+      })
+    })
+  }
+
+  shutdown(options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>> {
+    return Effect.sync(() => {
+      this.state = SHUTDOWN
+      let removed: Array<A> = []
+      if (options?.immediate === true) {
+        removed = this.buffer.drain()
+        this.unfinished -= removed.length
+        if (this.unfinished === 0) this.releaseJoiners()
+      }
+      // putters fail; takers fail once nothing is left for them
+      const fail = Effect.fail(this.shutDownError)
+      for (let w = this.putters.shift(); w !== undefined; w = this.putters.shift()) w.resume!(fail)
+      while (this.takers.count > 0 && this.buffer.size > this.claimed) this.wakeTaker()
+      for (let w = this.takers.shift(); w !== undefined; w = this.takers.shift()) w.resume!(fail)
+      return removed
+    })
+  }
+
+  get size(): Effect.Effect<number> {
+    return Effect.sync(() => this.buffer.size)
+  }
+
+  get isEmpty(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.buffer.size === 0)
+  }
+
+  get isFull(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.buffer.size >= this.capacity)
+  }
+
+  get isShutdown(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.state !== OPEN)
+  }
+
+  get stats(): Effect.Effect<WorkQueue.Stats> {
+    return Effect.sync(() => ({
+      size: this.buffer.size,
+      capacity: this.capacity,
+      unfinished: this.unfinished,
+      inFlight: this.inFlight,
+      waitingTakers: this.takers.count,
+      waitingPutters: this.putters.count,
+      shutdown: this.state !== OPEN
+    }))
+  }
+
+  get snapshot(): Effect.Effect<Array<A>> {
+    return Effect.sync(() => this.buffer.toArray())
+  }
+
+  toJSON(): unknown {
+    return { _id: "WorkQueue", name: this.name, size: this.buffer.size, capacity: this.capacity }
+  }
+
+  toString(): string {
+    return format(this.toJSON())
+  }
+
+  [NodeInspectSymbol](): unknown {
+    return this.toJSON()
+  }
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export const make = <A>(
+  options: WorkQueue.Options | undefined,
+  buffer: () => Buffer<A>,
+  defaultCapacity: number
+): Effect.Effect<WorkQueue.WorkQueue<A>, InvalidOptionsError> =>
+  Effect.suspend(() =>
+    Either.map(
+      decodeQueueOptions(options),
+      (o) => new WorkQueueImpl<A>(o.name ?? "WorkQueue", o.capacity ?? defaultCapacity, buffer())
+    )
+  )
+
+/** @internal */
+export const fifo = <A>() => new Fifo<A>()
+/** @internal */
+export const lifo = <A>() => new Lifo<A>()
+/** @internal */
+export const heap = <A>(priority: (a: A) => number) => new Heap<A>(priority)
+
+const ConsumeSchema = Schema.Struct({
+  workers: Schema.Number.pipe(Schema.filter((n) => Number.isInteger(n) && n > 0, {
+    message: (issue) => `Expected a positive integer, actual ${String(issue.actual)}`
+  })),
+  name: Schema.optional(Schema.String)
+})
+
+const decodeConsume = decodeOptions("WorkQueue.consume", ConsumeSchema)
+
+/** @internal */
+export const consume = <A, E, R>(
+  queue: WorkQueue.WorkQueue<A>,
+  options: WorkQueue.ConsumeOptions,
+  handler: (item: A) => Effect.Effect<unknown, E, R>
+): Effect.Effect<WorkQueue.ConsumeReport<A, E>, InvalidOptionsError, R> =>
+  Effect.suspend(() => {
+    const decoded = decodeConsume(options)
+    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+    const impl = queue as WorkQueueImpl<A>
+    let processed = 0
+    const failed: Array<WorkQueue.ItemFailure<A, E>> = []
+    const step = impl.takeWith((item, restore) =>
+      Effect.map(
+        // the item is marked done however the handler ends: success, failure or interruption
+        Effect.ensuring(Effect.exit(restore(handler(item))), Effect.sync(() => impl.unsafeTaskDone())),
+        (exit) => {
+          processed++
+          if (exit._tag === "Failure") failed.push({ item, cause: exit.cause })
+        }
+      )
+    )
+    const worker: Effect.Effect<void, never, R> = Effect.catchTag(Effect.forever(step), "QueueShutDownError", () =>
+      Effect.void)
+    return Effect.as(
+      TaskGroup.scoped(
+        (group) =>
+          Effect.forEach(Array.from({ length: decoded.right.workers }), (_, i) =>
+            group.spawn(worker, { name: `${decoded.right.name ?? impl.name}-worker-${i + 1}` }), { discard: true }),
+        { name: decoded.right.name ?? `${impl.name} consumers` }
+      ),
+      undefined
+    ).pipe(Effect.map(() => ({ processed, failed })), Effect.orDie) as Effect.Effect<
+      WorkQueue.ConsumeReport<A, E>,
+      never,
+      R
+    >
+  })
