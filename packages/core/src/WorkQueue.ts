@@ -366,6 +366,14 @@ export const consume: <A, E, R>(
 ) => Effect.Effect<ConsumeReport<A, E>, InvalidOptionsError, R> = internal.consume
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.map(WorkQueue.unbounded<number>(), WorkQueue.isWorkQueue) // true
+ * ```
+ *
  * @since 0.1.0
  * @category refinements
  */
