@@ -31,6 +31,13 @@ export * as Errors from "./Errors.js"
 export * as Event from "./Event.js"
 
 /**
+ * Limiters: a fair weighted semaphore, rate limits, pause, keyed limits, and why a caller waits.
+ *
+ * @since 0.1.0
+ */
+export * as Limiter from "./Limiter.js"
+
+/**
  * Test helpers: prove that no fiber outlives its scope and that every finalizer ran exactly once.
  *
  * @since 0.1.0

@@ -5,7 +5,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
@@ -22,21 +21,7 @@ export const RetryAfterTypeId: typeof Retry.RetryAfter = Symbol.for(
   "@taskscope/core/Retry/RetryAfter"
 ) as typeof Retry.RetryAfter
 
-/**
- * Who wants to hear about attempts: the task running the effect (for `TaskResult.attempts`) or an
- * executor (for its events). Inherited by forks.
- * @internal
- */
-export interface AttemptListener {
-  onAttempt(attempt: number): void
-  onRetry(attempt: number, delay: Duration.Duration, error: unknown): void
-}
-
-/** @internal */
-export const currentAttemptListener: FiberRef.FiberRef<AttemptListener | undefined> = globalValue(
-  Symbol.for("@taskscope/core/Retry/currentAttemptListener"),
-  () => FiberRef.unsafeMake<AttemptListener | undefined>(undefined)
-)
+import { currentTask } from "./taskInfo.js"
 
 /** @internal */
 export const retryAfter = (error: unknown): Option.Option<Duration.Duration> => {
@@ -105,7 +90,7 @@ export const retry = <A, E, R>(
   const decoded = decodePolicy(policy)
   if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
   const sched = schedule(policy)
-  return Effect.flatMap(FiberRef.get(currentAttemptListener), (listener) =>
+  return Effect.flatMap(FiberRef.get(currentTask), (listener) =>
     Clock.clockWith((clock) => {
       const loop = (attempt: number, state: unknown): Effect.Effect<A, E, R> => {
         listener?.onAttempt(attempt)

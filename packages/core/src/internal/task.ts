@@ -9,7 +9,7 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Task from "../Task.js"
 import * as TaskResult from "../TaskResult.js"
-import type { AttemptListener } from "./retry.js"
+import type { TaskInfo } from "./taskInfo.js"
 
 /** @internal */
 export const TypeId: Task.TypeId = Symbol.for("@taskscope/core/Task") as Task.TypeId
@@ -63,7 +63,7 @@ let nextId = 0
 const variance = { _A: (_: never) => _, _E: (_: never) => _ }
 
 /** @internal */
-export class TaskImpl<A, E> implements Task.Task<A, E>, Runner, AttemptListener {
+export class TaskImpl<A, E> implements Task.Task<A, E>, Runner, TaskInfo {
   readonly [TypeId] = variance
   readonly id: number = ++nextId
   phase: 0 | 1 | 2 = PENDING

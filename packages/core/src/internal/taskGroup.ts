@@ -21,8 +21,8 @@ import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
-import { type AttemptListener, currentAttemptListener } from "./retry.js"
 import { attachFiber, DONE, interruptRunner, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
+import { currentTask, type TaskInfo } from "./taskInfo.js"
 
 /** @internal */
 export const TypeId: TaskGroup.TypeId = Symbol.for("@taskscope/core/TaskGroup") as TaskGroup.TypeId
@@ -63,7 +63,7 @@ const CANCELLING = 1
 const CLOSED = 2
 
 /** A fiber that runs waiting children of a bounded group one after another. */
-interface Worker extends Runner, AttemptListener {
+interface Worker extends Runner, TaskInfo {
   /** Interrupted to cancel its current child: it stops after that child. */
   doomed: boolean
   context: Context.Context<never>
@@ -71,9 +71,9 @@ interface Worker extends Runner, AttemptListener {
 }
 
 /** Children report retry attempts to their own task (see Retry). */
-const listenTo = (listener: AttemptListener) => ({
+const listenTo = (listener: TaskInfo) => ({
   updateRefs: (refs: FiberRefs.FiberRefs, fiberId: FiberId.Runtime) =>
-    FiberRefs.updateAs(refs, { fiberId, fiberRef: currentAttemptListener, value: listener })
+    FiberRefs.updateAs(refs, { fiberId, fiberRef: currentTask, value: listener })
 })
 
 const removeInterrupts = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
@@ -233,6 +233,9 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
       doomed: false,
       context,
       current: undefined,
+      get name() {
+        return this.current?.name
+      },
       onAttempt(attempt) {
         this.current?.onAttempt(attempt)
       },
