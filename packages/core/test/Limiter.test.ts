@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Limiter, TaskGroup } from "@taskscope/core"
-import { Duration, Effect, Exit, FastCheck as fc, Fiber, Option, Ref, TestClock } from "effect"
+import { Duration, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
 import { now, runFor } from "./helpers.js"
 
 const invariant = (limiter: Limiter.Limiter) =>
