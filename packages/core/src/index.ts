@@ -31,6 +31,13 @@ export * as Errors from "./Errors.js"
 export * as Event from "./Event.js"
 
 /**
+ * The executor service: submit task specs with priority, keys, timeout and retry; events, stats, drain.
+ *
+ * @since 0.1.0
+ */
+export * as Executor from "./Executor.js"
+
+/**
  * Limiters: a fair weighted semaphore, rate limits, pause, keyed limits, and why a caller waits.
  *
  * @since 0.1.0

@@ -320,6 +320,8 @@ describe("TaskGroup.scoped", () => {
               )
               yield* Effect.sleep(10)
               yield* group.cancel
+              const stats = yield* group.stats
+              assert.deepStrictEqual([stats.active, stats.running, stats.queued], [0, 0, 0])
               return yield* Effect.forEach(tasks, (t) => t.state)
             }), { maxConcurrent: 2 }),
           "10 millis"

@@ -1,5 +1,6 @@
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -161,7 +162,7 @@ export class TaskImpl<A, E> implements Task.Task<A, E>, Runner, TaskInfo {
     this.attempts = attempt
   }
 
-  onRetry(): void {}
+  onRetry(_attempt: number, _delay: Duration.Duration, _error: unknown): void {}
 
   markStarted(): void {
     this.phase = RUNNING

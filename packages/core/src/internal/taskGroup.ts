@@ -62,6 +62,95 @@ const OPEN = 0
 const CANCELLING = 1
 const CLOSED = 2
 
+/** Children waiting for a slot. */
+interface PendingQueue {
+  forEach(f: (task: TaskImpl<any, any>) => void): void
+  push(task: TaskImpl<any, any>, priority: number): void
+  shift(): TaskImpl<any, any> | undefined
+  peek(): TaskImpl<any, any> | undefined
+}
+
+class FifoTasks implements PendingQueue {
+  items: Array<TaskImpl<any, any> | undefined> = []
+  head = 0
+  forEach(f: (task: TaskImpl<any, any>) => void): void {
+    for (let i = this.head; i < this.items.length; i++) {
+      const task = this.items[i]
+      if (task !== undefined && task.phase === PENDING) f(task)
+    }
+  }
+  push(task: TaskImpl<any, any>): void {
+    this.items.push(task)
+  }
+  peek(): TaskImpl<any, any> | undefined {
+    return this.items[this.head]
+  }
+  shift(): TaskImpl<any, any> | undefined {
+    if (this.head === this.items.length) return undefined
+    const task = this.items[this.head]
+    this.items[this.head++] = undefined
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return task
+  }
+}
+
+/** Lowest priority first; FIFO among equal priorities. */
+class HeapTasks implements PendingQueue {
+  readonly heap: Array<{ readonly task: TaskImpl<any, any>; readonly priority: number; readonly seq: number }> = []
+  seq = 0
+  forEach(f: (task: TaskImpl<any, any>) => void): void {
+    for (const entry of this.heap) if (entry.task.phase === PENDING) f(entry.task)
+  }
+  less(i: number, j: number): boolean {
+    const a = this.heap[i], b = this.heap[j]
+    return a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq)
+  }
+  swap(i: number, j: number): void {
+    const t = this.heap[i]
+    this.heap[i] = this.heap[j]
+    this.heap[j] = t
+  }
+  push(task: TaskImpl<any, any>, priority: number): void {
+    this.heap.push({ task, priority, seq: this.seq++ })
+    let i = this.heap.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!this.less(i, parent)) break
+      this.swap(i, parent)
+      i = parent
+    }
+  }
+  peek(): TaskImpl<any, any> | undefined {
+    return this.heap[0]?.task
+  }
+  shift(): TaskImpl<any, any> | undefined {
+    if (this.heap.length === 0) return undefined
+    const top = this.heap[0].task
+    const last = this.heap.pop()!
+    if (this.heap.length > 0) {
+      this.heap[0] = last
+      let i = 0
+      const n = this.heap.length
+      while (true) {
+        const l = 2 * i + 1, r = l + 1
+        let m = i
+        if (l < n && this.less(l, m)) m = l
+        if (r < n && this.less(r, m)) m = r
+        if (m === i) break
+        this.swap(i, m)
+        i = m
+      }
+    }
+    return top
+  }
+}
+
 /** A fiber that runs waiting children of a bounded group one after another. */
 interface Worker extends Runner, TaskInfo {
   /** Interrupted to cancel its current child: it stops after that child. */
@@ -101,19 +190,19 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   active = 0
   /** Children that are running, each on a fiber of its own. */
   readonly running = new Set<TaskImpl<any, any>>()
-  /** Children waiting for a slot (bounded groups), consumed from `head`. */
-  queue: Array<TaskImpl<any, any> | undefined> = []
-  head = 0
+  /** Children waiting for a slot (bounded groups): FIFO, or by priority. */
+  readonly queue: PendingQueue
   failure: Cause.Cause<unknown> | undefined = undefined
   failureObserved = false
   readonly supervised: Array<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>> = []
   idle: Array<() => void> = []
   body: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
 
-  constructor(owner: Fiber.RuntimeFiber<unknown, unknown>, options: DecodedOptions) {
+  constructor(owner: Fiber.RuntimeFiber<unknown, unknown>, options: DecodedOptions, prioritized = false) {
     this.name = options.name ?? "TaskGroup"
     this.mode = options.mode ?? "failFast"
     this.maxConcurrent = options.maxConcurrent ?? Infinity
+    this.queue = prioritized ? new HeapTasks() : new FifoTasks()
     this.clock = Context.get(owner.currentDefaultServices, Clock.Clock)
     this.fiberRefs = owner.getFiberRefs()
     this.runtimeFlags = RuntimeFlags.enable(owner.getFiberRef(FiberRef.currentRuntimeFlags), RuntimeFlags.Interruption)
@@ -130,7 +219,9 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   unsafeSpawn<A, E>(
     context: Context.Context<never>,
     effect: Effect.Effect<A, E, any>,
-    name: string | undefined
+    name: string | undefined,
+    task: TaskImpl<A, E> = new TaskImpl<A, E>(this, name),
+    priority = 0
   ): TaskImpl<A, E> | TaskGroupClosedError {
     if (this.status !== OPEN) {
       return new TaskGroupClosedError({
@@ -139,7 +230,6 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
         reason: this.status === CLOSED ? "closed" : "cancelling"
       })
     }
-    const task = new TaskImpl<A, E>(this, name)
     this.active++
     if (this.slots < this.maxConcurrent && this.pending === 0) {
       this.slots++
@@ -147,7 +237,7 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
     } else {
       task.effect = effect
       task.context = context
-      this.queue.push(task)
+      this.queue.push(task, priority)
       this.pending++
       this.drain()
     }
@@ -223,7 +313,7 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   }
 
   headContext(): Context.Context<never> {
-    return (this.queue[this.head]?.context as Context.Context<never> | undefined) ?? Context.empty()
+    return (this.queue.peek()?.context as Context.Context<never> | undefined) ?? Context.empty()
   }
 
   startWorker(context: Context.Context<never>): void {
@@ -277,29 +367,13 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   }
 
   dequeue(): TaskImpl<any, any> | undefined {
-    const queue = this.queue
-    while (this.head < queue.length) {
-      const task = queue[this.head]!
-      queue[this.head++] = undefined
+    while (true) {
+      const task = this.queue.shift()
+      if (task === undefined) return undefined
       if (task.phase === PENDING) {
         this.pending--
-        this.compact()
         return task
       }
-    }
-    this.compact()
-    return undefined
-  }
-
-  compact(): void {
-    if (this.head === this.queue.length) {
-      if (this.head > 0) {
-        this.queue = []
-        this.head = 0
-      }
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head)
-      this.head = 0
     }
   }
 
@@ -344,10 +418,9 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   /** Stops intake, drops queued children (their effects never run) and interrupts running ones. */
   cancelAll(by: FiberId.FiberId): void {
     if (this.status === OPEN) this.status = CANCELLING
-    while (true) {
-      const task = this.dequeue()
-      if (task === undefined) break
-      this.onTaskDone(task, Exit.interrupt(by))
+    // queued children end as cancelled without ever running (onTaskDone counts them off `pending`)
+    for (let task = this.queue.shift(); task !== undefined; task = this.queue.shift()) {
+      if (task.phase === PENDING) this.onTaskDone(task, Exit.interrupt(by))
     }
     for (const task of this.running) interruptRunner(task, by)
     for (const worker of this.workers) {
@@ -453,9 +526,10 @@ type DecodedOptions = Schema.Schema.Type<typeof OptionsSchema>
 /** @internal */
 export const unsafeMake = (
   owner: Fiber.RuntimeFiber<unknown, unknown>,
-  options: TaskGroup.Options | undefined
+  options: TaskGroup.Options | undefined,
+  prioritized = false
 ): Either.Either<GroupImpl, InvalidOptionsError> =>
-  Either.map(decode(options), (decoded) => new GroupImpl(owner, decoded))
+  Either.map(decode(options), (decoded) => new GroupImpl(owner, decoded, prioritized))
 
 const makeGroup = (options: TaskGroup.Options | undefined): Effect.Effect<GroupImpl, InvalidOptionsError> =>
   Effect.withFiberRuntime((owner) => unsafeMake(owner, options))

@@ -1,0 +1,177 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Executor } from "@taskscope/core"
+import { Chunk, Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
+import { now } from "./helpers.js"
+
+const job = (
+  name: string,
+  ms: number,
+  log: Array<string>,
+  extra: Partial<Executor.TaskSpec<string>> = {}
+): Executor.TaskSpec<string> => ({
+  name,
+  effect: Effect.sync(() => log.push(name)).pipe(Effect.zipRight(Effect.sleep(ms)), Effect.as(name)),
+  ...extra
+})
+
+describe("Executor", () => {
+  it.scoped("runs by priority (lowest first, FIFO among equals) under its concurrency", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1 })
+      const log: Array<string> = []
+      const fiber = yield* Effect.fork(executor.runAll([
+        job("first", 10, log),
+        job("low", 10, log, { priority: 5 }),
+        job("high", 10, log, { priority: -1 }),
+        job("mid-a", 10, log, { priority: 1 }),
+        job("mid-b", 10, log, { priority: 1 })
+      ]))
+      yield* TestClock.adjust(50)
+      const results = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(log, ["first", "high", "mid-a", "mid-b", "low"])
+      assert.deepStrictEqual(results.map((r) => r._tag), [
+        "Succeeded",
+        "Succeeded",
+        "Succeeded",
+        "Succeeded",
+        "Succeeded"
+      ])
+    }))
+
+  it.scoped("never exceeds its global and per-key limits", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({
+        concurrency: 4,
+        keys: (key) => ({ concurrency: key === "slow" ? 1 : 4 })
+      })
+      let running = 0, peak = 0, slowRunning = 0, slowPeak = 0
+      const spec = (i: number): Executor.TaskSpec<void> => {
+        const key = i % 3 === 0 ? "slow" : "fast"
+        return {
+          name: `t${i}`,
+          key,
+          effect: Effect.acquireUseRelease(
+            Effect.sync(() => {
+              peak = Math.max(peak, ++running)
+              if (key === "slow") slowPeak = Math.max(slowPeak, ++slowRunning)
+            }),
+            () => Effect.sleep(10),
+            () =>
+              Effect.sync(() => {
+                running--
+                if (key === "slow") slowRunning--
+              })
+          )
+        }
+      }
+      const fiber = yield* Effect.fork(executor.runAll(Array.from({ length: 30 }, (_, i) => spec(i))))
+      yield* TestClock.adjust(1000)
+      const results = yield* Fiber.join(fiber)
+      assert.strictEqual(results.filter((r) => r._tag === "Succeeded").length, 30)
+      assert.strictEqual(peak, 4)
+      assert.strictEqual(slowPeak, 1)
+    }))
+
+  it.scoped("retries and timeouts, with events and counted attempts", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({
+        concurrency: 2,
+        defaults: { retry: { maxAttempts: 3, base: 100, jitter: "none" } }
+      })
+      const events = yield* Effect.fork(Stream.runCollect(Stream.take(executor.events, 8)))
+      yield* Effect.yieldNow()
+      let calls = 0
+      const fiber = yield* Effect.fork(executor.runAll<unknown, unknown, never>([
+        { name: "flaky", effect: Effect.suspend(() => ++calls < 3 ? Effect.fail("busy") : Effect.succeed("ok")) },
+        { name: "slow", effect: Effect.never, timeout: 50, retry: false }
+      ]))
+      yield* TestClock.adjust(1000)
+      const [flaky, slow] = yield* Fiber.join(fiber)
+      assert.strictEqual(flaky._tag, "Succeeded")
+      assert.strictEqual(flaky.attempts, 3)
+      assert.strictEqual(slow._tag, "TimedOut")
+      const seen = Chunk.toReadonlyArray(yield* Fiber.join(events)).map((e) => `${e._tag}:${e.task.name}@${e.at}`)
+      assert.deepStrictEqual(seen, [
+        "Queued:flaky@0",
+        "Started:flaky@0",
+        "Retrying:flaky@0",
+        "Queued:slow@0",
+        "Started:slow@0",
+        "TimedOut:slow@50",
+        "Retrying:flaky@100",
+        "Succeeded:flaky@300"
+      ])
+      const stats = yield* executor.stats
+      assert.deepStrictEqual(
+        [stats.submitted, stats.succeeded, stats.timedOut, stats.retries, stats.running, stats.queued],
+        [2, 1, 1, 2, 0, 0]
+      )
+    }))
+
+  it.scoped("backpressure: submit waits while the intake queue is full", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1, queueCapacity: 2 })
+      const log: Array<string> = []
+      yield* executor.submit(job("running", 100, log))
+      yield* executor.submit(job("queued-1", 100, log))
+      yield* executor.submit(job("queued-2", 100, log))
+      const blocked = yield* Effect.fork(executor.submit(job("blocked", 100, log)).pipe(Effect.zipRight(now)))
+      yield* TestClock.adjust(99)
+      assert.isTrue(Option.isNone(yield* Fiber.poll(blocked)))
+      yield* TestClock.adjust(1)
+      assert.strictEqual(yield* Fiber.join(blocked), 100)
+      yield* TestClock.adjust(1000) // let the rest finish before the scope drains
+    }))
+
+  it.scoped("drain with enough budget finishes everything and reports nothing lost", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 2 })
+      const log: Array<string> = []
+      yield* Effect.forEach([1, 2, 3, 4], (i) => executor.submit(job(`j${i}`, 100, log)))
+      const drain = yield* Effect.fork(executor.drain({ timeout: "1 second" }))
+      yield* TestClock.adjust(200)
+      const report = yield* Fiber.join(drain)
+      assert.isTrue(report.completedInTime)
+      assert.deepStrictEqual([report.neverRan.length, report.interrupted.length, Duration.toMillis(report.elapsed)], [
+        0,
+        0,
+        200
+      ])
+      const late = yield* Effect.flip(executor.submit(job("late", 1, log)))
+      assert.strictEqual(late._tag, "ExecutorClosedError")
+      assert.match(late.message, /Executor "Executor" is draining or closed: task "late" was not accepted/)
+    }))
+
+  it.scoped("drain without enough budget returns every task it never ran or interrupted, with its spec", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 2 })
+      const log: Array<string> = []
+      const specs = [1, 2, 3, 4, 5].map((i) => job(`j${i}`, 100, log))
+      yield* Effect.forEach(specs, (spec) => executor.submit(spec))
+      const drain = yield* Effect.fork(executor.drain({ timeout: 150 }))
+      yield* TestClock.adjust(150)
+      const report = yield* Fiber.join(drain)
+      assert.isFalse(report.completedInTime)
+      assert.deepStrictEqual(report.interrupted.map((u) => u.task.name), ["j3", "j4"])
+      assert.deepStrictEqual(report.neverRan.map((u) => u.task.name), ["j5"])
+      assert.strictEqual(report.neverRan[0].spec, specs[4] as Executor.TaskSpec<unknown, unknown, unknown>)
+      const stats = yield* executor.stats
+      assert.deepStrictEqual([stats.succeeded, stats.cancelled, stats.running, stats.queued], [2, 3, 0, 0])
+    }))
+
+  it.effect("a bad configuration is a clear error at start-up; the Layer drains on close", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.scoped(Executor.make({ concurrency: 0 })))
+      assert.match(error.message, /^Executor options: concurrency: Expected a positive integer or Infinity/)
+      const log: Array<string> = []
+      const fiber = yield* Effect.fork(
+        Effect.gen(function*() {
+          const executor = yield* Executor.Executor
+          yield* executor.submit(job("in-flight", 100, log))
+        }).pipe(Effect.provide(Executor.layer({ drainTimeout: "1 second" })), Effect.zipRight(now))
+      )
+      yield* TestClock.adjust(100)
+      assert.strictEqual(yield* Fiber.join(fiber), 100)
+      assert.deepStrictEqual(log, ["in-flight"])
+    }))
+})
