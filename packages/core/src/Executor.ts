@@ -238,7 +238,7 @@ export type ExecutorClosedError = internal.ExecutorClosedError
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const executor = yield* Executor.make({
  *     concurrency: 8,
- *     keys: (host) => ({ concurrency: 2, rate: { limit: 10, interval: "1 second" } }),
+ *     keys: (host) => ({ concurrency: host === "slow.example" ? 1 : 2, rate: { limit: 10, interval: "1 second" } }),
  *     defaults: { timeout: "5 seconds", retry: { maxAttempts: 3 } }
  *   })
  *   return yield* executor.runAll([
