@@ -24,6 +24,7 @@ import type * as Limiter from "./Limiter.js"
 import type * as Retry from "./Retry.js"
 import type * as Task from "./Task.js"
 import type * as TaskResult from "./TaskResult.js"
+import type * as Timeline from "./Timeline.js"
 
 /**
  * What to run.
@@ -61,6 +62,8 @@ export interface Config {
   /** Limits per key (created on first use, evicted when idle). */
   readonly keys?: (key: string) => Limiter.Options
   readonly keyIdleTimeout?: Duration.DurationInput
+  /** Record every task's lifetime here. */
+  readonly timeline?: Timeline.Timeline
   readonly defaults?: {
     readonly timeout?: Duration.DurationInput
     readonly retry?: Retry.Policy<unknown>

@@ -24,8 +24,10 @@ import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { InvalidOptionsError } from "./Errors.js"
 import * as internal from "./internal/taskGroup.js"
+import type * as Progress from "./Progress.js"
 import type * as Task from "./Task.js"
 import type * as TaskResult from "./TaskResult.js"
+import type * as Timeline from "./Timeline.js"
 
 /**
  * @since 0.1.0
@@ -149,6 +151,10 @@ export interface Options {
   readonly mode?: Mode
   /** A positive integer, or `Infinity` (default): how many children run at once. */
   readonly maxConcurrent?: number
+  /** Record every child's lifetime here. */
+  readonly timeline?: Timeline.Timeline
+  /** Count children here: one more in total per spawn, one more done per end. */
+  readonly progress?: Progress.Tracker
 }
 
 /**

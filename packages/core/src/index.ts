@@ -52,11 +52,25 @@ export * as Limiter from "./Limiter.js"
 export * as Orphans from "./Orphans.js"
 
 /**
+ * Hierarchical progress: n of m done, rolled up a tree, as a value and a Stream.
+ *
+ * @since 0.1.0
+ */
+export * as Progress from "./Progress.js"
+
+/**
  * Retry policies: backoff with full jitter, Retry-After honoured exactly, never past the deadline.
  *
  * @since 0.1.0
  */
 export * as Retry from "./Retry.js"
+
+/**
+ * Phased graceful shutdown: stop intake, drain within a budget, interrupt, flush, report.
+ *
+ * @since 0.1.0
+ */
+export * as Shutdown from "./Shutdown.js"
 
 /**
  * A named handle on a running child.
@@ -85,3 +99,10 @@ export * as TaskResult from "./TaskResult.js"
  * @since 0.1.0
  */
 export * as WorkQueue from "./WorkQueue.js"
+
+/**
+ * Task lifecycles as an ASCII Gantt chart, SVG, or Chrome trace JSON.
+ *
+ * @since 0.1.0
+ */
+export * as Timeline from "./Timeline.js"

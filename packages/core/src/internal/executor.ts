@@ -48,6 +48,7 @@ const ConfigSchema = Schema.Struct({
   drainTimeout: Schema.optional(DurationInput),
   keys: Schema.optional(Schema.Any),
   keyIdleTimeout: Schema.optional(DurationInput),
+  timeline: Schema.optional(Schema.Any),
   defaults: Schema.optional(Schema.Struct({
     timeout: Schema.optional(DurationInput),
     retry: Schema.optional(Schema.Any),
@@ -302,7 +303,8 @@ export const make = (config: Executor.Config = {}): Effect.Effect<ExecutorImpl, 
               makeGroup(fiber as Fiber.RuntimeFiber<unknown, unknown>, {
                 name: config.name ?? "Executor",
                 mode: "supervise",
-                maxConcurrent: config.concurrency ?? 16
+                maxConcurrent: config.concurrency ?? 16,
+                ...(config.timeline === undefined ? {} : { timeline: config.timeline })
               }, true),
               (group) =>
                 new ExecutorImpl(group, config, pubsub)

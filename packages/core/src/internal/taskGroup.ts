@@ -17,9 +17,11 @@ import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { InvalidOptionsError } from "../Errors.js"
+import type * as Progress from "../Progress.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
+import type * as Timeline from "../Timeline.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import { attachFiber, DONE, interruptRunner, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
@@ -53,7 +55,9 @@ export class TaskExitedBeforeReadyError extends Data.TaggedError("TaskExitedBefo
 const OptionsSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
   mode: Schema.optional(Schema.Literal("failFast", "supervise")),
-  maxConcurrent: Schema.optional(PositiveIntOrInfinity)
+  maxConcurrent: Schema.optional(PositiveIntOrInfinity),
+  timeline: Schema.optional(Schema.Any),
+  progress: Schema.optional(Schema.Any)
 })
 
 const decode = decodeOptions("TaskGroup", OptionsSchema)
@@ -197,12 +201,16 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   readonly supervised: Array<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>> = []
   idle: Array<() => void> = []
   body: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  readonly timeline: Timeline.Timeline | undefined
+  readonly progress: Progress.Tracker | undefined
 
   constructor(owner: Fiber.RuntimeFiber<unknown, unknown>, options: DecodedOptions, prioritized = false) {
     this.name = options.name ?? "TaskGroup"
     this.mode = options.mode ?? "failFast"
     this.maxConcurrent = options.maxConcurrent ?? Infinity
     this.queue = prioritized ? new HeapTasks() : new FifoTasks()
+    this.timeline = options.timeline as Timeline.Timeline | undefined
+    this.progress = options.progress as Progress.Tracker | undefined
     this.clock = Context.get(owner.currentDefaultServices, Clock.Clock)
     this.fiberRefs = owner.getFiberRefs()
     this.runtimeFlags = RuntimeFlags.enable(owner.getFiberRef(FiberRef.currentRuntimeFlags), RuntimeFlags.Interruption)
@@ -231,6 +239,8 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
       })
     }
     this.active++
+    if (this.timeline !== undefined) this.timeline.unsafeTrack(task, this.name)
+    if (this.progress !== undefined) this.progress.unsafeAdd(1)
     if (this.slots < this.maxConcurrent && this.pending === 0) {
       this.slots++
       this.run(task, effect, context)
@@ -385,6 +395,7 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
     const worker = task.worker
     if (!task.complete(exit)) return
     this.active--
+    if (this.progress !== undefined) this.progress.unsafeAdvance(1)
     if (wasPending) {
       this.pending--
     } else if (worker === undefined) {
