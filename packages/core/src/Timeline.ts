@@ -9,7 +9,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as internal from "./internal/task.js"
-import type type * as Task from "./Task.js"
+import type * as Task from "./Task.js"
 
 /**
  * One task's lifetime.
