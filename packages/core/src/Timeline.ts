@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as internal from "./internal/task.js"
+import type * as internal from "./internal/task.js"
 import type * as Task from "./Task.js"
 
 /**
