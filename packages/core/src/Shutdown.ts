@@ -15,9 +15,11 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Deadline from "./Deadline.js"
 import * as Event from "./Event.js"
@@ -128,6 +130,7 @@ export const make = (options?: { readonly drainBudget?: Duration.DurationInput }
     let reason: string | undefined
     const work = new Map<Phase, Array<{ readonly name: string; readonly work: Effect.Effect<unknown, unknown> }>>()
     let report: Report | undefined
+    let running: Deferred.Deferred<Report> | undefined
     const clock = yield* Effect.clock
     const request = (why: string) =>
       Effect.suspend(() => {
@@ -158,7 +161,10 @@ export const make = (options?: { readonly drainBudget?: Duration.DurationInput }
         }),
       run: (runOptions) =>
         Effect.suspend(() => {
-          if (report !== undefined) return Effect.succeed(report)
+          // the phases run once: concurrent and later callers get the same report
+          if (running !== undefined) return Deferred.await(running)
+          running = Deferred.unsafeMake<Report>(FiberId.none)
+          const done = running
           const budgetInput = runOptions?.drainBudget ?? options?.drainBudget ?? "10 seconds"
           const budgetMs = Duration.toMillis(Duration.decode(budgetInput))
           return Effect.gen(function*() {
@@ -180,6 +186,7 @@ export const make = (options?: { readonly drainBudget?: Duration.DurationInput }
               elapsed: Duration.millis((yield* clock.currentTimeMillis) - start),
               drainedInTime: steps.every((s) => s.phase !== "drain" || s.outcome !== "timedOut")
             }
+            yield* Deferred.succeed(done, report)
             return report
           }).pipe(Effect.uninterruptible)
         })

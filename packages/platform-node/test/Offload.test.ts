@@ -1,0 +1,44 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Offload } from "@taskscope/platform-node"
+import { Duration, Effect, Exit, Fiber } from "effect"
+
+const module = new URL("./fixtures/cpu.mjs", import.meta.url)
+
+describe("Offload", () => {
+  it.live("runs CPU-bound functions on worker threads while the main thread keeps going", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const pool = yield* Offload.make({ module, size: 2 })
+      assert.strictEqual(yield* pool.run<number>("fib", 20), 6765)
+      assert.strictEqual(yield* pool.run<number>("add", 2, 3), 5)
+      // the main thread ticks while two workers spin 300 ms each, in parallel
+      let ticks = 0
+      const ticker = yield* Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep(10), Effect.sync(() => ticks++))))
+      const start = Date.now()
+      yield* Effect.all([pool.run("spin", 300), pool.run("spin", 300)], { concurrency: 2 })
+      const elapsed = Date.now() - start
+      yield* Fiber.interrupt(ticker)
+      assert.isAbove(ticks, 10, "the event loop was not blocked")
+      assert.isBelow(elapsed, 550, "two 300 ms spins on two threads ran in parallel")
+    })))
+
+  it.live("errors come back typed", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const pool = yield* Offload.make({ module, size: 1 })
+      const error = yield* Effect.flip(pool.run("fail", "bad input"))
+      assert.strictEqual(error._tag, "OffloadError")
+      assert.deepStrictEqual([error.fn, error.name, error.message], ["fail", "RangeError", "bad input"])
+      const missing = yield* Effect.flip(pool.run("nope"))
+      assert.match(missing.message, /no exported function "nope"/)
+    })))
+
+  it.live("interrupting the caller stops the work; the pool goes on", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const pool = yield* Offload.make({ module, size: 1 })
+      const start = Date.now()
+      const exit = yield* pool.run("spin", 10_000).pipe(Effect.timeout(Duration.millis(200)), Effect.exit)
+      assert.isTrue(Exit.isFailure(exit))
+      // the single thread was terminated and replaced: the next call runs at once
+      assert.strictEqual(yield* pool.run<number>("fib", 10), 55)
+      assert.isBelow(Date.now() - start, 3000)
+    })))
+})
