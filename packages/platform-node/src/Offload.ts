@@ -31,7 +31,7 @@ import { Worker } from "node:worker_threads"
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const pool = yield* Offload.make({ module: new URL("./cpu.mjs", import.meta.url) })
  *   return yield* pool.run<number>("fib", 30).pipe(
- *     Effect.catchTag("OffloadError", (e) => Effect.succeed(-1))
+ *     Effect.catchTag("OffloadError", (e) => Effect.as(Effect.logError(e.message), -1))
  *   )
  * }))
  * ```
