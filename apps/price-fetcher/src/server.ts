@@ -1,0 +1,176 @@
+/**
+ * The embedded mock exchange: one HTTP server on a free loopback port that imitates the public
+ * ticker endpoints of Binance, Coinbase and Kraken under `/binance`, `/coinbase` and `/kraken`,
+ * with latency, jitter and injected faults (429 + Retry-After, 5xx, hangs, malformed bodies).
+ * It enforces each exchange's advertised rate limit and keeps counters: requests, the most in any
+ * one-second window, breaches of the limit, and requests that arrived during a Retry-After pause.
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { createServer } from "node:http"
+import type { Faults } from "./config.js"
+import { type ExchangeName, exchangeNames, exchanges, render } from "./exchanges.js"
+
+export interface ExchangeCounters {
+  requests: number
+  served: number
+  maxPerSecond: number
+  limit: number
+  /** Requests beyond the advertised limit in some one-second window (answered 429). */
+  breaches: number
+  /** Requests that arrived while a Retry-After the server had sent was still running. */
+  duringPause: number
+  injected429: number
+  injected5xx: number
+  malformed: number
+  hangs: number
+}
+
+export interface MockExchange {
+  readonly url: string
+  readonly counters: Record<ExchangeName, ExchangeCounters>
+}
+
+/** A small seeded PRNG (mulberry32): the same seed, the same faults. */
+const prng = (seed: number) => () => {
+  seed |= 0
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const profile = {
+  none: { latency: [2, 10], p429: 0, p5xx: 0, pMalformed: 0, pHang: 0, pSlow: 0 },
+  light: { latency: [5, 40], p429: 0.01, p5xx: 0.03, pMalformed: 0.01, pHang: 0.005, pSlow: 0.05 },
+  heavy: { latency: [10, 80], p429: 0.04, p5xx: 0.08, pMalformed: 0.03, pHang: 0.02, pSlow: 0.12 }
+} as const
+
+const basePrices: Record<string, number> = {
+  BTC: 64_000,
+  ETH: 3_100,
+  SOL: 145,
+  XRP: 0.52,
+  ADA: 0.45,
+  DOGE: 0.12,
+  DOT: 6.8,
+  LTC: 82,
+  LINK: 14,
+  AVAX: 28,
+  ATOM: 7.9,
+  XLM: 0.11
+}
+
+/** The grace after a 429 is sent during which requests already on their way are not counted. */
+const PAUSE_GRACE_MS = 50
+
+export const start = (
+  options: { readonly faults: Faults; readonly seed: number }
+): Effect.Effect<MockExchange, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const random = prng(options.seed)
+    const p = profile[options.faults]
+    const prices = new Map<string, number>()
+    const counters = Object.fromEntries(exchangeNames.map((name) => [
+      name,
+      {
+        requests: 0,
+        served: 0,
+        maxPerSecond: 0,
+        limit: exchanges[name].rateLimit,
+        breaches: 0,
+        duringPause: 0,
+        injected429: 0,
+        injected5xx: 0,
+        malformed: 0,
+        hangs: 0
+      } satisfies ExchangeCounters
+    ])) as Record<ExchangeName, ExchangeCounters>
+    const arrivals = Object.fromEntries(exchangeNames.map((n) => [n, [] as Array<number>])) as Record<
+      ExchangeName,
+      Array<number>
+    >
+    const pauses = Object.fromEntries(exchangeNames.map((n) => [n, { from: 0, until: 0 }])) as Record<
+      ExchangeName,
+      { from: number; until: number }
+    >
+
+    const priceOf = (exchange: ExchangeName, base: string) => {
+      const last = prices.get(base) ?? basePrices[base] ?? 10 + random() * 100
+      const next = last * (1 + (random() - 0.5) * 0.002)
+      prices.set(base, next)
+      // each exchange quotes a little apart, so the spread is never zero
+      const skew = exchange === "binance" ? 1 : exchange === "coinbase" ? 1.0004 : 0.9997
+      return next * skew
+    }
+
+    const baseOf = (exchange: ExchangeName, url: URL): string | undefined => {
+      switch (exchange) {
+        case "binance":
+          return url.searchParams.get("symbol")?.replace(/USDT$/, "")
+        case "coinbase":
+          return /\/v2\/prices\/([A-Z0-9]+)-USD\/spot$/.exec(url.pathname)?.[1]
+        case "kraken": {
+          const pair = url.searchParams.get("pair")?.replace(/USD$/, "")
+          return pair === "XBT" ? "BTC" : pair === "XDG" ? "DOGE" : pair
+        }
+      }
+    }
+
+    const handler = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const url = new URL(request.url, "http://mock")
+      const exchange = url.pathname.split("/")[1] as ExchangeName
+      if (!exchangeNames.includes(exchange)) return HttpServerResponse.text("not found", { status: 404 })
+      url.pathname = url.pathname.slice(exchange.length + 1)
+      const c = counters[exchange]
+      const now = Date.now()
+      c.requests++
+      const recent = arrivals[exchange]
+      while (recent.length > 0 && recent[0] <= now - 1000) recent.shift()
+      recent.push(now)
+      c.maxPerSecond = Math.max(c.maxPerSecond, recent.length)
+      const pause = pauses[exchange]
+      if (now >= pause.from && now < pause.until) c.duringPause++
+      if (recent.length > c.limit) {
+        c.breaches++
+        return HttpServerResponse.text("rate limit exceeded", { status: 429, headers: { "retry-after": "1" } })
+      }
+      const base = baseOf(exchange, url)
+      if (base === undefined) return HttpServerResponse.text("bad symbol", { status: 400 })
+      const roll = random()
+      const slow = random() < p.pSlow && exchange === "coinbase"
+      const latency = p.latency[0] + random() * (p.latency[1] - p.latency[0]) + (slow ? 400 + random() * 600 : 0)
+      if (roll < p.pHang) {
+        c.hangs++
+        yield* Effect.sleep(30_000)
+      }
+      yield* Effect.sleep(latency)
+      if (roll < p.pHang + p.p429) {
+        c.injected429++
+        const sent = Date.now()
+        pauses[exchange] = { from: sent + PAUSE_GRACE_MS, until: sent + 1000 }
+        return HttpServerResponse.text("slow down", { status: 429, headers: { "retry-after": "1" } })
+      }
+      if (roll < p.pHang + p.p429 + p.p5xx) {
+        c.injected5xx++
+        return HttpServerResponse.text("upstream error", { status: 503 })
+      }
+      if (roll < p.pHang + p.p429 + p.p5xx + p.pMalformed) {
+        c.malformed++
+        return HttpServerResponse.text("{\"price\": ", { status: 200, contentType: "application/json" })
+      }
+      c.served++
+      return HttpServerResponse.unsafeJson(render(exchange, base, priceOf(exchange, base)))
+    })
+
+    const server = yield* Effect.orDie(NodeHttpServer.make(() => createServer(), { port: 0, host: "127.0.0.1" }))
+    yield* HttpServer.serveEffect(handler).pipe(Effect.provideService(HttpServer.HttpServer, server))
+    const address = server.address
+    const port = address._tag === "TcpAddress" ? address.port : 0
+    return { url: `http://127.0.0.1:${port}`, counters }
+  })
