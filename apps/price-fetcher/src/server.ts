@@ -147,7 +147,7 @@ export const start = (
       const latency = p.latency[0] + random() * (p.latency[1] - p.latency[0]) + (slow ? 400 + random() * 600 : 0)
       if (roll < p.pHang) {
         c.hangs++
-        yield* Effect.sleep(30_000)
+        yield* Effect.sleep(10_000)
       }
       yield* Effect.sleep(latency)
       if (roll < p.pHang + p.p429) {

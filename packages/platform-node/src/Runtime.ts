@@ -97,7 +97,7 @@ export interface RunMainOptions {
  *   is interrupted (its finalizers run);
  * - a second signal exits at once with 130 (SIGINT) or 143 (SIGTERM);
  * - the exit code is 0 when the program succeeded or ended because of a shutdown request, 1 when it
- *   failed.
+ *   failed; the process exits when the program is over, whatever handles are still open.
  *
  * @example
  * ```ts
@@ -146,7 +146,10 @@ export const runMain = <A, E>(program: Effect.Effect<A, E, Shutdown.Shutdown>, o
       if (failed && options?.reportErrors !== false) {
         Effect.runSync(Effect.logError("the program failed", (result as Exit.Failure<unknown, unknown>).cause))
       }
+      // the program is over: lingering handles (keep-alive sockets, a server's slow handlers) must not
+      // keep the process alive
       onExit(failed ? 1 : 0)
+      process.exit(failed ? 1 : 0)
     }
   })
 }
