@@ -27,7 +27,9 @@ export default tseslint.config(
         clearTimeout: "readonly",
         setImmediate: "readonly",
         URL: "readonly",
-        performance: "readonly"
+        performance: "readonly",
+        AbortController: "readonly",
+        globalThis: "readonly"
       }
     },
     rules: {

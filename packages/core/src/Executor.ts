@@ -3,7 +3,8 @@
  * retry); a global concurrency limit, per-key limits (the Limiter module), a bounded intake with
  * backpressure; an event stream, stats, Effect metrics and a span per task; and a `drain` that
  * stops intake, finishes what it can within a budget and returns every task it never ran or had to
- * interrupt — with its spec, so the caller can keep it.
+ * interrupt — with its spec, so the caller can keep it. Events are only built while someone
+ * listens to `events`.
  *
  * Tasks wait in the executor's queue as plain records (lowest `priority` first, FIFO among equals)
  * and get a fiber only when they start. A per-task `timeout` bounds each attempt (a `TimeoutError`
@@ -64,6 +65,11 @@ export interface Config {
   readonly keyIdleTimeout?: Duration.DurationInput
   /** Record every task's lifetime here. */
   readonly timeline?: Timeline.Timeline
+  /**
+   * A span per task: `"auto"` (default) when a tracer other than Effect's built-in one is installed
+   * (e.g. OpenTelemetry), `true` always, `false` never. A span costs about 15 µs per task.
+   */
+  readonly spans?: boolean | "auto"
   readonly defaults?: {
     readonly timeout?: Duration.DurationInput
     readonly retry?: Retry.Policy<unknown>

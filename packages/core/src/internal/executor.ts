@@ -49,6 +49,7 @@ const ConfigSchema = Schema.Struct({
   keys: Schema.optional(Schema.Any),
   keyIdleTimeout: Schema.optional(DurationInput),
   timeline: Schema.optional(Schema.Any),
+  spans: Schema.optional(Schema.Union(Schema.Boolean, Schema.Literal("auto"))),
   defaults: Schema.optional(Schema.Struct({
     timeout: Schema.optional(DurationInput),
     retry: Schema.optional(Schema.Any),
@@ -59,9 +60,18 @@ const ConfigSchema = Schema.Struct({
 const decodeConfig = decodeOptions("Executor", ConfigSchema)
 
 const tasksTotal = Metric.counter("taskscope_executor_tasks_total", { description: "Executor tasks by outcome" })
+const tasksByOutcome = {
+  Succeeded: tasksTotal.pipe(Metric.tagged("outcome", "Succeeded")),
+  Failed: tasksTotal.pipe(Metric.tagged("outcome", "Failed")),
+  TimedOut: tasksTotal.pipe(Metric.tagged("outcome", "TimedOut")),
+  Cancelled: tasksTotal.pipe(Metric.tagged("outcome", "Cancelled"))
+}
 const taskDuration = Metric.timer("taskscope_executor_task_duration", "Executor task run time")
 
 const millis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
+
+/** Effect's built-in tracer: spans made with it go nowhere unless someone reads them. */
+const defaultTracer = Effect.runSync(Effect.tracer)
 
 class ExecutorTask<A, E> extends TaskImpl<A, E> {
   queuedAt: number
@@ -77,11 +87,15 @@ class ExecutorTask<A, E> extends TaskImpl<A, E> {
     super.markStarted()
     if (this.holdsIntake) this.executor.intake!.releaseNow(1, "intake")
     this.executor.running++
-    this.executor.publish({ _tag: "Started", task: this.info(), at: this.startedAt, attempt: 1 })
+    if (this.executor.subscribers > 0) {
+      this.executor.publish({ _tag: "Started", task: this.info(), at: this.startedAt, attempt: 1 })
+    }
   }
   override onRetry(attempt: number, delay: Duration.Duration, error: unknown): void {
     this.executor.counts.retries++
-    this.executor.publish({ _tag: "Retrying", task: this.info(), at: this.now(), attempt, delay, error })
+    if (this.executor.subscribers > 0) {
+      this.executor.publish({ _tag: "Retrying", task: this.info(), at: this.now(), attempt, delay, error })
+    }
   }
   override complete(exit: Exit.Exit<A, E>): boolean {
     const started = this.startedAt >= 0
@@ -117,7 +131,9 @@ export class ExecutorImpl implements Executor.Executor {
   constructor(
     readonly group: GroupImpl,
     readonly config: Executor.Config,
-    pubsub: PubSub.PubSub<Executor.Event>
+    pubsub: PubSub.PubSub<Executor.Event>,
+    /** Whether each task gets a span (see `Config.spans`). */
+    readonly spans: boolean
   ) {
     this.name = config.name ?? "Executor"
     this.pubsub = pubsub
@@ -134,33 +150,46 @@ export class ExecutorImpl implements Executor.Executor {
     )
   }
 
+  /** Subscribers of `events`: without any, events are not even built. */
+  subscribers = 0
+
   publish(event: Executor.Event): void {
     this.pubsub.unsafeOffer(event)
   }
 
   onDone(task: ExecutorTask<any, any>, exit: Exit.Exit<unknown, unknown>, started: boolean): void {
     const result = task.toResult(exit)
-    const info = task.info()
     const at = task.endedAt
+    const tell = this.subscribers > 0
     switch (result._tag) {
       case "Succeeded":
         this.counts.succeeded++
-        this.publish({ _tag: "Succeeded", task: info, at, attempts: result.attempts, duration: result.duration })
+        if (tell) {
+          this.publish({
+            _tag: "Succeeded",
+            task: task.info(),
+            at,
+            attempts: result.attempts,
+            duration: result.duration
+          })
+        }
         break
       case "Failed":
         this.counts.failed++
-        this.publish({ _tag: "Failed", task: info, at, attempts: result.attempts, cause: result.cause })
+        if (tell) {
+          this.publish({ _tag: "Failed", task: task.info(), at, attempts: result.attempts, cause: result.cause })
+        }
         break
       case "TimedOut":
         this.counts.timedOut++
-        this.publish({ _tag: "TimedOut", task: info, at, attempts: result.attempts })
+        if (tell) this.publish({ _tag: "TimedOut", task: task.info(), at, attempts: result.attempts })
         break
       case "Cancelled":
         this.counts.cancelled++
-        this.publish({ _tag: "Cancelled", task: info, at, started })
+        if (tell) this.publish({ _tag: "Cancelled", task: task.info(), at, started })
         break
     }
-    tasksTotal.pipe(Metric.tagged("outcome", result._tag)).unsafeUpdate(1, [])
+    tasksByOutcome[result._tag].unsafeUpdate(1, [])
     if (started) {
       const ms = task.endedAt - task.startedAt
       taskDuration.unsafeUpdate(Duration.millis(ms), [])
@@ -181,6 +210,7 @@ export class ExecutorImpl implements Executor.Executor {
     if (timeout !== undefined) effect = Deadline.within(effect, timeout)
     const retry = spec.retry === undefined ? defaults?.retry : spec.retry
     if (retry !== undefined && retry !== false) effect = Retry.retry(effect, retry as Retry.Policy<unknown>)
+    if (!this.spans) return effect
     return Effect.withSpan(effect, spec.name, {
       attributes: spec.key === undefined ? {} : { "taskscope.key": spec.key }
     })
@@ -199,10 +229,13 @@ export class ExecutorImpl implements Executor.Executor {
             }
             const task = new ExecutorTask<A, E>(this, spec, holdsIntake)
             this.counts.submitted++
-            this.publish({ _tag: "Queued", task: task.info(), at: task.queuedAt, priority: spec.priority ?? 0 })
+            if (this.subscribers > 0) {
+              this.publish({ _tag: "Queued", task: task.info(), at: task.queuedAt, priority: spec.priority ?? 0 })
+            }
             const spawned = this.group.unsafeSpawn<A, E>(
               fiber.currentContext,
-              this.build(spec),
+              // built when it starts: a queued task holds only its spec
+              Effect.suspend(() => this.build(spec)),
               spec.name,
               task,
               spec.priority ?? this.config.defaults?.priority ?? 0
@@ -232,7 +265,15 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   get events(): Stream.Stream<Executor.Event> {
-    return Stream.fromPubSub(this.pubsub)
+    return Stream.unwrapScoped(
+      Effect.map(
+        Effect.acquireRelease(
+          Effect.tap(PubSub.subscribe(this.pubsub), () => Effect.sync(() => this.subscribers++)),
+          () => Effect.sync(() => this.subscribers--)
+        ),
+        (dequeue) => Stream.fromQueue(dequeue)
+      )
+    )
   }
 
   get stats(): Effect.Effect<Executor.Stats> {
@@ -307,7 +348,12 @@ export const make = (config: Executor.Config = {}): Effect.Effect<ExecutorImpl, 
                 ...(config.timeline === undefined ? {} : { timeline: config.timeline })
               }, true),
               (group) =>
-                new ExecutorImpl(group, config, pubsub)
+                new ExecutorImpl(
+                  group,
+                  config,
+                  pubsub,
+                  config.spans === true || (config.spans !== false && fiber.currentTracer !== defaultTracer)
+                )
             )
           )),
         (executor) =>
