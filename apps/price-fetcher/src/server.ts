@@ -1,11 +1,13 @@
 /**
  * The embedded mock exchange: one HTTP server on a free loopback port that imitates the public
  * ticker endpoints of Binance, Coinbase and Kraken under `/binance`, `/coinbase` and `/kraken`,
- * with latency, jitter and injected faults (429 + Retry-After, 5xx, hangs, malformed bodies).
+ * with latency, jitter and injected faults (429 + Retry-After, 5xx, hangs, malformed bodies,
+ * dropped connections).
  * It enforces each exchange's advertised rate limit and keeps counters: requests, the most in any
  * one-second window, breaches of the limit, and requests that arrived during a Retry-After pause.
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -28,6 +30,8 @@ export interface ExchangeCounters {
   injected5xx: number
   malformed: number
   hangs: number
+  /** Connections closed without an answer. */
+  dropped: number
 }
 
 export interface MockExchange {
@@ -45,9 +49,9 @@ const prng = (seed: number) => () => {
 }
 
 const profile = {
-  none: { latency: [2, 10], p429: 0, p5xx: 0, pMalformed: 0, pHang: 0, pSlow: 0 },
-  light: { latency: [5, 40], p429: 0.01, p5xx: 0.03, pMalformed: 0.01, pHang: 0.005, pSlow: 0.05 },
-  heavy: { latency: [10, 80], p429: 0.04, p5xx: 0.08, pMalformed: 0.03, pHang: 0.02, pSlow: 0.12 }
+  none: { latency: [2, 10], p429: 0, p5xx: 0, pMalformed: 0, pHang: 0, pDrop: 0, pSlow: 0 },
+  light: { latency: [5, 40], p429: 0.01, p5xx: 0.03, pMalformed: 0.01, pHang: 0.005, pDrop: 0.01, pSlow: 0.05 },
+  heavy: { latency: [10, 80], p429: 0.04, p5xx: 0.08, pMalformed: 0.03, pHang: 0.02, pDrop: 0.03, pSlow: 0.12 }
 } as const
 
 const basePrices: Record<string, number> = {
@@ -87,7 +91,8 @@ export const start = (
         injected429: 0,
         injected5xx: 0,
         malformed: 0,
-        hangs: 0
+        hangs: 0,
+        dropped: 0
       } satisfies ExchangeCounters
     ])) as Record<ExchangeName, ExchangeCounters>
     const arrivals = Object.fromEntries(exchangeNames.map((n) => [n, [] as Array<number>])) as Record<
@@ -163,6 +168,12 @@ export const start = (
       if (roll < p.pHang + p.p429 + p.p5xx + p.pMalformed) {
         c.malformed++
         return HttpServerResponse.text("{\"price\": ", { status: 200, contentType: "application/json" })
+      }
+      if (roll < p.pHang + p.p429 + p.p5xx + p.pMalformed + p.pDrop) {
+        c.dropped++
+        // a dropped connection: the socket closes without a response
+        NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+        return yield* Effect.interrupt
       }
       c.served++
       return HttpServerResponse.unsafeJson(render(exchange, base, priceOf(exchange, base)))

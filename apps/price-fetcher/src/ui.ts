@@ -62,7 +62,7 @@ export const renderSummary = (s: Summary): string => {
       lines.push(
         `    ${name.padEnd(9)} requests ${
           String(c.requests).padStart(5)
-        } · max ${c.maxPerSecond}/s of ${c.limit}/s · breaches ${c.breaches} · during Retry-After ${c.duringPause} · injected 429 ${c.injected429}, 5xx ${c.injected5xx}, malformed ${c.malformed}, hangs ${c.hangs}`
+        } · max ${c.maxPerSecond}/s of ${c.limit}/s · breaches ${c.breaches} · during Retry-After ${c.duringPause} · injected 429 ${c.injected429}, 5xx ${c.injected5xx}, malformed ${c.malformed}, hangs ${c.hangs}, dropped ${c.dropped}`
       )
     }
   }
