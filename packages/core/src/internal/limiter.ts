@@ -6,11 +6,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import { format, NodeInspectSymbol } from "effect/Inspectable"
-import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import { InvalidOptionsError } from "../Errors.js"
 import type * as Limiter from "../Limiter.js"
+import { Base } from "./inspectable.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import { currentTask } from "./taskInfo.js"
 
@@ -180,7 +179,7 @@ export const decodeLimiterOptions = decodeOptions("Limiter", OptionsSchema)
 const invalid = (subject: string, detail: string) => new InvalidOptionsError({ subject, detail })
 
 /** @internal */
-export class LimiterImpl implements Limiter.Limiter {
+export class LimiterImpl extends Base implements Limiter.Limiter {
   readonly [TypeId]: Limiter.TypeId = TypeId
   capacity: number
   available: number
@@ -198,6 +197,7 @@ export class LimiterImpl implements Limiter.Limiter {
     readonly rate: Rate | undefined,
     readonly clock: Clock.Clock
   ) {
+    super()
     this.capacity = concurrency
     this.available = concurrency
     this.lastUsed = clock.unsafeCurrentTimeMillis()
@@ -521,18 +521,6 @@ export class LimiterImpl implements Limiter.Limiter {
       available: this.available,
       waiting: this.waiting
     }
-  }
-
-  toString(): string {
-    return format(this.toJSON())
-  }
-
-  [NodeInspectSymbol](): unknown {
-    return this.toJSON()
-  }
-
-  pipe() {
-    return pipeArguments(this, arguments)
   }
 }
 

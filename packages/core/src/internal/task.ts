@@ -5,11 +5,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
-import { format, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
-import { pipeArguments } from "effect/Pipeable"
 import type * as Task from "../Task.js"
 import * as TaskResult from "../TaskResult.js"
+import { Base } from "./inspectable.js"
 import type { TaskInfo } from "./taskInfo.js"
 
 /** @internal */
@@ -64,7 +63,7 @@ let nextId = 0
 const variance = { _A: (_: never) => _, _E: (_: never) => _ }
 
 /** @internal */
-export class TaskImpl<A, E> implements Task.Task<A, E>, Runner, TaskInfo {
+export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, Runner, TaskInfo {
   readonly [TypeId] = variance
   readonly id: number = ++nextId
   phase: 0 | 1 | 2 = PENDING
@@ -81,7 +80,9 @@ export class TaskImpl<A, E> implements Task.Task<A, E>, Runner, TaskInfo {
   effect: Effect.Effect<A, E, any> | undefined = undefined
   context: unknown = undefined
 
-  constructor(readonly host: TaskHost, private readonly _name: string | undefined) {}
+  constructor(readonly host: TaskHost, private readonly _name: string | undefined) {
+    super()
+  }
 
   get name(): string {
     return this._name ?? `task-${this.id}`
@@ -208,18 +209,6 @@ export class TaskImpl<A, E> implements Task.Task<A, E>, Runner, TaskInfo {
 
   toJSON(): unknown {
     return { _id: "Task", id: this.id, name: this.name, state: this.unsafeState() }
-  }
-
-  toString(): string {
-    return format(this.toJSON())
-  }
-
-  [NodeInspectSymbol](): unknown {
-    return this.toJSON()
-  }
-
-  pipe() {
-    return pipeArguments(this, arguments)
   }
 }
 

@@ -10,8 +10,6 @@ import * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
-import { format, NodeInspectSymbol } from "effect/Inspectable"
-import { pipeArguments } from "effect/Pipeable"
 import * as Runtime from "effect/Runtime"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Schema from "effect/Schema"
@@ -22,6 +20,8 @@ import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
 import type * as Timeline from "../Timeline.js"
+import { byPriority, MinHeap, type Prioritized } from "./heap.js"
+import { Base } from "./inspectable.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import { attachFiber, DONE, interruptRunner, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
@@ -106,52 +106,19 @@ class FifoTasks implements PendingQueue {
 
 /** Lowest priority first; FIFO among equal priorities. */
 class HeapTasks implements PendingQueue {
-  readonly heap: Array<{ readonly task: TaskImpl<any, any>; readonly priority: number; readonly seq: number }> = []
+  readonly heap = new MinHeap<Prioritized<TaskImpl<any, any>>>(byPriority)
   seq = 0
   forEach(f: (task: TaskImpl<any, any>) => void): void {
-    for (const entry of this.heap) if (entry.task.phase === PENDING) f(entry.task)
-  }
-  less(i: number, j: number): boolean {
-    const a = this.heap[i], b = this.heap[j]
-    return a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq)
-  }
-  swap(i: number, j: number): void {
-    const t = this.heap[i]
-    this.heap[i] = this.heap[j]
-    this.heap[j] = t
+    for (const entry of this.heap.items) if (entry.value.phase === PENDING) f(entry.value)
   }
   push(task: TaskImpl<any, any>, priority: number): void {
-    this.heap.push({ task, priority, seq: this.seq++ })
-    let i = this.heap.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!this.less(i, parent)) break
-      this.swap(i, parent)
-      i = parent
-    }
+    this.heap.push({ value: task, priority, seq: this.seq++ })
   }
   peek(): TaskImpl<any, any> | undefined {
-    return this.heap[0]?.task
+    return this.heap.peek()?.value
   }
   shift(): TaskImpl<any, any> | undefined {
-    if (this.heap.length === 0) return undefined
-    const top = this.heap[0].task
-    const last = this.heap.pop()!
-    if (this.heap.length > 0) {
-      this.heap[0] = last
-      let i = 0
-      const n = this.heap.length
-      while (true) {
-        const l = 2 * i + 1, r = l + 1
-        let m = i
-        if (l < n && this.less(l, m)) m = l
-        if (r < n && this.less(r, m)) m = r
-        if (m === i) break
-        this.swap(i, m)
-        i = m
-      }
-    }
-    return top
+    return this.heap.pop()?.value
   }
 }
 
@@ -180,7 +147,7 @@ const removeInterrupts = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
   })
 
 /** @internal */
-export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
+export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHost {
   readonly [TypeId]: TaskGroup.TypeId = TypeId
   readonly name: string
   readonly mode: TaskGroup.Mode
@@ -205,6 +172,7 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
   readonly progress: Progress.Tracker | undefined
 
   constructor(owner: Fiber.RuntimeFiber<unknown, unknown>, options: DecodedOptions, prioritized = false) {
+    super()
     this.name = options.name ?? "TaskGroup"
     this.mode = options.mode ?? "failFast"
     this.maxConcurrent = options.maxConcurrent ?? Infinity
@@ -517,18 +485,6 @@ export class GroupImpl implements TaskGroup.TaskGroup<any>, TaskHost {
 
   toJSON(): unknown {
     return { _id: "TaskGroup", name: this.name, mode: this.mode, active: this.active }
-  }
-
-  toString(): string {
-    return format(this.toJSON())
-  }
-
-  [NodeInspectSymbol](): unknown {
-    return this.toJSON()
-  }
-
-  pipe() {
-    return pipeArguments(this, arguments)
   }
 }
 

@@ -1,12 +1,12 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { format, NodeInspectSymbol } from "effect/Inspectable"
-import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import type { InvalidOptionsError } from "../Errors.js"
 import * as TaskGroup from "../TaskGroup.js"
 import type * as WorkQueue from "../WorkQueue.js"
+import { byPriority, MinHeap, type Prioritized } from "./heap.js"
+import { Base } from "./inspectable.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 
 /** @internal */
@@ -104,70 +104,25 @@ class Lifo<A> implements Buffer<A> {
   }
 }
 
-/** A binary min-heap on (priority, insertion order): lowest priority first, FIFO among equals. */
+/** Lowest priority first, FIFO among equal priorities. */
 class Heap<A> implements Buffer<A> {
-  prio: Array<number> = []
-  seq: Array<number> = []
-  items: Array<A> = []
-  next = 0
+  readonly heap = new MinHeap<Prioritized<A>>(byPriority)
+  seq = 0
   constructor(readonly priority: (a: A) => number) {}
   get size() {
-    return this.items.length
-  }
-  less(i: number, j: number) {
-    return this.prio[i] < this.prio[j] || (this.prio[i] === this.prio[j] && this.seq[i] < this.seq[j])
-  }
-  swap(i: number, j: number) {
-    const p = this.prio[i], s = this.seq[i], x = this.items[i]
-    this.prio[i] = this.prio[j]
-    this.seq[i] = this.seq[j]
-    this.items[i] = this.items[j]
-    this.prio[j] = p
-    this.seq[j] = s
-    this.items[j] = x
+    return this.heap.size
   }
   push(item: A) {
-    let i = this.items.length
-    this.items.push(item)
-    this.prio.push(this.priority(item))
-    this.seq.push(this.next++)
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!this.less(i, parent)) break
-      this.swap(i, parent)
-      i = parent
-    }
+    this.heap.push({ value: item, priority: this.priority(item), seq: this.seq++ })
   }
   pop(): A {
-    const top = this.items[0]
-    const last = this.items.length - 1
-    this.swap(0, last)
-    this.items.pop()
-    this.prio.pop()
-    this.seq.pop()
-    let i = 0
-    const n = this.items.length
-    while (true) {
-      const l = 2 * i + 1, r = l + 1
-      let m = i
-      if (l < n && this.less(l, m)) m = l
-      if (r < n && this.less(r, m)) m = r
-      if (m === i) break
-      this.swap(i, m)
-      i = m
-    }
-    return top
+    return this.heap.pop()!.value
   }
   drain(): Array<A> {
-    const out = this.toArray()
-    this.items = []
-    this.prio = []
-    this.seq = []
-    return out
+    return this.heap.clear().map((e) => e.value)
   }
   toArray(): Array<A> {
-    return this.items.map((item, i) => ({ item, p: this.prio[i], s: this.seq[i] }))
-      .sort((a, b) => a.p - b.p || a.s - b.s).map((e) => e.item)
+    return this.heap.sorted().map((e) => e.value)
   }
 }
 
@@ -226,7 +181,7 @@ const OPEN = 0
 const SHUTDOWN = 1
 
 /** @internal */
-export class WorkQueueImpl<A> implements WorkQueue.WorkQueue<A> {
+export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
   readonly [TypeId]: WorkQueue.TypeId = TypeId
   state = OPEN
   /** Items in the buffer claimed by takers that were woken and have not popped yet. */
@@ -241,7 +196,9 @@ export class WorkQueueImpl<A> implements WorkQueue.WorkQueue<A> {
   inFlight = 0
   joiners: Array<() => void> = []
 
-  constructor(readonly name: string, readonly capacity: number, readonly buffer: Buffer<A>) {}
+  constructor(readonly name: string, readonly capacity: number, readonly buffer: Buffer<A>) {
+    super()
+  }
 
   // -- internals: every state change happens synchronously, in an uninterruptible step
 
@@ -467,18 +424,6 @@ export class WorkQueueImpl<A> implements WorkQueue.WorkQueue<A> {
 
   toJSON(): unknown {
     return { _id: "WorkQueue", name: this.name, size: this.buffer.size, capacity: this.capacity }
-  }
-
-  toString(): string {
-    return format(this.toJSON())
-  }
-
-  [NodeInspectSymbol](): unknown {
-    return this.toJSON()
-  }
-
-  pipe() {
-    return pipeArguments(this, arguments)
   }
 }
 
