@@ -20,6 +20,7 @@ import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
 import type * as Timeline from "../Timeline.js"
+import { Deque } from "./deque.js"
 import { byPriority, MinHeap, type Prioritized } from "./heap.js"
 import { Base } from "./inspectable.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
@@ -74,33 +75,11 @@ interface PendingQueue {
   peek(): TaskImpl<any, any> | undefined
 }
 
-class FifoTasks implements PendingQueue {
-  items: Array<TaskImpl<any, any> | undefined> = []
-  head = 0
-  forEach(f: (task: TaskImpl<any, any>) => void): void {
-    for (let i = this.head; i < this.items.length; i++) {
-      const task = this.items[i]
-      if (task !== undefined && task.phase === PENDING) f(task)
-    }
-  }
-  push(task: TaskImpl<any, any>): void {
-    this.items.push(task)
-  }
-  peek(): TaskImpl<any, any> | undefined {
-    return this.items[this.head]
-  }
-  shift(): TaskImpl<any, any> | undefined {
-    if (this.head === this.items.length) return undefined
-    const task = this.items[this.head]
-    this.items[this.head++] = undefined
-    if (this.head === this.items.length) {
-      this.items = []
-      this.head = 0
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return task
+class FifoTasks extends Deque<TaskImpl<any, any>> implements PendingQueue {
+  override forEach(f: (task: TaskImpl<any, any>) => void): void {
+    super.forEach((task) => {
+      if (task.phase === PENDING) f(task)
+    })
   }
 }
 

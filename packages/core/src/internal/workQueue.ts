@@ -5,6 +5,7 @@ import * as Schema from "effect/Schema"
 import type { InvalidOptionsError } from "../Errors.js"
 import * as TaskGroup from "../TaskGroup.js"
 import type * as WorkQueue from "../WorkQueue.js"
+import { Deque } from "./deque.js"
 import { byPriority, MinHeap, type Prioritized } from "./heap.js"
 import { Base } from "./inspectable.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
@@ -52,34 +53,21 @@ interface Buffer<A> {
 }
 
 class Fifo<A> implements Buffer<A> {
-  items: Array<A | undefined> = []
-  head = 0
+  readonly deque = new Deque<A>()
   get size() {
-    return this.items.length - this.head
+    return this.deque.size
   }
   push(item: A) {
-    this.items.push(item)
+    this.deque.push(item)
   }
   pop(): A {
-    const item = this.items[this.head] as A
-    this.items[this.head++] = undefined
-    if (this.head === this.items.length) {
-      this.items = []
-      this.head = 0
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return item
+    return this.deque.shift()!
   }
   drain(): Array<A> {
-    const out = this.toArray()
-    this.items = []
-    this.head = 0
-    return out
+    return this.deque.clear()
   }
   toArray(): Array<A> {
-    return this.items.slice(this.head) as Array<A>
+    return this.deque.toArray()
   }
 }
 
