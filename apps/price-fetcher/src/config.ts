@@ -99,6 +99,8 @@ export const parse = (
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
+    // `pnpm demo -- --flag` passes the separator on
+    if (arg === "--") continue
     if (!arg.startsWith("--")) return Either.left(new ConfigError(`unexpected argument "${arg}" (see --help)`))
     const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined]
     if (!(flags as ReadonlyArray<string>).includes(name)) {

@@ -4,7 +4,7 @@ import { parse } from "../src/config.js"
 
 describe("configuration", () => {
   it("reads flags and environment, flags first", () => {
-    const config = parse(["--duration", "30s", "--symbols=btc,eth", "--json"], {
+    const config = parse(["--", "--duration", "30s", "--symbols=btc,eth", "--json"], {
       PRICE_FETCHER_CONCURRENCY: "4",
       PRICE_FETCHER_DURATION: "5s"
     })
