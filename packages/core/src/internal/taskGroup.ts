@@ -26,6 +26,7 @@ import { Base } from "./inspectable.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import { attachFiber, DONE, interruptRunner, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
+import { WaitList } from "./waitList.js"
 
 /** @internal */
 export const TypeId: TaskGroup.TypeId = Symbol.for("@taskscope/core/TaskGroup") as TaskGroup.TypeId
@@ -145,7 +146,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
   failure: Cause.Cause<unknown> | undefined = undefined
   failureObserved = false
   readonly supervised: Array<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>> = []
-  idle: Array<() => void> = []
+  readonly idle = new WaitList()
   body: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   readonly timeline: Timeline.Timeline | undefined
   readonly progress: Progress.Tracker | undefined
@@ -356,11 +357,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
         this.supervised.push(task.toResult(exit) as TaskResult.Failed<unknown>)
       }
     }
-    if (this.active === 0 && this.idle.length > 0) {
-      const idle = this.idle
-      this.idle = []
-      for (let i = 0; i < idle.length; i++) idle[i]()
-    }
+    if (this.active === 0) this.idle.release()
   }
 
   recordFailure(cause: Cause.Cause<unknown>): void {
@@ -408,15 +405,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
   }
 
   get awaitIdle(): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      if (this.active === 0) return resume(Effect.void)
-      const waiter = () => resume(Effect.void)
-      this.idle.push(waiter)
-      return Effect.sync(() => {
-        const i = this.idle.indexOf(waiter)
-        if (i >= 0) this.idle.splice(i, 1)
-      })
-    })
+    return this.idle.wait(() => this.active === 0)
   }
 
   get join(): Effect.Effect<void, unknown> {

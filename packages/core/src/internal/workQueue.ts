@@ -9,6 +9,7 @@ import { Deque } from "./deque.js"
 import { byPriority, MinHeap, type Prioritized } from "./heap.js"
 import { Base } from "./inspectable.js"
 import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
+import { WaitList } from "./waitList.js"
 
 /** @internal */
 export const TypeId: WorkQueue.TypeId = Symbol.for("@taskscope/core/WorkQueue") as WorkQueue.TypeId
@@ -182,7 +183,7 @@ export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
   unfinished = 0
   /** Items taken and not yet marked done. */
   inFlight = 0
-  joiners: Array<() => void> = []
+  readonly joiners = new WaitList()
 
   constructor(readonly name: string, readonly capacity: number, readonly buffer: Buffer<A>) {
     super()
@@ -343,21 +344,11 @@ export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
   }
 
   releaseJoiners(): void {
-    const joiners = this.joiners
-    this.joiners = []
-    for (let i = 0; i < joiners.length; i++) joiners[i]()
+    this.joiners.release()
   }
 
   get join(): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      if (this.unfinished === 0) return resume(Effect.void)
-      const joiner = () => resume(Effect.void)
-      this.joiners.push(joiner)
-      return Effect.sync(() => {
-        const i = this.joiners.indexOf(joiner)
-        if (i >= 0) this.joiners.splice(i, 1)
-      })
-    })
+    return this.joiners.wait(() => this.unfinished === 0)
   }
 
   shutdown(options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>> {
