@@ -17,11 +17,14 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type { Inspectable } from "effect/Inspectable"
+import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
-import type { InvalidOptionsError } from "./Errors.js"
+import type * as Scope from "effect/Scope"
+import type { BackendError, InvalidOptionsError } from "./Errors.js"
 import * as internal from "./internal/limiter.js"
 
 /**
@@ -104,28 +107,32 @@ export interface AcquireOptions {
 /**
  * A limiter: concurrency, rate and pause in one FIFO pipeline.
  *
+ * `BE` is the error of the backend that keeps the limiter's state: `never` for the in-memory
+ * limiters made here, {@link BackendError} for shared ones (e.g. `@taskscope/redis`), whose state
+ * lives in another process that can be out of reach.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Limiter extends Pipeable, Inspectable {
+export interface Limiter<out BE = never> extends Pipeable, Inspectable {
   readonly [TypeId]: TypeId
   readonly name: string
   /** Runs `effect` once the caller's turn comes and every constraint allows; releases permits after. */
   withPermit<A, E, R>(
     effect: Effect.Effect<A, E, R>,
     options?: AcquireOptions
-  ): Effect.Effect<A, E | InvalidOptionsError, R>
+  ): Effect.Effect<A, E | InvalidOptionsError | BE, R>
   /** Waits for permits (and rate units); pair with `release`. Prefer `withPermit`. */
-  acquire(options?: AcquireOptions): Effect.Effect<void, InvalidOptionsError>
+  acquire(options?: AcquireOptions): Effect.Effect<void, InvalidOptionsError | BE>
   /** Takes permits only if the caller could start right now; never waits. */
-  tryAcquire(options?: AcquireOptions): Effect.Effect<boolean, InvalidOptionsError>
+  tryAcquire(options?: AcquireOptions): Effect.Effect<boolean, InvalidOptionsError | BE>
   /** Gives permits back. A `bounded` limiter fails with `OverReleaseError` when more are released than acquired. */
-  release(permits?: number): Effect.Effect<void, OverReleaseError>
+  release(permits?: number): Effect.Effect<void, OverReleaseError | BE>
   /** Changes the concurrency limit; holders beyond a smaller limit keep their permits until they release. */
-  resize(capacity: number): Effect.Effect<void, InvalidOptionsError>
+  resize(capacity: number): Effect.Effect<void, InvalidOptionsError | BE>
   /** Nobody starts for `duration` (e.g. a 429's Retry-After); callers already running are not affected. */
-  pause(duration: Duration.DurationInput): Effect.Effect<void, InvalidOptionsError>
-  readonly stats: Effect.Effect<Stats>
+  pause(duration: Duration.DurationInput): Effect.Effect<void, InvalidOptionsError | BE>
+  readonly stats: Effect.Effect<Stats, BE>
 }
 
 /**
@@ -263,16 +270,16 @@ export interface KeyedOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Keyed<K> {
+export interface Keyed<K, out BE = never> {
   withPermit<A, E, R>(
     key: K,
     effect: Effect.Effect<A, E, R>,
     options?: AcquireOptions
-  ): Effect.Effect<A, E | InvalidOptionsError, R>
-  get(key: K): Effect.Effect<Limiter, InvalidOptionsError>
-  pause(key: K, duration: Duration.DurationInput): Effect.Effect<void, InvalidOptionsError>
+  ): Effect.Effect<A, E | InvalidOptionsError | BE, R>
+  get(key: K): Effect.Effect<Limiter<BE>, InvalidOptionsError | BE>
+  pause(key: K, duration: Duration.DurationInput): Effect.Effect<void, InvalidOptionsError | BE>
   /** Per-key stats of the live limiters. */
-  readonly stats: Effect.Effect<ReadonlyMap<K, Stats>>
+  readonly stats: Effect.Effect<ReadonlyMap<K, Stats>, BE>
   /** How many keys have a live limiter. */
   readonly size: Effect.Effect<number>
 }
@@ -315,3 +322,92 @@ export const keyed: <K>(
  * @category refinements
  */
 export const isLimiter = (u: unknown): u is Limiter => typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * What the {@link Limiters} service does: make limiters whose state lives in its backend.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Provider {
+  /** Which backend keeps the state, e.g. `"memory"` or `"redis"`. */
+  readonly backend: string
+  /**
+   * The limiter called `options.name` (required): every caller that asks for the same name — in this
+   * process, or in any process on a shared backend — shares one limiter. The first call's options
+   * make it (a shared backend stores the latest caller's limits).
+   */
+  readonly make: (
+    options: Options & { readonly name: string }
+  ) => Effect.Effect<Limiter<BackendError>, InvalidOptionsError | BackendError, Scope.Scope>
+  /** A limiter per key; the limiter of `key` is called `${name}:${String(key)}`. */
+  readonly keyed: <K>(
+    name: string,
+    optionsFor: (key: K) => Options,
+    options?: KeyedOptions
+  ) => Effect.Effect<Keyed<K, BackendError>, InvalidOptionsError | BackendError, Scope.Scope>
+}
+
+/**
+ * The limiter service: code that asks it for limiters runs unchanged on one process
+ * ({@link layerMemory}) or shares its limits across processes (`RedisLimiter.layer` from
+ * `@taskscope/redis`) — switching is a change of Layer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const limiters = yield* Limiter.Limiters
+ *   const api = yield* limiters.make({ name: "exchange", rate: { limit: 50, interval: "1 second" } })
+ *   return yield* api.withPermit(Effect.succeed("response"))
+ * }).pipe(Effect.scoped, Effect.provide(Limiter.layerMemory))
+ * ```
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class Limiters extends Context.Tag("@taskscope/core/Limiter/Limiters")<Limiters, Provider>() {}
+
+/**
+ * The in-memory {@link Limiters}: limiters live in this process; the same name gives the same limiter.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const limiters = yield* Limiter.Limiters
+ *   const a = yield* limiters.make({ name: "db", concurrency: 4 })
+ *   const b = yield* limiters.make({ name: "db", concurrency: 4 })
+ *   return a === b // true
+ * }).pipe(Effect.scoped, Effect.provide(Limiter.layerMemory))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<Limiters> = Layer.sync(Limiters, () => {
+  const limiters = new Map<string, Limiter>()
+  const keyeds = new Map<string, Keyed<any>>()
+  return {
+    backend: "memory",
+    make: (options) =>
+      Effect.suspend(() => {
+        const found = limiters.get(options.name)
+        if (found !== undefined) return Effect.succeed(found)
+        return Effect.tap(internal.make(options), (limiter) => Effect.sync(() => limiters.set(options.name, limiter)))
+      }),
+    keyed: <K>(name: string, optionsFor: (key: K) => Options, options?: KeyedOptions) =>
+      Effect.suspend(() => {
+        const found = keyeds.get(name) as Keyed<K> | undefined
+        if (found !== undefined) return Effect.succeed(found)
+        return Effect.tap(
+          internal.keyed(optionsFor, { ...options, name }),
+          (keyed) => Effect.sync(() => keyeds.set(name, keyed))
+        )
+      })
+  }
+})

@@ -19,10 +19,14 @@
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
-import type * as Effect from "effect/Effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import type { Inspectable } from "effect/Inspectable"
+import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
-import type { InvalidOptionsError } from "./Errors.js"
+import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type { BackendError, InvalidOptionsError } from "./Errors.js"
 import * as internal from "./internal/workQueue.js"
 
 /**
@@ -40,35 +44,45 @@ export type TypeId = typeof TypeId
 /**
  * A queue of work items of type `A`.
  *
+ * `BE` is the error of the backend that keeps the items: `never` for the in-memory queues made
+ * here, {@link BackendError} for shared ones (e.g. `@taskscope/redis`), whose items live in another
+ * process that can be out of reach.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface WorkQueue<in out A> extends Pipeable, Inspectable {
+export interface WorkQueue<in out A, out BE = never> extends Pipeable, Inspectable {
   readonly [TypeId]: TypeId
   readonly name: string
   readonly capacity: number
   /** Adds an item, waiting while the queue is full. Fails with `QueueShutDownError` after shutdown. */
-  put(item: A): Effect.Effect<void, QueueShutDownError>
+  put(item: A): Effect.Effect<void, QueueShutDownError | BE>
   /** Adds an item if there is room now, else fails with `QueueFullError`. */
-  tryPut(item: A): Effect.Effect<void, QueueFullError | QueueShutDownError>
+  tryPut(item: A): Effect.Effect<void, QueueFullError | QueueShutDownError | BE>
   /** Takes the next item, waiting while the queue is empty; after shutdown, fails once it is empty. */
-  readonly take: Effect.Effect<A, QueueShutDownError>
+  readonly take: Effect.Effect<A, QueueShutDownError | BE>
   /** Takes the next item if there is one now, else fails with `QueueEmptyError`. */
-  readonly tryTake: Effect.Effect<A, QueueEmptyError | QueueShutDownError>
+  readonly tryTake: Effect.Effect<A, QueueEmptyError | QueueShutDownError | BE>
+  /**
+   * Takes the next item, runs `use` on it and settles it, with no gap in which an interruption could
+   * lose it: the item is marked done when `use` succeeds or fails. When `use` is interrupted, an
+   * in-memory queue marks it done too; a shared queue gives it back for another consumer.
+   */
+  process<B, E, R>(use: (item: A) => Effect.Effect<B, E, R>): Effect.Effect<B, E | QueueShutDownError | BE, R>
   /** Marks one taken item as processed. Fails with `TaskDoneError` if no taken item is outstanding. */
-  readonly taskDone: Effect.Effect<void, TaskDoneError>
+  readonly taskDone: Effect.Effect<void, TaskDoneError | BE>
   /** Waits until every item ever put has been marked done (at once if none is outstanding). */
-  readonly join: Effect.Effect<void>
+  readonly join: Effect.Effect<void, BE>
   /** Shuts the queue down (see the module docs); returns the items removed by an immediate shutdown. */
-  shutdown(options?: ShutdownOptions): Effect.Effect<Array<A>>
-  readonly size: Effect.Effect<number>
-  readonly isEmpty: Effect.Effect<boolean>
-  readonly isFull: Effect.Effect<boolean>
+  shutdown(options?: ShutdownOptions): Effect.Effect<Array<A>, BE>
+  readonly size: Effect.Effect<number, BE>
+  readonly isEmpty: Effect.Effect<boolean, BE>
+  readonly isFull: Effect.Effect<boolean, BE>
   readonly isShutdown: Effect.Effect<boolean>
   /** Counters: size, unfinished, in flight, waiting takers and putters. */
-  readonly stats: Effect.Effect<Stats>
+  readonly stats: Effect.Effect<Stats, BE>
   /** The items in the queue, in the order they would be taken. */
-  readonly snapshot: Effect.Effect<Array<A>>
+  readonly snapshot: Effect.Effect<Array<A>, BE>
 }
 
 /**
@@ -359,11 +373,11 @@ export interface ConsumeReport<A, E> {
  * @since 0.1.0
  * @category combinators
  */
-export const consume: <A, E, R>(
-  queue: WorkQueue<A>,
+export const consume: <A, BE, E, R>(
+  queue: WorkQueue<A, BE>,
   options: ConsumeOptions,
   handler: (item: A) => Effect.Effect<unknown, E, R>
-) => Effect.Effect<ConsumeReport<A, E>, InvalidOptionsError, R> = internal.consume
+) => Effect.Effect<ConsumeReport<A, E>, InvalidOptionsError | BE, R> = internal.consume
 
 /**
  * @example
@@ -378,3 +392,82 @@ export const consume: <A, E, R>(
  * @category refinements
  */
 export const isWorkQueue = (u: unknown): u is WorkQueue<unknown> => typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * What the {@link WorkQueues} service does: open named queues whose items live in its backend.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Provider {
+  /** Which backend keeps the items, e.g. `"memory"` or `"redis"`. */
+  readonly backend: string
+  /**
+   * The FIFO queue called `name`: every caller that opens the same name — in this process, or in
+   * any process on a shared backend — puts to and takes from the same items. `schema` encodes items
+   * for a backend that stores them outside the process (the in-memory backend keeps them as they are).
+   */
+  readonly open: <A, I>(
+    name: string,
+    schema: Schema.Schema<A, I>,
+    options?: { readonly capacity?: number }
+  ) => Effect.Effect<WorkQueue<A, BackendError>, InvalidOptionsError | BackendError, Scope.Scope>
+}
+
+/**
+ * The work-queue service: code that opens its queues here runs unchanged on one process
+ * ({@link layerMemory}) or shares them across processes (`RedisWorkQueue.layer` from
+ * `@taskscope/redis`) — switching is a change of Layer.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queues = yield* WorkQueue.WorkQueues
+ *   const jobs = yield* queues.open("jobs", Schema.Struct({ url: Schema.String }), { capacity: 100 })
+ *   yield* jobs.put({ url: "https://example.com" })
+ *   return yield* jobs.process((job) => Effect.succeed(job.url))
+ * }).pipe(Effect.scoped, Effect.provide(WorkQueue.layerMemory))
+ * ```
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class WorkQueues extends Context.Tag("@taskscope/core/WorkQueue/WorkQueues")<WorkQueues, Provider>() {}
+
+/**
+ * The in-memory {@link WorkQueues}: FIFO queues in this process; the same name gives the same queue.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queues = yield* WorkQueue.WorkQueues
+ *   const a = yield* queues.open("jobs", Schema.Number)
+ *   const b = yield* queues.open("jobs", Schema.Number)
+ *   return a === b // true
+ * }).pipe(Effect.scoped, Effect.provide(WorkQueue.layerMemory))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<WorkQueues> = Layer.sync(WorkQueues, () => {
+  const queues = new Map<string, WorkQueue<any>>()
+  return {
+    backend: "memory",
+    open: <A, I>(name: string, _schema: Schema.Schema<A, I>, options?: { readonly capacity?: number }) =>
+      Effect.suspend(() => {
+        const found = queues.get(name) as WorkQueue<A> | undefined
+        if (found !== undefined) return Effect.succeed(found)
+        return Effect.tap(
+          internal.make<A>({ ...options, name }, internal.fifo, Infinity),
+          (queue) => Effect.sync(() => queues.set(name, queue))
+        )
+      })
+  }
+})

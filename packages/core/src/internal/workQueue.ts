@@ -317,6 +317,12 @@ export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
     )
   }
 
+  process<B, E, R>(use: (item: A) => Effect.Effect<B, E, R>): Effect.Effect<B, E | QueueShutDownError, R> {
+    return this.takeWith((item, restore) =>
+      Effect.ensuring(restore(use(item)), Effect.sync(() => this.unsafeTaskDone()))
+    )
+  }
+
   get tryTake(): Effect.Effect<A, QueueEmptyError | QueueShutDownError> {
     return Effect.suspend((): Effect.Effect<A, QueueEmptyError | QueueShutDownError> => {
       if (this.buffer.size > this.claimed) return Effect.succeed(this.popNow())
@@ -436,40 +442,38 @@ const ConsumeSchema = Schema.Struct({
 const decodeConsume = decodeOptions("WorkQueue.consume", ConsumeSchema)
 
 /** @internal */
-export const consume = <A, E, R>(
-  queue: WorkQueue.WorkQueue<A>,
+export const consume = <A, BE, E, R>(
+  queue: WorkQueue.WorkQueue<A, BE>,
   options: WorkQueue.ConsumeOptions,
   handler: (item: A) => Effect.Effect<unknown, E, R>
-): Effect.Effect<WorkQueue.ConsumeReport<A, E>, InvalidOptionsError, R> =>
-  Effect.suspend(() => {
+): Effect.Effect<WorkQueue.ConsumeReport<A, E>, InvalidOptionsError | BE, R> =>
+  Effect.suspend((): Effect.Effect<WorkQueue.ConsumeReport<A, E>, InvalidOptionsError | BE, R> => {
     const decoded = decodeConsume(options)
     if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-    const impl = queue as WorkQueueImpl<A>
     let processed = 0
     const failed: Array<WorkQueue.ItemFailure<A, E>> = []
-    const step = impl.takeWith((item, restore) =>
-      Effect.map(
-        // the item is marked done however the handler ends: success, failure or interruption
-        Effect.ensuring(Effect.exit(restore(handler(item))), Effect.sync(() => impl.unsafeTaskDone())),
-        (exit) => {
-          processed++
-          if (exit._tag === "Failure") failed.push({ item, cause: exit.cause })
-        }
-      )
+    // the queue settles the item however the handler ends: success, failure or interruption
+    const step = queue.process((item) =>
+      Effect.map(Effect.exit(handler(item)), (exit) => {
+        processed++
+        if (exit._tag === "Failure") failed.push({ item, cause: exit.cause })
+      })
     )
-    const worker: Effect.Effect<void, never, R> = Effect.catchTag(Effect.forever(step), "QueueShutDownError", () =>
-      Effect.void)
-    return Effect.as(
+    const worker: Effect.Effect<void, BE, R> = Effect.catchIf(
+      Effect.forever(step),
+      (e): e is QueueShutDownError => e instanceof QueueShutDownError,
+      () => Effect.void
+    ) as Effect.Effect<void, BE, R>
+    return Effect.map(
       TaskGroup.scoped(
         (group) =>
-          Effect.forEach(Array.from({ length: decoded.right.workers }), (_, i) =>
-            group.spawn(worker, { name: `${decoded.right.name ?? impl.name}-worker-${i + 1}` }), { discard: true }),
-        { name: decoded.right.name ?? `${impl.name} consumers` }
+          Effect.forEach(
+            Array.from({ length: decoded.right.workers }),
+            (_, i) => group.spawn(worker, { name: `${decoded.right.name ?? queue.name}-worker-${i + 1}` }),
+            { discard: true }
+          ),
+        { name: decoded.right.name ?? `${queue.name} consumers` }
       ),
-      undefined
-    ).pipe(Effect.map(() => ({ processed, failed })), Effect.orDie) as Effect.Effect<
-      WorkQueue.ConsumeReport<A, E>,
-      never,
-      R
-    >
+      () => ({ processed, failed })
+    ) as Effect.Effect<WorkQueue.ConsumeReport<A, E>, BE, R>
   })

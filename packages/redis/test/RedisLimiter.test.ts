@@ -1,0 +1,225 @@
+// Real time is the point here: the limits are decided on the Redis server's clock.
+import { assert, describe, it } from "@effect/vitest"
+import { Limiter } from "@taskscope/core"
+import { Redis, RedisLimiter } from "@taskscope/redis"
+import { type Context, Effect, Exit, Fiber, Layer } from "effect"
+import { randomUUID } from "node:crypto"
+import { inject } from "vitest"
+import { freePort } from "./redisServer.js"
+
+const url = inject("redisUrl")
+/** Each test gets its own key prefix; two layers with the same prefix behave as two processes. */
+const processes = (n: number, prefix = `t-${randomUUID()}`) =>
+  Effect.forEach(Array.from({ length: n }), () => Layer.build(Redis.layer({ url, prefix })))
+
+type Proc = Context.Context<Redis.Redis>
+
+const inProcess = <A, E, R>(proc: Proc, effect: Effect.Effect<A, E, R>) => Effect.provide(effect, proc)
+
+const maxInWindow = (starts: ReadonlyArray<number>, windowMs: number) => {
+  const sorted = [...starts].sort((a, b) => a - b)
+  let max = 0
+  let j = 0
+  for (let i = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= windowMs) j++
+    max = Math.max(max, i - j + 1)
+  }
+  return max
+}
+
+describe("RedisLimiter", () => {
+  it.scopedLive("a sliding window is shared: two processes together never exceed it in any window", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* processes(2)
+      const starts: Array<number> = []
+      const proc = (layer: Proc) =>
+        inProcess(
+          layer,
+          Effect.scoped(Effect.gen(function*() {
+            const limiter = yield* RedisLimiter.make({
+              name: "api",
+              rate: { limit: 10, interval: "400 millis", algorithm: "slidingWindow" }
+            })
+            yield* Effect.forEach(
+              Array.from({ length: 15 }),
+              () => limiter.withPermit(Effect.sync(() => starts.push(Date.now()))),
+              { concurrency: 5, discard: true }
+            )
+          }))
+        )
+      const t0 = Date.now()
+      yield* Effect.all([proc(a!), proc(b!)], { concurrency: "unbounded" })
+      const elapsed = Date.now() - t0
+      assert.strictEqual(starts.length, 30)
+      // 30 starts at 10 per 400 ms: the last batch cannot start before 800 ms
+      assert.isAtLeast(elapsed, 780)
+      // client-side timestamps lag the server's decision by a little: allow 15 ms of skew
+      assert.isAtMost(maxInWindow(starts, 385), 10)
+    }))
+
+  it.scopedLive("a token bucket (GCRA) allows the burst, then the rate", () =>
+    Effect.gen(function*() {
+      const [a] = yield* processes(1)
+      const t0 = Date.now()
+      const times = yield* inProcess(
+        a!,
+        Effect.scoped(Effect.gen(function*() {
+          const limiter = yield* RedisLimiter.make({
+            name: "bucket",
+            rate: { limit: 20, interval: "1 second", burst: 5 }
+          })
+          return yield* Effect.forEach(Array.from({ length: 9 }), () =>
+            limiter.withPermit(Effect.sync(() => Date.now() - t0)))
+        }))
+      )
+      assert.isAtMost(times[4]!, 150) // the burst of 5 at once
+      assert.isAtLeast(times[8]!, 190) // then one per 50 ms
+    }))
+
+  it.scopedLive("permits are shared and granted in arrival order across processes", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* processes(2)
+      let running = 0
+      let peak = 0
+      const order: Array<string> = []
+      const job = (limiter: Limiter.Limiter<any>, id: string) =>
+        limiter.withPermit(
+          Effect.sync(() => {
+            order.push(id)
+            peak = Math.max(peak, ++running)
+          }).pipe(Effect.zipRight(Effect.sleep("60 millis")), Effect.ensuring(Effect.sync(() => running--)))
+        )
+      yield* Effect.scoped(Effect.gen(function*() {
+        const la = yield* inProcess(a!, RedisLimiter.make({ name: "pool", concurrency: 1, pollInterval: "5 millis" }))
+        const lb = yield* inProcess(b!, RedisLimiter.make({ name: "pool", concurrency: 1, pollInterval: "5 millis" }))
+        yield* la.acquire()
+        // queue in a known order: b1, a2, b3 (each registered before the next arrives)
+        const fibers: Array<Fiber.RuntimeFiber<void, any>> = []
+        for (const [limiter, id] of [[lb, "b1"], [la, "a2"], [lb, "b3"]] as const) {
+          fibers.push(yield* Effect.fork(job(limiter, id)))
+          yield* Effect.sleep("30 millis")
+        }
+        assert.strictEqual((yield* la.stats).waiting, 3)
+        yield* la.release()
+        yield* Fiber.joinAll(fibers)
+        const stats = yield* lb.stats
+        assert.strictEqual(stats.held, 0)
+        assert.strictEqual(stats.waiting, 0)
+      }))
+      assert.deepStrictEqual(order, ["b1", "a2", "b3"])
+      assert.strictEqual(peak, 1)
+    }))
+
+  it.scopedLive("an interrupted waiter leaves no ticket and no permit behind", () =>
+    Effect.gen(function*() {
+      const [a] = yield* processes(1)
+      yield* inProcess(
+        a!,
+        Effect.gen(function*() {
+          const limiter = yield* RedisLimiter.make({ name: "x", concurrency: 2, pollInterval: "5 millis" })
+          yield* limiter.acquire({ permits: 2 })
+          const waiters = yield* Effect.forEach(
+            Array.from({ length: 5 }),
+            () => Effect.fork(limiter.withPermit(Effect.never)),
+            { concurrency: "unbounded" }
+          )
+          yield* Effect.sleep("50 millis")
+          assert.strictEqual((yield* limiter.stats).waiting, 5)
+          // interrupt them while the permits come free: some may have been granted just before
+          yield* limiter.release(2)
+          yield* Effect.forEach(waiters, Fiber.interrupt, { concurrency: "unbounded" })
+          const stats = yield* limiter.stats
+          assert.strictEqual(stats.waiting, 0)
+          assert.strictEqual(stats.held, 0)
+          assert.strictEqual(stats.available, 2)
+          assert.isTrue(yield* limiter.tryAcquire({ permits: 2 }))
+          assert.isFalse(yield* limiter.tryAcquire())
+        })
+      )
+    }))
+
+  it.scopedLive("pause in one process stops every process", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* processes(2)
+      const la = yield* inProcess(a!, RedisLimiter.make({ name: "p", rate: { limit: 100, interval: "1 second" } }))
+      const lb = yield* inProcess(b!, RedisLimiter.make({ name: "p", rate: { limit: 100, interval: "1 second" } }))
+      yield* la.pause("300 millis")
+      const t0 = Date.now()
+      assert.isFalse(yield* lb.tryAcquire())
+      yield* lb.withPermit(Effect.void)
+      assert.isAtLeast(Date.now() - t0, 280)
+      assert.isTrue(yield* la.tryAcquire())
+    }))
+
+  it.scopedLive("the permits of a process that stops renewing come back after the lease time-to-live", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* processes(2)
+      const lb = yield* inProcess(b!, RedisLimiter.make({ name: "lease", concurrency: 1, leaseTtl: "300 millis" }))
+      // process a takes the permit and dies without releasing: its heartbeat stops with its scope's fiber
+      const dead = yield* Effect.fork(
+        inProcess(
+          a!,
+          Effect.scoped(Effect.gen(function*() {
+            const la = yield* RedisLimiter.make({ name: "lease", concurrency: 1, leaseTtl: "300 millis" })
+            yield* la.acquire()
+            // hold it well past the TTL: the heartbeat keeps it
+            yield* Effect.sleep("600 millis")
+            ;(la as any).leases.length = 0 // forget it, as a killed process would, then stop renewing
+            yield* Effect.never
+          }))
+        )
+      )
+      yield* Effect.sleep("500 millis")
+      assert.isFalse(yield* lb.tryAcquire(), "held while the heartbeat runs")
+      const t0 = Date.now()
+      yield* lb.acquire()
+      const waited = Date.now() - t0
+      assert.isAtLeast(waited, 50)
+      assert.isAtMost(waited, 900)
+      yield* Fiber.interrupt(dead)
+    }))
+
+  it.scopedLive("options are validated; a server that is not there is a typed BackendError, not a hang", () =>
+    Effect.gen(function*() {
+      const bad = yield* Effect.exit(Layer.build(Redis.layer({ url: "http://nope" })))
+      assert.isTrue(Exit.isFailure(bad))
+      assert.include(String(bad), "Expected a redis:// or rediss:// URL")
+      const [a] = yield* processes(1)
+      const invalid = yield* Effect.flip(
+        inProcess(a!, RedisLimiter.make({ name: "v", concurrency: 0 }))
+      )
+      assert.strictEqual(invalid._tag, "InvalidOptionsError")
+      const noTtl = yield* Effect.flip(inProcess(a!, RedisLimiter.make({ name: "v", leaseTtl: "soon" as never })))
+      assert.include(noTtl.message, "leaseTtl")
+      const port = yield* Effect.promise(() => freePort())
+      const t0 = Date.now()
+      const down = yield* Effect.flip(
+        Layer.build(Redis.layer({ url: `redis://127.0.0.1:${port}`, retryFor: "400 millis" }))
+      )
+      assert.strictEqual(down._tag, "BackendError")
+      if (down._tag === "BackendError") assert.strictEqual(down.reason, "unavailable")
+      assert.isAtMost(Date.now() - t0, 3000)
+    }))
+
+  it.scopedLive("the Limiters service: the same code on layerMemory and on RedisLimiter.layer", () =>
+    Effect.gen(function*() {
+      const program = Effect.scoped(Effect.gen(function*() {
+        const limiters = yield* Limiter.Limiters
+        const l1 = yield* limiters.make({ name: "svc", concurrency: 2 })
+        const l2 = yield* limiters.make({ name: "svc", concurrency: 2 })
+        yield* l1.acquire()
+        yield* l2.acquire()
+        const full = yield* l1.tryAcquire()
+        const keyed = yield* limiters.keyed("hosts", (_: string) => ({ concurrency: 1 }))
+        const out = yield* keyed.withPermit("a", Effect.succeed("ok"))
+        return { full, out, backend: limiters.backend }
+      }))
+      const memory = yield* Effect.provide(program, Limiter.layerMemory)
+      const shared = yield* Effect.provide(
+        program,
+        RedisLimiter.layer.pipe(Layer.provide(Layer.succeedContext((yield* processes(1))[0]!)))
+      )
+      assert.deepStrictEqual(memory, { full: false, out: "ok", backend: "memory" })
+      assert.deepStrictEqual(shared, { full: false, out: "ok", backend: "redis" })
+    }))
+})

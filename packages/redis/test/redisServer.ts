@@ -1,0 +1,74 @@
+// Starts and stops a real redis-server (Debian's) on a free loopback port, for tests.
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+
+export interface RedisServer {
+  readonly url: string
+  readonly port: number
+  /** Stops the server (SIGTERM, or SIGKILL with `kill: true`) and waits for it to exit. */
+  stop(options?: { readonly kill?: boolean }): Promise<void>
+  /** Starts it again on the same port and directory (the data survives when `persistent`). */
+  start(): Promise<void>
+}
+
+const waitReady = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve, reject) => {
+    let out = ""
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000)
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString()
+      if (out.includes("Ready to accept connections")) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      reject(new Error(`redis-server exited with ${code}: ${out}`))
+    })
+  })
+
+/**
+ * `persistent: true` keeps every write in an append-only file synced on each command, so a restart
+ * loses nothing (the default server is started with `--save ''` and keeps nothing).
+ */
+export const startRedis = async (options: { readonly persistent?: boolean } = {}): Promise<RedisServer> => {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), "taskscope-redis-"))
+  const args = ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--dir", dir]
+  if (options.persistent === true) args.push("--appendonly", "yes", "--appendfsync", "always")
+  else args.push("--appendonly", "no")
+  let child: ChildProcess | undefined
+  const start = async () => {
+    child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] })
+    await waitReady(child)
+  }
+  await start()
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop: async (stopOptions) => {
+      const c = child
+      if (c === undefined || c.exitCode !== null) return
+      const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()))
+      c.kill(stopOptions?.kill === true ? "SIGKILL" : "SIGTERM")
+      await exited
+      child = undefined
+      if (stopOptions?.kill !== true && options.persistent !== true) rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
