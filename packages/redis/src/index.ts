@@ -15,3 +15,10 @@ export * as Redis from "./Redis.js"
  * @since 0.1.0
  */
 export * as RedisLimiter from "./RedisLimiter.js"
+
+/**
+ * Work queues shared by many processes, on Redis Streams: at-least-once, reclaim, join, dead letters.
+ *
+ * @since 0.1.0
+ */
+export * as RedisWorkQueue from "./RedisWorkQueue.js"

@@ -190,21 +190,21 @@ export class Client {
     })
   }
 
-  /** A connection for one blocking command; returned to the pool by the scope's close. */
-  get blocking(): Effect.Effect<IORedis, never, Scope.Scope> {
-    return Effect.acquireRelease(
-      Effect.sync(() => {
-        const found = this.idle.pop()
-        if (found !== undefined) return found
-        const extra = Client.connect(this.config, 10_000)
-        extra.on("error", (e) => {
-          this.lastError = message(e)
-        })
-        this.all.add(extra)
-        return extra
-      }),
-      (redis) => Effect.sync(() => this.idle.push(redis))
-    )
+  /** A connection of its own for one blocking command; give it back with `unlease` once the command has settled. */
+  lease(): IORedis {
+    const found = this.idle.pop()
+    if (found !== undefined) return found
+    const extra = Client.connect(this.config, 10_000)
+    extra.on("error", (e) => {
+      this.lastError = message(e)
+    })
+    this.all.add(extra)
+    return extra
+  }
+
+  unlease(redis: IORedis): void {
+    if (this.closed) redis.disconnect()
+    else this.idle.push(redis)
   }
 
   close(): Promise<void> {

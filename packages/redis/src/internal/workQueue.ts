@@ -1,0 +1,651 @@
+import type { Errors } from "@taskscope/core"
+import { WorkQueue } from "@taskscope/core"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import { format, NodeInspectSymbol } from "effect/Inspectable"
+import { pipeArguments } from "effect/Pipeable"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type { Redis as IORedis } from "ioredis"
+import { randomUUID } from "node:crypto"
+import { hostname } from "node:os"
+import { type Client, Script } from "./client.js"
+
+// KEYS: stream, unfinished counter, dedupe key. ARGV: item id, payload, capacity (-1: none), group, try
+const putScript = new Script(
+  "queue put",
+  `local seen = redis.call('GET', KEYS[3])
+if seen then return {1, seen} end
+if tonumber(ARGV[3]) >= 0 then
+  local len = redis.call('XLEN', KEYS[1])
+  local pending = 0
+  local ok, info = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[4])
+  if ok then pending = tonumber(info[1]) end
+  if len - pending >= tonumber(ARGV[3]) then return {0, ''} end
+end
+local id = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2])
+redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[3], id, 'PX', 600000)
+return {1, id}`
+)
+
+// KEYS: stream, unfinished. ARGV: group, entry id. Acknowledges once: a repeated ack changes nothing.
+const ackScript = new Script(
+  "queue ack",
+  `local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if acked == 1 then
+  redis.call('XDEL', KEYS[1], ARGV[2])
+  redis.call('DECR', KEYS[2])
+end
+return acked`
+)
+
+// KEYS: stream. ARGV: group, entry id. Gives an entry back: re-added at the end for any consumer.
+const requeueScript = new Script(
+  "queue requeue",
+  `local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+if #e == 0 then return 0 end
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('XADD', KEYS[1], '*', unpack(e[1][2]))
+return 1`
+)
+
+// KEYS: stream, unfinished, dead letters. ARGV: group, entry id, reason, deliveries
+const deadLetterScript = new Script(
+  "queue dead-letter",
+  `local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('DECR', KEYS[2])
+local fields = {}
+if #e > 0 then fields = e[1][2] end
+table.insert(fields, 'reason'); table.insert(fields, ARGV[3])
+table.insert(fields, 'deliveries'); table.insert(fields, ARGV[4])
+table.insert(fields, 'entry'); table.insert(fields, ARGV[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', 10000, '*', unpack(fields))
+return 1`
+)
+
+// KEYS: stream, unfinished, dead letters. ARGV: group, consumer, min idle ms, cursor, count, max deliveries
+// Claims entries whose consumer stopped renewing them; an entry delivered too often goes to the dead letters.
+const reclaimScript = new Script(
+  "queue reclaim",
+  `local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', ARGV[5])
+local out = {}
+for _, e in ipairs(r[2]) do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)
+  local n = 1
+  if p[1] then n = tonumber(p[1][4]) end
+  if n > tonumber(ARGV[6]) then
+    redis.call('XACK', KEYS[1], ARGV[1], e[1])
+    redis.call('XDEL', KEYS[1], e[1])
+    redis.call('DECR', KEYS[2])
+    local fields = e[2]
+    table.insert(fields, 'reason'); table.insert(fields, 'delivered ' .. n .. ' times')
+    table.insert(fields, 'deliveries'); table.insert(fields, tostring(n))
+    table.insert(fields, 'entry'); table.insert(fields, e[1])
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', 10000, '*', unpack(fields))
+  else
+    table.insert(out, e)
+  end
+end
+return {r[1], out}`
+)
+
+// KEYS: stream. ARGV: group, consumer, ids... Resets the idle time of the entries this consumer still owns.
+const heartbeatScript = new Script(
+  "queue heartbeat",
+  `local lost = {}
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
+  if p[1] then redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+  else table.insert(lost, ARGV[i]) end
+end
+return lost`
+)
+
+// KEYS: stream. ARGV: group. Returns {length, pending, last delivered id}
+const statsScript = new Script(
+  "queue stats",
+  `local len = redis.call('XLEN', KEYS[1])
+local ok, info = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])
+local pending = 0
+if ok then pending = tonumber(info[1]) end
+local last = '0-0'
+local ok2, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
+if ok2 then
+  for _, g in ipairs(groups) do
+    for i = 1, #g, 2 do
+      if g[i] == 'name' and g[i + 1] == ARGV[1] then
+        for j = 1, #g, 2 do if g[j] == 'last-delivered-id' then last = g[j + 1] end end
+      end
+    end
+  end
+end
+return {len, pending, last}`
+)
+
+/** @internal */
+export interface QueueConfig {
+  readonly name: string
+  readonly capacity: number
+  readonly group: string
+  readonly claimIdle: Duration.Duration
+  readonly maxDeliveries: number
+  readonly pollInterval: Duration.Duration
+}
+
+interface Entry<A> {
+  readonly id: string
+  readonly item: A
+}
+
+type RawEntry = [string, Array<string>]
+
+const OPEN = 0
+const SHUT = 1
+const CLOSED = 2
+
+/**
+ * A work queue on a Redis stream with a consumer group. See `RedisWorkQueue` for the guarantees.
+ *
+ * @internal
+ */
+export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.BackendError> {
+  readonly [WorkQueue.TypeId]: WorkQueue.TypeId = WorkQueue.TypeId
+  readonly consumer = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`
+  readonly stream: string
+  readonly unfinishedKey: string
+  readonly deadKey: string
+  /** Entries delivered to this consumer and not yet handed to a local taker. */
+  readonly buffer: Array<Entry<A>> = []
+  /** Every entry this consumer owns and has not settled (buffered, being processed, or taken). */
+  readonly owned = new Set<string>()
+  /** Taken with `take`, waiting for `taskDone`, by fiber. */
+  readonly outstanding = new Map<string, Array<string>>()
+  state = OPEN
+  /** Opened when this consumer shuts down: wakes takers that wait on the server. */
+  readonly closing = Effect.unsafeMakeLatch(false)
+  waitingTakers = 0
+  waitingPutters = 0
+  reclaimCursor = "0-0"
+  lastReclaim = 0
+  private readonly decodeItem: (payload: string) => Either.Either<A, unknown>
+  private readonly encodeItem: (item: A) => Either.Either<string, unknown>
+
+  constructor(readonly client: Client, readonly config: QueueConfig, schema: Schema.Schema<A, I>) {
+    const base = `{${client.key("queue", config.name)}}`
+    this.stream = `${base}:stream`
+    this.unfinishedKey = `${base}:unfinished`
+    this.deadKey = `${base}:dead`
+    const json = Schema.parseJson(schema)
+    this.decodeItem = Schema.decodeUnknownEither(json)
+    this.encodeItem = Schema.encodeEither(json)
+  }
+
+  get name(): string {
+    return this.config.name
+  }
+
+  get capacity(): number {
+    return this.config.capacity
+  }
+
+  private get shutDownError() {
+    return new WorkQueue.QueueShutDownError({ queue: this.name })
+  }
+
+  private ms(d: Duration.Duration): number {
+    return Duration.toMillis(d)
+  }
+
+  ensureGroup: Effect.Effect<void, Errors.BackendError> = Effect.suspend(() =>
+    this.client.run("XGROUP CREATE", async (redis) => {
+      try {
+        await redis.xgroup("CREATE", this.stream, this.config.group, "0", "MKSTREAM")
+      } catch (e) {
+        if (!/BUSYGROUP/.test(String(e))) throw e
+      }
+    })
+  )
+
+  /** Runs a command that needs the group; re-creates the group once if the server lost it (a restart without persistence). */
+  private withGroup<X>(effect: Effect.Effect<X, Errors.BackendError>): Effect.Effect<X, Errors.BackendError> {
+    return Effect.catchIf(
+      effect,
+      (e) => e.reason === "protocol" && /NOGROUP/.test(e.detail),
+      () => Effect.zipRight(this.ensureGroup, effect)
+    )
+  }
+
+  // --- put -----------------------------------------------------------------------------------
+
+  private encode(item: A): Effect.Effect<string, Errors.BackendError> {
+    return Either.match(this.encodeItem(item), {
+      onLeft: (error) =>
+        Effect.die(new Error(`RedisWorkQueue ${this.name}: the item does not match its schema: ${String(error)}`)),
+      onRight: Effect.succeed
+    })
+  }
+
+  private putOnce(itemId: string, payload: string, tryOnly: boolean): Effect.Effect<boolean, Errors.BackendError> {
+    const capacity = this.config.capacity === Infinity ? -1 : this.config.capacity
+    return Effect.map(
+      this.client.eval(putScript, [this.stream, this.unfinishedKey, `${this.stream}:put:${itemId}`], [
+        itemId,
+        payload,
+        capacity,
+        this.config.group,
+        tryOnly ? 1 : 0
+      ]),
+      (reply) => Array.isArray(reply) && Number(reply[0]) === 1
+    )
+  }
+
+  put(item: A): Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> {
+    return Effect.suspend(() => {
+      if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+      const itemId = randomUUID()
+      return Effect.flatMap(this.encode(item), (payload) => {
+        const attempt: Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> = Effect.flatMap(
+          this.putOnce(itemId, payload, false),
+          (added) => {
+            if (added) return Effect.void
+            if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+            return Effect.zipRight(Effect.sleep(this.config.pollInterval), attempt)
+          }
+        )
+        return Effect.ensuring(
+          Effect.zipRight(Effect.sync(() => this.waitingPutters++), attempt),
+          Effect.sync(() => this.waitingPutters--)
+        )
+      })
+    })
+  }
+
+  tryPut(item: A): Effect.Effect<void, WorkQueue.QueueFullError | WorkQueue.QueueShutDownError | Errors.BackendError> {
+    return Effect.suspend((): Effect.Effect<
+      void,
+      WorkQueue.QueueFullError | WorkQueue.QueueShutDownError | Errors.BackendError
+    > => {
+      if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+      return Effect.flatMap(
+        this.encode(item),
+        (payload) =>
+          Effect.flatMap(this.putOnce(randomUUID(), payload, true), (added) =>
+            added
+              ? Effect.void
+              : Effect.fail(new WorkQueue.QueueFullError({ queue: this.name, capacity: this.capacity })))
+      )
+    })
+  }
+
+  // --- take ----------------------------------------------------------------------------------
+
+  /** Decodes delivered entries into the local buffer; an entry that does not decode goes to the dead letters. */
+  private receive(raw: ReadonlyArray<RawEntry>): Effect.Effect<void, Errors.BackendError> {
+    return Effect.forEach(raw, ([id, fields]) => {
+      const at = fields.indexOf("v")
+      const decoded = at >= 0 && at % 2 === 0 ? this.decodeItem(fields[at + 1]!) : Either.left("no payload")
+      if (Either.isRight(decoded)) {
+        return Effect.sync(() => {
+          if (this.owned.has(id)) return
+          this.owned.add(id)
+          if (this.state === OPEN) this.buffer.push({ id, item: decoded.right })
+          else this.orphaned.push(id)
+        })
+      }
+      return Effect.zipRight(
+        this.client.eval(deadLetterScript, [this.stream, this.unfinishedKey, this.deadKey], [
+          this.config.group,
+          id,
+          `does not decode: ${String(decoded.left)}`,
+          1
+        ]),
+        Effect.logWarning(
+          `RedisWorkQueue ${this.name}: entry ${id} does not match the schema; moved to ${this.deadKey}`
+        )
+      )
+    }, { discard: true }).pipe(
+      Effect.zipRight(Effect.suspend(() => this.orphaned.length > 0 ? this.giveBackOrphans : Effect.void))
+    )
+  }
+
+  /** Entries that arrived after this consumer shut down: given back at once. */
+  readonly orphaned: Array<string> = []
+
+  private get giveBackOrphans(): Effect.Effect<void, Errors.BackendError> {
+    return Effect.suspend(() => {
+      const ids = this.orphaned.splice(0)
+      return Effect.forEach(ids, (id) => this.settle(id, "requeue"), { discard: true })
+    })
+  }
+
+  /** Claims entries a dead consumer left behind (at most every quarter of `claimIdle`). */
+  private reclaim(force: boolean): Effect.Effect<void, Errors.BackendError> {
+    return Effect.suspend(() => {
+      const now = Date.now()
+      if (!force && now - this.lastReclaim < this.ms(this.config.claimIdle) / 4) return Effect.void
+      return Effect.flatMap(
+        this.withGroup(this.client.eval(reclaimScript, [this.stream, this.unfinishedKey, this.deadKey], [
+          this.config.group,
+          this.consumer,
+          Math.ceil(this.ms(this.config.claimIdle)),
+          this.reclaimCursor,
+          10,
+          this.config.maxDeliveries
+        ])),
+        (reply) => {
+          const [cursor, entries] = reply as [string, Array<RawEntry>]
+          this.reclaimCursor = cursor
+          if (cursor === "0-0") this.lastReclaim = now
+          return this.receive(entries)
+        }
+      )
+    })
+  }
+
+  /** One blocking read of new entries on a connection of its own; what arrives is buffered even if the reader was interrupted. */
+  private readNew(blockMs: number): Effect.Effect<void, Errors.BackendError> {
+    return Effect.flatMap(
+      Effect.sync(() => this.client.lease()),
+      (redis) => {
+        const read = (r: IORedis) =>
+          (blockMs > 0
+            ? r.xreadgroup(
+              "GROUP",
+              this.config.group,
+              this.consumer,
+              "COUNT",
+              1,
+              "BLOCK",
+              blockMs,
+              "STREAMS",
+              this.stream,
+              ">"
+            )
+            : r.xreadgroup(
+              "GROUP",
+              this.config.group,
+              this.consumer,
+              "COUNT",
+              1,
+              "STREAMS",
+              this.stream,
+              ">"
+            )) as Promise<
+              Array<[string, Array<RawEntry>]> | null
+            >
+        const received = this.withGroup(this.client.run("XREADGROUP", read, redis)).pipe(
+          Effect.flatMap((reply) => this.receive(reply?.[0]?.[1] ?? []))
+        )
+        // run to completion on a daemon: an interrupted taker must not drop what the server already delivered
+        return Effect.flatMap(
+          Effect.forkDaemon(Effect.ensuring(received, Effect.sync(() => this.client.unlease(redis)))),
+          Fiber.join
+        )
+      }
+    )
+  }
+
+  /** Waits until the local buffer holds an entry (or the queue is shut down). Interruptible. */
+  private fill(tryOnly: boolean): Effect.Effect<void, Errors.BackendError> {
+    const block = Math.max(1, Math.min(1000, Math.floor(this.ms(this.config.claimIdle) / 4)))
+    return Effect.suspend(() => {
+      if (this.buffer.length > 0 || this.state !== OPEN) return Effect.void
+      return Effect.zipRight(
+        this.reclaim(tryOnly),
+        Effect.suspend(() => this.buffer.length > 0 ? Effect.void : this.readNew(tryOnly ? 0 : block))
+      )
+    })
+  }
+
+  /** The next entry, removed from the buffer in the caller's uninterruptible step. */
+  private next(
+    restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
+  ): Effect.Effect<Entry<A>, WorkQueue.QueueShutDownError | Errors.BackendError> {
+    const loop: Effect.Effect<Entry<A>, WorkQueue.QueueShutDownError | Errors.BackendError> = Effect.suspend(() => {
+      const entry = this.buffer.shift()
+      if (entry !== undefined) return Effect.succeed(entry)
+      if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+      return Effect.zipRight(restore(Effect.raceFirst(this.fill(false), this.closing.await)), loop)
+    })
+    return Effect.ensuring(
+      Effect.zipRight(Effect.sync(() => this.waitingTakers++), loop),
+      Effect.sync(() => this.waitingTakers--)
+    )
+  }
+
+  private settle(id: string, how: "ack" | "requeue"): Effect.Effect<void, Errors.BackendError> {
+    return Effect.zipRight(
+      how === "ack"
+        ? this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, id])
+        : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
+      Effect.sync(() => this.owned.delete(id))
+    )
+  }
+
+  private fiberKey(id: FiberId.FiberId): string {
+    return FiberId.threadName(id)
+  }
+
+  get take(): Effect.Effect<A, WorkQueue.QueueShutDownError | Errors.BackendError> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(this.next(restore), (entry) =>
+        Effect.map(Effect.fiberId, (fiber) => {
+          const key = this.fiberKey(fiber)
+          const list = this.outstanding.get(key)
+          if (list === undefined) this.outstanding.set(key, [entry.id])
+          else list.push(entry.id)
+          return entry.item
+        }))
+    )
+  }
+
+  get tryTake(): Effect.Effect<A, WorkQueue.QueueEmptyError | WorkQueue.QueueShutDownError | Errors.BackendError> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(
+        Effect.suspend((): Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> =>
+          this.state !== OPEN && this.buffer.length === 0 ? Effect.fail(this.shutDownError) : restore(this.fill(true))
+        ),
+        () =>
+          this.buffer.length === 0
+            ? Effect.fail(new WorkQueue.QueueEmptyError({ queue: this.name }))
+            : Effect.flatMap(Effect.succeed(this.buffer.shift()!), (entry) =>
+              Effect.map(Effect.fiberId, (fiber) => {
+                const key = this.fiberKey(fiber)
+                this.outstanding.set(key, [...(this.outstanding.get(key) ?? []), entry.id])
+                return entry.item
+              }))
+      )
+    )
+  }
+
+  process<B, E, R>(
+    use: (item: A) => Effect.Effect<B, E, R>
+  ): Effect.Effect<B, E | WorkQueue.QueueShutDownError | Errors.BackendError, R> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(this.next(restore), (entry) =>
+        Effect.flatMap(Effect.exit(restore(use(entry.item))), (exit) => {
+          // done when `use` succeeded or failed; given back for another consumer when it was interrupted
+          const how = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? "requeue" : "ack"
+          return Effect.zipRight(this.settle(entry.id, how), exit)
+        }))
+    )
+  }
+
+  get taskDone(): Effect.Effect<void, WorkQueue.TaskDoneError | Errors.BackendError> {
+    return Effect.flatMap(
+      Effect.fiberId,
+      (fiber): Effect.Effect<void, WorkQueue.TaskDoneError | Errors.BackendError> => {
+        const list = this.outstanding.get(this.fiberKey(fiber))
+        const id = list?.pop()
+        if (id === undefined) return Effect.fail(new WorkQueue.TaskDoneError({ queue: this.name }))
+        if (list!.length === 0) this.outstanding.delete(this.fiberKey(fiber))
+        return this.settle(id, "ack")
+      }
+    )
+  }
+
+  get join(): Effect.Effect<void, Errors.BackendError> {
+    const check: Effect.Effect<void, Errors.BackendError> = Effect.flatMap(
+      this.client.run("GET", (redis) => redis.get(this.unfinishedKey)),
+      (n) => Number(n ?? 0) <= 0 ? Effect.void : Effect.zipRight(Effect.sleep(this.config.pollInterval), check)
+    )
+    return check
+  }
+
+  /** Gives back every entry this consumer owns and has not settled. */
+  get giveBackAll(): Effect.Effect<void, Errors.BackendError> {
+    return Effect.suspend(() => {
+      this.buffer.length = 0
+      this.outstanding.clear()
+      return Effect.forEach([...this.owned], (id) => this.settle(id, "requeue"), { discard: true })
+    })
+  }
+
+  shutdown(_options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>, Errors.BackendError> {
+    return Effect.suspend(() => {
+      if (this.state === OPEN) this.state = SHUT
+      this.closing.unsafeOpen()
+      // delivered here but never handed out: back to the stream for the other consumers
+      const buffered = this.buffer.splice(0)
+      return Effect.as(Effect.forEach(buffered, (e) => this.settle(e.id, "requeue"), { discard: true }), [])
+    })
+  }
+
+  private get counts(): Effect.Effect<{ length: number; pending: number; last: string }, Errors.BackendError> {
+    return Effect.map(this.client.eval(statsScript, [this.stream], [this.config.group]), (reply) => {
+      const [length, pending, last] = reply as [number, number, string]
+      return { length: Number(length), pending: Number(pending), last: String(last) }
+    })
+  }
+
+  get size(): Effect.Effect<number, Errors.BackendError> {
+    return Effect.map(this.counts, (c) => c.length - c.pending)
+  }
+
+  get isEmpty(): Effect.Effect<boolean, Errors.BackendError> {
+    return Effect.map(this.size, (n) => n === 0)
+  }
+
+  get isFull(): Effect.Effect<boolean, Errors.BackendError> {
+    return Effect.map(this.size, (n) => n >= this.capacity)
+  }
+
+  get isShutdown(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.state !== OPEN)
+  }
+
+  get stats(): Effect.Effect<WorkQueue.Stats, Errors.BackendError> {
+    return Effect.zipWith(
+      this.counts,
+      this.client.run("GET", (redis) => redis.get(this.unfinishedKey)),
+      (c, unfinished) => ({
+        size: c.length - c.pending,
+        capacity: this.capacity,
+        unfinished: Number(unfinished ?? 0),
+        inFlight: c.pending,
+        waitingTakers: this.waitingTakers,
+        waitingPutters: this.waitingPutters,
+        shutdown: this.state !== OPEN
+      })
+    )
+  }
+
+  get snapshot(): Effect.Effect<Array<A>, Errors.BackendError> {
+    return Effect.flatMap(this.counts, (c) =>
+      Effect.map(
+        this.client.run(
+          "XRANGE",
+          (redis) => redis.xrange(this.stream, `(${c.last}`, "+", "COUNT", 10_000) as Promise<Array<RawEntry>>
+        ),
+        (entries) =>
+          entries.flatMap(([, fields]) => {
+            const at = fields.indexOf("v")
+            const decoded = at >= 0 ? this.decodeItem(fields[at + 1]!) : Either.left("no payload")
+            return Either.isRight(decoded) ? [decoded.right] : []
+          })
+      ))
+  }
+
+  /** Keeps the entries this consumer owns from being reclaimed while it is alive. */
+  heartbeat: Effect.Effect<void, never> = Effect.suspend(() => {
+    const beat = Effect.suspend(() => {
+      if (this.owned.size === 0) return Effect.void
+      return this.client.eval(heartbeatScript, [this.stream], [this.config.group, this.consumer, ...this.owned]).pipe(
+        Effect.flatMap((lost) =>
+          Array.isArray(lost) && lost.length > 0
+            ? Effect.logWarning(
+              `RedisWorkQueue ${this.name}: ${lost.length} entr(ies) were reclaimed by another consumer while this one still held them (stalled for longer than claimIdle)`
+            )
+            : Effect.void
+        ),
+        Effect.catchAll((e) => Effect.logWarning(`RedisWorkQueue ${this.name}: heartbeat failed: ${e.message}`))
+      )
+    })
+    return Effect.forever(Effect.zipRight(Effect.sleep(Duration.millis(this.ms(this.config.claimIdle) / 3)), beat))
+  })
+
+  /** Closes this consumer: stops taking, gives back what it owns, removes its name from the group when it owns nothing. */
+  get close(): Effect.Effect<void, Errors.BackendError> {
+    return Effect.suspend(() => {
+      this.state = CLOSED
+      this.closing.unsafeOpen()
+      return Effect.zipRight(
+        this.giveBackAll,
+        this.client.run("XGROUP DELCONSUMER", async (redis) => {
+          const pending = await redis.xpending(this.stream, this.config.group, "-", "+", 1, this.consumer) as Array<
+            unknown
+          >
+          if (pending.length === 0) await redis.xgroup("DELCONSUMER", this.stream, this.config.group, this.consumer)
+        })
+      )
+    })
+  }
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+
+  toJSON(): unknown {
+    return { _id: "WorkQueue", backend: "redis", name: this.name, consumer: this.consumer }
+  }
+
+  toString(): string {
+    return format(this.toJSON())
+  }
+
+  [NodeInspectSymbol](): unknown {
+    return this.toJSON()
+  }
+}
+
+/** @internal */
+export const make = <A, I>(
+  client: Client,
+  config: QueueConfig,
+  schema: Schema.Schema<A, I>
+): Effect.Effect<RedisWorkQueueImpl<A, I>, Errors.BackendError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const queue = new RedisWorkQueueImpl(client, config, schema)
+    yield* queue.ensureGroup
+    const beat = yield* Effect.forkDaemon(queue.heartbeat)
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(
+        Fiber.interrupt(beat),
+        queue.close.pipe(
+          Effect.catchAll((e) =>
+            Effect.logWarning(`RedisWorkQueue ${queue.name}: could not give back its entries: ${e.message}`)
+          )
+        )
+      )
+    )
+    return queue
+  })
