@@ -1,4 +1,10 @@
 import { defineProject, mergeConfig } from "vitest/config"
 import { shared } from "../../vitest.shared.js"
 
-export default mergeConfig(shared, defineProject({ test: { name: "price-fetcher" } }))
+export default mergeConfig(
+  shared,
+  defineProject({
+    // the Redis server for the scaling-out tests (REDIS_URL from .ci/run, or one started here)
+    test: { name: "price-fetcher", globalSetup: ["../../packages/redis/test/globalSetup.ts"] }
+  })
+)

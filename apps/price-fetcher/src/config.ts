@@ -23,6 +23,13 @@ export interface Config {
   readonly faults: Faults
   readonly timeline: boolean
   readonly seed: number
+  /** Share each exchange's limits with every fetcher on this Redis server. */
+  readonly redis: string | undefined
+  /** The base URL of a mock exchange that is already running (instead of embedding one). */
+  readonly exchange: string | undefined
+  /** Only run the mock exchange, on `port`, until Ctrl-C. */
+  readonly serveExchange: boolean
+  readonly port: number
 }
 
 export class ConfigError {
@@ -46,6 +53,13 @@ export const usage = `Usage: price-fetcher [options]
   --faults none|light|heavy   fault injection in the mock (default light)
   --timeline            print a timeline of the last round at the end
   --seed <n>            the mock's random seed
+
+Scaling out (several fetchers, one exchange, shared limits):
+  --serve-exchange      only run the mock exchange and print its URL (until Ctrl-C)
+  --port <n>            the port for --serve-exchange (default: a free one)
+  --exchange <url>      fetch from a mock exchange that is already running
+  --redis <url>         share each exchange's rate limit, concurrency and Retry-After pauses
+                        with every fetcher using this Redis server, e.g. redis://127.0.0.1:6379
 
 Every flag can also be set as an environment variable: PRICE_FETCHER_<FLAG>, e.g. PRICE_FETCHER_DURATION=30s.
 Times: 500ms, 2s, 1.5m, or a number of milliseconds.`
@@ -84,9 +98,13 @@ const flags = [
   "faults",
   "timeline",
   "seed",
+  "redis",
+  "exchange",
+  "serve-exchange",
+  "port",
   "help"
 ] as const
-const booleans = new Set(["json", "timeline", "help"])
+const booleans = new Set(["json", "timeline", "help", "serve-exchange"])
 
 export const parse = (
   argv: ReadonlyArray<string>,
@@ -137,6 +155,16 @@ export const parse = (
         new ConfigError(`--symbols: expected a comma-separated list of assets like BTC,ETH, got "${symbolsRaw}"`)
       )
     }
+    const redis = raw.get("redis")
+    if (redis !== undefined && !/^rediss?:\/\/[^\s/]+/.test(redis)) {
+      return yield* Either.left(new ConfigError(`--redis: expected a URL like redis://127.0.0.1:6379, got "${redis}"`))
+    }
+    const exchange = raw.get("exchange")?.replace(/\/+$/, "")
+    if (exchange !== undefined && !/^https?:\/\/[^\s/]+$/.test(exchange)) {
+      return yield* Either.left(
+        new ConfigError(`--exchange: expected a URL like http://127.0.0.1:8080, got "${exchange}"`)
+      )
+    }
     const out = raw.get("out") ?? "prices.jsonl"
     if (out.trim() === "") return yield* Either.left(new ConfigError(`--out: needs a file name`))
     return {
@@ -153,7 +181,11 @@ export const parse = (
       source: yield* oneOf("source", ["mock", "live"] as const, "mock"),
       faults: yield* oneOf("faults", ["none", "light", "heavy"] as const, "light"),
       timeline: yield* bool("timeline"),
-      seed: yield* parseInt_("seed", raw.get("seed") ?? "42", 0, 2 ** 31)
+      seed: yield* parseInt_("seed", raw.get("seed") ?? "42", 0, 2 ** 31),
+      redis,
+      exchange,
+      serveExchange: yield* bool("serve-exchange"),
+      port: yield* parseInt_("port", raw.get("port") ?? "0", 0, 65535)
     } satisfies Config
   })
 }

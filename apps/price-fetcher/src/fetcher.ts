@@ -37,7 +37,16 @@ export class TransportError
   extends Data.TaggedError("TransportError")<{ readonly exchange: ExchangeName; readonly detail: string }>
 {}
 
-export type FetchError = RateLimited | ServerError | TransportError | MalformedResponse | Deadline.TimeoutError
+/** The shared limits (Redis) could not be reached: the request was not sent. */
+export class LimiterUnavailable extends Data.TaggedError("LimiterUnavailable")<{ readonly detail: string }> {}
+
+export type FetchError =
+  | RateLimited
+  | ServerError
+  | TransportError
+  | MalformedResponse
+  | Deadline.TimeoutError
+  | LimiterUnavailable
 
 export interface Stats {
   rounds: number
@@ -90,11 +99,14 @@ export const make = (options: {
   Effect.gen(function*() {
     const { config, stats } = options
     const client = yield* HttpClient.HttpClient
+    // this process's own cap on requests in flight
     const global = yield* Limiter.semaphore(config.concurrency, { name: "global" })
+    // the exchange's limits come from the Limiters service: in memory, or shared by every fetcher on Redis
+    const limiters = yield* Limiter.Limiters
     // per exchange: a few requests at once (so no exchange hogs the global slots)...
-    const perExchange = yield* Limiter.keyed((_: ExchangeName) => ({ concurrency: 3 }))
+    const perExchange = yield* limiters.keyed("concurrency", (_: ExchangeName) => ({ concurrency: 3 }))
     // ...and its advertised rate, exactly, with a 20% margin: the exchange counts arrivals, and a busy event loop can delay a send
-    const rates = yield* Limiter.keyed((name: ExchangeName) => ({
+    const rates = yield* limiters.keyed("rate", (name: ExchangeName) => ({
       rate: { limit: exchanges[name].rateLimit, interval: "1200 millis", algorithm: "slidingWindow" as const }
     }))
 
@@ -110,7 +122,10 @@ export const make = (options: {
           stats.rateLimited++
           const retryAfter = parseRetryAfter(response.headers["retry-after"])
           // every caller of this exchange waits the penalty out
-          yield* Effect.orDie(rates.pause(exchange.name, retryAfter))
+          yield* rates.pause(exchange.name, retryAfter).pipe(
+            Effect.catchTag("InvalidOptionsError", Effect.die),
+            Effect.catchTag("BackendError", (e) => Effect.logWarning(`could not share the pause: ${e.message}`))
+          )
           return yield* new RateLimited({ exchange: exchange.name, retryAfter })
         }
         if (response.status >= 500) return yield* new ServerError({ exchange: exchange.name, status: response.status })
@@ -146,7 +161,13 @@ export const make = (options: {
           { delay: config.hedgeAfter, attempts: 2 }
         )
         return perExchange.withPermit(exchange.name, global.withPermit(rates.withPermit(exchange.name, hedged)))
-      }).pipe(Effect.catchTag("InvalidOptionsError", Effect.die))
+      }).pipe(
+        Effect.catchTag("InvalidOptionsError", Effect.die),
+        Effect.catchTag("BackendError", (e) => {
+          stats.errors++
+          return Effect.fail(new LimiterUnavailable({ detail: e.message }))
+        })
+      )
     }
 
     const fetch = (exchange: Exchange, symbol: string, round: number): Effect.Effect<Price, FetchError> =>

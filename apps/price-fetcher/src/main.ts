@@ -4,26 +4,54 @@
  * graceful shutdown. Run with --help for the flags.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Shutdown, Timeline, WorkQueue } from "@taskscope/core"
+import { Limiter, Shutdown, Timeline, WorkQueue } from "@taskscope/core"
 import { Runtime } from "@taskscope/platform-node"
+import { Redis, RedisLimiter } from "@taskscope/redis"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs"
 import { type Config, parse, usage } from "./config.js"
 import * as Fetcher from "./fetcher.js"
 import * as Mock from "./server.js"
-import { renderSummary, renderTable, spreadOf, type Summary } from "./ui.js"
+import { renderServerCounters, renderSummary, renderTable, spreadOf, type Summary } from "./ui.js"
 
 const write = (text: string) => Effect.sync(() => process.stdout.write(text))
+
+const fatal = (message: string) =>
+  Effect.sync(() => {
+    process.stderr.write(`price-fetcher: ${message}\n`)
+    process.exit(1)
+  })
+
+/** `--serve-exchange`: only the mock exchange, for several fetchers to share; prints its counters at the end. */
+const serveExchange = (config: Config) =>
+  Effect.scoped(Effect.gen(function*() {
+    const shutdown = yield* Shutdown.Shutdown
+    const mock = yield* Mock.start({ faults: config.faults, seed: config.seed, port: config.port })
+    yield* write(
+      config.json
+        ? JSON.stringify({ exchange: mock.url }) + "\n"
+        : `mock exchange at ${mock.url} — run fetchers with --exchange ${mock.url}; Ctrl-C to stop\n`
+    )
+    yield* shutdown.requested
+    yield* write(
+      config.json
+        ? JSON.stringify({ server: mock.counters }) + "\n"
+        : renderServerCounters(mock.counters) + "\n"
+    )
+  }))
 
 const program = (config: Config) =>
   Effect.scoped(Effect.gen(function*() {
     const shutdown = yield* Shutdown.Shutdown
     const started = Date.now()
-    const mock = config.source === "mock" ? yield* Mock.start({ faults: config.faults, seed: config.seed }) : undefined
+    const mock = config.source === "mock" && config.exchange === undefined
+      ? yield* Mock.start({ faults: config.faults, seed: config.seed })
+      : undefined
     const stats = Fetcher.makeStats()
     const table: Fetcher.Table = new Map()
     const tty = process.stdout.isTTY === true && !config.json
@@ -45,7 +73,12 @@ const program = (config: Config) =>
     const fetcher = yield* Fetcher.make({
       config,
       stats,
-      baseUrl: (exchange) => (mock === undefined ? exchange.liveBase : `${mock.url}/${exchange.name}`),
+      baseUrl: (exchange) =>
+        config.exchange !== undefined
+          ? `${config.exchange}/${exchange.name}`
+          : mock === undefined
+          ? exchange.liveBase
+          : `${mock.url}/${exchange.name}`,
       emit: (price) => Effect.orDie(queue.put(price))
     })
 
@@ -147,8 +180,22 @@ if (Either.isLeft(parsed)) {
   process.stdout.write(usage + "\n")
 } else {
   const config = parsed.right
+  // in memory, or shared with every fetcher on the same Redis server: one Layer decides
+  const limiters = config.redis === undefined
+    ? Limiter.layerMemory
+    : RedisLimiter.layer.pipe(
+      Layer.provide(Redis.layer({ url: config.redis, prefix: "price-fetcher", retryFor: "10 seconds" }))
+    )
+  const main = config.serveExchange ? serveExchange(config) : program(config)
   Runtime.runMain(
-    program(config).pipe(Effect.provide(NodeHttpClient.layer)),
+    main.pipe(
+      Effect.provide(Layer.merge(NodeHttpClient.layer, limiters)),
+      // Redis not reachable at start, or a bad Redis URL: one line, exit 1
+      Effect.catchTags({
+        BackendError: (e) => fatal(`--redis: ${e.message}`),
+        InvalidOptionsError: (e) => fatal(e.message)
+      })
+    ),
     { grace: Duration.sum(config.grace, Duration.seconds(2)) }
   )
 }

@@ -73,7 +73,14 @@ const basePrices: Record<string, number> = {
 const PAUSE_GRACE_MS = 50
 
 export const start = (
-  options: { readonly faults: Faults; readonly seed: number }
+  options: {
+    readonly faults: Faults
+    readonly seed: number
+    /** 0 (the default) for a free port. */
+    readonly port?: number
+    /** Override the advertised limits (requests per second), e.g. for a test. */
+    readonly limits?: Partial<Record<ExchangeName, number>>
+  }
 ): Effect.Effect<MockExchange, never, Scope.Scope> =>
   Effect.gen(function*() {
     const random = prng(options.seed)
@@ -85,7 +92,7 @@ export const start = (
         requests: 0,
         served: 0,
         maxPerSecond: 0,
-        limit: exchanges[name].rateLimit,
+        limit: options.limits?.[name] ?? exchanges[name].rateLimit,
         breaches: 0,
         duringPause: 0,
         injected429: 0,
@@ -179,7 +186,9 @@ export const start = (
       return HttpServerResponse.unsafeJson(render(exchange, base, priceOf(exchange, base)))
     })
 
-    const server = yield* Effect.orDie(NodeHttpServer.make(() => createServer(), { port: 0, host: "127.0.0.1" }))
+    const server = yield* Effect.orDie(
+      NodeHttpServer.make(() => createServer(), { port: options.port ?? 0, host: "127.0.0.1" })
+    )
     yield* HttpServer.serveEffect(handler).pipe(Effect.provideService(HttpServer.HttpServer, server))
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0

@@ -55,16 +55,19 @@ export const renderSummary = (s: Summary): string => {
     `  rounds ${s.rounds} · prices saved ${s.fetched} → ${s.file}`,
     `  requests ${s.requests} · retries ${s.retries} · 429s ${s.rateLimited} · timeouts ${s.timeouts} · errors ${s.errors} · hedged ${s.hedges}`
   ]
-  if (s.server !== undefined) {
-    lines.push("  mock exchange (server-side counts):")
-    for (const name of exchangeNames) {
-      const c = s.server[name]
-      lines.push(
-        `    ${name.padEnd(9)} requests ${
-          String(c.requests).padStart(5)
-        } · max ${c.maxPerSecond}/s of ${c.limit}/s · breaches ${c.breaches} · during Retry-After ${c.duringPause} · injected 429 ${c.injected429}, 5xx ${c.injected5xx}, malformed ${c.malformed}, hangs ${c.hangs}, dropped ${c.dropped}`
-      )
-    }
+  if (s.server !== undefined) lines.push(renderServerCounters(s.server))
+  return lines.join("\n")
+}
+
+export const renderServerCounters = (server: Record<ExchangeName, ExchangeCounters>): string => {
+  const lines = ["  mock exchange (server-side counts):"]
+  for (const name of exchangeNames) {
+    const c = server[name]
+    lines.push(
+      `    ${name.padEnd(9)} requests ${
+        String(c.requests).padStart(5)
+      } · max ${c.maxPerSecond}/s of ${c.limit}/s · breaches ${c.breaches} · during Retry-After ${c.duringPause} · injected 429 ${c.injected429}, 5xx ${c.injected5xx}, malformed ${c.malformed}, hangs ${c.hangs}, dropped ${c.dropped}`
+    )
   }
   return lines.join("\n")
 }
