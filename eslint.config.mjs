@@ -29,7 +29,8 @@ export default tseslint.config(
         URL: "readonly",
         performance: "readonly",
         AbortController: "readonly",
-        globalThis: "readonly"
+        globalThis: "readonly",
+        fetch: "readonly"
       }
     },
     rules: {
