@@ -36,6 +36,7 @@ const guide = [
     text: "More",
     items: [
       { text: "Testing", link: "/guide/testing" },
+      { text: "Scaling out (Redis)", link: "/guide/scaling-out" },
       { text: "The price fetcher", link: "/guide/price-fetcher" },
       { text: "Benchmarks", link: "/benchmarks" }
     ]

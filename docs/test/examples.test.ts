@@ -5,6 +5,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { readdirSync } from "node:fs"
+import { inject } from "vitest"
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    redisUrl: string
+  }
+}
 
 const dir = new URL("../examples/", import.meta.url)
 const files = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()
@@ -17,8 +24,15 @@ describe("documentation examples", () => {
     it.effect(file, () =>
       Effect.gen(function*() {
         const example = yield* Effect.promise(() => import(new URL(file, dir).href))
-        const program = example.program as Effect.Effect<unknown, unknown>
         let result: unknown
+        if (example.live === true) {
+          // talks to a real Redis server, on the real clock
+          const program = (example.program as (url: string) => Effect.Effect<unknown, unknown>)(inject("redisUrl"))
+          result = yield* Effect.promise(() => Effect.runPromise(program))
+          assert.deepStrictEqual(result, example.expected)
+          return
+        }
+        const program = example.program as Effect.Effect<unknown, unknown>
         if (example.selfTimed === true) {
           result = yield* program
         } else {

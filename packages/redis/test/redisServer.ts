@@ -39,6 +39,14 @@ const waitReady = (child: ChildProcess): Promise<void> =>
       clearTimeout(timer)
       reject(new Error(`redis-server exited with ${code}: ${out}`))
     })
+    child.once("error", (e) => {
+      clearTimeout(timer)
+      reject(
+        new Error(
+          `could not start redis-server (${e.message}): install Debian's redis-server (apt-get install -y redis-server) or set REDIS_URL`
+        )
+      )
+    })
   })
 
 /**
