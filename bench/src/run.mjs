@@ -8,8 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import pLimit from "p-limit"
 import PQueue from "p-queue"
+import { case7, redisServer } from "./redis.mjs"
 
 const quick = process.argv.includes("--quick")
+// `--only 3,7`: just those cases (the results files are not written then)
+const onlyAt = process.argv.indexOf("--only")
+const only = onlyAt >= 0 ? new Set(process.argv[onlyAt + 1].split(",").map(Number)) : undefined
+const wanted = (n) => only === undefined || only.has(n)
 const RUNS = quick ? 1 : 3
 const scale = quick ? 0.05 : 1
 const results = []
@@ -445,7 +450,16 @@ const started = performance.now()
 process.stderr.write(
   `Taskscope benchmarks${quick ? " (quick)" : ""}: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}\n`
 )
-for (const c of [case1, case2, case3, case4, case5, case6]) await c()
+for (const [i, c] of [case1, case2, case3, case4, case5, case6].entries()) if (wanted(i + 1)) await c()
+const server = wanted(7) ? await redisServer() : undefined
+if (!wanted(7)) {
+  // not asked for
+} else if (server === undefined) {
+  process.stderr.write("  7. skipped: no redis-server (install Debian's redis-server, or set REDIS_URL)\n")
+} else {
+  await case7({ measure, quick, url: server.url })
+  await server.stop()
+}
 
 const version = (pkg) =>
   JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), "utf8")).version
@@ -458,7 +472,9 @@ const meta = {
     effect: version("effect"),
     "p-limit": version("p-limit"),
     "p-queue": version("p-queue"),
-    bottleneck: version("bottleneck")
+    bottleneck: version("bottleneck"),
+    bullmq: version("bullmq"),
+    ioredis: version("ioredis")
   },
   seconds: Math.round((performance.now() - started) / 1000)
 }
@@ -507,10 +523,12 @@ for (const g of groups) {
 }
 lines.push(`Total time: ${meta.seconds} s.`)
 const markdown = lines.join("\n") + "\n"
-mkdirSync(new URL("../results/", import.meta.url), { recursive: true })
-writeFileSync(new URL(`../results/${quick ? "quick" : "latest"}.md`, import.meta.url), markdown)
-writeFileSync(
-  new URL(`../results/${quick ? "quick" : "latest"}.json`, import.meta.url),
-  JSON.stringify({ meta, results }, null, 2) + "\n"
-)
+if (only === undefined) {
+  mkdirSync(new URL("../results/", import.meta.url), { recursive: true })
+  writeFileSync(new URL(`../results/${quick ? "quick" : "latest"}.md`, import.meta.url), markdown)
+  writeFileSync(
+    new URL(`../results/${quick ? "quick" : "latest"}.json`, import.meta.url),
+    JSON.stringify({ meta, results }, null, 2) + "\n"
+  )
+}
 process.stdout.write(markdown)

@@ -15,6 +15,8 @@
  *   `<prefix>:queue:<name>:dead` instead of looping forever; so does an entry that does not decode.
  * - `put` is idempotent under retries (a put retried after a lost reply adds the item once), and
  *   `join` waits across processes until every item ever put has been acknowledged.
+ * - Under load, puts (to a queue without a capacity) and acknowledgements travel to Redis in
+ *   batches: the ones that arrive while a call is on its way share the next one.
  * - `shutdown` and closing the scope stop *this* consumer: items it was given but had not started
  *   go back to the stream, the rest stay there for the other consumers or the next run.
  * - A lost connection is retried (see `Redis.layer`) and then fails with a typed `BackendError`.
@@ -23,7 +25,8 @@
  * the stream; `taskDone` acknowledges the newest item taken by the calling fiber (call it from the
  * fiber that took the item, as every asyncio worker loop does); `shutdown` never removes items from
  * the shared stream, so `{ immediate: true }` returns none; `capacity` is checked when an item is put
- * (two processes putting at once may both pass the check and exceed it by one each).
+ * (two processes putting at once may both pass the check and exceed it by one each); a `put`
+ * interrupted after its item was sent may still have added it (the command is not taken back).
  *
  * @since 0.1.0
  */

@@ -182,8 +182,10 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   readonly keys: ReadonlyArray<string>
   readonly rateKeys: ReadonlyArray<string>
   readonly leases: Array<Lease> = []
-  /** Wakes local waiters early when a local holder releases. */
-  private wake: Array<() => void> = []
+  /** Local waiters napping between polls, by ticket number: a release wakes the oldest one early. */
+  private readonly wake = new Map<number, () => void>()
+  /** Callers of this process waiting for the rate (they queue at the local gate, in order). */
+  private rateQueued = 0
   private capacity: number
   /** Local FIFO in front of the rate script: one caller per process polls Redis at a time. */
   readonly rateGate: Limiter.Limiter
@@ -242,29 +244,36 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     return Effect.succeed({ permits, cost })
   }
 
-  /** Sleeps `ms` at most, or until a local holder releases. */
-  private nap(ms: number): Effect.Effect<void> {
+  /** Sleeps `ms` at most, or until a local release wakes this waiter (the oldest napping one). */
+  private nap(seq: number, ms: number): Effect.Effect<void> {
     return Effect.async<void>((resume) => {
       let done = false
       const wake = () => {
         if (done) return
         done = true
+        this.wake.delete(seq)
         clearTimeout(timer)
         resume(Effect.void)
       }
       const timer = setTimeout(wake, Math.max(1, ms))
-      this.wake.push(wake)
+      this.wake.set(seq, wake)
       return Effect.sync(() => {
         done = true
+        this.wake.delete(seq)
         clearTimeout(timer)
       })
     })
   }
 
-  private wakeLocal(): void {
-    const wake = this.wake
-    this.wake = []
-    for (const f of wake) f()
+  /** Wakes the oldest napping local waiter (one Redis call; it wakes the next if it gets permits). */
+  private wakeOne(): void {
+    let oldest: number | undefined
+    for (const seq of this.wake.keys()) if (oldest === undefined || seq < oldest) oldest = seq
+    if (oldest !== undefined) this.wake.get(oldest)!()
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wake.values()]) wake()
   }
 
   private eval(script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) {
@@ -289,12 +298,17 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   ): Effect.Effect<boolean, Errors.BackendError> {
     const ttl = Duration.toMillis(this.config.leaseTtl)
     const poll = Duration.toMillis(this.config.pollInterval)
+    const seq = Number(ticket.slice(ticket.lastIndexOf("/") + 1))
     const attempt: Effect.Effect<boolean, Errors.BackendError> = Effect.flatMap(
       this.eval(acquireScript, this.keys, [ticket, permits, ttl, tryOnly ? 1 : 0, this.capacity]),
       ([granted, wait]) => {
-        if (Number(granted) === 1) return Effect.succeed(true)
+        if (Number(granted) === 1) {
+          // there may be room for the next local waiter too
+          this.wakeOne()
+          return Effect.succeed(true)
+        }
         if (tryOnly) return Effect.succeed(false)
-        return Effect.zipRight(this.nap(Math.min(Math.max(Number(wait), poll), ttl / 3)), attempt)
+        return Effect.zipRight(this.nap(seq, Math.min(Math.max(Number(wait), poll), ttl / 3)), attempt)
       }
     )
     return attempt
@@ -303,17 +317,28 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   private acquireRate(ticket: string, cost: number, tryOnly: boolean): Effect.Effect<boolean, Errors.BackendError> {
     const rate = this.config.rate
     if (rate === undefined || cost === 0) return Effect.succeed(true)
-    const attempt: Effect.Effect<boolean, Errors.BackendError> = Effect.flatMap(
-      rate.algorithm === "slidingWindow"
-        ? this.eval(slidingScript, this.rateKeys, [rate.limit, rate.intervalMs, cost, ticket, tryOnly ? 1 : 0])
-        : this.eval(bucketScript, this.rateKeys, [rate.limit, rate.intervalMs, rate.burst, cost, tryOnly ? 1 : 0]),
-      ([granted, wait]) => {
-        if (Number(granted) === 1) return Effect.succeed(true)
-        if (tryOnly) return Effect.succeed(false)
-        return Effect.zipRight(Effect.sleep(Duration.millis(Math.max(1, Number(wait)))), attempt)
-      }
+    const call = (tryFlag: boolean) =>
+      Effect.map(
+        rate.algorithm === "slidingWindow"
+          ? this.eval(slidingScript, this.rateKeys, [rate.limit, rate.intervalMs, cost, ticket, tryFlag ? 1 : 0])
+          : this.eval(bucketScript, this.rateKeys, [rate.limit, rate.intervalMs, rate.burst, cost, tryFlag ? 1 : 0]),
+        ([granted, wait]) => ({ granted: Number(granted) === 1, wait: Math.max(1, Number(wait)) })
+      )
+    if (tryOnly) return Effect.map(call(true), (r) => r.granted)
+    const waitLoop: Effect.Effect<boolean, Errors.BackendError> = Effect.flatMap(
+      call(false),
+      (r) => r.granted ? Effect.succeed(true) : Effect.zipRight(Effect.sleep(Duration.millis(r.wait)), waitLoop)
     )
-    return tryOnly ? attempt : this.rateGate.withPermit(attempt) as Effect.Effect<boolean, Errors.BackendError>
+    // callers that must wait queue at the local gate, so they start in order and one at a time asks Redis
+    const queued = Effect.acquireUseRelease(
+      Effect.sync(() => this.rateQueued++),
+      () => this.rateGate.withPermit(waitLoop) as Effect.Effect<boolean, Errors.BackendError>,
+      () => Effect.sync(() => this.rateQueued--)
+    )
+    // nobody of this process is waiting: ask at once (many callers' requests share the connection)
+    return Effect.suspend(() =>
+      this.rateQueued > 0 ? queued : Effect.flatMap(call(true), (r) => r.granted ? Effect.succeed(true) : queued)
+    )
   }
 
   private releaseTicket(ticket: string): Effect.Effect<number, Errors.BackendError> {
@@ -332,7 +357,7 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
           Effect.uninterruptibleMask((restore) => {
             const lease: Lease = { ticket, permits, fiber: ticket.split("/").slice(0, -1).join("/") }
             const give = permits > 0
-              ? Effect.zipRight(Effect.ignore(this.releaseTicket(ticket)), Effect.sync(() => this.wakeLocal()))
+              ? Effect.zipRight(Effect.ignore(this.releaseTicket(ticket)), Effect.sync(() => this.wakeOne()))
               : Effect.void
             return restore(
               Effect.gen(this, function*() {
@@ -368,7 +393,7 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
 
   private giveBack(lease: Lease): Effect.Effect<void, Errors.BackendError> {
     if (!this.forget(lease) || lease.permits === 0) return Effect.void
-    return Effect.zipRight(this.releaseTicket(lease.ticket), Effect.sync(() => this.wakeLocal()))
+    return Effect.zipRight(this.releaseTicket(lease.ticket), Effect.sync(() => this.wakeOne()))
   }
 
   withPermit<A, E, R>(
@@ -429,7 +454,7 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
       this.client.eval(setCapacityScript, [this.keys[6]!], [capacity === Infinity ? "inf" : capacity]),
       Effect.sync(() => {
         this.capacity = capacity
-        this.wakeLocal()
+        this.wakeAll()
       })
     )
   }

@@ -1,6 +1,7 @@
 import type { Errors } from "@taskscope/core"
 import { WorkQueue } from "@taskscope/core"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -34,15 +35,35 @@ redis.call('SET', KEYS[3], id, 'PX', 600000)
 return {1, id}`
 )
 
-// KEYS: stream, unfinished. ARGV: group, entry id. Acknowledges once: a repeated ack changes nothing.
+// KEYS: stream, unfinished, dedupe key per item. ARGV: item id, payload, item id, payload, ...
+// For queues without a capacity: many puts in one call; each item is added once however often it is retried.
+const putManyScript = new Script(
+  "queue put",
+  `local added = 0
+for i = 1, #ARGV, 2 do
+  local dk = KEYS[2 + (i + 1) / 2]
+  if not redis.call('GET', dk) then
+    local id = redis.call('XADD', KEYS[1], '*', 'id', ARGV[i], 'v', ARGV[i + 1])
+    redis.call('SET', dk, id, 'PX', 600000)
+    added = added + 1
+  end
+end
+if added > 0 then redis.call('INCRBY', KEYS[2], added) end
+return added`
+)
+
+// KEYS: stream, unfinished. ARGV: group, entry ids... Acknowledges each once: a repeated ack changes nothing.
 const ackScript = new Script(
   "queue ack",
-  `local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-if acked == 1 then
-  redis.call('XDEL', KEYS[1], ARGV[2])
-  redis.call('DECR', KEYS[2])
+  `local n = 0
+for i = 2, #ARGV do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    redis.call('XDEL', KEYS[1], ARGV[i])
+    n = n + 1
+  end
 end
-return acked`
+if n > 0 then redis.call('DECRBY', KEYS[2], n) end
+return n`
 )
 
 // KEYS: stream. ARGV: group, entry id. Gives an entry back: re-added at the end for any consumer.
@@ -148,6 +169,46 @@ interface Entry<A> {
 
 type RawEntry = [string, Array<string>]
 
+/**
+ * A group commit: items submitted while a call to Redis is on its way go together in the next call.
+ * Under load many items share one round trip; an idle caller's item goes at once.
+ */
+class Batcher<A> {
+  private items: Array<A> = []
+  private batch: Deferred.Deferred<void, Errors.BackendError> | undefined
+  private running = false
+
+  constructor(readonly run: (items: Array<A>) => Effect.Effect<unknown, Errors.BackendError>) {}
+
+  submit(item: A): Effect.Effect<void, Errors.BackendError> {
+    return Effect.suspend(() => {
+      this.items.push(item)
+      const batch = this.batch ?? (this.batch = Deferred.unsafeMake<void, Errors.BackendError>(FiberId.none))
+      if (this.running) return Deferred.await(batch)
+      this.running = true
+      // the flush runs on its own fiber: a caller interrupted while waiting does not stop the others' batch
+      return Effect.zipRight(Effect.forkDaemon(this.flush), Deferred.await(batch))
+    })
+  }
+
+  private get flush(): Effect.Effect<void> {
+    return Effect.suspend((): Effect.Effect<void> => {
+      const items = this.items
+      const batch = this.batch
+      if (items.length === 0 || batch === undefined) {
+        this.running = false
+        return Effect.void
+      }
+      this.items = []
+      this.batch = undefined
+      return Effect.zipRight(
+        Effect.flatMap(Effect.exit(this.run(items)), (exit) => Deferred.done(batch, Exit.asVoid(exit))),
+        this.flush
+      )
+    })
+  }
+}
+
 const OPEN = 0
 const SHUT = 1
 const CLOSED = 2
@@ -234,8 +295,18 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     })
   }
 
+  /** Puts to a queue without a capacity go to Redis in batches. */
+  private readonly puts = new Batcher<readonly [string, string]>((items) =>
+    this.client.eval(
+      putManyScript,
+      [this.stream, this.unfinishedKey, ...items.map(([itemId]) => `${this.stream}:put:${itemId}`)],
+      items.flat()
+    )
+  )
+
   private putOnce(itemId: string, payload: string, tryOnly: boolean): Effect.Effect<boolean, Errors.BackendError> {
-    const capacity = this.config.capacity === Infinity ? -1 : this.config.capacity
+    if (this.config.capacity === Infinity) return Effect.as(this.puts.submit([itemId, payload]), true)
+    const capacity = this.config.capacity
     return Effect.map(
       this.client.eval(putScript, [this.stream, this.unfinishedKey, `${this.stream}:put:${itemId}`], [
         itemId,
@@ -353,6 +424,8 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
 
   /** One blocking read of new entries on a connection of its own; what arrives is buffered even if the reader was interrupted. */
   private readNew(blockMs: number): Effect.Effect<void, Errors.BackendError> {
+    // as many entries as there are takers of this process waiting (each read is one round trip)
+    const count = Math.max(1, Math.min(16, this.waitingTakers - this.buffer.length))
     return Effect.flatMap(
       Effect.sync(() => this.client.lease()),
       (redis) => {
@@ -363,7 +436,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
               this.config.group,
               this.consumer,
               "COUNT",
-              1,
+              count,
               "BLOCK",
               blockMs,
               "STREAMS",
@@ -375,7 +448,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
               this.config.group,
               this.consumer,
               "COUNT",
-              1,
+              count,
               "STREAMS",
               this.stream,
               ">"
@@ -424,11 +497,18 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
 
   private settle(id: string, how: "ack" | "requeue"): Effect.Effect<void, Errors.BackendError> {
     return Effect.zipRight(
-      how === "ack"
-        ? this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, id])
-        : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
+      how === "ack" ? this.ack(id) : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
       Effect.sync(() => this.owned.delete(id))
     )
+  }
+
+  /** Acknowledgements go to Redis in batches: one round trip for many items under load. */
+  private readonly acks = new Batcher<string>((ids) =>
+    this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, ...ids])
+  )
+
+  private ack(id: string): Effect.Effect<void, Errors.BackendError> {
+    return this.acks.submit(id)
   }
 
   private fiberKey(id: FiberId.FiberId): string {
@@ -494,11 +574,17 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   }
 
   get join(): Effect.Effect<void, Errors.BackendError> {
-    const check: Effect.Effect<void, Errors.BackendError> = Effect.flatMap(
-      this.client.run("GET", (redis) => redis.get(this.unfinishedKey)),
-      (n) => Number(n ?? 0) <= 0 ? Effect.void : Effect.zipRight(Effect.sleep(this.config.pollInterval), check)
-    )
-    return check
+    // asks again after 5 ms, doubling up to `pollInterval`
+    const max = this.ms(this.config.pollInterval)
+    const check = (delay: number): Effect.Effect<void, Errors.BackendError> =>
+      Effect.flatMap(
+        this.client.run("GET", (redis) => redis.get(this.unfinishedKey)),
+        (n) =>
+          Number(n ?? 0) <= 0
+            ? Effect.void
+            : Effect.zipRight(Effect.sleep(Duration.millis(delay)), check(Math.min(max, delay * 2)))
+      )
+    return Effect.suspend(() => check(Math.min(5, max)))
   }
 
   /** Gives back every entry this consumer owns and has not settled. */
