@@ -33,8 +33,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import { decode } from "./internal/client.js"
 import * as internal from "./internal/limiter.js"
+import { decode, durationOr, PositiveDuration } from "./internal/options.js"
 import { Redis } from "./Redis.js"
 
 /**
@@ -50,17 +50,10 @@ export interface Options extends Limiter.Options {
   readonly pollInterval?: Duration.DurationInput
 }
 
-const Positive = Schema.Union(Schema.Number, Schema.String).pipe(
-  Schema.filter((input) => {
-    const d = Duration.decodeUnknown(input)
-    return d._tag === "Some" && Duration.isFinite(d.value) && Duration.toMillis(d.value) > 0
-  }, { message: (issue) => `Expected a positive duration such as "10 seconds", actual ${String(issue.actual)}` })
-)
-
 const ExtraSchema = Schema.Struct({
   name: Schema.String.pipe(Schema.minLength(1)),
-  leaseTtl: Schema.optional(Positive),
-  pollInterval: Schema.optional(Positive)
+  leaseTtl: Schema.optional(PositiveDuration),
+  pollInterval: Schema.optional(PositiveDuration)
 })
 
 const decodeExtra = decode("RedisLimiter", ExtraSchema)
@@ -109,15 +102,14 @@ export const make = (
     return yield* internal.make(client, {
       name: extra.name,
       concurrency: core.concurrency ?? Infinity,
-      bounded: core.bounded ?? false,
       rate: rate === undefined ? undefined : {
         algorithm: rate.algorithm ?? "tokenBucket",
         limit: rate.limit,
         intervalMs: Duration.toMillis(rate.interval),
         burst: rate.burst ?? rate.limit
       },
-      leaseTtl: Duration.decode((extra.leaseTtl ?? "10 seconds") as Duration.DurationInput),
-      pollInterval: Duration.decode((extra.pollInterval ?? "25 millis") as Duration.DurationInput)
+      leaseTtl: durationOr(extra.leaseTtl, "10 seconds"),
+      pollInterval: durationOr(extra.pollInterval, "25 millis")
     })
   })
 

@@ -32,12 +32,12 @@
  */
 import type { Errors } from "@taskscope/core"
 import { WorkQueue } from "@taskscope/core"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { decode } from "./internal/client.js"
+import { decode, durationOr, PositiveDuration } from "./internal/options.js"
 import * as internal from "./internal/workQueue.js"
 import { Redis } from "./Redis.js"
 
@@ -58,23 +58,16 @@ export interface Options {
   readonly pollInterval?: Duration.DurationInput
 }
 
-const Positive = Schema.Union(Schema.Number, Schema.String).pipe(
-  Schema.filter((input) => {
-    const d = Duration.decodeUnknown(input)
-    return d._tag === "Some" && Duration.isFinite(d.value) && Duration.toMillis(d.value) > 0
-  }, { message: (issue) => `Expected a positive duration such as "30 seconds", actual ${String(issue.actual)}` })
-)
-
 const OptionsSchema = Schema.Struct({
   capacity: Schema.optional(Schema.Number.pipe(Schema.filter((n) => n === Infinity || (Number.isInteger(n) && n > 0), {
     message: (issue) => `Expected a positive integer or Infinity, actual ${String(issue.actual)}`
   }))),
   group: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
-  claimIdle: Schema.optional(Positive),
+  claimIdle: Schema.optional(PositiveDuration),
   maxDeliveries: Schema.optional(Schema.Number.pipe(Schema.filter((n) => Number.isInteger(n) && n > 0, {
     message: (issue) => `Expected a positive integer, actual ${String(issue.actual)}`
   }))),
-  pollInterval: Schema.optional(Positive)
+  pollInterval: Schema.optional(PositiveDuration)
 })
 
 const Name = Schema.String.pipe(Schema.pattern(/^[\w.:-]+$/, {
@@ -123,9 +116,9 @@ export const open = <A, I>(
       name,
       capacity: o.capacity ?? Infinity,
       group: o.group ?? "workers",
-      claimIdle: Duration.decode((o.claimIdle ?? "30 seconds") as Duration.DurationInput),
+      claimIdle: durationOr(o.claimIdle, "30 seconds"),
       maxDeliveries: o.maxDeliveries ?? 10,
-      pollInterval: Duration.decode((o.pollInterval ?? "100 millis") as Duration.DurationInput)
+      pollInterval: durationOr(o.pollInterval, "100 millis")
     }, schema)
   })
 

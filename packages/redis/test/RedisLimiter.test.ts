@@ -2,19 +2,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Limiter } from "@taskscope/core"
 import { Redis, RedisLimiter } from "@taskscope/redis"
-import { type Context, Effect, Exit, Fiber, Layer } from "effect"
-import { randomUUID } from "node:crypto"
-import { inject } from "vitest"
+import { Effect, Exit, Fiber, Layer } from "effect"
+import { eventually, inProcess, type Proc, processes } from "./helpers.js"
 import { freePort } from "./redisServer.js"
-
-const url = inject("redisUrl")
-/** Each test gets its own key prefix; two layers with the same prefix behave as two processes. */
-const processes = (n: number, prefix = `t-${randomUUID()}`) =>
-  Effect.forEach(Array.from({ length: n }), () => Layer.build(Redis.layer({ url, prefix })))
-
-type Proc = Context.Context<Redis.Redis>
-
-const inProcess = <A, E, R>(proc: Proc, effect: Effect.Effect<A, E, R>) => Effect.provide(effect, proc)
 
 const maxInWindow = (starts: ReadonlyArray<number>, windowMs: number) => {
   const sorted = [...starts].sort((a, b) => a - b)
@@ -30,7 +20,7 @@ const maxInWindow = (starts: ReadonlyArray<number>, windowMs: number) => {
 describe("RedisLimiter", () => {
   it.scopedLive("a sliding window is shared: two processes together never exceed it in any window", () =>
     Effect.gen(function*() {
-      const [a, b] = yield* processes(2)
+      const { procs: [a, b] } = yield* processes(2)
       const starts: Array<number> = []
       const proc = (layer: Proc) =>
         inProcess(
@@ -59,7 +49,7 @@ describe("RedisLimiter", () => {
 
   it.scopedLive("a token bucket (GCRA) allows the burst, then the rate", () =>
     Effect.gen(function*() {
-      const [a] = yield* processes(1)
+      const { procs: [a] } = yield* processes(1)
       const t0 = Date.now()
       const times = yield* inProcess(
         a!,
@@ -78,7 +68,7 @@ describe("RedisLimiter", () => {
 
   it.scopedLive("permits are shared and granted in arrival order across processes", () =>
     Effect.gen(function*() {
-      const [a, b] = yield* processes(2)
+      const { procs: [a, b] } = yield* processes(2)
       let running = 0
       let peak = 0
       const order: Array<string> = []
@@ -97,7 +87,8 @@ describe("RedisLimiter", () => {
         const fibers: Array<Fiber.RuntimeFiber<void, any>> = []
         for (const [limiter, id] of [[lb, "b1"], [la, "a2"], [lb, "b3"]] as const) {
           fibers.push(yield* Effect.fork(job(limiter, id)))
-          yield* Effect.sleep("30 millis")
+          const queued = fibers.length
+          yield* eventually(Effect.map(la.stats, (s) => s.waiting === queued), `${id} to queue`)
         }
         assert.strictEqual((yield* la.stats).waiting, 3)
         yield* la.release()
@@ -112,7 +103,7 @@ describe("RedisLimiter", () => {
 
   it.scopedLive("an interrupted waiter leaves no ticket and no permit behind", () =>
     Effect.gen(function*() {
-      const [a] = yield* processes(1)
+      const { procs: [a] } = yield* processes(1)
       yield* inProcess(
         a!,
         Effect.gen(function*() {
@@ -123,8 +114,7 @@ describe("RedisLimiter", () => {
             () => Effect.fork(limiter.withPermit(Effect.never)),
             { concurrency: "unbounded" }
           )
-          yield* Effect.sleep("50 millis")
-          assert.strictEqual((yield* limiter.stats).waiting, 5)
+          yield* eventually(Effect.map(limiter.stats, (s) => s.waiting === 5), "5 waiters")
           // interrupt them while the permits come free: some may have been granted just before
           yield* limiter.release(2)
           yield* Effect.forEach(waiters, Fiber.interrupt, { concurrency: "unbounded" })
@@ -140,7 +130,7 @@ describe("RedisLimiter", () => {
 
   it.scopedLive("pause in one process stops every process", () =>
     Effect.gen(function*() {
-      const [a, b] = yield* processes(2)
+      const { procs: [a, b] } = yield* processes(2)
       const la = yield* inProcess(a!, RedisLimiter.make({ name: "p", rate: { limit: 100, interval: "1 second" } }))
       const lb = yield* inProcess(b!, RedisLimiter.make({ name: "p", rate: { limit: 100, interval: "1 second" } }))
       yield* la.pause("300 millis")
@@ -153,7 +143,7 @@ describe("RedisLimiter", () => {
 
   it.scopedLive("the permits of a process that stops renewing come back after the lease time-to-live", () =>
     Effect.gen(function*() {
-      const [a, b] = yield* processes(2)
+      const { procs: [a, b] } = yield* processes(2)
       const lb = yield* inProcess(b!, RedisLimiter.make({ name: "lease", concurrency: 1, leaseTtl: "300 millis" }))
       // process a takes the permit and dies without releasing: its heartbeat stops with its scope's fiber
       const dead = yield* Effect.fork(
@@ -164,7 +154,7 @@ describe("RedisLimiter", () => {
             yield* la.acquire()
             // hold it well past the TTL: the heartbeat keeps it
             yield* Effect.sleep("600 millis")
-            ;(la as any).leases.length = 0 // forget it, as a killed process would, then stop renewing
+            ;(la as unknown as { leases: Array<unknown> }).leases.length = 0 // forget it, as a killed process would: no renewal, no release
             yield* Effect.never
           }))
         )
@@ -184,7 +174,7 @@ describe("RedisLimiter", () => {
       const bad = yield* Effect.exit(Layer.build(Redis.layer({ url: "http://nope" })))
       assert.isTrue(Exit.isFailure(bad))
       assert.include(String(bad), "Expected a redis:// or rediss:// URL")
-      const [a] = yield* processes(1)
+      const { procs: [a] } = yield* processes(1)
       const invalid = yield* Effect.flip(
         inProcess(a!, RedisLimiter.make({ name: "v", concurrency: 0 }))
       )
@@ -217,7 +207,7 @@ describe("RedisLimiter", () => {
       const memory = yield* Effect.provide(program, Limiter.layerMemory)
       const shared = yield* Effect.provide(
         program,
-        RedisLimiter.layer.pipe(Layer.provide(Layer.succeedContext((yield* processes(1))[0]!)))
+        RedisLimiter.layer.pipe(Layer.provide(Layer.succeedContext((yield* processes(1)).procs[0]!)))
       )
       assert.deepStrictEqual(memory, { full: false, out: "ok", backend: "memory" })
       assert.deepStrictEqual(shared, { full: false, out: "ok", backend: "redis" })

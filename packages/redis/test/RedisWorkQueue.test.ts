@@ -1,20 +1,10 @@
 // Real Redis, real time: claim timeouts and blocking reads run on the server.
 import { assert, describe, it } from "@effect/vitest"
 import { TaskGroup, WorkQueue } from "@taskscope/core"
-import { Redis, RedisWorkQueue } from "@taskscope/redis"
-import { type Context, Effect, Fiber, Layer, Schema } from "effect"
+import { RedisWorkQueue } from "@taskscope/redis"
+import { Effect, Fiber, Layer, Schema } from "effect"
 import { Redis as IORedis } from "ioredis"
-import { randomUUID } from "node:crypto"
-import { inject } from "vitest"
-
-const url = inject("redisUrl")
-type Proc = Context.Context<Redis.Redis>
-const processes = (n: number, prefix = `q-${randomUUID()}`) =>
-  Effect.map(
-    Effect.forEach(Array.from({ length: n }), () => Layer.build(Redis.layer({ url, prefix }))),
-    (procs) => ({ procs, prefix })
-  )
-const inProcess = <A, E, R>(proc: Proc, effect: Effect.Effect<A, E, R>) => Effect.provide(effect, proc)
+import { inProcess, type Proc, processes, url } from "./helpers.js"
 
 /** A raw connection, for playing a consumer that dies, or writing garbage. */
 const raw = Effect.acquireRelease(Effect.sync(() => new IORedis(url)), (r) => Effect.sync(() => r.disconnect()))

@@ -1,13 +1,12 @@
 import { Errors } from "@taskscope/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { Redis as IORedis } from "ioredis"
 import { createHash } from "node:crypto"
+import { decode, durationOr, PositiveDuration } from "./options.js"
 
 /** @internal */
 export interface ClientConfig {
@@ -17,49 +16,22 @@ export interface ClientConfig {
   readonly retryFor: Duration.Duration
 }
 
-const Millis = Schema.Union(Schema.Number, Schema.String).pipe(
-  Schema.filter((input) => {
-    const d = Duration.decodeUnknown(input)
-    return d._tag === "Some" && Duration.isFinite(d.value) && Duration.toMillis(d.value) > 0
-  }, { message: (issue) => `Expected a positive duration such as "5 seconds", actual ${String(issue.actual)}` })
-)
-
 const ConfigSchema = Schema.Struct({
   url: Schema.String.pipe(Schema.filter((s) => /^rediss?:\/\/./.test(s), {
     message: (issue) => `Expected a redis:// or rediss:// URL, actual ${JSON.stringify(issue.actual)}`
   })),
   prefix: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
-  commandTimeout: Schema.optional(Millis),
-  retryFor: Schema.optional(Millis)
+  commandTimeout: Schema.optional(PositiveDuration),
+  retryFor: Schema.optional(PositiveDuration)
 })
-
-/** @internal */
-export const decode = <A, I>(subject: string, schema: Schema.Schema<A, I>) => {
-  const run = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "all" })
-  return (input: unknown): Effect.Effect<A, Errors.InvalidOptionsError> =>
-    Either.match(run(input ?? {}), {
-      onLeft: (error) => {
-        const issue = ParseResult.ArrayFormatter.formatErrorSync(error).find((i) =>
-          !i.message.startsWith("Expected undefined")
-        )
-        const detail = issue === undefined
-          ? ParseResult.TreeFormatter.formatErrorSync(error)
-          : issue.path.length > 0
-          ? `${issue.path.join(".")}: ${issue.message}`
-          : issue.message
-        return Effect.fail(new Errors.InvalidOptionsError({ subject, detail }))
-      },
-      onRight: Effect.succeed
-    })
-}
 
 /** @internal */
 export const decodeConfig = (input: unknown): Effect.Effect<ClientConfig, Errors.InvalidOptionsError> =>
   Effect.map(decode("Redis", ConfigSchema)(input), (c) => ({
     url: c.url,
     prefix: c.prefix ?? "taskscope",
-    commandTimeout: Duration.decode((c.commandTimeout ?? "5 seconds") as Duration.DurationInput),
-    retryFor: Duration.decode((c.retryFor ?? "30 seconds") as Duration.DurationInput)
+    commandTimeout: durationOr(c.commandTimeout, "5 seconds"),
+    retryFor: durationOr(c.retryFor, "30 seconds")
   }))
 
 /** A Lua script, run by its SHA1 (and sent whole when the server does not know it, e.g. after a restart). */
@@ -97,7 +69,6 @@ class Transient {
 export class Client {
   readonly idle: Array<IORedis> = []
   readonly all = new Set<IORedis>()
-  lastError = ""
   closed = false
   private readonly retry: Schedule.Schedule<unknown, unknown>
 
@@ -195,9 +166,8 @@ export class Client {
     const found = this.idle.pop()
     if (found !== undefined) return found
     const extra = Client.connect(this.config, 10_000)
-    extra.on("error", (e) => {
-      this.lastError = message(e)
-    })
+    // errors surface on the commands; the event only needs a listener
+    extra.on("error", () => {})
     this.all.add(extra)
     return extra
   }
@@ -222,9 +192,7 @@ export const make = (config: ClientConfig): Effect.Effect<Client, Errors.Backend
       Effect.sync(() => {
         const main = Client.connect(config)
         const client = new Client(config, main)
-        main.on("error", (e) => {
-          client.lastError = message(e)
-        })
+        main.on("error", () => {})
         return client
       }),
       (client) => Effect.promise(() => client.close())

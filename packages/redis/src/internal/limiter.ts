@@ -151,7 +151,6 @@ let ticketSeq = 0
 export interface LimiterConfig {
   readonly name: string
   readonly concurrency: number
-  readonly bounded: boolean
   readonly rate:
     | {
       readonly algorithm: "tokenBucket" | "slidingWindow"

@@ -515,17 +515,19 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     return FiberId.threadName(id)
   }
 
+  /** Records `entry` as taken by the calling fiber, for its `taskDone`. */
+  private hand(entry: Entry<A>): Effect.Effect<A> {
+    return Effect.map(Effect.fiberId, (fiber) => {
+      const key = this.fiberKey(fiber)
+      const list = this.outstanding.get(key)
+      if (list === undefined) this.outstanding.set(key, [entry.id])
+      else list.push(entry.id)
+      return entry.item
+    })
+  }
+
   get take(): Effect.Effect<A, WorkQueue.QueueShutDownError | Errors.BackendError> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(this.next(restore), (entry) =>
-        Effect.map(Effect.fiberId, (fiber) => {
-          const key = this.fiberKey(fiber)
-          const list = this.outstanding.get(key)
-          if (list === undefined) this.outstanding.set(key, [entry.id])
-          else list.push(entry.id)
-          return entry.item
-        }))
-    )
+    return Effect.uninterruptibleMask((restore) => Effect.flatMap(this.next(restore), (entry) => this.hand(entry)))
   }
 
   get tryTake(): Effect.Effect<A, WorkQueue.QueueEmptyError | WorkQueue.QueueShutDownError | Errors.BackendError> {
@@ -534,15 +536,12 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
         Effect.suspend((): Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> =>
           this.state !== OPEN && this.buffer.length === 0 ? Effect.fail(this.shutDownError) : restore(this.fill(true))
         ),
-        () =>
-          this.buffer.length === 0
+        () => {
+          const entry = this.buffer.shift()
+          return entry === undefined
             ? Effect.fail(new WorkQueue.QueueEmptyError({ queue: this.name }))
-            : Effect.flatMap(Effect.succeed(this.buffer.shift()!), (entry) =>
-              Effect.map(Effect.fiberId, (fiber) => {
-                const key = this.fiberKey(fiber)
-                this.outstanding.set(key, [...(this.outstanding.get(key) ?? []), entry.id])
-                return entry.item
-              }))
+            : this.hand(entry)
+        }
       )
     )
   }
