@@ -129,7 +129,7 @@ export const case7 = async ({ measure, quick, url }) => {
   await measure(group3, "RedisWorkQueue + WorkQueue.consume", N, () =>
     inRedis(Effect.gen(function*() {
       const q = yield* RedisWorkQueue.open(`q-${n++}`, Item)
-      const pool = yield* Effect.fork(WorkQueue.consume(q, { workers: 8 }, () => Effect.void))
+      const pool = yield* Effect.fork(WorkQueue.consume(q, { concurrency: 8 }, () => Effect.void))
       yield* Effect.forEach(Array.from({ length: N }, (_, i) => ({ n: i })), (item) => q.put(item), {
         concurrency: 8,
         discard: true

@@ -98,12 +98,12 @@ const case1 = async () => {
   ) {
     for (const c of [8, 64]) {
       const group = `1. ${N.toLocaleString("en")} ${label} tasks, concurrency ${c}`
-      await measure(group, "TaskGroup maxConcurrent", N, () =>
+      await measure(group, "TaskGroup concurrency", N, () =>
         run(TaskGroup.scoped((g) =>
           Effect.suspend(() => {
             const spawn = g.spawn(effectTask)
             return Effect.repeatN(spawn, N - 1)
-          }), { maxConcurrent: c })), { ours: true })
+          }), { concurrency: c })), { ours: true })
       await measure(
         group,
         "Concurrent.gather",
@@ -283,7 +283,7 @@ const case4 = async () => {
     const ex = await run(Scope.extend(Executor.make({ concurrency: 1, queueCapacity: Infinity }), scope))
     await run(ex.submit({ name: "blocker", effect: Effect.never }))
     for (let i = 0; i < n; i++) await run(ex.submit({ name: "t", effect: Effect.void }))
-    return () => run(Effect.zipRight(ex.drain({ timeout: 0 }), Scope.close(scope, Exit.void)))
+    return () => run(Effect.zipRight(ex.drain({ grace: 0 }), Scope.close(scope, Exit.void)))
   }, { ours: true })
   await memory(group, "TaskGroup: suspended child", N, async (n) => {
     const fiber = await suspendedGroup(n, Effect.never)

@@ -12,7 +12,7 @@ export const program = Effect.gen(function*() {
   ])
   yield* executor.submit({ name: "long", effect: Effect.sleep("1 minute") })
   yield* executor.submit({ name: "queued", effect: Effect.void, priority: 10 })
-  const drained = yield* executor.drain({ timeout: "1 second" })
+  const drained = yield* executor.drain({ grace: "1 second" })
   return {
     results: results.map((r) => `${r.name}: ${r._tag} after ${r.attempts} attempt(s)`),
     interrupted: drained.interrupted.map((u) => u.task.name),

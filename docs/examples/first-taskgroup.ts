@@ -10,6 +10,6 @@ export const program = TaskGroup.scoped((group) =>
   Effect.gen(function*() {
     const tasks = yield* Effect.forEach(["BTC", "ETH", "SOL"], (s) => group.spawn(fetchPrice(s), { name: s }))
     return yield* Effect.forEach(tasks, (task) => task.join)
-  }), { maxConcurrent: 2 })
+  }), { concurrency: 2 })
 
 export const expected = [{ symbol: "BTC", price: 300 }, { symbol: "ETH", price: 300 }, { symbol: "SOL", price: 300 }]

@@ -20,7 +20,7 @@ const app = Effect.gen(function*() {
       const workers = yield* group.spawn(
         WorkQueue.consume(
           jobs,
-          { workers: 2 },
+          { concurrency: 2 },
           (job) => exchange.withPermit(Effect.sync(() => fetched.push(job.symbol)))
         )
       )

@@ -10,6 +10,6 @@ export const program = Effect.gen(function*() {
   yield* shutdown.request("SIGTERM")
   const report = yield* shutdown.run()
   return report.steps.map((s) => `${s.phase}/${s.name}: ${s.outcome}`)
-}).pipe(Effect.provide(Shutdown.layer({ drainBudget: "5 seconds" })))
+}).pipe(Effect.provide(Shutdown.layer({ grace: "5 seconds" })))
 
 export const expected = ["stopIntake/http server: done", "drain/requests in flight: done", "flush/log file: done"]

@@ -10,7 +10,7 @@ export const program = Effect.gen(function*() {
         Array.from({ length: 50 }, (_, i) => i),
         (i) => group.spawn(Effect.sleep("100 millis"), { name: `task ${String(i).padStart(2, "0")}` })
       ),
-    { maxConcurrent: 5, timeline }
+    { concurrency: 5, timeline }
   )
   const entries = yield* timeline.entries
   return {

@@ -7,7 +7,7 @@ export const program = Effect.gen(function*() {
   const processed: Array<number> = []
   const report = yield* TaskGroup.scoped((group) =>
     Effect.gen(function*() {
-      const pool = yield* group.spawn(WorkQueue.consume(queue, { workers: 3 }, (n) =>
+      const pool = yield* group.spawn(WorkQueue.consume(queue, { concurrency: 3 }, (n) =>
         n === 4 ? Effect.fail("bad item") : Effect.sync(() =>
           processed.push(n)
         ).pipe(Effect.delay("10 millis"))))

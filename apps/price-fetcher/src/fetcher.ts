@@ -202,7 +202,7 @@ export const make = (options: {
             ), { discard: true }), { discard: true }), {
         mode: "supervise",
         name: `round ${n}`,
-        maxConcurrent: config.concurrency * 4,
+        concurrency: config.concurrency * 4,
         ...(timeline === undefined ? {} : { timeline })
       }).pipe(Effect.orDie)
 

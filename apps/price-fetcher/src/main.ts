@@ -60,7 +60,7 @@ const program = (config: Config) =>
     const queue = yield* WorkQueue.bounded<Fetcher.Price>(1024, { name: "prices" })
     // O_APPEND and one write() per whole line: a crash can never leave a torn line
     const fd = openSync(config.out, "a")
-    const writer = yield* Effect.forkScoped(WorkQueue.consume(queue, { workers: 1 }, (price) =>
+    const writer = yield* Effect.forkScoped(WorkQueue.consume(queue, { concurrency: 1 }, (price) =>
       Effect.sync(() => {
         writeSync(fd, JSON.stringify(price) + "\n")
         stats.fetched++
@@ -168,7 +168,7 @@ const program = (config: Config) =>
     )
     reason = Option.getOrElse(stoppedBy, () => "finished")
     if (Option.isNone(stoppedBy)) yield* shutdown.request("finished")
-    yield* shutdown.run({ drainBudget: config.grace })
+    yield* shutdown.run({ grace: config.grace })
   }))
 
 const args = process.argv.slice(2)

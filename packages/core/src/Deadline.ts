@@ -19,31 +19,14 @@ import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
 import type { InvalidOptionsError } from "./Errors.js"
+import { TimeoutError } from "./Errors.js"
 import * as internal from "./internal/deadline.js"
 
 /**
- * A deadline passed. `deadline` is the instant (epoch milliseconds), `elapsed` how long the effect ran.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Deadline } from "@taskscope/core"
- *
- * const program = Deadline.within(Effect.never, "1 second").pipe(
- *   Effect.catchTag("TimeoutError", (e) => Effect.succeed(`gave up after ${e.elapsed}`))
- * )
- * ```
- *
  * @since 0.1.0
  * @category errors
  */
-export const TimeoutError: typeof internal.TimeoutError = internal.TimeoutError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type TimeoutError = internal.TimeoutError
+export { TimeoutError }
 
 /**
  * Runs an effect under a deadline `duration` from now. When it passes, the effect is interrupted,

@@ -4,17 +4,18 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 
 /**
  * Options given to a constructor were rejected by their Schema. `message` names the option and the
- * rule it broke, e.g. `TaskGroup options: maxConcurrent: Expected a positive integer or Infinity, actual 0`.
+ * rule it broke, e.g. `TaskGroup options: concurrency: Expected a positive integer or Infinity, actual 0`.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import { TaskGroup } from "@taskscope/core"
  *
- * const program = TaskGroup.scoped(() => Effect.void, { maxConcurrent: 0 }).pipe(
+ * const program = TaskGroup.scoped(() => Effect.void, { concurrency: 0 }).pipe(
  *   Effect.catchTag("InvalidOptionsError", (e) => Effect.logError(e.message))
  * )
  * ```
@@ -62,5 +63,241 @@ export class BackendError extends Data.TaggedError("BackendError")<{
 }> {
   override get message(): string {
     return `${this.backend} ${this.operation}: ${this.reason}: ${this.detail}`
+  }
+}
+
+/**
+ * Spawning into a group that is cancelling or has closed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TaskGroup } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const escaped = yield* TaskGroup.scoped((group) => Effect.succeed(group))
+ *   // the group has closed: this fails with TaskGroupClosedError and the effect never runs
+ *   return yield* escaped.spawn(Effect.log("too late")).pipe(
+ *     Effect.catchTag("TaskGroupClosedError", (e) => Effect.succeed(e.reason))
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TaskGroupClosedError extends Data.TaggedError("TaskGroupClosedError")<{
+  readonly group: string
+  readonly task: string
+  readonly reason: "closed" | "cancelling"
+}> {
+  override get message(): string {
+    return this.reason === "closed"
+      ? `Cannot spawn "${this.task}" into TaskGroup "${this.group}": the group has closed (every child ended and its scope is gone).`
+      : `Cannot spawn "${this.task}" into TaskGroup "${this.group}": the group is cancelling its children (a child failed, or the group was cancelled).`
+  }
+}
+
+/**
+ * A child started with `start` completed without calling `ready`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TaskGroup } from "@taskscope/core"
+ *
+ * const program = TaskGroup.scoped((group) =>
+ *   group.start(() => Effect.void).pipe( // never calls ready
+ *     Effect.catchTag("TaskExitedBeforeReadyError", (e) => Effect.logWarning(e.message))
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TaskExitedBeforeReadyError extends Data.TaggedError("TaskExitedBeforeReadyError")<{
+  readonly group: string
+  readonly task: string
+}> {
+  override get message(): string {
+    return `Task "${this.task}" started with TaskGroup.start in "${this.group}" completed without calling ready().`
+  }
+}
+
+/**
+ * A deadline passed. `deadline` is the instant (epoch milliseconds), `elapsed` how long the effect ran.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Deadline } from "@taskscope/core"
+ *
+ * const program = Deadline.within(Effect.never, "1 second").pipe(
+ *   Effect.catchTag("TimeoutError", (e) => Effect.succeed(`gave up after ${e.elapsed}`))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TimeoutError extends Data.TaggedError("TimeoutError")<{
+  /** The deadline that passed, in epoch milliseconds. */
+  readonly deadline: number
+  /** How long the effect ran before it was stopped. */
+  readonly elapsed: Duration.Duration
+}> {
+  override get message(): string {
+    return `Deadline exceeded: the operation was stopped after ${Duration.format(this.elapsed)} (deadline ${
+      new Date(this.deadline).toISOString()
+    })`
+  }
+}
+
+/**
+ * Submitting to an executor that is draining or closed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Executor } from "@taskscope/core"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const executor = yield* Executor.make()
+ *   yield* executor.drain()
+ *   return yield* executor.submit({ name: "late", effect: Effect.void }).pipe(
+ *     Effect.catchTag("ExecutorClosedError", (e) => Effect.succeed(e.message))
+ *   )
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExecutorClosedError extends Data.TaggedError("ExecutorClosedError")<{
+  readonly executor: string
+  readonly task: string
+}> {
+  override get message(): string {
+    return `Executor "${this.executor}" is draining or closed: task "${this.task}" was not accepted`
+  }
+}
+
+/**
+ * Releasing more permits than were acquired on a `bounded` limiter.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Limiter } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const sem = yield* Limiter.semaphore(2, { bounded: true })
+ *   return yield* sem.release(1).pipe(Effect.catchTag("OverReleaseError", (e) => Effect.succeed(e.message)))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OverReleaseError extends Data.TaggedError("OverReleaseError")<{
+  readonly limiter: string
+  readonly released: number
+  readonly capacity: number
+}> {
+  override get message(): string {
+    return `Limiter "${this.limiter}": releasing ${this.released} permit(s) would exceed its capacity of ${this.capacity} (released more than acquired)`
+  }
+}
+
+/**
+ * The queue was shut down.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* WorkQueue.bounded<string>(10)
+ *   yield* queue.shutdown()
+ *   return yield* queue.put("late").pipe(Effect.catchTag("QueueShutDownError", () => Effect.succeed("refused")))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class QueueShutDownError extends Data.TaggedError("QueueShutDownError")<{ readonly queue: string }> {
+  override get message(): string {
+    return `WorkQueue "${this.queue}" is shut down`
+  }
+}
+
+/**
+ * `tryPut` on a full queue.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* WorkQueue.bounded<number>(1)
+ *   yield* queue.tryPut(1)
+ *   return yield* queue.tryPut(2).pipe(Effect.catchTag("QueueFullError", (e) => Effect.succeed(e.capacity)))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class QueueFullError
+  extends Data.TaggedError("QueueFullError")<{ readonly queue: string; readonly capacity: number }>
+{
+  override get message(): string {
+    return `WorkQueue "${this.queue}" is full (capacity ${this.capacity})`
+  }
+}
+
+/**
+ * `tryTake` on an empty queue.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.flatMap(WorkQueue.unbounded<number>(), (queue) =>
+ *   queue.tryTake.pipe(Effect.catchTag("QueueEmptyError", () => Effect.succeed(-1))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class QueueEmptyError extends Data.TaggedError("QueueEmptyError")<{ readonly queue: string }> {
+  override get message(): string {
+    return `WorkQueue "${this.queue}" is empty`
+  }
+}
+
+/**
+ * `taskDone` was called more times than items were taken.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const program = Effect.flatMap(WorkQueue.unbounded<number>(), (queue) =>
+ *   queue.taskDone.pipe(Effect.catchTag("TaskDoneError", (e) => Effect.logWarning(e.message))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TaskDoneError extends Data.TaggedError("TaskDoneError")<{ readonly queue: string }> {
+  override get message(): string {
+    return `WorkQueue "${this.queue}": taskDone called more times than items were taken`
   }
 }

@@ -20,12 +20,19 @@ import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { InvalidOptionsError } from "./Errors.js"
+import { ExecutorClosedError } from "./Errors.js"
 import * as internal from "./internal/executor.js"
 import type * as Limiter from "./Limiter.js"
 import type * as Retry from "./Retry.js"
 import type * as Task from "./Task.js"
 import type * as TaskResult from "./TaskResult.js"
 import type * as Timeline from "./Timeline.js"
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export { ExecutorClosedError }
 
 /**
  * What to run.
@@ -59,7 +66,7 @@ export interface Config {
   /** Tasks waiting to start before `submit` waits (default 10,000; `Infinity` for no limit). */
   readonly queueCapacity?: number
   /** The drain budget used when the executor's scope closes (default 30 s). */
-  readonly drainTimeout?: Duration.DurationInput
+  readonly grace?: Duration.DurationInput
   /** Limits per key (created on first use, evicted when idle). */
   readonly keys?: (key: string) => Limiter.Options
   readonly keyIdleTimeout?: Duration.DurationInput
@@ -185,8 +192,8 @@ export interface Executor {
   /** Every event from the moment of subscription. */
   readonly events: Stream.Stream<Event>
   readonly stats: Effect.Effect<Stats>
-  /** Stops intake, lets tasks finish within `timeout`, interrupts the rest, and reports what did not complete. */
-  drain(options?: { readonly timeout?: Duration.DurationInput }): Effect.Effect<DrainReport>
+  /** Stops intake, lets tasks finish within `grace`, interrupts the rest, and reports what did not complete. */
+  drain(options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<DrainReport>
 }
 
 /**
@@ -209,35 +216,7 @@ export interface Executor {
 export const Executor: Context.Tag<Executor, Executor> = internal.Tag
 
 /**
- * Submitting to an executor that is draining or closed.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Executor } from "@taskscope/core"
- *
- * const program = Effect.scoped(Effect.gen(function*() {
- *   const executor = yield* Executor.make()
- *   yield* executor.drain()
- *   return yield* executor.submit({ name: "late", effect: Effect.void }).pipe(
- *     Effect.catchTag("ExecutorClosedError", (e) => Effect.succeed(e.message))
- *   )
- * }))
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export const ExecutorClosedError: typeof internal.ExecutorClosedError = internal.ExecutorClosedError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ExecutorClosedError = internal.ExecutorClosedError
-
-/**
- * Makes an executor bound to the current scope; closing the scope drains it with `drainTimeout`.
+ * Makes an executor bound to the current scope; closing the scope drains it with `grace`.
  *
  * @example
  * ```ts
@@ -269,7 +248,7 @@ export const make: (config?: Config) => Effect.Effect<Executor, InvalidOptionsEr
  * ```ts
  * import { Executor } from "@taskscope/core"
  *
- * const ExecutorLive = Executor.layer({ concurrency: 16, queueCapacity: 1_000, drainTimeout: "10 seconds" })
+ * const ExecutorLive = Executor.layer({ concurrency: 16, queueCapacity: 1_000, grace: "10 seconds" })
  * ```
  *
  * @since 0.1.0

@@ -25,7 +25,14 @@ import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { BackendError, InvalidOptionsError } from "./Errors.js"
+import { OverReleaseError } from "./Errors.js"
 import * as internal from "./internal/limiter.js"
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export { OverReleaseError }
 
 /**
  * @since 0.1.0
@@ -155,31 +162,6 @@ export interface Options {
     readonly burst?: number
   }
 }
-
-/**
- * Releasing more permits than were acquired on a `bounded` limiter.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Limiter } from "@taskscope/core"
- *
- * const program = Effect.gen(function*() {
- *   const sem = yield* Limiter.semaphore(2, { bounded: true })
- *   return yield* sem.release(1).pipe(Effect.catchTag("OverReleaseError", (e) => Effect.succeed(e.message)))
- * })
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export const OverReleaseError: typeof internal.OverReleaseError = internal.OverReleaseError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type OverReleaseError = internal.OverReleaseError
 
 /**
  * Makes a limiter from options: any mix of concurrency, rate and pause.

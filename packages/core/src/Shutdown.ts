@@ -82,7 +82,7 @@ export interface Shutdown {
   /** Registers work for a phase. */
   register(phase: Phase, name: string, work: Effect.Effect<unknown, unknown>): Effect.Effect<void>
   /** Requests shutdown if needed and runs the phases once; later calls return the same report. */
-  run(options?: { readonly drainBudget?: Duration.DurationInput }): Effect.Effect<Report>
+  run(options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<Report>
 }
 
 /**
@@ -106,7 +106,7 @@ export interface Shutdown {
 export const Shutdown: Context.Tag<Shutdown, Shutdown> = Context.GenericTag<Shutdown>("@taskscope/core/Shutdown")
 
 /**
- * Makes a shutdown coordinator. `drainBudget` (default 10 s) bounds the drain phase.
+ * Makes a shutdown coordinator. `grace` (default 10 s) bounds the drain phase.
  *
  * @example
  * ```ts
@@ -114,7 +114,7 @@ export const Shutdown: Context.Tag<Shutdown, Shutdown> = Context.GenericTag<Shut
  * import { Shutdown } from "@taskscope/core"
  *
  * const program = Effect.gen(function*() {
- *   const shutdown = yield* Shutdown.make({ drainBudget: "5 seconds" })
+ *   const shutdown = yield* Shutdown.make({ grace: "5 seconds" })
  *   yield* shutdown.register("flush", "prices file", Effect.log("fsync"))
  *   yield* shutdown.request("done")
  *   return yield* shutdown.run()
@@ -124,7 +124,7 @@ export const Shutdown: Context.Tag<Shutdown, Shutdown> = Context.GenericTag<Shut
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options?: { readonly drainBudget?: Duration.DurationInput }): Effect.Effect<Shutdown> =>
+export const make = (options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<Shutdown> =>
   Effect.gen(function*() {
     const event = yield* Event.make()
     let reason: string | undefined
@@ -165,7 +165,7 @@ export const make = (options?: { readonly drainBudget?: Duration.DurationInput }
           if (running !== undefined) return Deferred.await(running)
           running = Deferred.unsafeMake<Report>(FiberId.none)
           const done = running
-          const budgetInput = runOptions?.drainBudget ?? options?.drainBudget ?? "10 seconds"
+          const budgetInput = runOptions?.grace ?? options?.grace ?? "10 seconds"
           const budgetMs = Duration.toMillis(Duration.decode(budgetInput))
           return Effect.gen(function*() {
             yield* request("shutdown")
@@ -200,11 +200,11 @@ export const make = (options?: { readonly drainBudget?: Duration.DurationInput }
  * ```ts
  * import { Shutdown } from "@taskscope/core"
  *
- * const ShutdownLive = Shutdown.layer({ drainBudget: "10 seconds" })
+ * const ShutdownLive = Shutdown.layer({ grace: "10 seconds" })
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options?: { readonly drainBudget?: Duration.DurationInput }): Layer.Layer<Shutdown> =>
+export const layer = (options?: { readonly grace?: Duration.DurationInput }): Layer.Layer<Shutdown> =>
   Layer.effect(Shutdown, make(options))

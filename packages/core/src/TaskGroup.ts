@@ -9,7 +9,7 @@
  * - Mode `supervise`: a child failure is isolated: it is recorded (see `failures`) and nothing else
  *   is cancelled.
  * - Interrupting the fiber that owns the group cancels every child and waits for their finalizers.
- * - With `maxConcurrent`, at most that many children run at once; the rest wait in FIFO order in
+ * - With `concurrency`, at most that many children run at once; the rest wait in FIFO order in
  *   the group's queue as plain records (no fiber per waiting child), run by a pool of worker fibers.
  *
  * Children run with the fiber-local state (FiberRefs: log annotations, log level, deadline, …) of
@@ -23,11 +23,18 @@ import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { InvalidOptionsError } from "./Errors.js"
+import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "./Errors.js"
 import * as internal from "./internal/taskGroup.js"
 import type * as Progress from "./Progress.js"
 import type * as Task from "./Task.js"
 import type * as TaskResult from "./TaskResult.js"
 import type * as Timeline from "./Timeline.js"
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export { TaskExitedBeforeReadyError, TaskGroupClosedError }
 
 /**
  * @since 0.1.0
@@ -150,67 +157,12 @@ export interface Options {
   /** `failFast` (default) or `supervise`. */
   readonly mode?: Mode
   /** A positive integer, or `Infinity` (default): how many children run at once. */
-  readonly maxConcurrent?: number
+  readonly concurrency?: number
   /** Record every child's lifetime here. */
   readonly timeline?: Timeline.Timeline
   /** Count children here: one more in total per spawn, one more done per end. */
   readonly progress?: Progress.Tracker
 }
-
-/**
- * Spawning into a group that is cancelling or has closed.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { TaskGroup } from "@taskscope/core"
- *
- * const program = Effect.gen(function*() {
- *   const escaped = yield* TaskGroup.scoped((group) => Effect.succeed(group))
- *   // the group has closed: this fails with TaskGroupClosedError and the effect never runs
- *   return yield* escaped.spawn(Effect.log("too late")).pipe(
- *     Effect.catchTag("TaskGroupClosedError", (e) => Effect.succeed(e.reason))
- *   )
- * })
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export const TaskGroupClosedError: typeof internal.TaskGroupClosedError = internal.TaskGroupClosedError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type TaskGroupClosedError = internal.TaskGroupClosedError
-
-/**
- * A child started with `start` completed without calling `ready`.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { TaskGroup } from "@taskscope/core"
- *
- * const program = TaskGroup.scoped((group) =>
- *   group.start(() => Effect.void).pipe( // never calls ready
- *     Effect.catchTag("TaskExitedBeforeReadyError", (e) => Effect.logWarning(e.message))
- *   )
- * )
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export const TaskExitedBeforeReadyError: typeof internal.TaskExitedBeforeReadyError =
-  internal.TaskExitedBeforeReadyError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type TaskExitedBeforeReadyError = internal.TaskExitedBeforeReadyError
 
 /**
  * Runs `body` with a fresh group, then waits for every child. The result is the body's value, or
@@ -230,7 +182,7 @@ export type TaskExitedBeforeReadyError = internal.TaskExitedBeforeReadyError
  *     const alice = yield* group.spawn(fetchUser(1), { name: "alice" })
  *     const bob = yield* group.spawn(fetchUser(2), { name: "bob" })
  *     return [yield* alice.join, yield* bob.join]
- *   }), { maxConcurrent: 10 })
+ *   }), { concurrency: 10 })
  * ```
  *
  * @since 0.1.0

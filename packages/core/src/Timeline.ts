@@ -54,7 +54,7 @@ export interface Timeline {
  *   yield* TaskGroup.scoped((group) =>
  *     Effect.forEach(Array.from({ length: 50 }, (_, i) => i), (i) =>
  *       group.spawn(Effect.sleep("100 millis"), { name: `task ${i}` })),
- *     { maxConcurrent: 5, timeline })
+ *     { concurrency: 5, timeline })
  *   return Timeline.toAscii(yield* timeline.entries, { width: 60 })
  * })
  * ```

@@ -27,7 +27,14 @@ import type { Pipeable } from "effect/Pipeable"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { BackendError, InvalidOptionsError } from "./Errors.js"
+import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskDoneError } from "./Errors.js"
 import * as internal from "./internal/workQueue.js"
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export { QueueEmptyError, QueueFullError, QueueShutDownError, TaskDoneError }
 
 /**
  * @since 0.1.0
@@ -120,104 +127,6 @@ export interface ShutdownOptions {
   /** Empty the queue now and fail every waiter (Python 3.13's `shutdown(immediate=True)`). */
   readonly immediate?: boolean
 }
-
-/**
- * The queue was shut down.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { WorkQueue } from "@taskscope/core"
- *
- * const program = Effect.gen(function*() {
- *   const queue = yield* WorkQueue.bounded<string>(10)
- *   yield* queue.shutdown()
- *   return yield* queue.put("late").pipe(Effect.catchTag("QueueShutDownError", () => Effect.succeed("refused")))
- * })
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export const QueueShutDownError: typeof internal.QueueShutDownError = internal.QueueShutDownError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type QueueShutDownError = internal.QueueShutDownError
-
-/**
- * `tryPut` on a full queue.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { WorkQueue } from "@taskscope/core"
- *
- * const program = Effect.gen(function*() {
- *   const queue = yield* WorkQueue.bounded<number>(1)
- *   yield* queue.tryPut(1)
- *   return yield* queue.tryPut(2).pipe(Effect.catchTag("QueueFullError", (e) => Effect.succeed(e.capacity)))
- * })
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export const QueueFullError: typeof internal.QueueFullError = internal.QueueFullError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type QueueFullError = internal.QueueFullError
-
-/**
- * `tryTake` on an empty queue.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { WorkQueue } from "@taskscope/core"
- *
- * const program = Effect.flatMap(WorkQueue.unbounded<number>(), (queue) =>
- *   queue.tryTake.pipe(Effect.catchTag("QueueEmptyError", () => Effect.succeed(-1))))
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export const QueueEmptyError: typeof internal.QueueEmptyError = internal.QueueEmptyError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type QueueEmptyError = internal.QueueEmptyError
-
-/**
- * `taskDone` was called more times than items were taken.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { WorkQueue } from "@taskscope/core"
- *
- * const program = Effect.flatMap(WorkQueue.unbounded<number>(), (queue) =>
- *   queue.taskDone.pipe(Effect.catchTag("TaskDoneError", (e) => Effect.logWarning(e.message))))
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export const TaskDoneError: typeof internal.TaskDoneError = internal.TaskDoneError
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type TaskDoneError = internal.TaskDoneError
 
 /**
  * A FIFO queue holding at most `capacity` items; `put` waits while it is full.
@@ -321,7 +230,7 @@ export const lifo = <A>(options?: Options): Effect.Effect<WorkQueue<A>, InvalidO
  */
 export interface ConsumeOptions {
   /** How many workers take items at once (a positive integer). */
-  readonly workers: number
+  readonly concurrency: number
   readonly name?: string
 }
 
@@ -346,7 +255,7 @@ export interface ConsumeReport<A, E> {
 }
 
 /**
- * A worker pool over the queue, as a scoped TaskGroup: `workers` workers take items and run
+ * A worker pool over the queue, as a scoped TaskGroup: `concurrency` workers take items and run
  * `handler` on each; every item is marked done whether the handler succeeds, fails or is
  * interrupted; a handler failure is recorded for its item and does not stop the pool. Returns when
  * the queue has been shut down and emptied; interrupting it interrupts the workers.
@@ -360,7 +269,7 @@ export interface ConsumeReport<A, E> {
  *   const queue = yield* WorkQueue.bounded<number>(10)
  *   return yield* TaskGroup.scoped((group) =>
  *     Effect.gen(function*() {
- *       const pool = yield* group.spawn(WorkQueue.consume(queue, { workers: 4 }, (n) => Effect.log(`item ${n}`)))
+ *       const pool = yield* group.spawn(WorkQueue.consume(queue, { concurrency: 4 }, (n) => Effect.log(`item ${n}`)))
  *       yield* Effect.forEach([1, 2, 3], (n) => queue.put(n))
  *       yield* queue.join
  *       yield* queue.shutdown()

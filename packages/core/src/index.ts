@@ -45,6 +45,13 @@ export * as Executor from "./Executor.js"
 export * as Limiter from "./Limiter.js"
 
 /**
+ * One set of rules for options: durations, counts, and `decode(subject, schema)`.
+ *
+ * @since 0.3.0
+ */
+export * as Options from "./Options.js"
+
+/**
  * Test helpers: prove that no fiber outlives its scope and that every finalizer ran exactly once.
  *
  * @since 0.1.0

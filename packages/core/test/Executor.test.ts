@@ -128,7 +128,7 @@ describe("Executor", () => {
       const executor = yield* Executor.make({ concurrency: 2 })
       const log: Array<string> = []
       yield* Effect.forEach([1, 2, 3, 4], (i) => executor.submit(job(`j${i}`, 100, log)))
-      const drain = yield* Effect.fork(executor.drain({ timeout: "1 second" }))
+      const drain = yield* Effect.fork(executor.drain({ grace: "1 second" }))
       yield* TestClock.adjust(200)
       const report = yield* Fiber.join(drain)
       assert.isTrue(report.completedInTime)
@@ -148,7 +148,7 @@ describe("Executor", () => {
       const log: Array<string> = []
       const specs = [1, 2, 3, 4, 5].map((i) => job(`j${i}`, 100, log))
       yield* Effect.forEach(specs, (spec) => executor.submit(spec))
-      const drain = yield* Effect.fork(executor.drain({ timeout: 150 }))
+      const drain = yield* Effect.fork(executor.drain({ grace: 150 }))
       yield* TestClock.adjust(150)
       const report = yield* Fiber.join(drain)
       assert.isFalse(report.completedInTime)
@@ -168,7 +168,7 @@ describe("Executor", () => {
         Effect.gen(function*() {
           const executor = yield* Executor.Executor
           yield* executor.submit(job("in-flight", 100, log))
-        }).pipe(Effect.provide(Executor.layer({ drainTimeout: "1 second" })), Effect.zipRight(now))
+        }).pipe(Effect.provide(Executor.layer({ grace: "1 second" })), Effect.zipRight(now))
       )
       yield* TestClock.adjust(100)
       assert.strictEqual(yield* Fiber.join(fiber), 100)

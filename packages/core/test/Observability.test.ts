@@ -13,7 +13,7 @@ describe("Timeline", () => {
             Effect.forEach(
               Array.from({ length: 10 }, (_, i) => i),
               (i) => group.spawn(i === 7 ? Effect.fail("x") : Effect.sleep(100), { name: `task ${i}` })
-            ), { maxConcurrent: 5, timeline, name: "batch", mode: "supervise" }),
+            ), { concurrency: 5, timeline, name: "batch", mode: "supervise" }),
           "200 millis"
         )
       )
@@ -76,7 +76,7 @@ describe("Progress", () => {
 describe("Shutdown", () => {
   it.effect("runs the phases in order; drain is bounded by the budget; flush still runs", () =>
     Effect.gen(function*() {
-      const shutdown = yield* Shutdown.make({ drainBudget: "1 second" })
+      const shutdown = yield* Shutdown.make({ grace: "1 second" })
       const order: Array<string> = []
       const step = (name: string, ms = 0) => Effect.sync(() => order.push(name)).pipe(Effect.zipRight(Effect.sleep(ms)))
       yield* shutdown.register("report", "summary", step("report"))

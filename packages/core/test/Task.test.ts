@@ -95,7 +95,7 @@ describe("Task", () => {
               yield* first.join
               yield* first.cancel
               return { result, first: yield* first.state }
-            }), { maxConcurrent: 1 }),
+            }), { concurrency: 1 }),
           "100 millis"
         )
       )
@@ -115,7 +115,7 @@ describe("Task", () => {
               yield* group.spawn(Effect.sleep(1000))
               const second = yield* group.spawn(Effect.sleep(500).pipe(Effect.as("v")), { name: "second" })
               return { timings: yield* second.timings.pipe(Effect.delay(1500)), result: yield* second.result }
-            }), { maxConcurrent: 1 }),
+            }), { concurrency: 1 }),
           "1500 millis"
         )
       )

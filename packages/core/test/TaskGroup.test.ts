@@ -188,7 +188,7 @@ describe("TaskGroup.scoped", () => {
       }
     }))
 
-  it.effect("maxConcurrent runs at most N children at once, in FIFO order", () =>
+  it.effect("concurrency runs at most N children at once, in FIFO order", () =>
     Effect.gen(function*() {
       const running = yield* Ref.make(0)
       const peak = yield* Ref.make(0)
@@ -204,7 +204,7 @@ describe("TaskGroup.scoped", () => {
       const endedAt = yield* Fiber.join(
         yield* runFor(
           TaskGroup.scoped((group) => Effect.forEach([1, 2, 3, 4, 5, 6], (id) => group.spawn(job(id))), {
-            maxConcurrent: 2
+            concurrency: 2
           }).pipe(Effect.zipRight(now)),
           "3 seconds"
         )
@@ -227,7 +227,7 @@ describe("TaskGroup.scoped", () => {
               const during = yield* second.state
               yield* second.join
               return [before, during, yield* second.state]
-            }), { maxConcurrent: 1 }),
+            }), { concurrency: 1 }),
           "2 seconds"
         )
       )
@@ -246,7 +246,7 @@ describe("TaskGroup.scoped", () => {
               yield* Effect.sleep(500)
               yield* a.cancel
               return [yield* a.state, yield* b.join, yield* c.join, yield* now] as const
-            }), { maxConcurrent: 2 }),
+            }), { concurrency: 2 }),
           "2 seconds"
         )
       )
@@ -298,10 +298,10 @@ describe("TaskGroup.scoped", () => {
 
   it.effect("rejects invalid options with a clear, typed error", () =>
     Effect.gen(function*() {
-      for (const maxConcurrent of [0, -1, 1.5, Number.NaN]) {
-        const error = yield* Effect.flip(TaskGroup.scoped(() => Effect.void, { maxConcurrent }))
+      for (const concurrency of [0, -1, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(TaskGroup.scoped(() => Effect.void, { concurrency }))
         assert.strictEqual(error._tag, "InvalidOptionsError")
-        assert.match(error.message, /^TaskGroup options: .*maxConcurrent.*Expected a positive integer or Infinity/s)
+        assert.match(error.message, /^TaskGroup options: .*concurrency.*Expected a positive integer or Infinity/s)
       }
       const mode = yield* Effect.flip(TaskGroup.scoped(() => Effect.void, { mode: "loose" as "failFast" }))
       assert.match(mode.message, /mode/)
@@ -323,7 +323,7 @@ describe("TaskGroup.scoped", () => {
               const stats = yield* group.stats
               assert.deepStrictEqual([stats.active, stats.running, stats.queued], [0, 0, 0])
               return yield* Effect.forEach(tasks, (t) => t.state)
-            }), { maxConcurrent: 2 }),
+            }), { concurrency: 2 }),
           "10 millis"
         )
       )

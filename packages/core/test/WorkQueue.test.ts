@@ -242,9 +242,15 @@ describe("WorkQueue.consume", () => {
         TaskGroup.scoped((group) =>
           Effect.gen(function*() {
             const pool = yield* group.spawn(
-              WorkQueue.consume(queue, { workers: 3 }, (n) => n % 4 === 0 ? Effect.fail(`bad ${n}`) : Effect.sleep(100))
+              WorkQueue.consume(queue, { concurrency: 3 }, (n) =>
+                n % 4 === 0 ? Effect.fail(`bad ${n}`) : Effect.sleep(100))
             )
-            yield* Effect.forEach(Array.from({ length: 12 }, (_, i) => i + 1), (i) => queue.put(i))
+            yield* Effect.forEach(
+              Array.from({ length: 12 }, (_, i) =>
+                i + 1),
+              (i) =>
+                queue.put(i)
+            )
             yield* queue.join
             const joinedAt = yield* now
             yield* queue.shutdown()
@@ -262,7 +268,7 @@ describe("WorkQueue.consume", () => {
     Effect.gen(function*() {
       const queue = yield* WorkQueue.unbounded<number>()
       yield* Effect.forEach([1, 2, 3, 4, 5], (n) => queue.put(n))
-      const pool = yield* Effect.fork(noOrphans(WorkQueue.consume(queue, { workers: 2 }, () => Effect.never)))
+      const pool = yield* Effect.fork(noOrphans(WorkQueue.consume(queue, { concurrency: 2 }, () => Effect.never)))
       yield* TestClock.adjust(10)
       yield* Fiber.interrupt(pool)
       assert.deepStrictEqual(yield* queue.snapshot, [3, 4, 5])
@@ -273,8 +279,8 @@ describe("WorkQueue.consume", () => {
   it.effect("rejects a bad worker count", () =>
     Effect.gen(function*() {
       const queue = yield* WorkQueue.unbounded<number>()
-      const error = yield* Effect.flip(WorkQueue.consume(queue, { workers: 0 }, () => Effect.void))
-      assert.match(error.message, /^WorkQueue.consume options: workers: Expected a positive integer/)
+      const error = yield* Effect.flip(WorkQueue.consume(queue, { concurrency: 0 }, () => Effect.void))
+      assert.match(error.message, /^WorkQueue.consume options: concurrency: Expected a positive integer/)
     }))
 })
 

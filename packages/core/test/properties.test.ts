@@ -21,7 +21,7 @@ type Group = {
   readonly kind: "group"
   readonly id: string
   readonly mode: TaskGroup.Mode
-  readonly maxConcurrent: number
+  readonly concurrency: number
   readonly children: ReadonlyArray<Node>
 }
 type Node = Leaf | Group
@@ -46,7 +46,7 @@ const { tree } = fc.letrec<{ tree: RawNode; group: RawGroup }>((tie) => ({
   group: fc.record({
     kind: fc.constant("group" as const),
     mode: fc.constantFrom("failFast" as const, "supervise" as const),
-    maxConcurrent: fc.constantFrom(Infinity, 1, 2, 3),
+    concurrency: fc.constantFrom(Infinity, 1, 2, 3),
     children: fc.array(tie("tree"), { maxLength: 5 })
   })
 }))
@@ -54,7 +54,7 @@ const { tree } = fc.letrec<{ tree: RawNode; group: RawGroup }>((tie) => ({
 const rootArb = fc.record({
   kind: fc.constant("group" as const),
   mode: fc.constant("failFast" as const),
-  maxConcurrent: fc.constantFrom(Infinity, 1, 2),
+  concurrency: fc.constantFrom(Infinity, 1, 2),
   children: fc.array(tree, { minLength: 1, maxLength: 5 })
 }).map((g) => label("root")(g) as Group)
 
@@ -77,8 +77,8 @@ const run = (node: Node, probe: Orphans.FinalizerProbe): Effect.Effect<unknown, 
   return probe.guard(
     node.id,
     node.mode === "failFast"
-      ? TaskGroup.scoped(body, { maxConcurrent: node.maxConcurrent })
-      : TaskGroup.scoped(body, { mode: "supervise", maxConcurrent: node.maxConcurrent })
+      ? TaskGroup.scoped(body, { concurrency: node.concurrency })
+      : TaskGroup.scoped(body, { mode: "supervise", concurrency: node.concurrency })
   )
 }
 
@@ -92,12 +92,12 @@ const escalating = (node: Node): Array<string> =>
 
 /**
  * The model: when a node ends if started at `start`, and whether it fails. Children start in FIFO
- * order on `maxConcurrent` slots (list scheduling); a failFast group ends at its first child failure
+ * order on `concurrency` slots (list scheduling); a failFast group ends at its first child failure
  * (cancellation takes no time here: every finalizer is instant).
  */
 const simulate = (node: Node, start: number): { readonly end: number; readonly failed: boolean } => {
   if (node.kind === "leaf") return { end: start + node.delay, failed: node.outcome !== "ok" }
-  const slots = Array.from({ length: Math.min(node.maxConcurrent, node.children.length) }, () => start)
+  const slots = Array.from({ length: Math.min(node.concurrency, node.children.length) }, () => start)
   let end = start
   let firstFailure = Infinity
   for (const child of node.children) {

@@ -54,7 +54,7 @@ export interface Offload {
   /** Runs the exported function `fn` of the pool's module with `args` on a worker thread. */
   run<A>(fn: string, ...args: ReadonlyArray<unknown>): Effect.Effect<A, OffloadError>
   /** How many threads the pool runs. */
-  readonly size: number
+  readonly concurrency: number
 }
 
 interface Slot {
@@ -84,7 +84,7 @@ const spawn = (module: string): Slot => {
 let nextId = 0
 
 /**
- * Starts a pool of `size` worker threads (default: the number of cores) that load `module`, a
+ * Starts a pool of `concurrency` worker threads (default: the number of cores) that load `module`, a
  * JavaScript module (a file URL or path) whose exported functions the pool can run. The threads
  * are terminated when the scope closes.
  *
@@ -95,7 +95,7 @@ let nextId = 0
  *
  * // cpu.mjs: export const fib = (n) => n < 2 ? n : fib(n - 1) + fib(n - 2)
  * const program = Effect.scoped(Effect.gen(function*() {
- *   const pool = yield* Offload.make({ module: new URL("./cpu.mjs", import.meta.url), size: 2 })
+ *   const pool = yield* Offload.make({ module: new URL("./cpu.mjs", import.meta.url), concurrency: 2 })
  *   return yield* Effect.all([pool.run<number>("fib", 32), pool.run<number>("fib", 32)], { concurrency: 2 })
  * }))
  * ```
@@ -105,13 +105,13 @@ let nextId = 0
  */
 export const make = (options: {
   readonly module: URL | string
-  readonly size?: number
+  readonly concurrency?: number
 }): Effect.Effect<Offload, never, Scope.Scope> =>
   Effect.gen(function*() {
     const module = options.module instanceof URL
       ? options.module.href
       : new URL(options.module, "file://" + process.cwd() + "/").href
-    const size = Math.max(1, Math.floor(options.size ?? availableParallelism()))
+    const size = Math.max(1, Math.floor(options.concurrency ?? availableParallelism()))
     const idle: Array<Slot> = []
     const all = new Set<Slot>()
     const take = (): Slot => {
@@ -180,7 +180,7 @@ export const make = (options: {
           })
       )
     return {
-      size,
+      concurrency: size,
       run: <A>(fn: string, ...args: ReadonlyArray<unknown>) =>
         slots.withPermit(call<A>(fn, args)).pipe(Effect.catchTag("InvalidOptionsError", Effect.die))
     }

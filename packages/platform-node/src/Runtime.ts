@@ -121,7 +121,7 @@ export const runMain = <A, E>(program: Effect.Effect<A, E, Shutdown.Shutdown>, o
   let programExit: Exit.Exit<A, E> | undefined
   const graceMs = Duration.toMillis(Duration.decode(options?.grace ?? "10 seconds"))
   const main = Effect.gen(function*() {
-    const shutdown = yield* Shutdown.make({ drainBudget: graceMs })
+    const shutdown = yield* Shutdown.make({ grace: graceMs })
     const fiber = yield* Effect.forkDaemon(
       Effect.scoped(Effect.zipRight(handleSignals, program)).pipe(Effect.provideService(Shutdown.Shutdown, shutdown))
     )
@@ -129,7 +129,7 @@ export const runMain = <A, E>(program: Effect.Effect<A, E, Shutdown.Shutdown>, o
     // fiber, so it is asked to stop (Shutdown) rather than cut off
     const stop = Effect.gen(function*() {
       yield* shutdown.request("signal")
-      yield* shutdown.run({ drainBudget: graceMs })
+      yield* shutdown.run({ grace: graceMs })
       const ended = yield* Effect.timeoutOption(Fiber.await(fiber), graceMs)
       if (ended._tag === "None") yield* Fiber.interrupt(fiber)
     })

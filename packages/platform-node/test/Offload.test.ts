@@ -7,7 +7,7 @@ const module = new URL("./fixtures/cpu.mjs", import.meta.url)
 describe("Offload", () => {
   it.live("runs CPU-bound functions on worker threads while the main thread keeps going", () =>
     Effect.scoped(Effect.gen(function*() {
-      const pool = yield* Offload.make({ module, size: 2 })
+      const pool = yield* Offload.make({ module, concurrency: 2 })
       assert.strictEqual(yield* pool.run<number>("fib", 20), 6765)
       assert.strictEqual(yield* pool.run<number>("add", 2, 3), 5)
       // the main thread ticks while two workers spin 300 ms each, in parallel
@@ -23,7 +23,7 @@ describe("Offload", () => {
 
   it.live("errors come back typed", () =>
     Effect.scoped(Effect.gen(function*() {
-      const pool = yield* Offload.make({ module, size: 1 })
+      const pool = yield* Offload.make({ module, concurrency: 1 })
       const error = yield* Effect.flip(pool.run("fail", "bad input"))
       assert.strictEqual(error._tag, "OffloadError")
       assert.deepStrictEqual([error.fn, error.name, error.message], ["fail", "RangeError", "bad input"])
@@ -33,7 +33,7 @@ describe("Offload", () => {
 
   it.live("interrupting the caller stops the work; the pool goes on", () =>
     Effect.scoped(Effect.gen(function*() {
-      const pool = yield* Offload.make({ module, size: 1 })
+      const pool = yield* Offload.make({ module, concurrency: 1 })
       const start = Date.now()
       const exit = yield* pool.run("spin", 10_000).pipe(Effect.timeout(Duration.millis(200)), Effect.exit)
       assert.isTrue(Exit.isFailure(exit))

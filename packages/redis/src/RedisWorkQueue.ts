@@ -92,7 +92,7 @@ const decodeName = decode("RedisWorkQueue", Schema.Struct({ name: Name }))
  * const worker = Effect.gen(function*() {
  *   const jobs = yield* RedisWorkQueue.open("jobs", Job, { claimIdle: "1 minute" })
  *   // four workers in this process; run as many processes as you like
- *   return yield* WorkQueue.consume(jobs, { workers: 4 }, (job) => Effect.log(`fetching ${job.url}`))
+ *   return yield* WorkQueue.consume(jobs, { concurrency: 4 }, (job) => Effect.log(`fetching ${job.url}`))
  * }).pipe(Effect.scoped, Effect.provide(Redis.layer({ url: "redis://127.0.0.1:6379" })))
  * ```
  *

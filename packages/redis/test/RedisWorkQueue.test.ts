@@ -21,7 +21,7 @@ describe("RedisWorkQueue", () => {
           proc,
           Effect.scoped(Effect.gen(function*() {
             const q = yield* RedisWorkQueue.open("jobs", Job)
-            return yield* WorkQueue.consume(q, { workers: 3 }, (job) =>
+            return yield* WorkQueue.consume(q, { concurrency: 3 }, (job) =>
               Effect.sync(() =>
                 seen.push(job.n)
               ).pipe(Effect.zipRight(Effect.sleep("2 millis"))))
@@ -175,7 +175,7 @@ describe("RedisWorkQueue", () => {
         yield* TaskGroup.scoped((group) =>
           Effect.gen(function*() {
             const pool = yield* group.spawn(
-              WorkQueue.consume(consumer, { workers: 2 }, (j) => Effect.sync(() => out.push(j.n)))
+              WorkQueue.consume(consumer, { concurrency: 2 }, (j) => Effect.sync(() => out.push(j.n)))
             )
             yield* Effect.forEach([1, 2, 3], (n) => producer.put({ n }))
             yield* producer.join

@@ -10,20 +10,20 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as Concurrent from "../Concurrent.js"
 import { InvalidOptionsError } from "../Errors.js"
+import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import type * as TaskResult from "../TaskResult.js"
-import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import type { TaskImpl } from "./task.js"
 import { type GroupImpl, scoped } from "./taskGroup.js"
 
 const ConcurrencySchema = Schema.Struct({
-  concurrency: Schema.optional(Schema.Union(PositiveIntOrInfinity, Schema.Literal("unbounded"))),
+  concurrency: Schema.optional(Schema.Union(Options.PositiveIntOrInfinity, Schema.Literal("unbounded"))),
   names: Schema.optional(Schema.Any)
 })
 
-const decodeConcurrency = decodeOptions("Concurrent", ConcurrencySchema)
+const decodeConcurrency = Options.decode("Concurrent", ConcurrencySchema)
 
-const maxConcurrent = (options: Concurrent.Options | undefined): Either.Either<number, InvalidOptionsError> =>
+const concurrency = (options: Concurrent.Options | undefined): Either.Either<number, InvalidOptionsError> =>
   Either.map(
     decodeConcurrency(options),
     (o) => o.concurrency === undefined || o.concurrency === "unbounded" ? Infinity : o.concurrency
@@ -59,7 +59,7 @@ export const gather = <A, E, R>(
   effects: Iterable<Effect.Effect<A, E, R>>,
   options?: Concurrent.Options
 ): Effect.Effect<Array<A>, E | InvalidOptionsError, R> =>
-  Effect.flatMap(maxConcurrent(options), (max) =>
+  Effect.flatMap(concurrency(options), (max) =>
     scoped(
       (group: GroupImpl) =>
         Effect.flatMap(spawnAll(group, effects, options?.names), (tasks) =>
@@ -73,7 +73,7 @@ export const gather = <A, E, R>(
             }
             return Effect.succeed(out)
           }).pipe(Effect.flatten)),
-      { maxConcurrent: max, name: "gather" }
+      { concurrency: max, name: "gather" }
     ) as Effect.Effect<Array<A>, E | InvalidOptionsError, R>)
 
 /** @internal */
@@ -81,12 +81,12 @@ export const settle = <A, E, R>(
   effects: Iterable<Effect.Effect<A, E, R>>,
   options?: Concurrent.Options
 ): Effect.Effect<Array<TaskResult.TaskResult<A, E>>, InvalidOptionsError, R> =>
-  Effect.flatMap(maxConcurrent(options), (max) =>
+  Effect.flatMap(concurrency(options), (max) =>
     scoped(
       (group: GroupImpl) =>
         Effect.flatMap(spawnAll(group, effects, options?.names), (tasks) =>
           Effect.map(group.awaitIdle, () => tasks.map((task) => task.toResult(task.exit!)))),
-      { maxConcurrent: max, mode: "supervise", name: "settle" }
+      { concurrency: max, mode: "supervise", name: "settle" }
     ) as Effect.Effect<Array<TaskResult.TaskResult<A, E>>, InvalidOptionsError, R>)
 
 /** @internal */
@@ -95,7 +95,7 @@ export const asCompleted = <A, E, R>(
   options?: Concurrent.Options
 ): Stream.Stream<A, E | InvalidOptionsError, R> =>
   Stream.unwrap(
-    Effect.map(maxConcurrent(options), (max) =>
+    Effect.map(concurrency(options), (max) =>
       Stream.mapEffect(Stream.fromIterable(effects), (effect) => effect, {
         concurrency: max === Infinity ? "unbounded" : max,
         unordered: true

@@ -1,6 +1,5 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import * as Data from "effect/Data"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -9,6 +8,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
+import { TimeoutError } from "../Errors.js"
 import { InvalidOptionsError } from "../Errors.js"
 
 /** The effective deadline of the current fiber, in epoch milliseconds; `Infinity` when unbounded. @internal */
@@ -16,20 +16,6 @@ export const currentDeadline: FiberRef.FiberRef<number> = globalValue(
   Symbol.for("@taskscope/core/Deadline/currentDeadline"),
   () => FiberRef.unsafeMake<number>(Infinity)
 )
-
-/** @internal */
-export class TimeoutError extends Data.TaggedError("TimeoutError")<{
-  /** The deadline that passed, in epoch milliseconds. */
-  readonly deadline: number
-  /** How long the effect ran before it was stopped. */
-  readonly elapsed: Duration.Duration
-}> {
-  override get message(): string {
-    return `Deadline exceeded: the operation was stopped after ${Duration.format(this.elapsed)} (deadline ${
-      new Date(this.deadline).toISOString()
-    })`
-  }
-}
 
 const invalid = (subject: string, input: unknown) =>
   new InvalidOptionsError({

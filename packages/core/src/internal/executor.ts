@@ -1,6 +1,5 @@
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -13,26 +12,17 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Deadline from "../Deadline.js"
+import { ExecutorClosedError } from "../Errors.js"
 import type { InvalidOptionsError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
+import * as Options from "../Options.js"
 import * as Retry from "../Retry.js"
 import type * as Task from "../Task.js"
 import type * as TaskResult from "../TaskResult.js"
 import * as limiter from "./limiter.js"
-import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import { TaskImpl } from "./task.js"
 import type { GroupImpl } from "./taskGroup.js"
 import { unsafeMake as makeGroup } from "./taskGroup.js"
-
-/** @internal */
-export class ExecutorClosedError extends Data.TaggedError("ExecutorClosedError")<{
-  readonly executor: string
-  readonly task: string
-}> {
-  override get message(): string {
-    return `Executor "${this.executor}" is draining or closed: task "${this.task}" was not accepted`
-  }
-}
 
 const DurationInput = Schema.Union(Schema.Number, Schema.String, Schema.DurationFromSelf).pipe(
   Schema.filter((input) => {
@@ -43,9 +33,9 @@ const DurationInput = Schema.Union(Schema.Number, Schema.String, Schema.Duration
 
 const ConfigSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
-  concurrency: Schema.optional(PositiveIntOrInfinity),
-  queueCapacity: Schema.optional(PositiveIntOrInfinity),
-  drainTimeout: Schema.optional(DurationInput),
+  concurrency: Schema.optional(Options.PositiveIntOrInfinity),
+  queueCapacity: Schema.optional(Options.PositiveIntOrInfinity),
+  grace: Schema.optional(DurationInput),
   keys: Schema.optional(Schema.Any),
   keyIdleTimeout: Schema.optional(DurationInput),
   timeline: Schema.optional(Schema.Any),
@@ -57,7 +47,7 @@ const ConfigSchema = Schema.Struct({
   }))
 })
 
-const decodeConfig = decodeOptions("Executor", ConfigSchema)
+const decodeConfig = Options.decode("Executor", ConfigSchema)
 
 const tasksTotal = Metric.counter("taskscope_executor_tasks_total", { description: "Executor tasks by outcome" })
 const tasksByOutcome = {
@@ -137,7 +127,7 @@ export class ExecutorImpl implements Executor.Executor {
   ) {
     this.name = config.name ?? "Executor"
     this.pubsub = pubsub
-    this.drainMs = config.drainTimeout === undefined ? 30_000 : millis(config.drainTimeout)
+    this.drainMs = config.grace === undefined ? 30_000 : millis(config.grace)
     const capacity = config.queueCapacity ?? 10_000
     this.intake = capacity === Infinity
       ? undefined
@@ -295,10 +285,10 @@ export class ExecutorImpl implements Executor.Executor {
     })
   }
 
-  drain(options?: { readonly timeout?: Duration.DurationInput }): Effect.Effect<Executor.DrainReport> {
+  drain(options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<Executor.DrainReport> {
     return Effect.suspend(() => {
       this.closed = true
-      const budget = options?.timeout === undefined ? this.drainMs : millis(options.timeout)
+      const budget = options?.grace === undefined ? this.drainMs : millis(options.grace)
       const start = this.group.clock.unsafeCurrentTimeMillis()
       const tracked: Array<ExecutorTask<any, any>> = []
       // every task not yet done: the report speaks of these
@@ -344,7 +334,7 @@ export const make = (config: Executor.Config = {}): Effect.Effect<ExecutorImpl, 
               makeGroup(fiber as Fiber.RuntimeFiber<unknown, unknown>, {
                 name: config.name ?? "Executor",
                 mode: "supervise",
-                maxConcurrent: config.concurrency ?? 16,
+                concurrency: config.concurrency ?? 16,
                 ...(config.timeline === undefined ? {} : { timeline: config.timeline })
               }, true),
               (group) =>

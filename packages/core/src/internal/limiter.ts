@@ -1,31 +1,20 @@
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Schema from "effect/Schema"
+import { OverReleaseError } from "../Errors.js"
 import { InvalidOptionsError } from "../Errors.js"
 import type * as Limiter from "../Limiter.js"
+import * as Options from "../Options.js"
 import { Base } from "./inspectable.js"
-import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import { currentTask } from "./taskInfo.js"
 
 /** @internal */
 export const TypeId: Limiter.TypeId = Symbol.for("@taskscope/core/Limiter") as Limiter.TypeId
-
-/** @internal */
-export class OverReleaseError extends Data.TaggedError("OverReleaseError")<{
-  readonly limiter: string
-  readonly released: number
-  readonly capacity: number
-}> {
-  override get message(): string {
-    return `Limiter "${this.limiter}": releasing ${this.released} permit(s) would exceed its capacity of ${this.capacity} (released more than acquired)`
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // rate algorithms
@@ -163,7 +152,7 @@ const PositiveNumber = Schema.Number.pipe(Schema.filter((n) => Number.isFinite(n
 
 const OptionsSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
-  concurrency: Schema.optional(PositiveIntOrInfinity),
+  concurrency: Schema.optional(Options.PositiveIntOrInfinity),
   bounded: Schema.optional(Schema.Boolean),
   rate: Schema.optional(Schema.Struct({
     limit: PositiveNumber,
@@ -174,7 +163,7 @@ const OptionsSchema = Schema.Struct({
 })
 
 /** @internal */
-export const decodeLimiterOptions = decodeOptions("Limiter", OptionsSchema)
+export const decodeLimiterOptions = Options.decode("Limiter", OptionsSchema)
 
 const invalid = (subject: string, detail: string) => new InvalidOptionsError({ subject, detail })
 
@@ -570,7 +559,7 @@ const KeyedSchema = Schema.Struct({
   name: Schema.optional(Schema.String)
 })
 
-const decodeKeyed = decodeOptions("Limiter.keyed", KeyedSchema)
+const decodeKeyed = Options.decode("Limiter.keyed", KeyedSchema)
 
 /** @internal */
 export class KeyedImpl<K> implements Limiter.Keyed<K> {

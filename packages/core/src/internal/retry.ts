@@ -12,9 +12,9 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import * as Schema from "effect/Schema"
 import type { InvalidOptionsError } from "../Errors.js"
+import * as Options from "../Options.js"
 import type * as Retry from "../Retry.js"
 import { currentDeadline } from "./deadline.js"
-import { decodeOptions } from "./options.js"
 
 /** @internal */
 export const RetryAfterTypeId: typeof Retry.RetryAfter = Symbol.for(
@@ -57,7 +57,7 @@ const PolicySchema = Schema.Struct({
   while: Schema.optional(Schema.Any)
 })
 
-const decodePolicy = decodeOptions("Retry", PolicySchema)
+const decodePolicy = Options.decode("Retry", PolicySchema)
 
 const millis = (input: Duration.DurationInput | undefined, fallback: number) =>
   input === undefined ? fallback : Duration.toMillis(Duration.decode(input))

@@ -1,7 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -14,7 +13,9 @@ import * as Runtime from "effect/Runtime"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "../Errors.js"
 import type { InvalidOptionsError } from "../Errors.js"
+import * as Options from "../Options.js"
 import type * as Progress from "../Progress.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
@@ -23,7 +24,6 @@ import type * as Timeline from "../Timeline.js"
 import { Deque } from "./deque.js"
 import { byPriority, MinHeap, type Prioritized } from "./heap.js"
 import { Base } from "./inspectable.js"
-import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import { attachFiber, DONE, interruptRunner, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
 import { WaitList } from "./waitList.js"
@@ -31,38 +31,15 @@ import { WaitList } from "./waitList.js"
 /** @internal */
 export const TypeId: TaskGroup.TypeId = Symbol.for("@taskscope/core/TaskGroup") as TaskGroup.TypeId
 
-/** @internal */
-export class TaskGroupClosedError extends Data.TaggedError("TaskGroupClosedError")<{
-  readonly group: string
-  readonly task: string
-  readonly reason: "closed" | "cancelling"
-}> {
-  override get message(): string {
-    return this.reason === "closed"
-      ? `Cannot spawn "${this.task}" into TaskGroup "${this.group}": the group has closed (every child ended and its scope is gone).`
-      : `Cannot spawn "${this.task}" into TaskGroup "${this.group}": the group is cancelling its children (a child failed, or the group was cancelled).`
-  }
-}
-
-/** @internal */
-export class TaskExitedBeforeReadyError extends Data.TaggedError("TaskExitedBeforeReadyError")<{
-  readonly group: string
-  readonly task: string
-}> {
-  override get message(): string {
-    return `Task "${this.task}" started with TaskGroup.start in "${this.group}" completed without calling ready().`
-  }
-}
-
 const OptionsSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
   mode: Schema.optional(Schema.Literal("failFast", "supervise")),
-  maxConcurrent: Schema.optional(PositiveIntOrInfinity),
+  concurrency: Schema.optional(Options.PositiveIntOrInfinity),
   timeline: Schema.optional(Schema.Any),
   progress: Schema.optional(Schema.Any)
 })
 
-const decode = decodeOptions("TaskGroup", OptionsSchema)
+const decode = Options.decode("TaskGroup", OptionsSchema)
 
 const OPEN = 0
 const CANCELLING = 1
@@ -131,7 +108,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
   readonly [TypeId]: TaskGroup.TypeId = TypeId
   readonly name: string
   readonly mode: TaskGroup.Mode
-  readonly maxConcurrent: number
+  readonly concurrency: number
   readonly clock: Clock.Clock
   readonly fiberRefs: FiberRefs.FiberRefs
   readonly runtimeFlags: RuntimeFlags.RuntimeFlags
@@ -155,7 +132,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
     super()
     this.name = options.name ?? "TaskGroup"
     this.mode = options.mode ?? "failFast"
-    this.maxConcurrent = options.maxConcurrent ?? Infinity
+    this.concurrency = options.concurrency ?? Infinity
     this.queue = prioritized ? new HeapTasks() : new FifoTasks()
     this.timeline = options.timeline as Timeline.Timeline | undefined
     this.progress = options.progress as Progress.Tracker | undefined
@@ -189,7 +166,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
     this.active++
     if (this.timeline !== undefined) this.timeline.unsafeTrack(task, this.name)
     if (this.progress !== undefined) this.progress.unsafeAdd(1)
-    if (this.slots < this.maxConcurrent && this.pending === 0) {
+    if (this.slots < this.concurrency && this.pending === 0) {
       this.slots++
       this.run(task, effect, context)
     } else {
@@ -255,7 +232,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
   readonly workers = new Set<Worker>()
 
   drain(): void {
-    while (this.status === OPEN && this.slots < this.maxConcurrent && this.pending > 0) {
+    while (this.status === OPEN && this.slots < this.concurrency && this.pending > 0) {
       this.slots++
       this.startWorker(this.headContext())
     }

@@ -1,48 +1,18 @@
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskDoneError } from "../Errors.js"
 import type { InvalidOptionsError } from "../Errors.js"
+import * as Options from "../Options.js"
 import * as TaskGroup from "../TaskGroup.js"
 import type * as WorkQueue from "../WorkQueue.js"
 import { Deque } from "./deque.js"
 import { byPriority, MinHeap, type Prioritized } from "./heap.js"
 import { Base } from "./inspectable.js"
-import { decodeOptions, PositiveIntOrInfinity } from "./options.js"
 import { WaitList } from "./waitList.js"
 
 /** @internal */
 export const TypeId: WorkQueue.TypeId = Symbol.for("@taskscope/core/WorkQueue") as WorkQueue.TypeId
-
-/** @internal */
-export class QueueShutDownError extends Data.TaggedError("QueueShutDownError")<{ readonly queue: string }> {
-  override get message(): string {
-    return `WorkQueue "${this.queue}" is shut down`
-  }
-}
-
-/** @internal */
-export class QueueFullError
-  extends Data.TaggedError("QueueFullError")<{ readonly queue: string; readonly capacity: number }>
-{
-  override get message(): string {
-    return `WorkQueue "${this.queue}" is full (capacity ${this.capacity})`
-  }
-}
-
-/** @internal */
-export class QueueEmptyError extends Data.TaggedError("QueueEmptyError")<{ readonly queue: string }> {
-  override get message(): string {
-    return `WorkQueue "${this.queue}" is empty`
-  }
-}
-
-/** @internal */
-export class TaskDoneError extends Data.TaggedError("TaskDoneError")<{ readonly queue: string }> {
-  override get message(): string {
-    return `WorkQueue "${this.queue}": taskDone called more times than items were taken`
-  }
-}
 
 /** The storage discipline of a queue. */
 interface Buffer<A> {
@@ -159,12 +129,12 @@ class Waiters {
 }
 
 const OptionsSchema = Schema.Struct({
-  capacity: Schema.optional(PositiveIntOrInfinity),
+  capacity: Schema.optional(Options.PositiveIntOrInfinity),
   name: Schema.optional(Schema.String)
 })
 
 /** @internal */
-export const decodeQueueOptions = decodeOptions("WorkQueue", OptionsSchema)
+export const decodeQueueOptions = Options.decode("WorkQueue", OptionsSchema)
 
 const OPEN = 0
 const SHUTDOWN = 1
@@ -433,13 +403,13 @@ export const lifo = <A>() => new Lifo<A>()
 export const heap = <A>(priority: (a: A) => number) => new Heap<A>(priority)
 
 const ConsumeSchema = Schema.Struct({
-  workers: Schema.Number.pipe(Schema.filter((n) => Number.isInteger(n) && n > 0, {
+  concurrency: Schema.Number.pipe(Schema.filter((n) => Number.isInteger(n) && n > 0, {
     message: (issue) => `Expected a positive integer, actual ${String(issue.actual)}`
   })),
   name: Schema.optional(Schema.String)
 })
 
-const decodeConsume = decodeOptions("WorkQueue.consume", ConsumeSchema)
+const decodeConsume = Options.decode("WorkQueue.consume", ConsumeSchema)
 
 /** @internal */
 export const consume = <A, BE, E, R>(
@@ -468,7 +438,7 @@ export const consume = <A, BE, E, R>(
       TaskGroup.scoped(
         (group) =>
           Effect.forEach(
-            Array.from({ length: decoded.right.workers }),
+            Array.from({ length: decoded.right.concurrency }),
             (_, i) => group.spawn(worker, { name: `${decoded.right.name ?? queue.name}-worker-${i + 1}` }),
             { discard: true }
           ),
