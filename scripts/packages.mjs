@@ -1,6 +1,7 @@
 // The published packages (every packages/* whose package.json is not private), as a user gets them.
 //
-//   node scripts/packages.mjs pack [dir]   build and pack each one with pnpm into dir (default: packs/)
+//   node scripts/packages.mjs pack [dir]   build and pack each one with pnpm into dir (default: packs/),
+//                                          as taskscope-<package>.tgz
 //   node scripts/packages.mjs check        manifest rules below, then publint and attw on the packed tarballs
 //   node scripts/packages.mjs fix          write the mechanical manifest fields (a new package starts here)
 //   node scripts/packages.mjs prepack      each package's `prepack`: refuse npm, build, refuse stale output
@@ -9,7 +10,17 @@
 // (the published `exports` have no `source` condition). `npm pack` / `npm publish` would ship both as they
 // are, so `prepack` stops them with a message.
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { basename, join, relative, resolve } from "node:path"
@@ -153,13 +164,21 @@ const prepack = () => {
   }
 }
 
-/** Packs every public package into `out` with pnpm; returns the tarballs' paths in dependency order. */
+/**
+ * Packs every public package into `out` with pnpm, as `taskscope-<package>.tgz` (no version in the name,
+ * so the install commands in the docs stay the same from release to release); returns their paths in
+ * dependency order.
+ */
 export const pack = (out) => {
   mkdirSync(out, { recursive: true })
   return packages().map(({ dir, manifest }) => {
+    const base = manifest.name.replace("@", "").replace("/", "-")
+    const versioned = join(out, `${base}-${manifest.version}.tgz`)
+    const tarball = join(out, `${base}.tgz`)
+    rmSync(tarball, { force: true })
     execFileSync("pnpm", ["pack", "--pack-destination", out], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] })
-    const tarball = join(out, `${manifest.name.replace("@", "").replace("/", "-")}-${manifest.version}.tgz`)
-    if (!existsSync(tarball)) fail(`pnpm pack did not write ${tarball}`)
+    if (!existsSync(versioned)) fail(`pnpm pack did not write ${versioned}`)
+    renameSync(versioned, tarball)
     return tarball
   })
 }
