@@ -6,9 +6,19 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, inject } from "vitest"
 import { internalReferences, problems, readTarball } from "./tarball.js"
@@ -41,6 +51,9 @@ const plainEnv = Object.fromEntries(
   Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_)/i.test(key))
 )
 
+const tarballs = () =>
+  readdirSync(join(root, "packs")).filter((f) => f.endsWith(".tgz")).sort().map((f) => join(root, "packs", f))
+
 let work: string
 let app: string
 const log: Array<string> = []
@@ -63,6 +76,9 @@ const followTheGuide = async () => {
       cwd = join(cwd, command.slice(3))
     } else if (command === "pnpm pack:packages") {
       await sh(command, cwd, process.env)
+      // stop here, with the reasons, if a tarball is not fit to publish (the test below lists them too)
+      const unfit = tarballs().flatMap((t) => problems(readTarball(readFileSync(t))).map((p) => `${t}: ${p}`))
+      if (unfit.length > 0) throw new Error(`pnpm pack:packages made tarballs unfit to publish:\n${unfit.join("\n")}`)
     } else if (/^(mkdir|npm init|npm pkg set) /.test(command)) {
       await sh(command, cwd)
     } else if (command.startsWith("npm install ")) {
@@ -97,10 +113,13 @@ beforeAll(async () => {
   app = await followTheGuide()
   // the user's program, and the README examples of every installed package
   mkdirSync(join(app, "src"), { recursive: true })
-  for (const f of ["api.ts", "inferred.ts", "main.ts", "cpu.mjs", "require.cjs"]) copyFileSync(join(fixture, f), join(app, "src", f))
+  for (const f of ["api.ts", "inferred.ts", "main.ts", "cpu.mjs", "require.cjs"]) {
+    copyFileSync(join(fixture, f), join(app, "src", f))
+  }
   for (const pkg of readdirSync(join(app, "node_modules/@taskscope"))) {
-    const readme = readFileSync(join(app, "node_modules/@taskscope", pkg, "README.md"), "utf8")
-    const example = /```ts\n([\s\S]*?)```/.exec(readme)
+    const readme = join(app, "node_modules/@taskscope", pkg, "README.md")
+    // (a missing README is reported by the tarball test below)
+    const example = existsSync(readme) ? /```ts\n([\s\S]*?)```/.exec(readFileSync(readme, "utf8")) : null
     if (example) writeFileSync(join(app, "src", `readme-${pkg}.ts`), `${example[1]}export {}\n`)
   }
   writeFileSync(join(app, "tsconfig.json"), JSON.stringify(tsconfig, null, 2))
@@ -112,7 +131,10 @@ afterAll(() => {
 
 describe("a user outside the workspace", { timeout: 120_000 }, () => {
   it("follows the getting-started page: the packs, then npm beside effect@3", async () => {
-    assert.includeMembers(commands, ["pnpm pack:packages", "npm install effect@3 ../taskscope/packs/taskscope-core.tgz"])
+    assert.includeMembers(commands, [
+      "pnpm pack:packages",
+      "npm install effect@3 ../taskscope/packs/taskscope-core.tgz"
+    ])
     const manifest = JSON.parse(readFileSync(join(app, "package.json"), "utf8"))
     assert.match(manifest.dependencies.effect, /^\^3\./)
     assert.strictEqual(manifest.dependencies["@taskscope/core"], "file:../taskscope/packs/taskscope-core.tgz")
@@ -123,11 +145,13 @@ describe("a user outside the workspace", { timeout: 120_000 }, () => {
   })
 
   it("gets tarballs with dist, README, LICENSE, and no workspace: range", async () => {
-    const packs = join(root, "packs")
-    const tarballs = readdirSync(packs).filter((f) => f.endsWith(".tgz")).sort()
-    assert.deepStrictEqual(tarballs, ["taskscope-core.tgz", "taskscope-platform-node.tgz", "taskscope-redis.tgz"])
-    for (const tarball of tarballs) {
-      const entries = readTarball(readFileSync(join(packs, tarball)))
+    assert.deepStrictEqual(tarballs().map((t) => basename(t)), [
+      "taskscope-core.tgz",
+      "taskscope-platform-node.tgz",
+      "taskscope-redis.tgz"
+    ])
+    for (const tarball of tarballs()) {
+      const entries = readTarball(readFileSync(tarball))
       assert.deepStrictEqual(problems(entries), [], tarball)
       const paths = entries.map((e) => e.path)
       assert.include(paths, "dist/index.js")

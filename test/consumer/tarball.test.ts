@@ -85,7 +85,8 @@ describe("tarball rules", () => {
 
 describe("internal references in emitted declarations", () => {
   it("finds import types that name an internal module", () => {
-    const dts = `export declare const a: Effect<void, import("@taskscope/core/internal/taskGroup").TaskGroupClosedError>;
+    const dts =
+      `export declare const a: Effect<void, import("@taskscope/core/internal/taskGroup").TaskGroupClosedError>;
 export declare const b: import("../node_modules/@taskscope/core/dist/internal/deadline.js").X;
 export declare const c: import("@taskscope/core/Errors").TimeoutError;`
     assert.deepStrictEqual(internalReferences(dts), [

@@ -116,7 +116,9 @@ export const problems = (entries: ReadonlyArray<Entry>): Array<string> => {
  */
 export const internalReferences = (dts: string): Array<string> => [
   ...new Set(
-    [...dts.matchAll(/["'](@taskscope\/[\w-]+\/internal\/[^"']*|[^"']*@taskscope\/[\w-]+\/dist\/internal\/[^"']*)["']/g)]
+    [...dts.matchAll(
+      /["'](@taskscope\/[\w-]+\/internal\/[^"']*|[^"']*@taskscope\/[\w-]+\/dist\/internal\/[^"']*)["']/g
+    )]
       .map((m) => m[1]!)
   )
 ]
