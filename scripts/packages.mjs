@@ -5,6 +5,8 @@
 //   node scripts/packages.mjs check        manifest rules below, then publint and attw on the packed tarballs
 //   node scripts/packages.mjs fix          write the mechanical manifest fields (a new package starts here)
 //   node scripts/packages.mjs prepack      each package's `prepack`: refuse npm, build, refuse stale output
+//   node scripts/packages.mjs diagnostics  the Effect language service's errors (e.g. an Effect created and
+//                                          never run) in each package's sources; tsc does not load the plugin
 //
 // Only pnpm packs and publishes: it rewrites `workspace:` ranges to versions and applies `publishConfig`
 // (the published `exports` have no `source` condition). `npm pack` / `npm publish` would ship both as they
@@ -228,6 +230,31 @@ const check = async () => {
   console.log(`packages: ${packages().map((p) => p.manifest.name).join(", ")} — manifests, publint and attw clean`)
 }
 
+const diagnostics = () => {
+  const manifest = require.resolve("@effect/language-service/package.json")
+  const cli = join(manifest, "..", JSON.parse(readFileSync(manifest, "utf8")).bin["effect-language-service"])
+  let failed = false
+  for (const { dir, manifest: { name } } of packages()) {
+    try {
+      const out = execFileSync(process.execPath, [
+        cli,
+        "diagnostics",
+        "--project",
+        join(dir, "tsconfig.json"),
+        "--format",
+        "text",
+        "--severity",
+        "error"
+      ], { encoding: "utf8" })
+      console.log(`effect diagnostics ${name}: ${out.trim().split("\n").at(-1)}`)
+    } catch (error) {
+      failed = true
+      console.error(`effect diagnostics ${name}:\n${error.stdout}${error.stderr}`)
+    }
+  }
+  if (failed) process.exit(1)
+}
+
 if (process.argv[1] === new URL(import.meta.url).pathname) {
   const [command, arg] = process.argv.slice(2)
   if (command === "pack") {
@@ -235,5 +262,6 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
   } else if (command === "check") await check()
   else if (command === "fix") fix()
   else if (command === "prepack") prepack()
-  else fail("usage: node scripts/packages.mjs pack [dir] | check | fix | prepack")
+  else if (command === "diagnostics") diagnostics()
+  else fail("usage: node scripts/packages.mjs pack [dir] | check | fix | prepack | diagnostics")
 }
