@@ -20,8 +20,8 @@ import * as producerConsumer from "../src/producer-consumer.js"
 import * as rateLimitedFetcher from "../src/rate-limited-fetcher.js"
 import * as retryAfter from "../src/retry-after.js"
 
-/** Runs `program` with `console.log` captured, moving the TestClock on until it is done. */
-const transcript = <A, E>(program: Effect.Effect<A, E>) =>
+/** Runs `program` with `console.log` captured: its result, and the lines it printed. */
+const captured = <A, E>(program: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
     const lines: Array<string> = []
     const console = yield* Effect.console
@@ -29,10 +29,16 @@ const transcript = <A, E>(program: Effect.Effect<A, E>) =>
       ...console,
       log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => lines.push(args.join(" ")))
     }
-    const fiber = yield* Effect.fork(Effect.withConsole(program, capture))
+    const result = yield* Effect.withConsole(program, capture)
+    return { lines, result }
+  })
+
+/** The lines `program` prints, the TestClock moved on until it is done. */
+const transcript = <A, E>(program: Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(captured(program))
     yield* TestClock.adjust("1 hour")
-    yield* Fiber.join(fiber)
-    return lines
+    return (yield* Fiber.join(fiber)).lines
   })
 
 const expectTranscript = <A, E>(program: Effect.Effect<A, E>, expected: ReadonlyArray<string>) =>
@@ -196,13 +202,7 @@ describe("the asyncio examples", () => {
     "run_in_executor: CPU-bound work on worker threads, the event loop free meanwhile",
     () =>
       Effect.gen(function*() {
-        const lines: Array<string> = []
-        const console = yield* Effect.console
-        const capture = {
-          ...console,
-          log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => lines.push(args.join(" ")))
-        }
-        const { beats, results } = yield* Effect.withConsole(cpuBound.main, capture)
+        const { lines, result: { beats, results } } = yield* captured(cpuBound.main)
         assert.deepStrictEqual(results, [2178309, 3524578])
         // the heartbeat (every 50 ms) went on while both threads computed
         assert.isAtLeast(beats, 2)
