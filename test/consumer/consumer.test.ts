@@ -163,6 +163,15 @@ describe("a user outside the workspace", { timeout: 120_000 }, () => {
     assert.match(installed.dependencies["@taskscope/core"], /^\d+\.\d+\.\d+/)
   })
 
+  it("cannot get a tarball from npm pack, which would keep the workspace: ranges", async () => {
+    const refused = await exec("npm", ["pack", "--dry-run"], {
+      cwd: join(root, "packages/platform-node"),
+      env: plainEnv
+    }).then(() => "packed", (error: { stdout: string; stderr: string }) => error.stdout + error.stderr)
+    assert.match(refused, /pack and publish with pnpm/)
+    assert.match(refused, /"workspace:" dependency ranges/)
+  })
+
   it("type-checks a strict program under NodeNext; the emitted .d.ts name no internal module", async () => {
     // the page's tsconfig.json, and stricter: the packages' own .d.ts are checked too (skipLibCheck: false)
     writeConfig("tsconfig.strict.json", { skipLibCheck: false })
