@@ -38,19 +38,30 @@ export const redisServer = async () => {
   })
   const ready = await new Promise((resolve) => {
     let out = ""
-    child.once("error", () => resolve(false))
+    // cleared once settled: a pending timer would keep the process alive for its 10 s
+    const timer = setTimeout(() => resolve(false), 10_000)
+    const settle = (ok) => {
+      clearTimeout(timer)
+      child.stdout.removeAllListeners("data")
+      child.stdout.resume() // keep draining its output so that it never blocks on a full pipe
+      resolve(ok)
+    }
+    child.once("error", () => settle(false))
     child.stdout.on("data", (c) => {
       out += c.toString()
-      if (out.includes("Ready to accept connections")) resolve(true)
+      if (out.includes("Ready to accept connections")) settle(true)
     })
-    setTimeout(() => resolve(false), 10_000)
   })
-  if (!ready) return undefined
+  if (!ready) {
+    child.kill("SIGKILL")
+    return undefined
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: () =>
       new Promise((resolve) => {
-        child.once("exit", resolve)
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.once("exit", () => resolve())
         child.kill("SIGTERM")
       })
   }
@@ -99,6 +110,7 @@ export const case7 = async ({ measure, quick, url }) => {
     })
     await limiter.ready()
     await Promise.all(Array.from({ length: N }, () => limiter.schedule(() => Promise.resolve())))
+    await limiter.disconnect() // its heartbeat timer; the shared connection stays open
   })
 
   // 7b. shared concurrency: 8 permits, 64 callers, each holding its permit for a resolved promise
@@ -121,6 +133,7 @@ export const case7 = async ({ measure, quick, url }) => {
     })
     await limiter.ready()
     await Promise.all(Array.from({ length: N }, () => limiter.schedule(() => Promise.resolve())))
+    await limiter.disconnect() // its heartbeat timer; the shared connection stays open
   })
 
   // 7c. a shared work queue: put N items, 8 workers process them, until every one is acknowledged
@@ -158,6 +171,8 @@ export const case7 = async ({ measure, quick, url }) => {
     await queue.obliterate({ force: true })
     await queue.close()
   })
-  client.disconnect()
+  // Bottleneck's connection opened a second (subscriber) client of its own: closing only `client`
+  // left that one reconnecting forever once the server stopped, and `pnpm bench` never exited
+  await connection.disconnect(false)
   await Effect.runPromise(Scope.close(scope, Exit.void))
 }
