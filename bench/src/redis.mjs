@@ -75,8 +75,23 @@ export const case7 = async ({ measure, quick, url }) => {
     Layer.buildWithScope(Redis.layer({ url, prefix: `bench-${randomUUID()}` }), scope)
   )
   const inRedis = (effect) => Effect.runPromise(Effect.provide(Effect.scoped(effect), redis))
+  const client = new IORedis(url)
+  const connection = new Bottleneck.IORedisConnection({ client })
+  try {
+    await measureAll({ measure, N, host, port, url, inRedis, connection })
+  } finally {
+    // Bottleneck's connection opened a second (subscriber) client of its own: closing only `client`
+    // left that one reconnecting forever once the server stopped, and `pnpm bench` never exited
+    await connection.disconnect(false)
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
 
+const measureAll = async ({ N, connection, host, inRedis, measure, port }) => {
   // 7a. a shared rate limit that is never reached: the cost of asking Redis, 64 callers at once
+  const bottleneckRate = "Bottleneck (Redis datastore, reservoir)"
+  const bottleneckPermits = "Bottleneck (Redis datastore, maxConcurrent 8)"
+  const bull = "BullMQ (Queue.add + Worker, concurrency 8)"
   const group = `7a. a rate limit shared on Redis (never reached), ${N.toLocaleString("en")} calls, 64 callers`
   let n = 0
   await measure(group, "RedisLimiter (sliding window)", N, () =>
@@ -89,7 +104,7 @@ export const case7 = async ({ measure, quick, url }) => {
         concurrency: 64,
         discard: true
       })
-    })), { ours: true })
+    })), { ours: true, vs: [{ peer: bottleneckRate }] })
   await measure(group, "RedisLimiter (GCRA token bucket)", N, () =>
     inRedis(Effect.gen(function*() {
       const l = yield* RedisLimiter.make({ name: `tb-${n++}`, rate: { limit: 1e9, interval: "1 second" } })
@@ -97,10 +112,8 @@ export const case7 = async ({ measure, quick, url }) => {
         concurrency: 64,
         discard: true
       })
-    })), { ours: true })
-  const client = new IORedis(url)
-  const connection = new Bottleneck.IORedisConnection({ client })
-  await measure(group, "Bottleneck (Redis datastore, reservoir)", N, async () => {
+    })), { ours: true, vs: [{ peer: bottleneckRate }] })
+  await measure(group, bottleneckRate, N, async () => {
     const limiter = new Bottleneck({
       id: `b-${n++}`,
       datastore: "ioredis",
@@ -122,8 +135,8 @@ export const case7 = async ({ measure, quick, url }) => {
         concurrency: 64,
         discard: true
       })
-    })), { ours: true })
-  await measure(group2, "Bottleneck (Redis datastore, maxConcurrent 8)", N, async () => {
+    })), { ours: true, vs: [{ peer: bottleneckPermits }] })
+  await measure(group2, bottleneckPermits, N, async () => {
     const limiter = new Bottleneck({
       id: `bc-${n++}`,
       datastore: "ioredis",
@@ -151,9 +164,9 @@ export const case7 = async ({ measure, quick, url }) => {
       yield* q.shutdown()
       const report = yield* pool.await
       if (report._tag !== "Success" || report.value.processed < 1) throw new Error("the pool failed")
-    })), { ours: true })
+    })), { ours: true, vs: [{ peer: bull }] })
   const bullConnection = { host, port: Number(port), maxRetriesPerRequest: null }
-  await measure(group3, "BullMQ (Queue.add + Worker, concurrency 8)", N, async () => {
+  await measure(group3, bull, N, async () => {
     const name = `bull-${n++}`
     const queue = new BullQueue(name, { connection: bullConnection })
     let done = 0
@@ -171,8 +184,4 @@ export const case7 = async ({ measure, quick, url }) => {
     await queue.obliterate({ force: true })
     await queue.close()
   })
-  // Bottleneck's connection opened a second (subscriber) client of its own: closing only `client`
-  // left that one reconnecting forever once the server stopped, and `pnpm bench` never exited
-  await connection.disconnect(false)
-  await Effect.runPromise(Scope.close(scope, Exit.void))
 }
