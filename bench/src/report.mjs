@@ -50,7 +50,7 @@ export const compare = (rows) => {
           : "exact"
         const bound = spec.target === undefined ? undefined : parseBound(spec.target)
         const met = verdict(ratio, kind, bound)
-        const out = { peer: spec.peer, ratio: Math.round(ratio * 100) / 100, kind, better: own.better }
+        const out = { peer: spec.peer, ratio: Number(ratio.toPrecision(3)), kind, better: own.better }
         if (bound !== undefined) {
           out.target = spec.target
           out.met = met ?? null
@@ -78,7 +78,8 @@ export const compare = (rows) => {
 }
 
 const fmtRatio = (v) => {
-  const n = v.ratio.toFixed(2) + "×"
+  const r = v.ratio
+  const n = (r >= 100 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)) + "×"
   return v.kind === "atLeast" ? "> " + n : v.kind === "atMost" ? "< " + n : v.kind === "unknown" ? "?" : n
 }
 const fmtBound = (t) => t.replace(">=", "≥").replace("<=", "≤")
