@@ -159,6 +159,9 @@ export const markdown = ({ meta, rows, notes, targets }) => {
     for (const n of notes.get(g) ?? []) lines.push("", n)
     lines.push("")
   }
-  lines.push(`Total time: ${meta.seconds} s.`)
+  lines.push(
+    `Total time: ${meta.seconds} s. Load average (1 min) at the start ${meta.load.start}, at the end ${meta.load.end}`
+      + ` on ${meta.cpu.split(" ")[0]} cores.`
+  )
   return lines.join("\n") + "\n"
 }

@@ -2,7 +2,7 @@
 // Usage: node --expose-gc bench/src/run.mjs [--quick] [--only 1,5,8]
 // Results: bench/results/latest.{md,json} (quick.* with --quick; none with --only).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import { cpus } from "node:os"
+import { cpus, loadavg } from "node:os"
 import { case1, case2, case3, case4, case5, case6 } from "./cases.mjs"
 import { case8 } from "./deadline.mjs"
 import { makeHarness } from "./harness.mjs"
@@ -34,6 +34,8 @@ const scale = quick ? 0.05 : 1
 const h = makeHarness({ quick })
 
 const started = performance.now()
+// the 1-minute load average before and after: above the core count, something else was running
+const loadStart = loadavg()[0]
 const cpu = `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}`
 process.stderr.write(`Taskscope benchmarks${quick ? " (quick)" : ""}: node ${process.version}, ${cpu}\n`)
 const timed = async (n, f) => {
@@ -70,7 +72,8 @@ const meta = {
   ),
   samples: h.samples,
   warmups: h.warmups,
-  seconds: Math.round((performance.now() - started) / 1000)
+  seconds: Math.round((performance.now() - started) / 1000),
+  load: { start: Number(loadStart.toFixed(2)), end: Number(loadavg()[0].toFixed(2)) }
 }
 const targets = compare(h.rows)
 const report = markdown({ meta, rows: h.rows, notes: h.notes, targets })
