@@ -242,7 +242,7 @@ export const case4 = async ({ h, scale }) => {
     const scope = await run(Scope.make())
     const ex = await run(Scope.extend(Executor.make({ concurrency: 1, queueCapacity: Infinity }), scope))
     await run(ex.submit({ name: "blocker", effect: Effect.never }))
-    for (let i = 0; i < n; i++) await run(ex.submit({ name: "t", effect: Effect.void }))
+    await run(Effect.repeatN(ex.submit({ name: "t", effect: Effect.void }), n - 1))
     return () => run(Effect.zipRight(ex.drain({ grace: 0 }), Scope.close(scope, Exit.void)))
   }, { ours: true, limit: "<= 625", vs: [{ peer: "p-queue: queued" }] })
   await h.memory(group, "TaskGroup: queued child (concurrency 1)", N, async (n) => {

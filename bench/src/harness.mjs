@@ -123,12 +123,16 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
     const perItem = []
     for (let r = 0; r < (quick ? 1 : 3); r++) {
       const before = await settledHeap()
-      const release = await setup(n)
+      let release = await setup(n)
       gc()
       gc()
       const after = process.memoryUsage().heapUsed
       perItem.push((after - before) / n)
       await release()
+      // a suspended async function keeps its stale locals alive: without this, the items just
+      // released stay reachable through `release` during the next baseline, and the next row
+      // comes out too small (even negative)
+      release = undefined
     }
     const bytes = Math.round(median(perItem))
     push(

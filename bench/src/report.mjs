@@ -61,7 +61,12 @@ export const compare = (rows) => {
     }
     if (row.limit !== undefined && own !== undefined) {
       const bound = parseBound(row.limit)
-      const met = row.timedOut ? (bound.op === "<=" ? false : null) : verdict(own.value, "exact", bound)
+      // a figure that cannot be (no bytes at all, or fewer than none) decides nothing
+      const met = row.timedOut
+        ? (bound.op === "<=" ? false : null)
+        : own.value <= 0
+        ? null
+        : verdict(own.value, "exact", bound)
       row.limitMet = met
       targets.push({
         group: row.group,
