@@ -489,6 +489,22 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     }, 0)
   }
 
+  addListener(listener: Listener): void {
+    this.listeners.push(listener)
+  }
+
+  /** No child is queued or running. */
+  isIdle(): boolean {
+    return this.active === 0
+  }
+
+  /** Ends a queued child without running it (its owner dropped it); false when it was not queued. */
+  dropQueued(run: Run, exit: Exit.Exit<unknown, unknown>): boolean {
+    if (!this.queue.remove(run)) return false
+    this.onEnd(run, exit, false)
+    return true
+  }
+
   get awaitIdle(): Effect.Effect<void> {
     return this.idle.wait(() => this.active === 0)
   }
@@ -529,6 +545,11 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     const out = Array.from(this.running)
     for (const worker of this.workers) if (worker.current !== undefined) out.push(worker.current)
     return out
+  }
+
+  /** Closes the group on its owner's behalf (see `close`). */
+  shutdown(graceful: boolean): Effect.Effect<void> {
+    return this.close(graceful, this.groupId)
   }
 
   /** Closes the group: cancels what is left (unless `graceful`), then waits until every child has ended. */
