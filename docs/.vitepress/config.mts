@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs"
 import { defineConfig } from "vitepress"
+import { twoslash } from "./twoslash.mjs"
 
 // the API sidebar written by typedoc-vitepress-theme
 const apiSidebar = existsSync(new URL("../api/typedoc-sidebar.json", import.meta.url))
@@ -50,6 +51,7 @@ export default defineConfig({
   head: [["link", { rel: "icon", type: "image/svg+xml", href: "/favicon.svg" }]],
   vite: { build: { chunkSizeWarningLimit: 4000 } },
   lastUpdated: false,
+  markdown: { codeTransformers: [twoslash()] },
   themeConfig: {
     nav: [
       { text: "Guide", link: "/guide/getting-started" },
