@@ -5,7 +5,7 @@ import { Effect } from "effect"
 // The classic exercise: 15 tasks of 100 ms, 5 at a time. The chart shows
 // three batches; `Timeline.toSvg` draws the picture above from the same
 // entries, and `toChromeTrace` writes a file Perfetto opens.
-const program = Effect.gen(function*() {
+const recordTasks = Effect.gen(function*() {
   const timeline = yield* Timeline.make()
   yield* TaskGroup.scoped(
     (group) =>
@@ -18,8 +18,12 @@ const program = Effect.gen(function*() {
       ),
     { concurrency: 5, timeline }
   )
-  return Timeline.toAscii(yield* timeline.entries, { width: 30 })
+  return yield* timeline.entries
 })
+
+const program = recordTasks.pipe(
+  Effect.map((entries) => Timeline.toAscii(entries, { width: 30 }))
+)
 
 // ---cut-start---
 // dprint-ignore
@@ -46,4 +50,4 @@ Effect.runPromise(program).then(console.log)
 //          0 ms                    300 ms
 // #endregion example
 
-export { program }
+export { program, recordTasks as recorded }
