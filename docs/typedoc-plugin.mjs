@@ -107,7 +107,7 @@ export function load(app) {
     const symbol = context.getSymbolFromReflection(reflection)
     if (symbol === undefined) return
     // `export * as X from "./X.js"`: the alias points at the module, whose declaration is the file
-    // eslint-disable-next-line no-bitwise
+
     const target = symbol.flags & 2097152 /* ts.SymbolFlags.Alias */ ? context.checker.getAliasedSymbol(symbol) : symbol
     const file = target.declarations?.find((d) => d.kind === 312 /* ts.SyntaxKind.SourceFile */ || "fileName" in d)
     const fileName = /** @type {{ fileName?: string }} */ (file)?.fileName
@@ -121,7 +121,12 @@ export function load(app) {
     for (const module of project.getChildrenByKind(ReflectionKind.Module)) {
       const folder = module.name.split("/")[0]
       try {
-        const pkg = JSON.parse(readFileSync(join(app.options.getValue("basePath") || process.cwd(), "..", "packages", folder, "package.json"), "utf8"))
+        const pkg = JSON.parse(
+          readFileSync(
+            join(app.options.getValue("basePath") || process.cwd(), "..", "packages", folder, "package.json"),
+            "utf8"
+          )
+        )
         module.name = pkg.name
         const description = pkg.description
         if (description !== undefined && (module.comment === undefined || module.comment.summary.length === 0)) {
@@ -138,13 +143,20 @@ export function load(app) {
       if (header === undefined || header.body === "") continue
       const guide = /** @type {Record<string, string>} */ (guides)[reflection.name]
       const text = guide === undefined ? header.body : `${header.body}\n\n**Guide:** [${reflection.name}](${guide})`
-      const tags = header.tags.filter((t) => t.name === "@since").map((t) => new CommentTag("@since", [{ kind: "text", text: t.text }]))
+      const tags = header.tags.filter((t) => t.name === "@since").map((t) =>
+        new CommentTag("@since", [{ kind: "text", text: t.text }])
+      )
       reflection.comment = new Comment([{ kind: "text", text }], tags)
     }
 
     // 3. `@since` as a line under the summary (a "Since" heading per member is noise, also in search)
     for (const reflection of Object.values(project.reflections)) {
-      const comments = [reflection.comment, ...("signatures" in reflection && Array.isArray(reflection.signatures) ? reflection.signatures.map((s) => s.comment) : [])]
+      const comments = [
+        reflection.comment,
+        ...("signatures" in reflection && Array.isArray(reflection.signatures)
+          ? reflection.signatures.map((s) => s.comment)
+          : [])
+      ]
       for (const comment of comments) {
         const since = comment?.blockTags.find((t) => t.tag === "@since")
         if (comment === undefined || since === undefined) continue
@@ -156,7 +168,12 @@ export function load(app) {
 
     // 4. examples at 80 columns
     for (const reflection of Object.values(project.reflections)) {
-      const comments = [reflection.comment, ...("signatures" in reflection && Array.isArray(reflection.signatures) ? reflection.signatures.map((s) => s.comment) : [])]
+      const comments = [
+        reflection.comment,
+        ...("signatures" in reflection && Array.isArray(reflection.signatures)
+          ? reflection.signatures.map((s) => s.comment)
+          : [])
+      ]
       for (const comment of comments) {
         for (const tag of comment?.blockTags ?? []) {
           if (tag.tag !== "@example") continue
@@ -167,7 +184,9 @@ export function load(app) {
 
     // 5. `const scoped: … = internal.scoped`: the initializer is the implementation, not the API
     for (const reflection of Object.values(project.reflections)) {
-      if (reflection.kindOf(ReflectionKind.Variable) && "defaultValue" in reflection) reflection.defaultValue = undefined
+      if (reflection.kindOf(ReflectionKind.Variable) && "defaultValue" in reflection) {
+        reflection.defaultValue = undefined
+      }
     }
 
     // 6. hide TypeIds and what data types inherit from Effect's own types

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs"
-import { defineConfig, type DefaultTheme } from "vitepress"
+import { type DefaultTheme, defineConfig } from "vitepress"
 import { twoslash } from "./twoslash.mjs"
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"))
@@ -74,6 +74,8 @@ export default defineConfig({
     }
   },
   themeConfig: {
+    // not a VitePress option: read by pages (the benchmarks link to bench/README.md)
+    ...({ repository } as {}),
     nav: [
       { text: "Guide", link: "/guide/getting-started", activeMatch: "^/guide/(?!asyncio)" },
       { text: "From asyncio / Trio", link: "/guide/asyncio" },

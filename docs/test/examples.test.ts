@@ -88,7 +88,7 @@ const runSubprocess = (file: string, signal: { readonly after: string; readonly 
       }
     })
     child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("exit", (code) => {
+    child.on("close", (code) => {
       clearTimeout(timer)
       if (!sent) reject(new Error(`${file} exited before printing ${signal.after}\n${stdout}\n${stderr}`))
       else resolve({ stdout, code })
