@@ -50,7 +50,7 @@ export class InvalidOptionsError extends Data.TaggedError("InvalidOptionsError")
  * ).pipe(Effect.catchTag("BackendError", (e) => Effect.logWarning(e.message)))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category errors
  */
 export class BackendError extends Data.TaggedError("BackendError")<{
