@@ -4,7 +4,7 @@
  *
  * - every page loads without console errors, every image loads, and every internal link — and
  *   every `#anchor` it points at — resolves;
- * - at desktop width (1400 px) no code block needs a horizontal scroll, and no page shows the test
+ * - at desktop width (1400 px) no code block or table needs a horizontal scroll, and no page shows the test
  *   harness (`export const expected`, `export const runs`, twoslash's cut markers);
  * - the search ranks a guide above the API reference's sub-headings;
  * - screenshots of the home page, getting started, asyncio, Timeline and Benchmarks, at desktop and
@@ -73,6 +73,13 @@ const inspect = (page: Page) =>
         const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "")
         return `${pre.scrollWidth - pre.clientWidth}px too wide: ${longest.trim().slice(0, 90)}`
       })
+    const tables = Array.from(document.querySelectorAll(".vp-doc table"))
+      .filter((table) => table.scrollWidth > (table.parentElement?.clientWidth ?? Infinity) + 1)
+      .map((table) =>
+        `${table.scrollWidth - table.parentElement!.clientWidth}px too wide: ${
+          (table.querySelector("th")?.textContent ?? "").trim()
+        } …`
+      )
     const text = (document.querySelector(".VPContent") as HTMLElement | null)?.innerText ?? ""
     const harness = ["export const expected", "export const runs", "export const signal", "---cut", "selfTimed"]
       .filter((marker) => text.includes(marker))
@@ -80,7 +87,7 @@ const inspect = (page: Page) =>
       .filter((img) => !img.complete || img.naturalWidth === 0)
       .map((img) => img.getAttribute("src") ?? "(no src)")
     const ids = Array.from(document.querySelectorAll("[id]")).map((e) => e.id)
-    return { scrolling, harness, images, ids }
+    return { scrolling: [...scrolling, ...tables], harness, images, ids }
   })
 
 let server: Server
@@ -127,7 +134,7 @@ afterAll(async () => {
 
 describe("the documentation site in Chromium", () => {
   it(
-    "every page: loads cleanly, images load, links and anchors resolve, no code block scrolls on a desktop",
+    "every page: loads cleanly, images load, links and anchors resolve, no code block or table scrolls on a desktop",
     async () => {
       const pages = pagesOf(dist)
       assert.isAtLeast(pages.length, 30, "the guides and the API reference are there")
@@ -149,7 +156,7 @@ describe("the documentation site in Chromium", () => {
         const response = await page.goto(base + path, { waitUntil: "load" })
         assert.strictEqual(response?.status(), 200, path)
         const { harness, ids, images, scrolling } = await inspect(page)
-        for (const s of scrolling) problems.push(`${path}: a code block scrolls at 1400 px: ${s}`)
+        for (const s of scrolling) problems.push(`${path}: a code block or table scrolls at 1400 px: ${s}`)
         for (const h of harness) problems.push(`${path}: shows the test harness: "${h}"`)
         for (const i of images) problems.push(`${path}: an image did not load: ${i}`)
         anchors.set(canonical(new URL(page.url()).pathname), new Set(ids))
