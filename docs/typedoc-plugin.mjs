@@ -38,6 +38,7 @@ const guides = {
   Task: "/guide/task-group",
   TaskGroup: "/guide/task-group",
   TaskResult: "/guide/task-group",
+  Testing: "/guide/testing",
   Timeline: "/guide/timeline",
   WorkQueue: "/guide/work-queue"
 }

@@ -16,10 +16,9 @@ const charge = new PaymentDeclined({ reason: "card expired" }).pipe(
 )
 
 // The first failure cancels the siblings (their finalizers run) and fails
-// the group with that typed error: PaymentDeclined is in the error channel
-// of `checkout`, inferred from what was spawned.
+// the group with that typed error. Hover `checkout`: PaymentDeclined is in
+// its error channel, inferred from what was spawned.
 const checkout = TaskGroup.scoped((group) =>
-  //  ^?
   Effect.gen(function*() {
     yield* group.spawn(sendEmail)
     yield* group.spawn(charge)
