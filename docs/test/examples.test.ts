@@ -16,6 +16,20 @@
  *
  * Files named `*.test.ts` in docs/examples are real vitest suites (the Testing page shows one) and
  * run as part of this project.
+ *
+ * The shape of an example file:
+ *
+ *     // #region example
+ *     import …                                     ← what the page shows, at 80 columns
+ *     const program = …
+ *     // ---cut-start---
+ *     // dprint-ignore
+ *     export const main = () =>                    ← hidden by twoslash: importing the file
+ *     // ---cut-end---                               must not run it, the harness does
+ *     Effect.runPromise(program).then(console.log) ← the run line, type-checked on the page
+ *     // → value                                   ← what it prints, checked here
+ *     // #endregion example
+ *     export { program }                           ← harness exports, never shown
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"

@@ -2,8 +2,9 @@
  * The asyncio / Trio page shows Python beside TypeScript. The Python side is real code too: each
  * file in docs/examples/python is run with `python3` and its printed result compared with the
  * `# → value` (a Python literal, compared with `ast.literal_eval`) or `# Output:` block that the
- * page shows. Files that need a newer Python (`# requires: python 3.13`) or Trio (`# requires:
- * trio`) are skipped, with the reason, where the interpreter cannot run them.
+ * page shows. They need Python 3.11 (asyncio's TaskGroup and timeout); files that need 3.13
+ * (`# requires: python 3.13`) or Trio (`# requires: trio`) are skipped, with the reason, where the
+ * interpreter cannot run them.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { execFileSync, spawn, spawnSync } from "node:child_process"
@@ -71,6 +72,8 @@ describe.concurrent("the Python side of the asyncio / Trio page", () => {
     const needsTrio = /^# requires: trio/m.test(source)
     const skip = python === undefined
       ? "no python3"
+      : python.version < 311 // asyncio.TaskGroup and asyncio.timeout
+      ? `needs Python 3.11, this is ${Math.floor(python.version / 100)}.${python.version % 100}`
       : needs313 && python.version < 313
       ? `needs Python 3.13, this is ${Math.floor(python.version / 100)}.${python.version % 100}`
       : needsTrio && !python.trio
