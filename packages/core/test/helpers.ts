@@ -1,5 +1,5 @@
 import { Orphans } from "@taskscope/core"
-import { Effect, Fiber, TestClock } from "effect"
+import { Cause, Effect, Fiber, TestClock } from "effect"
 import type { Duration } from "effect"
 
 /**
@@ -28,3 +28,22 @@ export const exitAfter = <A, E>(effect: Effect.Effect<A, E>, by: Duration.Durati
   })
 
 export const now = Effect.clockWith((clock) => clock.currentTimeMillis)
+
+/**
+ * Runs `effect` and checks that it died with an `IllegalArgumentException` (a bad literal argument)
+ * whose message matches `pattern`; returns the message.
+ */
+export const dies = <A, E, R>(effect: Effect.Effect<A, E, R>, pattern: RegExp) =>
+  Effect.gen(function*() {
+    const exit = yield* Effect.exit(effect)
+    if (exit._tag === "Success") return yield* Effect.dieMessage(`expected a defect matching ${pattern}, got a success`)
+    const defects = Array.from(Cause.defects(exit.cause))
+    const defect = defects[0]
+    if (!Cause.isIllegalArgumentException(defect)) {
+      return yield* Effect.dieMessage(`expected an IllegalArgumentException, got ${Cause.pretty(exit.cause)}`)
+    }
+    if (!pattern.test(defect.message)) {
+      return yield* Effect.dieMessage(`expected a message matching ${pattern}, got ${defect.message}`)
+    }
+    return defect.message
+  })

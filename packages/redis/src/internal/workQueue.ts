@@ -10,6 +10,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import { format, NodeInspectSymbol } from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
+import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { Redis as IORedis } from "ioredis"
@@ -152,6 +153,26 @@ end
 return {len, pending, last}`
 )
 
+// KEYS: stream, unfinished. ARGV: group, consumer, count, number of acks, entry ids to acknowledge...
+// Acknowledges (as ackScript) and reads up to `count` new entries, in one round trip.
+const ackReadScript = new Script(
+  "queue read",
+  `local n = 0
+local acks = tonumber(ARGV[4])
+for i = 5, 4 + acks do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    redis.call('XDEL', KEYS[1], ARGV[i])
+    n = n + 1
+  end
+end
+if n > 0 then redis.call('DECRBY', KEYS[2], n) end
+if tonumber(ARGV[3]) > 0 then
+  local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
+  if r then return r[1][2] end
+end
+return {}`
+)
+
 /** @internal */
 export interface QueueConfig {
   readonly name: string
@@ -171,7 +192,8 @@ type RawEntry = [string, Array<string>]
 
 /**
  * A group commit: items submitted while a call to Redis is on its way go together in the next call.
- * Under load many items share one round trip; an idle caller's item goes at once.
+ * Under load many items share one round trip; an idle caller's item goes at once. Another call may
+ * take the waiting items along (`steal`), e.g. acknowledgements riding on the next read.
  */
 class Batcher<A> {
   private items: Array<A> = []
@@ -189,6 +211,20 @@ class Batcher<A> {
       // the flush runs on its own fiber: a caller interrupted while waiting does not stop the others' batch
       return Effect.zipRight(Effect.forkDaemon(this.flush), Deferred.await(batch))
     })
+  }
+
+  /** Takes the items waiting for the next call; the caller settles them with `done`. */
+  steal(): { readonly items: Array<A>; readonly done: (exit: Exit.Exit<unknown, Errors.BackendError>) => void } {
+    const items = this.items
+    const batch = this.batch
+    this.items = []
+    this.batch = undefined
+    return {
+      items,
+      done: (exit) => {
+        if (batch !== undefined) Deferred.unsafeDone(batch, Exit.asVoid(exit))
+      }
+    }
   }
 
   private get flush(): Effect.Effect<void> {
@@ -209,12 +245,63 @@ class Batcher<A> {
   }
 }
 
+type Resume = (effect: Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError>) => void
+
+interface Taker {
+  resume: Resume | undefined
+  /** Woken with a claim on a buffered entry that it must take or hand on. */
+  woken: boolean
+}
+
+/** A FIFO of waiting takers with lazy removal of interrupted ones. */
+class Takers {
+  items: Array<Taker | undefined> = []
+  head = 0
+  count = 0
+  add(t: Taker) {
+    this.items.push(t)
+    this.count++
+  }
+  remove(t: Taker) {
+    const i = this.items.indexOf(t, this.head)
+    if (i >= 0) {
+      this.items[i] = undefined
+      this.count--
+    }
+  }
+  shift(): Taker | undefined {
+    while (this.head < this.items.length) {
+      const t = this.items[this.head]
+      this.items[this.head++] = undefined
+      if (t !== undefined) {
+        this.count--
+        if (this.head === this.items.length) {
+          this.items = []
+          this.head = 0
+        }
+        return t
+      }
+    }
+    this.items = []
+    this.head = 0
+    return undefined
+  }
+}
+
 const OPEN = 0
-const SHUT = 1
-const CLOSED = 2
+/** Shut down gracefully: no puts; takers take what is left in the stream, then fail. */
+const DRAINING = 1
+/** Shut down at once: no puts, no takes. */
+const STOPPED = 2
+/** The scope closed: everything this consumer owned was given back. */
+const CLOSED = 3
 
 /**
  * A work queue on a Redis stream with a consumer group. See `RedisWorkQueue` for the guarantees.
+ *
+ * One reader per consumer: the takers of this process wait locally, and a single fiber asks Redis
+ * for as many entries as takers wait — acknowledging the settled items in the same call — and blocks
+ * on the server only when the stream is empty.
  *
  * @internal
  */
@@ -226,21 +313,33 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   readonly deadKey: string
   /** Entries delivered to this consumer and not yet handed to a local taker. */
   readonly buffer: Array<Entry<A>> = []
+  /** Buffered entries promised to takers that were woken and have not taken them yet. */
+  claimed = 0
+  readonly takers = new Takers()
   /** Every entry this consumer owns and has not settled (buffered, being processed, or taken). */
   readonly owned = new Set<string>()
-  /** Taken with `take`, waiting for `taskDone`, by fiber. */
-  readonly outstanding = new Map<string, Array<string>>()
+  /** Taken with `take` and waiting for `taskDone`: entry id to the fiber that took it, oldest first. */
+  readonly taken = new Map<string, string>()
   state = OPEN
-  /** Opened when this consumer shuts down: wakes takers that wait on the server. */
+  /** Opened when this consumer shuts down: wakes putters that wait for room. */
   readonly closing = Effect.unsafeMakeLatch(false)
-  waitingTakers = 0
   waitingPutters = 0
   reclaimCursor = "0-0"
   lastReclaim = 0
+  /** The reader fiber, while one runs. */
+  reading = false
+  /** The connection of the reader's blocking read and its client id, while it blocks. */
+  blockedOn: number | undefined = undefined
   private readonly decodeItem: (payload: string) => Either.Either<A, unknown>
   private readonly encodeItem: (item: A) => Either.Either<string, unknown>
 
-  constructor(readonly client: Client, readonly config: QueueConfig, schema: Schema.Schema<A, I>) {
+  constructor(
+    readonly client: Client,
+    readonly config: QueueConfig,
+    schema: Schema.Schema<A, I>,
+    /** The runtime of the scope that opened the queue: the reader runs there, with its logger. */
+    readonly runtime: Runtime.Runtime<never>
+  ) {
     const base = `{${client.key("queue", config.name)}}`
     this.stream = `${base}:stream`
     this.unfinishedKey = `${base}:unfinished`
@@ -287,7 +386,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
 
   // --- put -----------------------------------------------------------------------------------
 
-  private encode(item: A): Effect.Effect<string, Errors.BackendError> {
+  private encode(item: A): Effect.Effect<string> {
     return Either.match(this.encodeItem(item), {
       onLeft: (error) =>
         Effect.die(new Error(`RedisWorkQueue ${this.name}: the item does not match its schema: ${String(error)}`)),
@@ -329,7 +428,11 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
           (added) => {
             if (added) return Effect.void
             if (this.state !== OPEN) return Effect.fail(this.shutDownError)
-            return Effect.zipRight(Effect.sleep(this.config.pollInterval), attempt)
+            // full: ask again after `pollInterval`, or fail at once when this consumer shuts down
+            return Effect.zipRight(
+              Effect.raceFirst(Effect.sleep(this.config.pollInterval), this.closing.await),
+              Effect.suspend(() => this.state !== OPEN ? Effect.fail(this.shutDownError) : attempt)
+            )
           }
         )
         return Effect.ensuring(
@@ -359,36 +462,57 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
 
   // --- take ----------------------------------------------------------------------------------
 
-  /** Decodes delivered entries into the local buffer; an entry that does not decode goes to the dead letters. */
+  /** Decodes delivered entries into the local buffer and wakes takers for them; an entry that does not decode goes to the dead letters. */
   private receive(raw: ReadonlyArray<RawEntry>): Effect.Effect<void, Errors.BackendError> {
-    return Effect.forEach(raw, ([id, fields]) => {
+    if (raw.length === 0) return Effect.void
+    const bad: Array<readonly [string, unknown]> = []
+    for (const [id, fields] of raw) {
       const at = fields.indexOf("v")
       const decoded = at >= 0 && at % 2 === 0 ? this.decodeItem(fields[at + 1]!) : Either.left("no payload")
-      if (Either.isRight(decoded)) {
-        return Effect.sync(() => {
-          if (this.owned.has(id)) return
-          this.owned.add(id)
-          if (this.state === OPEN) this.buffer.push({ id, item: decoded.right })
-          else this.orphaned.push(id)
-        })
+      if (Either.isLeft(decoded)) {
+        bad.push([id, decoded.left])
+        continue
       }
-      return Effect.zipRight(
-        this.client.eval(deadLetterScript, [this.stream, this.unfinishedKey, this.deadKey], [
-          this.config.group,
-          id,
-          `does not decode: ${String(decoded.left)}`,
-          1
-        ]),
-        Effect.logWarning(
-          `RedisWorkQueue ${this.name}: entry ${id} does not match the schema; moved to ${this.deadKey}`
-        )
-      )
-    }, { discard: true }).pipe(
-      Effect.zipRight(Effect.suspend(() => this.orphaned.length > 0 ? this.giveBackOrphans : Effect.void))
+      if (this.owned.has(id)) continue
+      this.owned.add(id)
+      if (this.state <= DRAINING) this.buffer.push({ id, item: decoded.right })
+      else this.orphaned.push(id)
+    }
+    this.wakeTakers()
+    return Effect.zipRight(
+      Effect.forEach(bad, ([id, error]) =>
+        Effect.zipRight(
+          this.client.eval(deadLetterScript, [this.stream, this.unfinishedKey, this.deadKey], [
+            this.config.group,
+            id,
+            `does not decode: ${String(error)}`,
+            1
+          ]),
+          Effect.logWarning(
+            `RedisWorkQueue ${this.name}: entry ${id} does not match the schema; moved to ${this.deadKey}`
+          )
+        ), { discard: true }),
+      Effect.suspend(() => this.orphaned.length > 0 ? this.giveBackOrphans : Effect.void)
     )
   }
 
-  /** Entries that arrived after this consumer shut down: given back at once. */
+  /** Wakes one waiting taker per buffered entry nobody has claimed yet. */
+  private wakeTakers(): void {
+    while (this.takers.count > 0 && this.buffer.length > this.claimed) {
+      const taker = this.takers.shift()!
+      this.claimed++
+      taker.woken = true
+      taker.resume!(Effect.void)
+    }
+  }
+
+  /** Fails every waiting taker (shutdown, or the reader could not reach Redis). */
+  private failTakers(error: WorkQueue.QueueShutDownError | Errors.BackendError): void {
+    const fail = Effect.fail(error)
+    for (let t = this.takers.shift(); t !== undefined; t = this.takers.shift()) t.resume!(fail)
+  }
+
+  /** Entries that arrived after this consumer stopped: given back at once. */
   readonly orphaned: Array<string> = []
 
   private get giveBackOrphans(): Effect.Effect<void, Errors.BackendError> {
@@ -398,7 +522,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     })
   }
 
-  /** Claims entries a dead consumer left behind (at most every quarter of `claimIdle`). */
+  /** Claims entries a dead consumer left behind (at most every quarter of `claimIdle`, unless `force`). */
   private reclaim(force: boolean): Effect.Effect<void, Errors.BackendError> {
     return Effect.suspend(() => {
       const now = Date.now()
@@ -422,106 +546,183 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     })
   }
 
-  /** One blocking read of new entries on a connection of its own; what arrives is buffered even if the reader was interrupted. */
-  private readNew(blockMs: number): Effect.Effect<void, Errors.BackendError> {
-    // as many entries as there are takers of this process waiting (each read is one round trip)
-    const count = Math.max(1, Math.min(16, this.waitingTakers - this.buffer.length))
-    return Effect.flatMap(
+  /** Acknowledges the settled items waiting to go, and reads up to `count` new entries, in one call. */
+  private ackAndRead(count: number): Effect.Effect<number, Errors.BackendError> {
+    return Effect.suspend(() => {
+      const acks = this.acks.steal()
+      return this.withGroup(
+        this.client.eval(ackReadScript, [this.stream, this.unfinishedKey], [
+          this.config.group,
+          this.consumer,
+          count,
+          acks.items.length,
+          ...acks.items
+        ])
+      ).pipe(
+        Effect.onExit((exit) => Effect.sync(() => acks.done(exit))),
+        Effect.flatMap((reply) => {
+          const entries = (Array.isArray(reply) ? reply : []) as Array<RawEntry>
+          return Effect.as(this.receive(entries), entries.length)
+        })
+      )
+    })
+  }
+
+  /** One blocking read of new entries on a connection of its own; `CLIENT UNBLOCK` ends it early on shutdown. */
+  private blockingRead(count: number, blockMs: number): Effect.Effect<void, Errors.BackendError> {
+    return Effect.acquireUseRelease(
       Effect.sync(() => this.client.lease()),
-      (redis) => {
-        const read = (r: IORedis) =>
-          (blockMs > 0
-            ? r.xreadgroup(
-              "GROUP",
-              this.config.group,
-              this.consumer,
-              "COUNT",
-              count,
-              "BLOCK",
-              blockMs,
-              "STREAMS",
-              this.stream,
-              ">"
-            )
-            : r.xreadgroup(
-              "GROUP",
-              this.config.group,
-              this.consumer,
-              "COUNT",
-              count,
-              "STREAMS",
-              this.stream,
-              ">"
-            )) as Promise<
-              Array<[string, Array<RawEntry>]> | null
-            >
-        const received = this.withGroup(this.client.run("XREADGROUP", read, redis)).pipe(
-          Effect.flatMap((reply) => this.receive(reply?.[0]?.[1] ?? []))
-        )
-        // run to completion on a daemon: an interrupted taker must not drop what the server already delivered
-        return Effect.flatMap(
-          Effect.forkDaemon(Effect.ensuring(received, Effect.sync(() => this.client.unlease(redis)))),
-          Fiber.join
-        )
-      }
+      (redis) =>
+        Effect.flatMap(
+          this.client.run("CLIENT ID", (r) => this.clientId(r), redis),
+          (id) =>
+            Effect.suspend(() => {
+              if (this.state !== OPEN) return Effect.void
+              this.blockedOn = id
+              return this.withGroup(this.client.run(
+                "XREADGROUP",
+                (r) =>
+                  r.xreadgroup(
+                    "GROUP",
+                    this.config.group,
+                    this.consumer,
+                    "COUNT",
+                    count,
+                    "BLOCK",
+                    blockMs,
+                    "STREAMS",
+                    this.stream,
+                    ">"
+                  ) as Promise<Array<[string, Array<RawEntry>]> | null>,
+                redis
+              )).pipe(
+                Effect.ensuring(Effect.sync(() => this.blockedOn = undefined)),
+                Effect.flatMap((reply) => this.receive(reply?.[0]?.[1] ?? []))
+              )
+            })
+        ),
+      (redis) => Effect.sync(() => this.client.unlease(redis))
     )
   }
 
-  /** Waits until the local buffer holds an entry (or the queue is shut down). Interruptible. */
-  private fill(tryOnly: boolean): Effect.Effect<void, Errors.BackendError> {
-    const block = Math.max(1, Math.min(1000, Math.floor(this.ms(this.config.claimIdle) / 4)))
+  private readonly clientIds = new WeakMap<IORedis, number>()
+  private async clientId(redis: IORedis): Promise<number> {
+    const known = this.clientIds.get(redis)
+    if (known !== undefined) return known
+    const id = Number(await redis.client("ID"))
+    this.clientIds.set(redis, id)
+    return id
+  }
+
+  /** Ends the reader's blocking read at once (it returns nothing), so that it sees a shutdown. */
+  private get unblockReader(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (this.buffer.length > 0 || this.state !== OPEN) return Effect.void
+      const id = this.blockedOn
+      if (id === undefined) return Effect.void
+      return Effect.ignore(this.client.run("CLIENT UNBLOCK", (r) => r.client("UNBLOCK", id)))
+    })
+  }
+
+  /** How many more entries the waiting takers need. */
+  private get wanted(): number {
+    return this.takers.count - (this.buffer.length - this.claimed)
+  }
+
+  /**
+   * The reader: while takers wait, asks Redis for as many entries as they need (acknowledging what
+   * was settled meanwhile in the same call), and blocks on the server only when the stream is empty.
+   * A graceful shutdown turns it into a drain: when nothing is left, the waiting takers fail.
+   */
+  private get readLoop(): Effect.Effect<void> {
+    const block = Math.max(1, Math.min(1000, Math.floor(this.ms(this.config.claimIdle) / 4)))
+    const loop: Effect.Effect<void, Errors.BackendError> = Effect.suspend(() => {
+      const want = Math.min(64, this.wanted)
+      if (want <= 0 || this.state > DRAINING) return Effect.void
       return Effect.zipRight(
-        this.reclaim(tryOnly),
-        Effect.suspend(() => this.buffer.length > 0 ? Effect.void : this.readNew(tryOnly ? 0 : block))
+        this.reclaim(false),
+        Effect.suspend(() => {
+          const need = Math.min(64, this.wanted)
+          if (need <= 0) return loop
+          return Effect.flatMap(this.ackAndRead(need), (got) => {
+            if (got > 0 || this.wanted <= 0) return loop
+            if (this.state === DRAINING) {
+              // nothing is left in the stream: the drain is over for this consumer
+              this.failTakers(this.shutDownError)
+              return Effect.void
+            }
+            return Effect.zipRight(this.blockingRead(Math.min(64, this.wanted), block), loop)
+          })
+        })
       )
     })
+    return loop.pipe(
+      Effect.catchAll((error) => Effect.sync(() => this.failTakers(error))),
+      Effect.ensuring(Effect.sync(() => {
+        this.reading = false
+        // a taker that arrived as the reader was ending
+        if (this.wanted > 0 && this.state <= DRAINING) this.startReader()
+      }))
+    )
+  }
+
+  private startReader(): void {
+    if (this.reading) return
+    this.reading = true
+    Runtime.runFork(this.runtime)(this.readLoop)
   }
 
   /** The next entry, removed from the buffer in the caller's uninterruptible step. */
   private next(
     restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
   ): Effect.Effect<Entry<A>, WorkQueue.QueueShutDownError | Errors.BackendError> {
-    const loop: Effect.Effect<Entry<A>, WorkQueue.QueueShutDownError | Errors.BackendError> = Effect.suspend(() => {
-      const entry = this.buffer.shift()
-      if (entry !== undefined) return Effect.succeed(entry)
-      if (this.state !== OPEN) return Effect.fail(this.shutDownError)
-      return Effect.zipRight(restore(Effect.raceFirst(this.fill(false), this.closing.await)), loop)
+    return Effect.suspend(() => {
+      if (this.buffer.length > this.claimed) return Effect.succeed(this.buffer.shift()!)
+      if (this.state > DRAINING) return Effect.fail(this.shutDownError)
+      const taker: Taker = { resume: undefined, woken: false }
+      const wait = Effect.onInterrupt(
+        Effect.async<void, WorkQueue.QueueShutDownError | Errors.BackendError>((resume) => {
+          taker.resume = resume
+          this.takers.add(taker)
+          this.startReader()
+          return Effect.sync(() => {
+            if (!taker.woken) this.takers.remove(taker)
+          })
+        }),
+        () =>
+          Effect.sync(() => {
+            // interrupted after it was woken: its claim passes to the next taker, nothing is lost
+            if (taker.woken) {
+              this.claimed--
+              this.wakeTakers()
+            }
+          })
+      )
+      return Effect.flatMap(restore(wait), () =>
+        Effect.suspend(() => {
+          this.claimed--
+          const entry = this.buffer.shift()
+          // an immediate shutdown gave the buffer back after this taker was woken
+          return entry === undefined ? Effect.fail(this.shutDownError) : Effect.succeed(entry)
+        }))
     })
-    return Effect.ensuring(
-      Effect.zipRight(Effect.sync(() => this.waitingTakers++), loop),
-      Effect.sync(() => this.waitingTakers--)
-    )
   }
 
   private settle(id: string, how: "ack" | "requeue"): Effect.Effect<void, Errors.BackendError> {
     return Effect.zipRight(
-      how === "ack" ? this.ack(id) : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
+      how === "ack" ? this.acks.submit(id) : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
       Effect.sync(() => this.owned.delete(id))
     )
   }
 
-  /** Acknowledgements go to Redis in batches: one round trip for many items under load. */
+  /** Acknowledgements go to Redis in batches, or ride on the reader's next call. */
   private readonly acks = new Batcher<string>((ids) =>
     this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, ...ids])
   )
 
-  private ack(id: string): Effect.Effect<void, Errors.BackendError> {
-    return this.acks.submit(id)
-  }
-
-  private fiberKey(id: FiberId.FiberId): string {
-    return FiberId.threadName(id)
-  }
-
-  /** Records `entry` as taken by the calling fiber, for its `taskDone`. */
+  /** Records `entry` as taken by the calling fiber, for `taskDone`. */
   private hand(entry: Entry<A>): Effect.Effect<A> {
     return Effect.map(Effect.fiberId, (fiber) => {
-      const key = this.fiberKey(fiber)
-      const list = this.outstanding.get(key)
-      if (list === undefined) this.outstanding.set(key, [entry.id])
-      else list.push(entry.id)
+      this.taken.set(entry.id, FiberId.threadName(fiber))
       return entry.item
     })
   }
@@ -532,17 +733,22 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
 
   get tryTake(): Effect.Effect<A, WorkQueue.QueueEmptyError | WorkQueue.QueueShutDownError | Errors.BackendError> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(
-        Effect.suspend((): Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> =>
-          this.state !== OPEN && this.buffer.length === 0 ? Effect.fail(this.shutDownError) : restore(this.fill(true))
-        ),
-        () => {
-          const entry = this.buffer.shift()
-          return entry === undefined
+      Effect.suspend(() => {
+        const now = (): Effect.Effect<A, WorkQueue.QueueEmptyError | WorkQueue.QueueShutDownError> => {
+          if (this.buffer.length > this.claimed) return this.hand(this.buffer.shift()!)
+          return this.state === OPEN
             ? Effect.fail(new WorkQueue.QueueEmptyError({ queue: this.name }))
-            : this.hand(entry)
+            : Effect.fail(this.shutDownError)
         }
-      )
+        if (this.buffer.length > this.claimed || this.state > DRAINING) return now()
+        return Effect.zipRight(
+          restore(Effect.zipRight(
+            this.reclaim(true),
+            Effect.suspend(() => this.buffer.length > this.claimed ? Effect.void : Effect.asVoid(this.ackAndRead(1)))
+          )),
+          Effect.suspend(now)
+        )
+      })
     )
   }
 
@@ -563,10 +769,15 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     return Effect.flatMap(
       Effect.fiberId,
       (fiber): Effect.Effect<void, WorkQueue.TaskDoneError | Errors.BackendError> => {
-        const list = this.outstanding.get(this.fiberKey(fiber))
-        const id = list?.pop()
+        const me = FiberId.threadName(fiber)
+        // the calling fiber's newest taken item, else the oldest item this consumer handed out
+        let id: string | undefined
+        for (const [entry, by] of this.taken) {
+          if (by === me) id = entry
+        }
+        if (id === undefined) id = this.taken.keys().next().value
         if (id === undefined) return Effect.fail(new WorkQueue.TaskDoneError({ queue: this.name }))
-        if (list!.length === 0) this.outstanding.delete(this.fiberKey(fiber))
+        this.taken.delete(id)
         return this.settle(id, "ack")
       }
     )
@@ -590,18 +801,30 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   get giveBackAll(): Effect.Effect<void, Errors.BackendError> {
     return Effect.suspend(() => {
       this.buffer.length = 0
-      this.outstanding.clear()
+      this.claimed = 0
+      this.taken.clear()
       return Effect.forEach([...this.owned], (id) => this.settle(id, "requeue"), { discard: true })
     })
   }
 
-  shutdown(_options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>, Errors.BackendError> {
+  shutdown(options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>, Errors.BackendError> {
     return Effect.suspend(() => {
-      if (this.state === OPEN) this.state = SHUT
+      if (this.state >= CLOSED) return Effect.succeed([])
       this.closing.unsafeOpen()
-      // delivered here but never handed out: back to the stream for the other consumers
+      if (options?.immediate !== true) {
+        // graceful: takers go on taking what is left in the stream, then fail
+        if (this.state === OPEN) this.state = DRAINING
+        return Effect.as(this.unblockReader, [])
+      }
+      this.state = STOPPED
+      this.failTakers(this.shutDownError)
+      // delivered here but never handed out: back to the stream, for the other consumers
       const buffered = this.buffer.splice(0)
-      return Effect.as(Effect.forEach(buffered, (e) => this.settle(e.id, "requeue"), { discard: true }), [])
+      this.claimed = 0
+      return Effect.zipRight(
+        this.unblockReader,
+        Effect.as(Effect.forEach(buffered, (e) => this.settle(e.id, "requeue"), { discard: true }), [])
+      )
     })
   }
 
@@ -637,7 +860,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
         capacity: this.capacity,
         unfinished: Number(unfinished ?? 0),
         inFlight: c.pending,
-        waitingTakers: this.waitingTakers,
+        waitingTakers: this.takers.count,
         waitingPutters: this.waitingPutters,
         shutdown: this.state !== OPEN
       })
@@ -683,8 +906,9 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     return Effect.suspend(() => {
       this.state = CLOSED
       this.closing.unsafeOpen()
+      this.failTakers(this.shutDownError)
       return Effect.zipRight(
-        this.giveBackAll,
+        Effect.zipRight(this.unblockReader, this.giveBackAll),
         this.client.run("XGROUP DELCONSUMER", async (redis) => {
           const pending = await redis.xpending(this.stream, this.config.group, "-", "+", 1, this.consumer) as Array<
             unknown
@@ -719,7 +943,7 @@ export const make = <A, I>(
   schema: Schema.Schema<A, I>
 ): Effect.Effect<RedisWorkQueueImpl<A, I>, Errors.BackendError, Scope.Scope> =>
   Effect.gen(function*() {
-    const queue = new RedisWorkQueueImpl(client, config, schema)
+    const queue = new RedisWorkQueueImpl(client, config, schema, yield* Effect.runtime<never>())
     yield* queue.ensureGroup
     const beat = yield* Effect.forkDaemon(queue.heartbeat)
     yield* Effect.addFinalizer(() =>
