@@ -159,7 +159,7 @@ describe("Limiter.semaphore", () => {
         [sem.resize(-1), /^Limiter\.resize: Expected a non-negative integer or Infinity, actual -1$/],
         [sem.resize(2.5), /^Limiter\.resize: .* actual 2\.5$/],
         [sem.pause(Number.NaN), /^Limiter\.pause: Expected a finite duration .* actual NaN$/],
-        [sem.pause("soon"), /^Limiter\.pause: .* actual "soon"$/],
+        [sem.pause("soon" as never), /^Limiter\.pause: .* actual "soon"$/],
         [sem.pause(Infinity), /^Limiter\.pause: .* actual Infinity$/],
         [
           Limiter.rate({ limit: 0, interval: "1 second" }),
@@ -189,7 +189,7 @@ describe("Limiter.semaphore", () => {
         bad.message,
         "Limiter options: concurrency: Expected a non-negative integer or Infinity, actual -1"
       )
-      const rate = yield* Effect.flip(Limiter.make({ rate: { limit: 10, interval: "soon" } }))
+      const rate = yield* Effect.flip(Limiter.make({ rate: { limit: 10, interval: "soon" as never } }))
       assert.match(rate.message, /^Limiter options: rate\.interval: Expected a finite, positive duration/)
       // a Duration value is a duration
       const ok = yield* Limiter.make({ rate: { limit: 10, interval: Duration.seconds(1) } })

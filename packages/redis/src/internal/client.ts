@@ -37,7 +37,7 @@ export const decodeConfig = (input: unknown): Effect.Effect<ClientConfig, Errors
 
 /** The URL without its password (for messages and logs). @internal */
 export const redact = (url: string): string =>
-  url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_, scheme, auth: string) => {
+  url.replace(/^([a-z][\w+.-]*:\/\/)([^@/]*)@/i, (_, scheme, auth: string) => {
     const user = auth.includes(":") ? auth.slice(0, auth.indexOf(":")) : ""
     return `${scheme}${user === "" ? "" : `${user}@`}`
   })
@@ -188,9 +188,9 @@ export class Client {
     this.watch(main)
   }
 
-  static connect(config: ClientConfig, extraTimeout = 0, lazy = false): IORedis {
+  static connect(config: ClientConfig, extraTimeout = 0): IORedis {
     return new IORedis(config.url, {
-      lazyConnect: lazy,
+      lazyConnect: false,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
@@ -316,42 +316,47 @@ export class Client {
 }
 
 /**
- * Connects the main connection and checks that the server answers as Redis does: a refused or
+ * Checks, on a connection of its own, that the server answers as Redis does: a refused or
  * unreachable server is retried for `retryFor`; a wrong password, a missing database, a port that
  * is not Redis or a TLS mismatch fails at once. Every failure says what is wrong and where.
  */
-const start = (client: Client): Effect.Effect<void, Errors.BackendError> => {
-  const { config, main, where } = client
-  const fail = (error: unknown, gaveUp: boolean) => {
-    const { detail, fatal, reason } = explain(error, where)
-    return new Errors.BackendError({
-      backend: "redis",
-      operation: "connect",
-      reason,
-      detail: fatal || !gaveUp ? detail : `${detail} (gave up after ${Duration.format(config.retryFor)})`
+const check = (config: ClientConfig, where: string): Effect.Effect<void, Errors.BackendError> => {
+  const timeout = Duration.toMillis(config.commandTimeout)
+  const attempt = Effect.async<void, unknown>((resume) => {
+    const probe = new IORedis(config.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: Math.max(1000, timeout),
+      commandTimeout: timeout,
+      retryStrategy: () => null
     })
-  }
-  const bound = Math.max(1000, Duration.toMillis(config.commandTimeout)) + Duration.toMillis(config.commandTimeout)
-  const attempt = Effect.tryPromise({
-    try: async () => {
-      client.lastError = undefined
-      if (main.status === "wait" || main.status === "end") await main.connect()
+    let lastError: unknown = undefined
+    probe.on("error", (e: unknown) => {
+      lastError = e
+    })
+    let done = false
+    const finish = (error: unknown) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      probe.disconnect()
+      resume(error === undefined ? Effect.void : Effect.fail(error))
+    }
+    // a server that accepts the connection and never answers (not Redis, or a TLS port)
+    const timer = setTimeout(
+      () => finish(lastError ?? Object.assign(new Error("connected, but no reply"), { code: "ETIMEDOUT" })),
+      Math.max(1000, timeout) + timeout
+    )
+    ;(async () => {
+      await probe.connect()
       // ioredis reports a failed SELECT as an event and goes on with database 0: ask explicitly
       const db = /^rediss?:\/\/[^/]*\/(\d+)/.exec(config.url)?.[1]
-      if (db !== undefined && db !== "0") await main.select(Number(db))
-      await main.ping()
-    },
-    catch: (e) => client.lastError ?? e
-  }).pipe(
-    // a server that accepts the connection and never answers (not Redis, or a TLS port)
-    Effect.timeoutFail({
-      duration: bound,
-      onTimeout: () =>
-        client.lastError ?? Object.assign(new Error("connected, but no reply in time"), { code: "ETIMEDOUT" })
-    }),
-    // start the next attempt on a fresh connection
-    Effect.tapError(() => Effect.sync(() => main.disconnect()))
-  )
+      if (db !== undefined && db !== "0") await probe.select(Number(db))
+      await probe.ping()
+    })().then(() => finish(undefined), (e) => finish(lastError ?? e))
+    return Effect.sync(() => finish(undefined))
+  })
   return attempt.pipe(
     Effect.retry({
       schedule: Schedule.exponential("50 millis", 2).pipe(
@@ -360,19 +365,26 @@ const start = (client: Client): Effect.Effect<void, Errors.BackendError> => {
       ),
       while: (e) => !explain(e, where).fatal
     }),
-    Effect.mapError((e) => fail(e, true))
+    Effect.mapError((error) => {
+      const { detail, fatal, reason } = explain(error, where)
+      return new Errors.BackendError({
+        backend: "redis",
+        operation: "connect",
+        reason,
+        detail: fatal ? detail : `${detail} (gave up after ${Duration.format(config.retryFor)})`
+      })
+    })
   )
 }
 
 /** @internal */
 export const make = (config: ClientConfig): Effect.Effect<Client, Errors.BackendError, Scope.Scope> =>
   Effect.gen(function*() {
-    const client = yield* Effect.acquireRelease(
-      Effect.sync(() => new Client(config, Client.connect(config, 0, true))),
+    yield* check(config, redact(config.url))
+    return yield* Effect.acquireRelease(
+      Effect.sync(() => new Client(config, Client.connect(config))),
       (client) => Effect.promise(() => client.close())
     )
-    yield* start(client)
-    return client
   })
 
 /**

@@ -490,10 +490,13 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     return true
   }
 
+  /** Gives a lease back (when run: it is built before the effect it guards ends). */
   private giveBack(lease: Lease): Effect.Effect<void, Errors.BackendError> {
-    if (!this.forget(lease) || lease.permits === 0) return Effect.void
-    this.lastUsed = Date.now()
-    return Effect.zipRight(this.releaseTicket(lease.ticket), Effect.sync(() => this.nappers.wakeOldest()))
+    return Effect.suspend(() => {
+      if (!this.forget(lease) || lease.permits === 0) return Effect.void
+      this.lastUsed = Date.now()
+      return Effect.zipRight(this.releaseTicket(lease.ticket), Effect.sync(() => this.nappers.wakeOldest()))
+    })
   }
 
   withPermit<A, E, R>(
