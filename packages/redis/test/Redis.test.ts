@@ -59,7 +59,12 @@ describe("Redis.layer: what is wrong, and where", () => {
       const redis = yield* redisServer({ password: "s3cret" })
       const { error, ms } = yield* connectError({ url: `redis://:wrong-pw@127.0.0.1:${redis.port}` })
       assert.strictEqual(error._tag, "BackendError")
-      assert.match(error.message, new RegExp(`^redis connect: protocol: authentication failed at redis://127\\.0\\.0\\.1:${redis.port}: wrong user name or password`))
+      assert.match(
+        error.message,
+        new RegExp(
+          `^redis connect: protocol: authentication failed at redis://127\\.0\\.0\\.1:${redis.port}: wrong user name or password`
+        )
+      )
       assert.notInclude(error.message, "wrong-pw")
       assert.isAtMost(ms, 2000, "not retried")
       // a user name stays, the password goes
@@ -103,7 +108,9 @@ describe("Redis.layer: what is wrong, and where", () => {
       const { error, ms } = yield* connectError({ url: `redis://127.0.0.1:${http.port}` })
       assert.match(
         error.message,
-        new RegExp(`^redis connect: protocol: redis://127\\.0\\.0\\.1:${http.port} is not a Redis server: it answered in another protocol .*check the port$`)
+        new RegExp(
+          `^redis connect: protocol: redis://127\\.0\\.0\\.1:${http.port} is not a Redis server: it answered in another protocol .*check the port$`
+        )
       )
       assert.isAtMost(ms, 2000)
     }))
@@ -118,7 +125,9 @@ describe("Redis.layer: what is wrong, and where", () => {
       })
       assert.match(
         error.message,
-        new RegExp(`^redis connect: unavailable: no answer from redis://127\\.0\\.0\\.1:${silent.port} in time .*is it a Redis server\\?`)
+        new RegExp(
+          `^redis connect: unavailable: no answer from redis://127\\.0\\.0\\.1:${silent.port} in time .*is it a Redis server\\?`
+        )
       )
       assert.isAtMost(ms, 5000)
     }))
@@ -133,7 +142,9 @@ describe("Redis.layer: what is wrong, and where", () => {
       })
       assert.match(
         toPlain.error.message,
-        new RegExp(`^redis connect: unavailable: no answer from rediss://127\\.0\\.0\\.1:${plain.port} in time .*is TLS enabled on that port\\? A plain server needs redis://`)
+        new RegExp(
+          `^redis connect: unavailable: no answer from rediss://127\\.0\\.0\\.1:${plain.port} in time .*is TLS enabled on that port\\? A plain server needs redis://`
+        )
       )
       const tls = yield* redisServer({ tls: true })
       const toTls = yield* connectError({
@@ -148,7 +159,9 @@ describe("Redis.layer: what is wrong, and where", () => {
       const selfSigned = yield* connectError({ url: tls.url })
       assert.match(
         selfSigned.error.message,
-        new RegExp(`^redis connect: protocol: the TLS certificate of rediss://127\\.0\\.0\\.1:${tls.port} was rejected: self-signed certificate`)
+        new RegExp(
+          `^redis connect: protocol: the TLS certificate of rediss://127\\.0\\.0\\.1:${tls.port} was rejected: self-signed certificate`
+        )
       )
     }))
 

@@ -201,7 +201,12 @@ describe("RedisLimiter", () => {
       // the old options module rejected a Duration value its type accepts
       const limiter = yield* inProcess(
         a!,
-        RedisLimiter.make({ name: "d", concurrency: 1, leaseTtl: Duration.seconds(5), pollInterval: Duration.millis(5) })
+        RedisLimiter.make({
+          name: "d",
+          concurrency: 1,
+          leaseTtl: Duration.seconds(5),
+          pollInterval: Duration.millis(5)
+        })
       )
       yield* limiter.withPermit(Effect.void)
     }))
@@ -217,7 +222,10 @@ describe("RedisLimiter", () => {
       assert.strictEqual((yield* keyed.get("kraken")).name, "rate:kraken")
       assert.strictEqual(yield* keyed.size, 2)
       // the state is in Redis under the key's name
-      const r = yield* Effect.acquireRelease(Effect.sync(() => new IORedis(url)), (c) => Effect.sync(() => c.disconnect()))
+      const r = yield* Effect.acquireRelease(
+        Effect.sync(() => new IORedis(url)),
+        (c) => Effect.sync(() => c.disconnect())
+      )
       assert.strictEqual(yield* Effect.promise(() => r.get(`{${prefix}:limiter:rate:binance}:capacity`)), "1")
       // held: never evicted; idle: its handle is closed
       const holder = yield* Effect.fork(keyed.withPermit("binance", Effect.never))
