@@ -142,7 +142,6 @@ export const make = (options: {
      */
     const attempt = (exchange: Exchange, symbol: string): Effect.Effect<number, FetchError> => {
       const timed = Deadline.within(send(exchange, symbol), config.timeout).pipe(
-        Effect.catchTag("InvalidOptionsError", Effect.die),
         Effect.tapError((e) =>
           Effect.sync(() => {
             if (e._tag === "TimeoutError") stats.timeouts++
@@ -178,8 +177,7 @@ export const make = (options: {
           return attempt(exchange, symbol)
         }).pipe(
           // honours Retry-After exactly; never sleeps past the deadline of the caller
-          Retry.retry({ maxAttempts: 4, base: "100 millis", maxDelay: "1 second" }),
-          Effect.catchTag("InvalidOptionsError", Effect.die)
+          Retry.retry({ maxAttempts: 4, base: "100 millis", maxDelay: "1 second" })
         )
         return {
           id: `${round}:${exchange.name}:${symbol}`,

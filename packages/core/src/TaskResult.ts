@@ -6,7 +6,9 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
+import { TimeoutError } from "./Errors.js"
 
 /**
  * Fields every outcome carries.
@@ -82,7 +84,8 @@ export interface Cancelled extends Common {
  * import { Effect } from "effect"
  * import { Concurrent, TaskResult } from "@taskscope/core"
  *
- * const program = Concurrent.settle([Effect.succeed(1), Effect.fail("boom")]).pipe(
+ * const calls: Array<Effect.Effect<number, string>> = [Effect.succeed(1), Effect.fail("boom")]
+ * const program = Concurrent.settle(calls).pipe(
  *   Effect.map((results) => results.map(TaskResult.match({
  *     onSucceeded: (r) => `ok ${r.value}`,
  *     onFailed: (r) => `failed ${String(r.error)}`,
@@ -119,9 +122,8 @@ const common = (meta: Meta): Common => ({
   duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
 })
 
-const isTimeoutError = (u: unknown): boolean =>
-  typeof u === "object" && u !== null && "_tag" in u &&
-  ((u as { _tag: unknown })._tag === "TimeoutError" || Cause.isTimeoutException(u))
+// Taskscope's own TimeoutError or Effect's TimeoutException — not any error that happens to be tagged so
+const isTimeoutError = (u: unknown): boolean => u instanceof TimeoutError || Cause.isTimeoutException(u)
 
 /**
  * Builds a result from an `Exit`: success → `Succeeded`; interruption only → `Cancelled`; a failure
@@ -174,7 +176,7 @@ export const toExit = <A, E>(result: TaskResult<A, E>): Exit.Exit<A, E> => {
     case "Succeeded":
       return Exit.succeed(result.value)
     case "Cancelled":
-      return Exit.interrupt(Option.none() as never)
+      return Exit.interrupt(FiberId.none)
     default:
       return Exit.failCause(result.cause)
   }

@@ -1,4 +1,4 @@
-import { Orphans } from "@taskscope/core"
+import { type Orphans, Testing } from "@taskscope/core"
 import { Cause, Effect, Fiber, TestClock } from "effect"
 import type { Duration } from "effect"
 
@@ -8,7 +8,7 @@ import type { Duration } from "effect"
  */
 export const noOrphans = <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | Orphans.OrphanedFibersError, R> => Effect.flatten(Orphans.check(effect))
+): Effect.Effect<A, E | Orphans.OrphanedFibersError, R> => Testing.noOrphans(effect)
 
 /** Forks `effect` (checked for orphans), advances the TestClock by `by`, and returns the fiber. */
 export const runFor = <A, E>(effect: Effect.Effect<A, E>, by: Duration.DurationInput) =>
@@ -29,21 +29,18 @@ export const exitAfter = <A, E>(effect: Effect.Effect<A, E>, by: Duration.Durati
 
 export const now = Effect.clockWith((clock) => clock.currentTimeMillis)
 
-/**
- * Runs `effect` and checks that it died with an `IllegalArgumentException` (a bad literal argument)
- * whose message matches `pattern`; returns the message.
- */
-export const dies = <A, E, R>(effect: Effect.Effect<A, E, R>, pattern: RegExp) =>
-  Effect.gen(function*() {
-    const exit = yield* Effect.exit(effect)
-    if (exit._tag === "Success") return yield* Effect.dieMessage(`expected a defect matching ${pattern}, got a success`)
-    const defects = Array.from(Cause.defects(exit.cause))
-    const defect = defects[0]
-    if (!Cause.isIllegalArgumentException(defect)) {
-      return yield* Effect.dieMessage(`expected an IllegalArgumentException, got ${Cause.pretty(exit.cause)}`)
-    }
-    if (!pattern.test(defect.message)) {
-      return yield* Effect.dieMessage(`expected a message matching ${pattern}, got ${defect.message}`)
-    }
-    return defect.message
+/** Runs `effect`, which must die with an IllegalArgumentException (a programmer error), and returns its message. */
+export const defectMessage = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.exit(effect), (exit) => {
+    const defect = exit._tag === "Failure" ? Cause.squash(exit.cause) : undefined
+    return Cause.isIllegalArgumentException(defect)
+      ? Effect.succeed(defect.message)
+      : Effect.dieMessage(`expected an IllegalArgumentException, got ${String(defect ?? "a success")}`)
   })
+
+/** Runs `effect`, which must die with an IllegalArgumentException whose message matches `pattern`. */
+export const dies = <A, E, R>(effect: Effect.Effect<A, E, R>, pattern: RegExp) =>
+  Effect.flatMap(defectMessage(effect), (message) =>
+    pattern.test(message)
+      ? Effect.succeed(message)
+      : Effect.dieMessage(`expected a message matching ${pattern}, got ${message}`))
