@@ -181,7 +181,6 @@ export const make = (options: {
       )
     return {
       concurrency: size,
-      run: <A>(fn: string, ...args: ReadonlyArray<unknown>) =>
-        slots.withPermit(call<A>(fn, args))
+      run: <A>(fn: string, ...args: ReadonlyArray<unknown>) => slots.withPermit(call<A>(fn, args))
     }
   })
