@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Limiter, TaskGroup } from "@taskscope/core"
+import { Limiter, TaskGroup, Testing } from "@taskscope/core"
 import { Duration, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
 import * as internal from "../src/internal/limiter.js"
 import { dies, now, runFor } from "./helpers.js"
@@ -246,6 +246,37 @@ describe("Limiter.semaphore", () => {
           assert.deepStrictEqual([s.available, s.waiting, s.holders.length], [2, 0, 0], `r = ${r}, d = ${d}`)
         }
       }
+    }))
+
+  it.effect("Testing.interruptEverywhere: wherever a group of permit holders is interrupted, no permit or token leaks", () =>
+    Effect.gen(function*() {
+      let limiter: Limiter.Limiter | undefined
+      const report = yield* Testing.interruptEverywhere(
+        (probe) =>
+          Effect.gen(function*() {
+            const l = yield* Limiter.make({
+              concurrency: 2,
+              rate: { limit: 2, interval: 100, algorithm: "slidingWindow" }
+            })
+            limiter = l
+            yield* TaskGroup.scoped((group) =>
+              Effect.forEach(
+                [1, 2, 3, 4],
+                (i) =>
+                  group.spawn(probe.guard(`job ${i}`, l.withPermit(Effect.sleep(10), { permits: i === 4 ? 2 : 1 }))),
+                { discard: true }
+              )
+            )
+          }),
+        () =>
+          Effect.gen(function*() {
+            const s = yield* limiter!.stats
+            if (s.available !== 2 || s.held !== 0 || s.waiting !== 0 || s.holders.length > 0) {
+              return yield* Effect.dieMessage(`leaked: ${JSON.stringify([s.available, s.held, s.waiting])}`)
+            }
+          })
+      )
+      assert.isAtLeast(report.points, 4)
     }))
 
   it.effect.prop(

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { TaskGroup, WorkQueue } from "@taskscope/core"
+import { TaskGroup, Testing, WorkQueue } from "@taskscope/core"
 import { Effect, Exit, Fiber, Option, Ref, Schema, TestClock } from "effect"
 import { dies, noOrphans, now, runFor } from "./helpers.js"
 
@@ -376,6 +376,50 @@ describe("WorkQueue.process", () => {
         assert.deepStrictEqual([...done, ...left].sort(), [1, 2], `d = ${d}`)
         assert.deepStrictEqual([s.inFlight, s.unfinished], [0, left.length], `d = ${d}`)
       }
+    }))
+})
+
+describe("WorkQueue under Testing.interruptEverywhere", () => {
+  it.effect("a producer and a worker pool interrupted anywhere: every item is processed once or still queued, none in flight", () =>
+    Effect.gen(function*() {
+      let queue: WorkQueue.WorkQueue<number> | undefined
+      let processed: Array<number> = []
+      const report = yield* Testing.interruptEverywhere(
+        (probe) =>
+          Effect.gen(function*() {
+            const q = yield* WorkQueue.bounded<number>(2)
+            queue = q
+            processed = []
+            yield* TaskGroup.scoped((group) =>
+              Effect.gen(function*() {
+                yield* group.spawn(probe.guard(
+                  "pool",
+                  WorkQueue.consume(q, { concurrency: 2 }, (n) =>
+                    Effect.zipRight(
+                      Effect.sleep(5),
+                      Effect.sync(() => processed.push(n))
+                    ))
+                ))
+                yield* Effect.forEach([1, 2, 3, 4, 5], (n) => q.put(n), { discard: true })
+                yield* q.join
+                yield* q.shutdown()
+              })
+            )
+          }),
+        () =>
+          Effect.gen(function*() {
+            const q = queue!
+            const left = yield* q.snapshot
+            const s = yield* q.stats
+            const all = [...processed, ...left].sort()
+            // every item put is processed exactly once or still in the queue; none is in a worker's hand
+            const put = all.length === 0 ? [] : Array.from({ length: Math.max(...all) }, (_, i) => i + 1)
+            if (JSON.stringify(all) !== JSON.stringify(put) || s.inFlight !== 0 || s.unfinished !== left.length) {
+              return yield* Effect.dieMessage(`processed ${processed}, left ${left}, stats ${JSON.stringify(s)}`)
+            }
+          })
+      )
+      assert.isAtLeast(report.points, 5)
     }))
 })
 
