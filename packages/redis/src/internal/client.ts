@@ -259,20 +259,25 @@ export class Client {
     f: (redis: IORedis) => Promise<A>,
     redis: IORedis = this.main
   ): Effect.Effect<A, Errors.BackendError> {
-    return this.once(operation, redis, f).pipe(
-      Effect.retry({ schedule: this.retry, while: (e) => e instanceof Transient && !this.closed }),
-      Effect.catchIf(
-        (e): e is Transient => e instanceof Transient,
-        (e) =>
-          Effect.fail(
-            new Errors.BackendError({
-              backend: "redis",
-              operation,
-              reason: e.reason,
-              detail: `${e.detail} (gave up after ${Duration.format(this.config.retryFor)})`
-            })
-          )
+    const once = this.once(operation, redis, f)
+    const gaveUp = (e: Transient) =>
+      Effect.fail(
+        new Errors.BackendError({
+          backend: "redis",
+          operation,
+          reason: e.reason,
+          detail: `${e.detail} (gave up after ${Duration.format(this.config.retryFor)})`
+        })
       )
+    // the retry machinery is built only when a first attempt failed for a reason worth waiting out
+    return Effect.catchIf(
+      once,
+      (e): e is Transient => e instanceof Transient,
+      (first) =>
+        this.closed ? gaveUp(first) : once.pipe(
+          Effect.retry({ schedule: this.retry, while: (e) => e instanceof Transient && !this.closed }),
+          Effect.catchIf((e): e is Transient => e instanceof Transient, gaveUp)
+        )
     )
   }
 

@@ -199,17 +199,53 @@ class Batcher<A> {
   private items: Array<A> = []
   private batch: Deferred.Deferred<void, Errors.BackendError> | undefined
   private running = false
+  /** Batches on their way to Redis (sent by the flush, or stolen by another call). */
+  private readonly inflight = new Set<Deferred.Deferred<void, Errors.BackendError>>()
 
-  constructor(readonly run: (items: Array<A>) => Effect.Effect<unknown, Errors.BackendError>) {}
+  constructor(
+    readonly run: (items: Array<A>) => Effect.Effect<unknown, Errors.BackendError>,
+    /** Logs a batch that failed, for items whose callers do not wait for it (`post`). */
+    readonly onLost: (error: Errors.BackendError, items: number) => Effect.Effect<void>
+  ) {}
 
+  private enqueue(item: A): Deferred.Deferred<void, Errors.BackendError> {
+    this.items.push(item)
+    return this.batch ?? (this.batch = Deferred.unsafeMake<void, Errors.BackendError>(FiberId.none))
+  }
+
+  /** Adds an item and waits until its batch has reached Redis. */
   submit(item: A): Effect.Effect<void, Errors.BackendError> {
+    return Effect.suspend(() => Effect.zipRight(this.kick, Deferred.await(this.enqueue(item))))
+  }
+
+  /** Adds an item without waiting: it travels with the next batch (see `flushed`). */
+  post(item: A): Effect.Effect<void> {
     return Effect.suspend(() => {
-      this.items.push(item)
-      const batch = this.batch ?? (this.batch = Deferred.unsafeMake<void, Errors.BackendError>(FiberId.none))
-      if (this.running) return Deferred.await(batch)
+      this.enqueue(item)
+      return this.kick
+    })
+  }
+
+  /** Starts the flush unless one runs; it runs on its own fiber, so no caller's interruption stops a batch. */
+  private get kick(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.running || this.items.length === 0) return Effect.void
       this.running = true
-      // the flush runs on its own fiber: a caller interrupted while waiting does not stop the others' batch
-      return Effect.zipRight(Effect.forkDaemon(this.flush), Deferred.await(batch))
+      // callers resumed in the same turn (the previous batch's) join this batch before it goes
+      return Effect.asVoid(Effect.forkDaemon(Effect.zipRight(Effect.yieldNow(), this.flush)))
+    })
+  }
+
+  /** Waits until every item added so far has reached Redis (or failed). */
+  get flushed(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const pending = [...this.inflight]
+      if (this.batch !== undefined) pending.push(this.batch)
+      if (pending.length === 0) return Effect.void
+      return Effect.zipRight(
+        this.kick,
+        Effect.forEach(pending, (d) => Effect.exit(Deferred.await(d)), { discard: true })
+      )
     })
   }
 
@@ -219,12 +255,22 @@ class Batcher<A> {
     const batch = this.batch
     this.items = []
     this.batch = undefined
+    if (batch !== undefined) this.inflight.add(batch)
     return {
       items,
       done: (exit) => {
-        if (batch !== undefined) Deferred.unsafeDone(batch, Exit.asVoid(exit))
+        if (batch === undefined) return
+        this.inflight.delete(batch)
+        Deferred.unsafeDone(batch, Exit.asVoid(exit))
+        if (Exit.isFailure(exit)) Effect.runFork(this.lost(exit, items.length))
       }
     }
+  }
+
+  private lost(exit: Exit.Exit<unknown, Errors.BackendError>, items: number): Effect.Effect<void> {
+    if (Exit.isSuccess(exit)) return Effect.void
+    const error = Cause.failureOption(exit.cause)
+    return error._tag === "Some" ? this.onLost(error.value, items) : Effect.void
   }
 
   private get flush(): Effect.Effect<void> {
@@ -237,8 +283,12 @@ class Batcher<A> {
       }
       this.items = []
       this.batch = undefined
+      this.inflight.add(batch)
       return Effect.zipRight(
-        Effect.flatMap(Effect.exit(this.run(items)), (exit) => Deferred.done(batch, Exit.asVoid(exit))),
+        Effect.flatMap(Effect.exit(this.run(items)), (exit) => {
+          this.inflight.delete(batch)
+          return Effect.zipRight(Deferred.done(batch, Exit.asVoid(exit)), this.lost(exit, items.length))
+        }),
         this.flush
       )
     })
@@ -395,12 +445,14 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   }
 
   /** Puts to a queue without a capacity go to Redis in batches. */
-  private readonly puts = new Batcher<readonly [string, string]>((items) =>
-    this.client.eval(
-      putManyScript,
-      [this.stream, this.unfinishedKey, ...items.map(([itemId]) => `${this.stream}:put:${itemId}`)],
-      items.flat()
-    )
+  private readonly puts = new Batcher<readonly [string, string]>(
+    (items) =>
+      this.client.eval(
+        putManyScript,
+        [this.stream, this.unfinishedKey, ...items.map(([itemId]) => `${this.stream}:put:${itemId}`)],
+        items.flat()
+      ),
+    () => Effect.void
   )
 
   private putOnce(itemId: string, payload: string, tryOnly: boolean): Effect.Effect<boolean, Errors.BackendError> {
@@ -639,7 +691,8 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
       const want = Math.min(64, this.wanted)
       if (want <= 0 || this.state > DRAINING) return Effect.void
       return Effect.zipRight(
-        this.reclaim(false),
+        // the workers that finish in this turn become takers too: one call for all of them
+        Effect.zipRight(Effect.yieldNow(), this.reclaim(false)),
         Effect.suspend(() => {
           const need = Math.min(64, this.wanted)
           if (need <= 0) return loop
@@ -707,16 +760,31 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     })
   }
 
-  private settle(id: string, how: "ack" | "requeue"): Effect.Effect<void, Errors.BackendError> {
+  private settle(id: string, how: "ack" | "requeue" | "post"): Effect.Effect<void, Errors.BackendError> {
+    if (how === "post") {
+      return Effect.suspend(() => {
+        this.owned.delete(id)
+        return this.acks.post(id)
+      })
+    }
     return Effect.zipRight(
       how === "ack" ? this.acks.submit(id) : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
       Effect.sync(() => this.owned.delete(id))
     )
   }
 
-  /** Acknowledgements go to Redis in batches, or ride on the reader's next call. */
-  private readonly acks = new Batcher<string>((ids) =>
-    this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, ...ids])
+  /**
+   * Acknowledgements go to Redis in batches, or ride on the reader's next call. `process` does not
+   * wait for its item's: the worker takes its next item at once, and the acknowledgement travels
+   * with that read (at-least-once: an acknowledgement lost with the connection means the item is
+   * delivered again after `claimIdle`). Everything that reads the shared counts waits for them.
+   */
+  private readonly acks = new Batcher<string>(
+    (ids) => this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, ...ids]),
+    (error, items) =>
+      Effect.logWarning(
+        `RedisWorkQueue ${this.name}: ${items} acknowledgement(s) did not reach Redis (${error.message}); those items will be delivered again after claimIdle`
+      )
   )
 
   /** Records `entry` as taken by the calling fiber, for `taskDone`. */
@@ -759,7 +827,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
       Effect.flatMap(this.next(restore), (entry) =>
         Effect.flatMap(Effect.exit(restore(use(entry.item))), (exit) => {
           // done when `use` succeeded or failed; given back for another consumer when it was interrupted
-          const how = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? "requeue" : "ack"
+          const how = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? "requeue" : "post"
           return Effect.zipRight(this.settle(entry.id, how), exit)
         }))
     )
@@ -794,7 +862,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
             ? Effect.void
             : Effect.zipRight(Effect.sleep(Duration.millis(delay)), check(Math.min(max, delay * 2)))
       )
-    return Effect.suspend(() => check(Math.min(5, max)))
+    return Effect.zipRight(this.acks.flushed, Effect.suspend(() => check(Math.min(5, max))))
   }
 
   /** Gives back every entry this consumer owns and has not settled. */
@@ -829,10 +897,13 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   }
 
   private get counts(): Effect.Effect<{ length: number; pending: number; last: string }, Errors.BackendError> {
-    return Effect.map(this.client.eval(statsScript, [this.stream], [this.config.group]), (reply) => {
-      const [length, pending, last] = reply as [number, number, string]
-      return { length: Number(length), pending: Number(pending), last: String(last) }
-    })
+    return Effect.map(
+      Effect.zipRight(this.acks.flushed, this.client.eval(statsScript, [this.stream], [this.config.group])),
+      (reply) => {
+        const [length, pending, last] = reply as [number, number, string]
+        return { length: Number(length), pending: Number(pending), last: String(last) }
+      }
+    )
   }
 
   get size(): Effect.Effect<number, Errors.BackendError> {
@@ -854,7 +925,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   get stats(): Effect.Effect<WorkQueue.Stats, Errors.BackendError> {
     return Effect.zipWith(
       this.counts,
-      this.client.run("GET", (redis) => redis.get(this.unfinishedKey)),
+      Effect.zipRight(this.acks.flushed, this.client.run("GET", (redis) => redis.get(this.unfinishedKey))),
       (c, unfinished) => ({
         size: c.length - c.pending,
         capacity: this.capacity,
@@ -908,7 +979,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
       this.closing.unsafeOpen()
       this.failTakers(this.shutDownError)
       return Effect.zipRight(
-        Effect.zipRight(this.unblockReader, this.giveBackAll),
+        Effect.zipRight(Effect.zipRight(this.unblockReader, this.acks.flushed), this.giveBackAll),
         this.client.run("XGROUP DELCONSUMER", async (redis) => {
           const pending = await redis.xpending(this.stream, this.config.group, "-", "+", 1, this.consumer) as Array<
             unknown
