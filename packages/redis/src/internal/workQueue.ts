@@ -36,21 +36,16 @@ redis.call('SET', KEYS[3], id, 'PX', 600000)
 return {1, id}`
 )
 
-// KEYS: stream, unfinished, dedupe key per item. ARGV: item id, payload, item id, payload, ...
-// For queues without a capacity: many puts in one call; each item is added once however often it is retried.
+// KEYS: stream, unfinished, dedupe key of the batch. ARGV: payloads...
+// For queues without a capacity: many puts in one call. The batch is added once however often the
+// call is retried (a retry after a lost reply finds the batch's key).
 const putManyScript = new Script(
   "queue put",
-  `local added = 0
-for i = 1, #ARGV, 2 do
-  local dk = KEYS[2 + (i + 1) / 2]
-  if not redis.call('GET', dk) then
-    local id = redis.call('XADD', KEYS[1], '*', 'id', ARGV[i], 'v', ARGV[i + 1])
-    redis.call('SET', dk, id, 'PX', 600000)
-    added = added + 1
-  end
-end
-if added > 0 then redis.call('INCRBY', KEYS[2], added) end
-return added`
+  `if redis.call('GET', KEYS[3]) then return 0 end
+for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'v', ARGV[i]) end
+redis.call('INCRBY', KEYS[2], #ARGV)
+redis.call('SET', KEYS[3], 1, 'PX', 600000)
+return #ARGV`
 )
 
 // KEYS: stream, unfinished. ARGV: group, entry ids... Acknowledges each once: a repeated ack changes nothing.
@@ -218,13 +213,26 @@ class Batcher<A> {
     return Effect.suspend(() => Effect.zipRight(this.kick, Deferred.await(this.enqueue(item))))
   }
 
-  /** Adds an item without waiting: it travels with the next batch (see `flushed`). */
+  /**
+   * Adds an item without waiting for it (see `flushed`). It goes with the next call that `steal`s
+   * (the reader's next read, usually started in this same turn); if none has taken it once this
+   * turn is over, a batch of its own carries it.
+   */
   post(item: A): Effect.Effect<void> {
-    return Effect.suspend(() => {
+    return Effect.sync(() => {
       this.enqueue(item)
-      return this.kick
+      if (this.deferred) return
+      this.deferred = true
+      setImmediate(() => {
+        this.deferred = false
+        if (this.running || this.items.length === 0) return
+        this.running = true
+        Effect.runFork(this.flush)
+      })
     })
   }
+
+  private deferred = false
 
   /** Starts the flush unless one runs; it runs on its own fiber, so no caller's interruption stops a batch. */
   private get kick(): Effect.Effect<void> {
@@ -445,18 +453,18 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   }
 
   /** Puts to a queue without a capacity go to Redis in batches. */
-  private readonly puts = new Batcher<readonly [string, string]>(
-    (items) =>
+  private readonly puts = new Batcher<string>(
+    (payloads) =>
       this.client.eval(
         putManyScript,
-        [this.stream, this.unfinishedKey, ...items.map(([itemId]) => `${this.stream}:put:${itemId}`)],
-        items.flat()
+        [this.stream, this.unfinishedKey, `${this.stream}:put:${randomUUID()}`],
+        payloads
       ),
     () => Effect.void
   )
 
   private putOnce(itemId: string, payload: string, tryOnly: boolean): Effect.Effect<boolean, Errors.BackendError> {
-    if (this.config.capacity === Infinity) return Effect.as(this.puts.submit([itemId, payload]), true)
+    if (this.config.capacity === Infinity) return Effect.as(this.puts.submit(payload), true)
     const capacity = this.config.capacity
     return Effect.map(
       this.client.eval(putScript, [this.stream, this.unfinishedKey, `${this.stream}:put:${itemId}`], [
@@ -473,6 +481,8 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   put(item: A): Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> {
     return Effect.suspend(() => {
       if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+      // without a capacity a put never waits for room: straight into the next batch
+      if (this.config.capacity === Infinity) return Effect.flatMap(this.encode(item), (p) => this.puts.submit(p))
       const itemId = randomUUID()
       return Effect.flatMap(this.encode(item), (payload) => {
         const attempt: Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> = Effect.flatMap(
