@@ -702,8 +702,7 @@ const KeyedSchema = Schema.Struct({
   name: Schema.optional(Schema.String)
 })
 
-/** @internal */
-export const decodeKeyedOptions = Options.decode("Limiter.keyed", KeyedSchema)
+const decodeKeyedOptions = Options.decode("Limiter.keyed", KeyedSchema)
 
 const checkKeyed = Options.decodeOrDie("Limiter.keyed", KeyedSchema)
 
@@ -715,7 +714,7 @@ export const keyName = (name: string, key: unknown): string => `${name}:${String
  * defect that names the keyed limiter and the key.
  * @internal
  */
-export const decodeKeyOptions = (name: string, key: unknown, options: Limiter.Options): DecodedOptions => {
+const decodeKeyOptions = (name: string, key: unknown, options: Limiter.Options): DecodedOptions => {
   const decoded = decodeLimiterOptions({ ...options, name: keyName(name, key) })
   if (Either.isRight(decoded)) return decoded.right
   throw illegal(`Limiter.keyed "${name}", key ${show(key)}`, decoded.left.detail)
@@ -867,15 +866,14 @@ export const makeMemoryProvider = (): Limiter.Limiters => {
  * The same name asked for with other limits: one name, one set of limits.
  * @internal
  */
-export const conflict = (subject: string, name: string, was: string, now: string): InvalidOptionsError =>
+const conflict = (subject: string, name: string, was: string, now: string): InvalidOptionsError =>
   new InvalidOptionsError({
     subject,
     detail:
       `"${name}" was made with ${was}; this call asks for ${now} (one name, one set of limits: use another name, or the same options)`
   })
 
-/** @internal */
-export const keyedConflict = (name: string): InvalidOptionsError =>
+const keyedConflict = (name: string): InvalidOptionsError =>
   new InvalidOptionsError({
     subject: "Limiters.keyed",
     detail:

@@ -461,9 +461,6 @@ export const priority = <A>(
 ): Effect.Effect<WorkQueue.WorkQueue<A>> =>
   Effect.sync(() => decoded(checkPriority(options), new Heap<A>(options.priority), Infinity))
 
-/** @internal */
-export const fifoBuffer = <A>(): Buffer<A> => new Fifo<A>()
-
 const checkConsume = Options.decodeOrDie(
   "WorkQueue.consume",
   Schema.Struct({ concurrency: Options.PositiveInt, name: Schema.optional(Schema.String) })
@@ -544,8 +541,7 @@ export const makeMemoryProvider = (): WorkQueue.WorkQueues => {
   }
 }
 
-/** @internal */
-export const openConflict = (name: string, was: number, now: number): InvalidOptionsError =>
+const openConflict = (name: string, was: number, now: number): InvalidOptionsError =>
   new InvalidOptionsError({
     subject: "WorkQueues.open",
     detail:
