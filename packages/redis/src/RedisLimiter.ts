@@ -26,6 +26,7 @@
  * @since 0.1.0
  */
 import { Errors, Limiter, Options as CoreOptions } from "@taskscope/core"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -155,11 +156,14 @@ export const make = (
   })
 
 /** Makes the limiter of one key: its options are code, so a bad value is a defect naming the key. */
-const makeKey = (keyed: string, redis: Redis) => (name: string, options: internal.KeyOptions) =>
+const makeKey = (keyed: string, redis: Redis) => (key: unknown, options: internal.KeyOptions) =>
   Effect.flatMap(
     Effect.orDieWith(
-      decode({ ...options, name }),
-      (e) => new Error(`Limiter.keyed "${keyed}", key limiter "${name}": ${e.detail}`)
+      decode({ ...options, name: internal.keyName(keyed, key) }),
+      (e) =>
+        new Cause.IllegalArgumentException(
+          `Limiter.keyed "${keyed}", key ${typeof key === "string" ? JSON.stringify(key) : String(key)}: ${e.detail}`
+        )
     ),
     ({ config }) => internal.make(clientOf(redis), config)
   )

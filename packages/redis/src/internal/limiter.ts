@@ -708,7 +708,7 @@ export class RedisKeyed<K> implements Limiter.Keyed<K, Errors.BackendError> {
     readonly optionsFor: (key: K) => KeyOptions,
     readonly idleMs: number,
     readonly makeKey: (
-      name: string,
+      key: K,
       options: KeyOptions
     ) => Effect.Effect<RedisLimiterImpl, Errors.BackendError, Scope.Scope>,
     readonly scope: Scope.Scope
@@ -746,7 +746,7 @@ export class RedisKeyed<K> implements Limiter.Keyed<K, Errors.BackendError> {
           Effect.flatMap(Scope.fork(this.scope, ExecutionStrategy.sequential), (scope) =>
             Effect.flatMap(
               Effect.onError(
-                Scope.extend(this.makeKey(keyName(this.name, key), options), scope),
+                Scope.extend(this.makeKey(key, options), scope),
                 (cause) => Scope.close(scope, Exit.failCause(cause))
               ),
               (limiter) => {
