@@ -7,8 +7,8 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import * as Option from "effect/Option"
-import { TimeoutError } from "./Errors.js"
+import type * as Option from "effect/Option"
+import { outcomeOf } from "./internal/outcome.js"
 
 /**
  * Fields every outcome carries.
@@ -122,9 +122,6 @@ const common = (meta: Meta): Common => ({
   duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
 })
 
-// Taskscope's own TimeoutError or Effect's TimeoutException — not any error that happens to be tagged so
-const isTimeoutError = (u: unknown): boolean => u instanceof TimeoutError || Cause.isTimeoutException(u)
-
 /**
  * Builds a result from an `Exit`: success → `Succeeded`; interruption only → `Cancelled`; a failure
  * whose first error is a `TimeoutError` (or Effect's `TimeoutException`) → `TimedOut`; any other
@@ -143,18 +140,18 @@ const isTimeoutError = (u: unknown): boolean => u instanceof TimeoutError || Cau
  * @category constructors
  */
 export const fromExit = <A, E>(exit: Exit.Exit<A, E>, meta: Meta): TaskResult<A, E> => {
-  if (Exit.isSuccess(exit)) {
-    return { _tag: "Succeeded", value: exit.value, ...common(meta) }
+  switch (outcomeOf(exit)) {
+    case "Succeeded":
+      return { _tag: "Succeeded", value: (exit as Exit.Success<A, E>).value, ...common(meta) }
+    case "Cancelled":
+      return { _tag: "Cancelled", started: meta.started ?? true, ...common(meta) }
+    case "TimedOut":
+      return { _tag: "TimedOut", cause: (exit as Exit.Failure<A, E>).cause, ...common(meta) }
+    case "Failed": {
+      const cause = (exit as Exit.Failure<A, E>).cause
+      return { _tag: "Failed", cause, error: Cause.failureOption(cause), ...common(meta) }
+    }
   }
-  const cause = exit.cause
-  if (Cause.isInterruptedOnly(cause)) {
-    return { _tag: "Cancelled", started: meta.started ?? true, ...common(meta) }
-  }
-  const error = Cause.failureOption(cause)
-  if (Option.isSome(error) ? isTimeoutError(error.value) : Option.exists(Cause.dieOption(cause), isTimeoutError)) {
-    return { _tag: "TimedOut", cause, ...common(meta) }
-  }
-  return { _tag: "Failed", cause, error, ...common(meta) }
 }
 
 /**

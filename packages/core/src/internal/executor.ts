@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Runtime from "effect/Runtime"
@@ -18,12 +19,11 @@ import type * as Executor from "../Executor.js"
 import * as Options from "../Options.js"
 import * as Retry from "../Retry.js"
 import type * as Task from "../Task.js"
-import type * as TaskResult from "../TaskResult.js"
+import { outcomeOf } from "./outcome.js"
 import { type Indexed, IndexedHeap, PriorityQueue, type RunQueue } from "./runQueue.js"
-import { DONE, PENDING, type TaskImpl } from "./task.js"
+import { DONE, type TaskImpl } from "./task.js"
 import type { Run } from "./taskGroup.js"
 import { GroupImpl, type Listener } from "./taskGroup.js"
-import { WaitList } from "./waitList.js"
 
 // -----------------------------------------------------------------------------------------------
 // configuration
@@ -77,7 +77,19 @@ const SpecSchema = Schema.Struct({
   timeout: Schema.optional(Options.PositiveDuration),
   retry: Schema.optional(Schema.Any)
 })
-const checkSpec = Options.decodeOrDie("Executor.submit", SpecSchema)
+const decodeSpec = Options.decodeOrDie("Executor.submit", SpecSchema)
+
+/** The common, valid spec is checked by hand (this runs per task); anything else gets the Schema's words. */
+const checkSpec = (spec: Executor.TaskSpec<any, any, any>): void => {
+  if (
+    typeof spec !== "object" || spec === null || typeof spec.name !== "string" || !Effect.isEffect(spec.effect) ||
+    (spec.priority !== undefined && !Number.isFinite(spec.priority)) ||
+    (spec.key !== undefined && typeof spec.key !== "string") ||
+    spec.timeout !== undefined
+  ) {
+    decodeSpec(spec)
+  }
+}
 
 const millis = (d: Duration.Duration) => Duration.toMillis(d)
 
@@ -91,7 +103,11 @@ const tasksByOutcome = {
   TimedOut: tasksTotal.pipe(Metric.tagged("outcome", "TimedOut")),
   Cancelled: tasksTotal.pipe(Metric.tagged("outcome", "Cancelled"))
 }
-const taskDuration = Metric.timer("taskscope_executor_task_duration", "Executor task run time")
+const taskDuration = Metric.histogram(
+  "taskscope_executor_task_duration_ms",
+  MetricBoundaries.exponential({ start: 1, factor: 2, count: 20 }),
+  "Executor task run time in milliseconds"
+)
 
 /** Effect's built-in tracer: spans made with it go nowhere unless someone reads them. */
 const defaultTracer = Effect.runSync(Effect.tracer)
@@ -145,9 +161,9 @@ class KeyState implements Indexed {
     this.idleSince = now
   }
   /** Milliseconds until the head may start: 0 now, Infinity while every permit is held. */
-  waitMillis(now: number): number {
+  waitMillis(clock: ExecutorQueue): number {
     if (this.running >= this.concurrency) return Infinity
-    return this.rate === undefined ? 0 : this.rate.waitMillis(now)
+    return this.rate === undefined ? 0 : this.rate.waitMillis(clock.now())
   }
   isIdle(now: number): boolean {
     return this.running === 0 && this.waiting.size === 0 && (this.rate === undefined || this.rate.isFresh(now))
@@ -162,14 +178,23 @@ const headFirst = (a: KeyState, b: KeyState): boolean => {
 interface RunData {
   readonly spec: Executor.TaskSpec<any, any, any>
   readonly key: KeyState
-  /** How events and reports name the task (made when it is queued). */
-  ref: Executor.TaskRef
-  readonly queuedAt: number
+  /** How events and reports name the task (made the first time it is needed). */
+  ref: Executor.TaskRef | undefined
   /** The spec's priority as given (the run's own may be negated for `higherFirst`). */
   priority: number
 }
 
 const dataOf = (run: Run): RunData => run.data as RunData
+
+const refOf = (run: Run): Executor.TaskRef => {
+  const data = dataOf(run)
+  if (data.ref === undefined) {
+    const task = run.task
+    const key = data.spec.key
+    data.ref = key === undefined ? { id: task.id, name: task.name } : { id: task.id, name: task.name, key }
+  }
+  return data.ref
+}
 
 /**
  * Tasks wait per key, by priority. A key whose head may start now (a free permit, its rate allows)
@@ -219,6 +244,11 @@ class ExecutorQueue implements RunQueue<Run> {
     return key
   }
 
+  /** Whether a global rate or minTime applies at all. */
+  get gated(): boolean {
+    return this.globalRate !== undefined || this.minTimeMs > 0
+  }
+
   globalWait(now: number): number {
     const rate = this.globalRate === undefined ? 0 : this.globalRate.waitMillis(now)
     return Math.max(rate, this.lastStart + this.minTimeMs - now)
@@ -226,7 +256,7 @@ class ExecutorQueue implements RunQueue<Run> {
 
   peek(): Run | undefined {
     if (this.paused || this.ready.size === 0) return undefined
-    const wait = this.globalWait(this.now())
+    const wait = this.gated ? this.globalWait(this.now()) : 0
     if (wait > 0) {
       this.wakeGlobal(wait)
       return undefined
@@ -240,12 +270,14 @@ class ExecutorQueue implements RunQueue<Run> {
     const key = this.ready.peek()!
     key.waiting.shift()
     this.size--
-    const now = this.now()
     key.running++
-    key.rate?.record(now)
-    this.globalRate?.record(now)
-    this.lastStart = now
-    this.refresh(key, now)
+    if (key.rate !== undefined || this.gated) {
+      const now = this.now()
+      key.rate?.record(now)
+      this.globalRate?.record(now)
+      this.lastStart = now
+    }
+    this.refresh(key)
     return run
   }
 
@@ -253,21 +285,21 @@ class ExecutorQueue implements RunQueue<Run> {
     const key = dataOf(run).key
     key.waiting.push(run)
     this.size++
-    this.refresh(key, this.now())
+    this.refresh(key)
   }
 
   remove(run: Run): boolean {
     const key = dataOf(run).key
     if (!key.waiting.remove(run)) return false
     this.size--
-    this.refresh(key, this.now())
+    this.refresh(key)
     return true
   }
 
   reprioritize(run: Run, priority: number): boolean {
     const key = dataOf(run).key
     if (!key.waiting.reprioritize(run, priority)) return false
-    this.refresh(key, this.now())
+    this.refresh(key)
     return true
   }
 
@@ -286,18 +318,17 @@ class ExecutorQueue implements RunQueue<Run> {
   /** A started task of `key` ended: its permit is free again. */
   release(key: KeyState): void {
     key.running--
-    const now = this.now()
-    if (key.running === 0 && key.waiting.size === 0) key.idleSince = now
-    this.refresh(key, now)
+    if (key.running === 0 && key.waiting.size === 0 && key !== this.anyKey) key.idleSince = this.now()
+    this.refresh(key)
   }
 
   /** Puts the key in `ready` when its head may start now, or arranges to look again when its rate allows. */
-  refresh(key: KeyState, now: number): void {
+  refresh(key: KeyState): void {
     if (key.waiting.size === 0) {
       this.ready.remove(key)
       return
     }
-    const wait = key.waitMillis(now)
+    const wait = key.waitMillis(this)
     if (wait === 0) {
       if (this.ready.has(key)) this.ready.update(key)
       else this.ready.push(key)
@@ -308,7 +339,7 @@ class ExecutorQueue implements RunQueue<Run> {
       this.onRateLimited(key.name, wait)
       key.wake = this.wakeAfter(wait, () => {
         key.wake = undefined
-        this.refresh(key, this.now())
+        this.refresh(key)
       })
     }
   }
@@ -370,10 +401,10 @@ export class ExecutorImpl implements Executor.Executor {
   readonly counts = { submitted: 0, succeeded: 0, failed: 0, timedOut: 0, cancelled: 0, dropped: 0, retries: 0 }
   readonly durations: Array<number> = []
   durationIndex = 0
-  /** Queued and running tasks by id. */
-  readonly active = new Map<number, Run>()
-  /** The last statuses of tasks that ended, by id (bounded). */
-  readonly ended = new Map<number, Executor.TaskStatus>()
+  /** The last 1,000 tasks that ended, by id, with their status (a ring: written per task, read rarely). */
+  readonly endedIds: Array<number> = []
+  readonly endedStatus: Array<Executor.TaskStatus> = []
+  endedNext = 0
   readonly capacity: number
   readonly overflow: NonNullable<Executor.Config["overflow"]>
   readonly graceMs: number
@@ -381,8 +412,8 @@ export class ExecutorImpl implements Executor.Executor {
   timeoutMs: number | undefined
   /** Submitters waiting for room in the intake (overflow "block"), oldest first. */
   readonly blocked: Array<() => void> = []
-  /** Waiters of onIdle, onEmpty and onSizeLessThan. */
-  readonly changes = new WaitList()
+  /** Waiters of onIdle, onEmpty and onSizeLessThan, each woken only once its condition holds. */
+  readonly conditions: Array<{ readonly ready: () => boolean; readonly resume: () => void }> = []
   subscribers = 0
 
   constructor(
@@ -425,7 +456,7 @@ export class ExecutorImpl implements Executor.Executor {
         })
       }
     }
-    this.group.listeners.push(this.listener)
+    this.group.addListener(this.listener)
   }
 
   now(): number {
@@ -440,30 +471,26 @@ export class ExecutorImpl implements Executor.Executor {
   // the lifecycle listener
 
   readonly listener: Listener = {
-    onQueued: (task, run) => {
+    onQueued: (_task, run) => {
       this.counts.submitted++
-      this.active.set(task.id, run)
-      const data = dataOf(run)
-      const key = data.spec.key
-      data.ref = key === undefined ? { id: task.id, name: task.name } : { id: task.id, name: task.name, key }
       if (this.subscribers > 0) {
-        this.publish({ _tag: "Queued", task: data.ref, at: data.queuedAt, priority: data.priority })
+        this.publish({ _tag: "Queued", task: refOf(run), at: this.now(), priority: dataOf(run).priority })
       }
     },
     onStarted: (task, run) => {
       this.running++
       this.wakeBlocked()
-      this.changes.release()
+      if (this.conditions.length > 0) this.checkConditions()
       if (this.subscribers > 0) {
-        this.publish({ _tag: "Started", task: dataOf(run).ref, at: task.startedAt, attempt: 1 })
+        this.publish({ _tag: "Started", task: refOf(run), at: task.startedAt, attempt: 1 })
       }
     },
     onRetry: (task, attempt, delay, error) => {
       this.counts.retries++
       if (this.subscribers > 0) {
-        const run = this.active.get(task.id)
+        const run = task.run as Run | undefined
         if (run !== undefined) {
-          this.publish({ _tag: "Retrying", task: dataOf(run).ref, at: this.now(), attempt, delay, error })
+          this.publish({ _tag: "Retrying", task: refOf(run), at: this.now(), attempt, delay, error })
         }
       }
     },
@@ -472,50 +499,19 @@ export class ExecutorImpl implements Executor.Executor {
 
   onEnded(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>, run: Run, started: boolean): void {
     const data = dataOf(run)
-    this.active.delete(task.id)
-    const result = task.toResult(exit as Exit.Exit<any, any>)
-    const status = isDropped(exit) ? "dropped" : statusOf(result._tag)
-    this.ended.set(task.id, status)
-    if (this.ended.size > 1_000) this.ended.delete(this.ended.keys().next().value!)
-    const tell = this.subscribers > 0
-    const at = task.endedAt
-    switch (status) {
-      case "succeeded":
-        this.counts.succeeded++
-        if (tell) {
-          this.publish({ _tag: "Succeeded", task: data.ref, at, attempts: result.attempts, duration: result.duration })
-        }
-        break
-      case "failed":
-        this.counts.failed++
-        if (tell && result._tag === "Failed") {
-          this.publish({ _tag: "Failed", task: data.ref, at, attempts: result.attempts, cause: result.cause })
-        }
-        break
-      case "timedOut":
-        this.counts.timedOut++
-        if (tell) this.publish({ _tag: "TimedOut", task: data.ref, at, attempts: result.attempts })
-        break
-      case "dropped":
-        this.counts.dropped++
-        if (tell) {
-          const error = Cause.failureOption((exit as Exit.Failure<unknown, unknown>).cause)
-          const reason = Option.isSome(error) && error.value instanceof TaskDroppedError
-            ? error.value.reason
-            : "cleared"
-          this.publish({ _tag: "Dropped", task: data.ref, at, reason })
-        }
-        break
-      default:
-        this.counts.cancelled++
-        if (tell) this.publish({ _tag: "Cancelled", task: data.ref, at, started })
-    }
-    if (status !== "dropped") tasksByOutcome[result._tag].unsafeUpdate(1, [])
+    const outcome = outcomeOf(exit)
+    const dropped = outcome === "Failed" && isDropped(exit)
+    const status: Executor.TaskStatus = dropped ? "dropped" : statusOf[outcome]
+    this.remember(task.id, status)
+    if (dropped) this.counts.dropped++
+    else this.counts[statusOf[outcome]]++
+    if (this.subscribers > 0) this.tell(task, exit, run, status, started)
+    if (!dropped) tasksByOutcome[outcome].unsafeUpdate(1, [])
     if (started) {
       this.running--
       this.queue.release(data.key)
       const ms = task.endedAt - task.startedAt
-      taskDuration.unsafeUpdate(Duration.millis(ms), [])
+      taskDuration.unsafeUpdate(ms, [])
       if (this.durations.length < 1024) this.durations.push(ms)
       else this.durations[this.durationIndex++ % 1024] = ms
       this.group.drain()
@@ -523,10 +519,61 @@ export class ExecutorImpl implements Executor.Executor {
       this.wakeBlocked()
     }
     if (this.queue.keys.size > 64) this.queue.evictIdle(this.now())
-    this.changes.release()
-    if (tell && this.queue.size === 0) {
+    if (this.conditions.length > 0) this.checkConditions()
+  }
+
+  checkConditions(): void {
+    const conditions = this.conditions
+    for (let i = conditions.length - 1; i >= 0; i--) {
+      if (conditions[i].ready()) conditions.splice(i, 1)[0].resume()
+    }
+  }
+
+  remember(id: number, status: Executor.TaskStatus): void {
+    this.endedIds[this.endedNext] = id
+    this.endedStatus[this.endedNext] = status
+    this.endedNext = (this.endedNext + 1) % 1_000
+  }
+
+  /** A queued task by id (a scan: control operations are rare, and a map per task is not free). */
+  queued(id: number): Run | undefined {
+    for (const run of this.queue.toArray()) if (run.task.id === id) return run
+    return undefined
+  }
+
+  /** Publishes what happened to a task that ended (only while someone listens). */
+  tell(
+    task: TaskImpl<any, any>,
+    exit: Exit.Exit<unknown, unknown>,
+    run: Run,
+    status: Executor.TaskStatus,
+    started: boolean
+  ): void {
+    const at = task.endedAt
+    const ref = refOf(run)
+    const attempts = task.attempts
+    switch (status) {
+      case "succeeded":
+        this.publish({ _tag: "Succeeded", task: ref, at, attempts, duration: Duration.millis(at - task.startedAt) })
+        break
+      case "failed":
+        this.publish({ _tag: "Failed", task: ref, at, attempts, cause: (exit as Exit.Failure<unknown, unknown>).cause })
+        break
+      case "timedOut":
+        this.publish({ _tag: "TimedOut", task: ref, at, attempts })
+        break
+      case "dropped": {
+        const error = Cause.failureOption((exit as Exit.Failure<unknown, unknown>).cause)
+        const reason = Option.isSome(error) && error.value instanceof TaskDroppedError ? error.value.reason : "cleared"
+        this.publish({ _tag: "Dropped", task: ref, at, reason })
+        break
+      }
+      default:
+        this.publish({ _tag: "Cancelled", task: ref, at, started })
+    }
+    if (this.queue.size === 0) {
       this.publish({ _tag: "Empty", at })
-      if (this.group.active === 0) this.publish({ _tag: "Idle", at })
+      if (this.group.isIdle()) this.publish({ _tag: "Idle", at })
     }
   }
 
@@ -565,14 +612,12 @@ export class ExecutorImpl implements Executor.Executor {
     const data: RunData = {
       spec,
       key: this.queue.keyFor(spec.key),
-      ref: undefined as never,
-      queuedAt: this.now(),
+      ref: undefined,
       priority: given
     }
     return this.group.unsafeSpawn<A, E>(
       context,
-      // built when it starts: a queued task holds only its spec
-      Effect.suspend(() => this.build(spec, data)),
+      this.effectOf(spec, data),
       spec.name,
       this.higherFirst ? -given : given,
       data
@@ -590,9 +635,18 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   drop(run: Run, reason: TaskDroppedError["reason"]): void {
-    if (!this.queue.remove(run)) return
-    const error = new TaskDroppedError({ executor: this.name, task: run.task.name, reason })
-    this.group.onEnd(run, Exit.fail(error), false)
+    this.group.dropQueued(run, Exit.fail(new TaskDroppedError({ executor: this.name, task: run.task.name, reason })))
+  }
+
+  /** What a task runs: its own effect, or — wrapped when it starts, so a queued task holds only its spec — with timeout, retry and span. */
+  effectOf<A, E, R>(spec: Executor.TaskSpec<A, E, R>, data: RunData): Effect.Effect<A, any, R> {
+    return this.plain(spec) ? spec.effect : Effect.suspend(() => this.build(spec, data))
+  }
+
+  /** A spec with nothing to add: no timeout, no retry, no span. */
+  plain(spec: Executor.TaskSpec<any, any, any>): boolean {
+    return !this.spans && spec.timeout === undefined && this.timeoutMs === undefined &&
+      (spec.retry === false || (spec.retry === undefined && this.config.defaults?.retry === undefined))
   }
 
   build<A, E, R>(spec: Executor.TaskSpec<A, E, R>, data: RunData): Effect.Effect<A, any, R> {
@@ -670,10 +724,22 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   runAll<A, E, R>(specs: Iterable<Executor.TaskSpec<A, E, R>>) {
-    return Effect.flatMap(
-      Effect.forEach(specs, (spec) => this.submit(spec)),
-      (tasks) => Effect.forEach(tasks, (task) => task.result)
-    )
+    return Effect.flatMap(Effect.forEach(specs, (spec) => this.submit(spec)), (tasks) =>
+      // one wait for the whole batch, not a wake-up per task
+      Effect.map(
+        Effect.async<void>((resume) => {
+          let left = tasks.length
+          if (left === 0) return resume(Effect.void)
+          const observer = () => {
+            if (--left === 0) resume(Effect.void)
+          }
+          for (const task of tasks) (task as TaskImpl<A, E>).addObserver(observer)
+          return Effect.sync(() => {
+            for (const task of tasks) (task as TaskImpl<A, E>).removeObserver(observer)
+          })
+        }),
+        () => tasks.map((task) => (task as TaskImpl<A, E>).toResult((task as TaskImpl<A, E>).exit!))
+      ))
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -696,14 +762,14 @@ export class ExecutorImpl implements Executor.Executor {
     return Effect.sync(() => {
       const dropped = this.queue.toArray()
       for (const run of dropped) this.drop(run, "cleared")
-      return dropped.map((run) => dataOf(run).ref)
+      return dropped.map(refOf)
     })
   }
 
   remove(id: number): Effect.Effect<boolean> {
     return Effect.sync(() => {
-      const run = this.active.get(id)
-      if (run === undefined || run.task.phase !== PENDING) return false
+      const run = this.queued(id)
+      if (run === undefined) return false
       this.drop(run, "removed")
       return true
     })
@@ -714,8 +780,8 @@ export class ExecutorImpl implements Executor.Executor {
       if (!Number.isFinite(priority)) {
         throw new Cause.IllegalArgumentException(`Executor.setPriority: Expected a finite number, actual ${priority}`)
       }
-      const run = this.active.get(id)
-      if (run === undefined || run.task.phase !== PENDING) return false
+      const run = this.queued(id)
+      if (run === undefined) return false
       dataOf(run).priority = priority
       const moved = this.queue.reprioritize(run, this.higherFirst ? -priority : priority)
       if (moved) this.group.drain()
@@ -726,21 +792,36 @@ export class ExecutorImpl implements Executor.Executor {
   update(settings: Executor.Settings): Effect.Effect<void> {
     return Effect.sync(() => {
       const s = checkSettings(settings)
-      if (s.concurrency !== undefined) this.group.concurrency = s.concurrency
+      if (s.concurrency !== undefined) this.group.setConcurrency(s.concurrency)
       if (s.rate !== undefined) this.queue.globalRate = makeRate(s.rate ?? undefined)
       if (s.minTime !== undefined) this.queue.minTimeMs = millis(s.minTime)
-      if (s.timeout !== undefined) this.timeoutMs = s.timeout === null ? undefined : millis(s.timeout)
+      if (s.timeout !== undefined) {
+        this.timeoutMs = s.timeout === null ? undefined : millis(s.timeout)
+        // queued tasks that had nothing to wrap get the new default when they start
+        for (const run of this.queue.toArray()) {
+          const data = dataOf(run)
+          run.effect = this.effectOf(data.spec, data) as Effect.Effect<unknown, unknown>
+        }
+      }
       this.group.drain()
     })
   }
 
-  /** Waits until `ready` holds, looking again at every change. */
+  /** Waits until `ready` holds (checked when a task starts or ends). */
   until(ready: () => boolean): Effect.Effect<void> {
-    return Effect.suspend(() => (ready() ? Effect.void : Effect.zipRight(this.changes.wait(ready), this.until(ready))))
+    return Effect.async<void>((resume) => {
+      if (ready()) return resume(Effect.void)
+      const condition = { ready, resume: () => resume(Effect.void) }
+      this.conditions.push(condition)
+      return Effect.sync(() => {
+        const i = this.conditions.indexOf(condition)
+        if (i >= 0) this.conditions.splice(i, 1)
+      })
+    })
   }
 
   get onIdle(): Effect.Effect<void> {
-    return this.until(() => this.group.active === 0)
+    return this.until(() => this.group.isIdle())
   }
 
   get onEmpty(): Effect.Effect<void> {
@@ -752,14 +833,17 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   get runningTasks(): Effect.Effect<ReadonlyArray<Executor.TaskRef>> {
-    return Effect.sync(() => this.group.runningRuns().map((run) => dataOf(run).ref))
+    return Effect.sync(() => this.group.runningRuns().map(refOf))
   }
 
   status(id: number): Effect.Effect<Option.Option<Executor.TaskStatus>> {
     return Effect.sync(() => {
-      const run = this.active.get(id)
-      if (run !== undefined) return Option.some(run.task.phase === PENDING ? "queued" : "running")
-      return Option.fromNullable(this.ended.get(id))
+      if (this.queued(id) !== undefined) return Option.some("queued")
+      if (this.group.runningRuns().some((run) => run.task.id === id)) return Option.some("running")
+      for (let i = this.endedIds.length - 1; i >= 0; i--) {
+        if (this.endedIds[i] === id) return Option.some(this.endedStatus[i])
+      }
+      return Option.none()
     })
   }
 
@@ -819,7 +903,8 @@ export class ExecutorImpl implements Executor.Executor {
       return Effect.gen(this, function*() {
         // the wait is interruptible even when the drain runs in a finalizer: the budget is a bound
         const finished = budget === Infinity ? Option.some(yield* wait) : yield* Effect.timeoutOption(wait, budget)
-        if (Option.isNone(finished)) yield* this.group.close(false, this.group.groupId)
+        // the group closes either way: cancelled children end, idle workers end
+        yield* this.group.shutdown(Option.isSome(finished))
         for (const wake of this.queue.wakes) yield* Fiber.interrupt(wake)
         const neverRan: Array<Executor.Unfinished> = []
         const interrupted: Array<Executor.Unfinished> = []
@@ -831,7 +916,7 @@ export class ExecutorImpl implements Executor.Executor {
           ) {
             continue
           }
-          const entry = { task: dataOf(run).ref, spec: dataOf(run).spec }
+          const entry = { task: refOf(run), spec: dataOf(run).spec }
           if (task.startedAt < 0) neverRan.push(entry)
           else interrupted.push(entry)
         }
@@ -850,8 +935,12 @@ export class ExecutorImpl implements Executor.Executor {
   }
 }
 
-const statusOf = (tag: TaskResult.TaskResult<unknown, unknown>["_tag"]): Executor.TaskStatus =>
-  tag === "Succeeded" ? "succeeded" : tag === "Failed" ? "failed" : tag === "TimedOut" ? "timedOut" : "cancelled"
+const statusOf = {
+  Succeeded: "succeeded",
+  Failed: "failed",
+  TimedOut: "timedOut",
+  Cancelled: "cancelled"
+} as const
 
 const isDropped = (exit: Exit.Exit<unknown, unknown>): boolean => {
   if (Exit.isSuccess(exit)) return false

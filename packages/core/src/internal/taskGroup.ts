@@ -19,7 +19,7 @@ import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
-import { andThen, both, interruptedByOthers, removeInterrupts, syntheticId } from "./cause.js"
+import { andThen, both, interruptedByOthers, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
 import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
@@ -85,6 +85,8 @@ export class Run implements Runner, Queued, TaskInfo {
   }
 }
 
+const noop = () => {}
+
 /** A fiber that runs waiting children of a bounded group one after another. */
 class Worker implements Runner, TaskInfo {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
@@ -92,6 +94,8 @@ class Worker implements Runner, TaskInfo {
   /** Interrupted to cancel its current child: it stops after that child. */
   doomed = false
   current: Run | undefined = undefined
+  /** Resumes the worker while it is parked. */
+  wake: () => void = noop
   constructor(readonly context: Context.Context<never>) {}
   get name(): string | undefined {
     return this.current?.task.name
@@ -210,7 +214,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.active++
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onQueued?.(task, run)
-    if (!this.gated && this.slots < this.concurrency && this.queue.size === 0) {
+    if (this.concurrency === Infinity && !this.gated) {
+      // unbounded: every child on a fiber of its own, started at once
       this.slots++
       this.startRun(run, effect as Effect.Effect<unknown, unknown>, context)
     } else {
@@ -273,29 +278,40 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   }
 
   // ---------------------------------------------------------------------------------------------
-  // bounded groups: waiting children are plain records in a queue (no fiber per waiting child).
-  // A child that finds a free slot runs on a fiber of its own. When a slot frees while children
-  // wait, a worker fiber takes the slot over and runs waiting children one after another on its
-  // own fiber, so a backlog costs no fork per child. A worker ends when nothing can start.
+  // bounded groups: waiting children are plain records in a queue (no fiber per waiting child),
+  // run one after another by a pool of at most `concurrency` worker fibers. A worker with nothing
+  // to run parks until a child arrives, so a stream of short children costs no fork per child.
+  // A child that finds a free slot and no parked worker gets a new worker, started at once: it
+  // runs up to its first suspension before `spawn` returns.
 
-  /** Starts workers while slots are free and a waiting child may start. */
+  /** Workers with nothing to run, waiting for a child: the most recently parked first. */
+  readonly parked: Array<Worker> = []
+
+  /**
+   * Puts a worker to the children that may start now: a parked worker if there is one (one at a
+   * time: a woken worker wakes the next while more wait), else new workers while slots are free.
+   */
   drain(): void {
-    while (this.status === OPEN && this.slots < this.concurrency) {
+    while (this.status === OPEN && this.waking === 0) {
       const head = this.queue.peek()
       if (head === undefined) return
+      if (this.parked.length > 0) {
+        this.parked.pop()!.wake()
+        return
+      }
+      if (this.slots >= this.concurrency) return
       this.slots++
       this.startWorker(head.context ?? Context.empty())
     }
   }
 
-  /** A slot was given back: hand it to a new worker if a child may start, else free it. */
+  /** Workers woken but not running yet. */
+  waking = 0
+
+  /** A worker ended (or an own-fiber child did): give its slot to a new worker if a child may start. */
   releaseSlot(): void {
-    const head = this.status === OPEN && this.slots <= this.concurrency ? this.queue.peek() : undefined
-    if (head !== undefined) {
-      this.startWorker(head.context ?? Context.empty())
-    } else {
-      this.slots--
-    }
+    this.slots--
+    this.drain()
   }
 
   startWorker(context: Context.Context<never>): void {
@@ -305,7 +321,24 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     attachFiber(worker, fiber)
     fiber.addObserver(() => {
       this.workers.delete(worker)
+      const i = this.parked.indexOf(worker)
+      if (i >= 0) this.parked.splice(i, 1)
       this.releaseSlot()
+      if (this.workers.size === 0) this.workersDone.release()
+    })
+  }
+
+  readonly workersDone = new WaitList()
+
+  /** Parks a worker until a child arrives or the group closes. */
+  park(worker: Worker): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      worker.wake = () => {
+        worker.wake = noop
+        this.waking++
+        resume(Effect.sync(() => this.waking--))
+      }
+      this.parked.push(worker)
     })
   }
 
@@ -315,7 +348,10 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         // a doomed worker was interrupted to cancel its child: its fiber cannot run another one
         if (worker.doomed || this.status !== OPEN || this.slots > this.concurrency) return Effect.void
         const run = this.queue.shift()
-        if (run === undefined) return Effect.void
+        if (run === undefined) return Effect.flatMap(this.park(worker), () => loop)
+        // more waiting: wake one more worker (it will wake the next): the pool grows with the
+        // backlog, one wake-up at a time, and short children do not wake every worker
+        if (this.waking === 0 && this.parked.length > 0 && this.queue.peek() !== undefined) this.parked.pop()!.wake()
         let effect = run.effect!
         if (run.context !== worker.context) {
           effect = Effect.locally(effect, FiberRef.currentContext, run.context!)
@@ -338,6 +374,24 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     })
   }
 
+  /** Changes how many children run at once: more start now; extra workers end after their child. */
+  setConcurrency(n: number): void {
+    this.concurrency = n
+    for (let extra = this.slots - n; extra > 0 && this.parked.length > 0; extra--) this.parked.pop()!.wake()
+    this.drain()
+  }
+
+  /** Wakes every parked worker: the group no longer takes children, and they end. */
+  dismissParked(): void {
+    const parked = this.parked.splice(0)
+    for (const worker of parked) worker.wake()
+  }
+
+  /** Waits until every worker fiber has ended. */
+  get awaitWorkers(): Effect.Effect<void> {
+    return this.workersDone.wait(() => this.workers.size === 0)
+  }
+
   // ---------------------------------------------------------------------------------------------
   // completion, failure and cancellation
 
@@ -348,7 +402,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     const ownFiber = run.worker === undefined && started
     task.complete(exit)
     // a failure is recorded before the slot is given back: after a failFast failure, no queued child starts
-    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) this.recordFailure(task, exit)
+    if (Exit.isFailure(exit) && !isInterruptedOnly(exit.cause)) this.recordFailure(task, exit)
     this.active--
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onEnded?.(task, exit, run, started)
@@ -388,7 +442,9 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.swept = true
     for (const run of this.queue.clear()) this.onEnd(run, Exit.interrupt(by), false)
     for (const run of this.running) interruptRunner(run, by)
+    this.dismissParked()
     for (const worker of this.workers) {
+      if (worker.current === undefined) continue
       worker.doomed = true
       interruptRunner(worker, by)
     }
@@ -433,6 +489,22 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     }, 0)
   }
 
+  addListener(listener: Listener): void {
+    this.listeners.push(listener)
+  }
+
+  /** No child is queued or running. */
+  isIdle(): boolean {
+    return this.active === 0
+  }
+
+  /** Ends a queued child without running it (its owner dropped it); false when it was not queued. */
+  dropQueued(run: Run, exit: Exit.Exit<unknown, unknown>): boolean {
+    if (!this.queue.remove(run)) return false
+    this.onEnd(run, exit, false)
+    return true
+  }
+
   get awaitIdle(): Effect.Effect<void> {
     return this.idle.wait(() => this.active === 0)
   }
@@ -475,11 +547,24 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     return out
   }
 
+  /** Closes the group on its owner's behalf (see `close`). */
+  shutdown(graceful: boolean): Effect.Effect<void> {
+    return this.close(graceful, this.groupId)
+  }
+
   /** Closes the group: cancels what is left (unless `graceful`), then waits until every child has ended. */
   close(graceful: boolean, by: FiberId.FiberId): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (!graceful) this.cancelAll(by)
-      return Effect.zipRight(this.awaitIdle, Effect.sync(() => (this.status = CLOSED)))
+      return Effect.zipRight(
+        this.awaitIdle,
+        Effect.suspend(() => {
+          this.status = CLOSED
+          // idle workers end with the group: no fiber outlives it
+          this.dismissParked()
+          return this.awaitWorkers
+        })
+      )
     })
   }
 
