@@ -5,6 +5,7 @@ export default defineConfig({
     projects: [
       "packages/*/vitest.config.ts",
       "apps/*/vitest.config.ts",
+      "examples/vitest.config.ts",
       "docs/vitest.config.ts",
       "test/vitest.config.ts"
     ]
