@@ -204,8 +204,14 @@ class Batcher<A> {
   ) {}
 
   private enqueue(item: A): Deferred.Deferred<void, Errors.BackendError> {
+    this.push(item)
+    return this.batch!
+  }
+
+  /** Adds an item to the next batch (made here if there is none). */
+  private push(item: A): void {
     this.items.push(item)
-    return this.batch ?? (this.batch = Deferred.unsafeMake<void, Errors.BackendError>(FiberId.none))
+    if (this.batch === undefined) this.batch = Deferred.unsafeMake<void, Errors.BackendError>(FiberId.none)
   }
 
   /** Adds an item and waits until its batch has reached Redis. */
@@ -220,7 +226,8 @@ class Batcher<A> {
    */
   post(item: A): Effect.Effect<void> {
     return Effect.sync(() => {
-      this.enqueue(item)
+      // the batch's Deferred is awaited by `flushed`, not here
+      this.push(item)
       if (this.deferred) return
       this.deferred = true
       setImmediate(() => {
