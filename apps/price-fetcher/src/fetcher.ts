@@ -80,9 +80,41 @@ export const makeStats = (): Stats => ({
   fetched: 0
 })
 
-const parseRetryAfter = (value: string | undefined): Duration.Duration => {
-  const seconds = Number(value)
-  return Duration.millis(Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000)
+/**
+ * A Retry-After header in milliseconds: seconds (HTTP and Python's unit) or an HTTP date; 1 s when it
+ * is missing or unreadable.
+ */
+export const parseRetryAfter = (value: string | undefined, now: number): number => {
+  if (value === undefined || value.trim() === "") return 1000
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? 1000 : Math.max(0, date - now)
+}
+
+/** What went wrong with an exchange, or with the shared limits, as the user is told. */
+export interface Alerts {
+  /** A problem (`key` names its source) began, or changed. */
+  readonly problem: (key: string, message: string) => void
+  /** The problem of `key`, if any, is over. */
+  readonly resolved: (key: string, message: string) => void
+  /** A one-off notice. */
+  readonly notice: (message: string) => void
+}
+
+/** One line: the first line of a multi-line detail, cut to `max` characters. */
+export const oneLine = (text: string, max = 120): string => {
+  const line = text.split("\n").map((l) => l.trim()).filter((l) => l !== "").join(" ")
+  return line.length <= max ? line : line.slice(0, max - 1) + "…"
+}
+
+/** The reason of a failed request, without the method and URL the client repeats. */
+const transportDetail = (e: { readonly message: string; readonly cause?: unknown }): string => {
+  const cause = e.cause as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined
+  const inner = cause?.cause ?? cause
+  if (inner?.code === "ECONNREFUSED") return "connection refused"
+  if (inner?.code === "ECONNRESET") return "connection reset"
+  if (inner?.code === "ENOTFOUND") return "host not found"
+  return oneLine(inner?.message ?? e.message, 80)
 }
 
 export interface Fetcher {
@@ -90,14 +122,54 @@ export interface Fetcher {
   readonly round: (round: number, timeline?: Timeline.Timeline) => Effect.Effect<void>
 }
 
+/** After this many failures in a row of one kind, an exchange's problem is reported. */
+const REPORT_AFTER = 5
+
 export const make = (options: {
   readonly config: Config
   readonly baseUrl: (exchange: Exchange) => string
   readonly stats: Stats
   readonly emit: (price: Price) => Effect.Effect<void>
+  readonly alerts: Alerts
 }) =>
   Effect.gen(function*() {
-    const { config, stats } = options
+    const { alerts, config, stats } = options
+    const maxPauseMs = Duration.toMillis(config.maxPause)
+
+    // per exchange: failures in a row of one kind; a problem is reported once, and its end once
+    const health = new Map<ExchangeName, { kind: string; count: number; reported: boolean }>()
+    const failed = (name: ExchangeName, kind: string, message: string) => {
+      const h = health.get(name) ?? { kind, count: 0, reported: false }
+      if (h.kind !== kind) {
+        h.kind = kind
+        h.count = 0
+      }
+      h.count++
+      health.set(name, h)
+      if (h.count === REPORT_AFTER) {
+        h.reported = true
+        alerts.problem(name, message)
+      }
+    }
+    const answered = (name: ExchangeName) => {
+      const h = health.get(name)
+      if (h === undefined) return
+      health.delete(name)
+      if (h.reported) alerts.resolved(name, `${name} answers again`)
+    }
+    let redisLost = false
+    const limitsReached = () => {
+      if (redisLost) {
+        redisLost = false
+        alerts.resolved("redis", "Redis back: the shared limits are reachable again")
+      }
+    }
+    const limitsLost = (detail: string) => {
+      if (!redisLost) {
+        redisLost = true
+        alerts.problem("redis", `Redis lost: ${oneLine(detail)} (no request is sent without the shared limits)`)
+      }
+    }
     const client = yield* HttpClient.HttpClient
     // this process's own cap on requests in flight
     const global = yield* Limiter.semaphore(config.concurrency, { name: "global" })
@@ -112,28 +184,63 @@ export const make = (options: {
 
     const send = (exchange: Exchange, symbol: string): Effect.Effect<number, FetchError> =>
       Effect.gen(function*() {
+        limitsReached()
         stats.requests++
         stats.inFlight++
-        const response = yield* client.get(`${options.baseUrl(exchange)}${exchange.path(symbol)}`).pipe(
-          Effect.mapError((e) => new TransportError({ exchange: exchange.name, detail: e.message })),
+        const url = `${options.baseUrl(exchange)}${exchange.path(symbol)}`
+        const response = yield* client.get(url).pipe(
+          Effect.mapError((e) => {
+            const detail = transportDetail(e)
+            failed(
+              exchange.name,
+              "unreachable",
+              `${exchange.name} unreachable at ${options.baseUrl(exchange)}: ${detail}`
+            )
+            return new TransportError({ exchange: exchange.name, detail })
+          }),
           Effect.ensuring(Effect.sync(() => stats.inFlight--))
         )
         if (response.status === 429) {
           stats.rateLimited++
-          const retryAfter = parseRetryAfter(response.headers["retry-after"])
+          const asked = parseRetryAfter(response.headers["retry-after"], Date.now())
+          // a pause is capped (--max-pause): an exchange that asks for days does not stop the run
+          if (asked > maxPauseMs) {
+            alerts.notice(
+              `${exchange.name} asked to pause for ${Math.round(asked / 1000)}s; pausing ${
+                Duration.format(config.maxPause)
+              } (--max-pause)`
+            )
+          }
+          const retryAfter = Duration.millis(Math.min(asked, maxPauseMs))
+          failed(
+            exchange.name,
+            "429",
+            `${exchange.name} keeps asking to slow down (429, Retry-After ${Math.round(asked / 1000)}s)`
+          )
           // every caller of this exchange waits the penalty out
           yield* rates.pause(exchange.name, retryAfter).pipe(
             Effect.catchTag("InvalidOptionsError", Effect.die),
-            Effect.catchTag("BackendError", (e) => Effect.logWarning(`could not share the pause: ${e.message}`))
+            Effect.catchTag("BackendError", (e) => Effect.sync(() => limitsLost(e.message)))
           )
           return yield* new RateLimited({ exchange: exchange.name, retryAfter })
         }
-        if (response.status >= 500) return yield* new ServerError({ exchange: exchange.name, status: response.status })
+        if (response.status >= 400) {
+          failed(exchange.name, "status", `${exchange.name} answers HTTP ${response.status}`)
+          return yield* new ServerError({ exchange: exchange.name, status: response.status })
+        }
         const body = yield* response.json.pipe(
           Effect.mapError(() => new MalformedResponse({ exchange: exchange.name, detail: "the body is not JSON" }))
         )
-        return yield* Either.match(exchange.parse(body, symbol), { onLeft: Effect.fail, onRight: Effect.succeed })
-      })
+        const price = exchange.parse(body, symbol)
+        if (Either.isLeft(price)) return yield* price.left
+        answered(exchange.name)
+        return price.right
+      }).pipe(
+        Effect.tapErrorTag("MalformedResponse", (e) =>
+          Effect.sync(() =>
+            failed(exchange.name, "malformed", `${exchange.name} sends malformed replies: ${oneLine(e.detail)}`)
+          ))
+      )
 
     /**
      * One attempt: a per-exchange slot, a global slot, then a rate token, then the request under its
@@ -145,8 +252,16 @@ export const make = (options: {
         Effect.catchTag("InvalidOptionsError", Effect.die),
         Effect.tapError((e) =>
           Effect.sync(() => {
-            if (e._tag === "TimeoutError") stats.timeouts++
-            else if (e._tag !== "RateLimited") stats.errors++
+            if (e._tag === "TimeoutError") {
+              stats.timeouts++
+              failed(
+                exchange.name,
+                "timeout",
+                `${exchange.name} not answering: requests time out after ${Duration.format(config.timeout)}`
+              )
+            } else if (e._tag !== "RateLimited") {
+              stats.errors++
+            }
           })
         )
       )
@@ -165,6 +280,7 @@ export const make = (options: {
         Effect.catchTag("InvalidOptionsError", Effect.die),
         Effect.catchTag("BackendError", (e) => {
           stats.errors++
+          limitsLost(e.reason === "unavailable" ? e.detail : e.message)
           return Effect.fail(new LimiterUnavailable({ detail: e.message }))
         })
       )

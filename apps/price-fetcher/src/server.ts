@@ -5,12 +5,17 @@
  * dropped connections).
  * It enforces each exchange's advertised rate limit and keeps counters: requests, the most in any
  * one-second window, breaches of the limit, and requests that arrived during a Retry-After pause.
+ *
+ * A Retry-After pause starts only when its 429 has been handed to the client's connection (a 429
+ * for a client that has gone away asks nothing of anyone), and a request whose client goes away
+ * stops there: a hang is a request that is never answered, not a late 429.
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { createServer } from "node:http"
@@ -32,6 +37,13 @@ export interface ExchangeCounters {
   hangs: number
   /** Connections closed without an answer. */
   dropped: number
+}
+
+/** The mock exchange could not listen (e.g. `port 8080 is in use`). */
+export class ServeError extends Data.TaggedError("ServeError")<{ readonly detail: string }> {
+  override get message() {
+    return this.detail
+  }
 }
 
 export interface MockExchange {
@@ -81,7 +93,7 @@ export const start = (
     /** Override the advertised limits (requests per second), e.g. for a test. */
     readonly limits?: Partial<Record<ExchangeName, number>>
   }
-): Effect.Effect<MockExchange, never, Scope.Scope> =>
+): Effect.Effect<MockExchange, ServeError, Scope.Scope> =>
   Effect.gen(function*() {
     const random = prng(options.seed)
     const p = profile[options.faults]
@@ -158,14 +170,20 @@ export const start = (
       const slow = random() < p.pSlow && exchange === "coinbase"
       const latency = p.latency[0] + random() * (p.latency[1] - p.latency[0]) + (slow ? 400 + random() * 600 : 0)
       if (roll < p.pHang) {
+        // never answered: the client's deadline ends it (the platform interrupts this handler when the
+        // connection closes)
         c.hangs++
-        yield* Effect.sleep(10_000)
+        return yield* Effect.never
       }
       yield* Effect.sleep(latency)
       if (roll < p.pHang + p.p429) {
         c.injected429++
-        const sent = Date.now()
-        pauses[exchange] = { from: sent + PAUSE_GRACE_MS, until: sent + 1000 }
+        // the pause starts when the 429 has been written to the connection, not before, and never
+        // for a client that has gone away
+        NodeHttpServerRequest.toServerResponse(request).once("finish", () => {
+          const sent = Date.now()
+          pauses[exchange] = { from: sent + PAUSE_GRACE_MS, until: sent + 1000 }
+        })
         return HttpServerResponse.text("slow down", { status: 429, headers: { "retry-after": "1" } })
       }
       if (roll < p.pHang + p.p429 + p.p5xx) {
@@ -186,11 +204,23 @@ export const start = (
       return HttpServerResponse.unsafeJson(render(exchange, base, priceOf(exchange, base)))
     })
 
-    const server = yield* Effect.orDie(
-      NodeHttpServer.make(() => createServer(), { port: options.port ?? 0, host: "127.0.0.1" })
+    const port = options.port ?? 0
+    const server = yield* NodeHttpServer.make(() => createServer(), { port, host: "127.0.0.1" }).pipe(
+      Effect.mapError((e) => {
+        const cause = e.cause as NodeJS.ErrnoException | undefined
+        return new ServeError({
+          detail: cause?.code === "EADDRINUSE"
+            ? `port ${port} is in use`
+            : cause?.code === "EACCES"
+            ? `port ${port} needs privileges`
+            : `cannot listen on port ${port}: ${cause?.message ?? String(e.cause)}`
+        })
+      })
     )
-    yield* HttpServer.serveEffect(handler).pipe(Effect.provideService(HttpServer.HttpServer, server))
+    // the platform runs handlers uninterruptibly; this one may be stopped when its client goes away
+    yield* HttpServer.serveEffect(Effect.interruptible(handler)).pipe(
+      Effect.provideService(HttpServer.HttpServer, server)
+    )
     const address = server.address
-    const port = address._tag === "TcpAddress" ? address.port : 0
-    return { url: `http://127.0.0.1:${port}`, counters }
+    return { url: `http://127.0.0.1:${address._tag === "TcpAddress" ? address.port : port}`, counters }
   })
