@@ -71,6 +71,11 @@ const stderrLine = (message: string) => {
   }
 }
 
+/** The HTTP client, keeping connections open between requests. */
+const httpClient = NodeHttpClient.layerWithoutAgent.pipe(
+  Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
+)
+
 /** `--serve-exchange`: only the mock exchange, for several fetchers to share; prints its counters at the end. */
 const serveExchange = (config: Config, out: Output) =>
   Effect.scoped(Effect.gen(function*() {
@@ -88,6 +93,30 @@ const serveExchange = (config: Config, out: Output) =>
         : renderServerCounters(mock.counters, out.width()) + "\n"
     )
   }))
+
+/**
+ * How long the requests cut off at the end of the grace period may take to clean up (give their
+ * permits back) before the run goes on to flush and report. In memory that takes microseconds; with
+ * Redis gone it would take the client's whole retry budget, and the grace is the bound.
+ */
+const CLEANUP_MS = 200
+
+/** Interrupts `fiber` and waits for it to end, at most `ms` (never longer, even uninterruptibly). */
+const interruptWithin = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, ms: number) =>
+  Effect.zipRight(
+    Fiber.interruptFork(fiber),
+    Effect.async<void>((resume) => {
+      let done = false
+      const finish = () => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        resume(Effect.void)
+      }
+      const timer = setTimeout(finish, ms)
+      fiber.addObserver(finish)
+    })
+  )
 
 const isSignal = (reason: string) => reason === "SIGINT" || reason === "SIGTERM"
 
@@ -183,6 +212,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
 
     const lastRound = { timeline: yield* Timeline.make() }
     const poller = yield* Effect.fork(Effect.gen(function*() {
+      if (config.source === "mock") yield* fetcher.warmUp
       for (let n = 1; n <= config.rounds && !stopping && !(yield* shutdown.isRequested); n++) {
         stats.rounds = n
         lastRound.timeline = yield* Timeline.make()
@@ -215,7 +245,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
     // #region shutdown
     yield* shutdown.register("stopIntake", "poller", Effect.sync(() => (stopping = true)))
     yield* shutdown.register("drain", "round in flight", Fiber.await(poller))
-    yield* shutdown.register("interrupt", "poller", Fiber.interrupt(poller))
+    yield* shutdown.register("interrupt", "poller", interruptWithin(poller, CLEANUP_MS))
     yield* shutdown.register(
       "flush",
       "prices file",
@@ -341,7 +371,7 @@ export const run = (argv: ReadonlyArray<string>, early: ReadonlyArray<Signal>, r
     release()
     Runtime.runMain(
       main.pipe(
-        Effect.provide(Layer.merge(NodeHttpClient.layer, limiters)),
+        Effect.provide(Layer.merge(httpClient, limiters)),
         speak(config.redis),
         // library warnings go to stderr, never into --json output
         Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)))

@@ -11,10 +11,16 @@
 type Signal = "SIGINT" | "SIGTERM"
 
 const early: Array<Signal> = []
+let firstAt = 0
 const onEarly = (signal: Signal) => {
-  early.push(signal)
-  if (early.length === 1) process.stderr.write("price-fetcher: stopping… (Ctrl-C again to force)\n")
-  else process.exit(signal === "SIGINT" ? 130 : 143)
+  if (early.length === 0) {
+    firstAt = Date.now()
+    early.push(signal)
+    process.stderr.write("price-fetcher: stopping… (Ctrl-C again to force)\n")
+  } else if (Date.now() - firstAt >= 200) {
+    // (one within 200 ms is the same Ctrl-C: `pnpm demo` passes it on, so it arrives twice)
+    process.exit(signal === "SIGINT" ? 130 : 143)
+  }
 }
 process.on("SIGINT", onEarly)
 process.on("SIGTERM", onEarly)

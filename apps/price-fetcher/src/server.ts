@@ -81,8 +81,14 @@ const basePrices: Record<string, number> = {
   XLM: 0.11
 }
 
-/** The grace after a 429 is sent during which requests already on their way are not counted. */
-const PAUSE_GRACE_MS = 50
+/**
+ * After a 429 has been delivered, how long requests are not counted as ignoring its Retry-After:
+ * they were sent before the client could know (the 429 must reach it, and with shared limits, the
+ * pause must reach Redis before the other processes see it). The same allowance the client's rate
+ * limits keep for requests on their way (200 ms: a 1.2 s window for a limit the exchange counts per
+ * second).
+ */
+const PAUSE_GRACE_MS = 200
 
 export const start = (
   options: {
@@ -151,6 +157,11 @@ export const start = (
       const exchange = url.pathname.split("/")[1] as ExchangeName
       if (!exchangeNames.includes(exchange)) return HttpServerResponse.text("not found", { status: 404 })
       url.pathname = url.pathname.slice(exchange.length + 1)
+      // a client warming up (its connections and code paths, before its first round): answered, not counted
+      if (request.headers["x-warm-up"] !== undefined) {
+        const base = baseOf(exchange, url) ?? "BTC"
+        return HttpServerResponse.unsafeJson(render(exchange, base, basePrices[base] ?? 1))
+      }
       const c = counters[exchange]
       const now = Date.now()
       c.requests++

@@ -30,9 +30,16 @@ import type * as Scope from "effect/Scope"
 export const exitCodeOf = (signal: NodeJS.Signals): number => signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 1
 
 /**
+ * Signals this close to the first are the same request: a package manager (`pnpm run`, `npm run`)
+ * passes the terminal's Ctrl-C on to its child, which then gets it twice.
+ */
+const SAME_SIGNAL_MS = 200
+
+/**
  * Installs SIGINT and SIGTERM handlers for the current scope: the first signal requests shutdown
  * (with the signal's name as the reason); a second signal exits the process at once with code 130
- * (SIGINT) or 143 (SIGTERM). The handlers are removed when the scope closes.
+ * (SIGINT) or 143 (SIGTERM) — one within 200 ms of the first counts as the same (see `runMain`). The
+ * handlers are removed when the scope closes.
  *
  * @example
  * ```ts
@@ -52,12 +59,13 @@ export const exitCodeOf = (signal: NodeJS.Signals): number => signal === "SIGINT
  */
 export const handleSignals: Effect.Effect<void, never, Shutdown.Shutdown | Scope.Scope> = Effect.gen(function*() {
   const shutdown = yield* Shutdown.Shutdown
-  let received = 0
+  let firstAt: number | undefined
   const onSignal = (signal: NodeJS.Signals) => {
-    received++
-    if (received === 1) {
+    const now = Date.now()
+    if (firstAt === undefined) {
+      firstAt = now
       Effect.runFork(shutdown.request(signal))
-    } else {
+    } else if (now - firstAt >= SAME_SIGNAL_MS) {
       process.exit(exitCodeOf(signal))
     }
   }
@@ -120,7 +128,9 @@ const decodeOptions = Options.decodeOrDie(
  * - After the program has ended — drained, interrupted, failed or finished by itself without any
  *   signal — the phases it did not run itself run now: registered flush and report work always
  *   runs once, after the program's own tasks are done, never while they are still running.
- * - A second signal exits at once with 130 (SIGINT) or 143 (SIGTERM).
+ * - A second signal exits at once with 130 (SIGINT) or 143 (SIGTERM). Signals within 200 ms of the
+ *   first count as the same one: `pnpm run`/`npm run` pass the terminal's Ctrl-C on to the program,
+ *   which then gets it twice.
  * - The exit code is 0 when the program succeeded or ended because of a shutdown request, 1 when it
  *   failed; the process exits when it is over, whatever handles are still open.
  *
@@ -174,11 +184,15 @@ export const runMain = <A, E>(program: Effect.Effect<A, E, Shutdown.Shutdown>, o
       })
   }
 
-  let signals = 0
+  let firstAt: number | undefined
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++
-    if (signals > 1) process.exit(exitCodeOf(signal))
-    Effect.runSync(shutdown.request(signal))
+    const now = Date.now()
+    if (firstAt === undefined) {
+      firstAt = now
+      Effect.runSync(shutdown.request(signal))
+    } else if (now - firstAt >= SAME_SIGNAL_MS) {
+      process.exit(exitCodeOf(signal))
+    }
   }
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
