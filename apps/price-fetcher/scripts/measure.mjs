@@ -78,7 +78,17 @@ const serverProblems = (server) =>
     ...(c.duringPause > 0 ? [`${name}: ${c.duringPause} requests during a Retry-After`] : [])
   ])
 
-const totals = () => ({ runs: 0, failed: 0, requests: 0, breaches: 0, duringPause: 0, injected429: 0, hangs: 0 })
+const totals = () => ({
+  runs: 0,
+  failed: 0,
+  requests: 0,
+  breaches: 0,
+  duringPause: 0,
+  injected429: 0,
+  hangs: 0,
+  lateReads: 0,
+  stalls: 0
+})
 const add = (t, server) => {
   for (const c of Object.values(server)) {
     t.requests += c.requests
@@ -86,12 +96,16 @@ const add = (t, server) => {
     t.duringPause += c.duringPause
     t.injected429 += c.injected429
     t.hangs += c.hangs
+    t.lateReads += c.lateReads ?? 0
   }
 }
 const report = (name, t, extra = "") =>
   console.log(
-    `${name}: ${t.runs - t.failed}/${t.runs} runs held every promise · ${t.requests} requests counted by the exchange · ` +
-      `breaches ${t.breaches} · during Retry-After ${t.duringPause} · injected 429s ${t.injected429} · hangs ${t.hangs}${extra}`
+    `${name}: ${
+      t.runs - t.failed
+    }/${t.runs} runs held every promise · ${t.requests} requests counted by the exchange · ` +
+      `breaches ${t.breaches} · during Retry-After ${t.duringPause} · injected 429s ${t.injected429} · hangs ${t.hangs} · ` +
+      `read late (not judged) ${t.lateReads} · client stalls ${t.stalls}${extra}`
   )
 
 const interrupted = async (n) => {
@@ -110,6 +124,8 @@ const interrupted = async (n) => {
       add(t, summary.server)
       problems.push(...serverProblems(summary.server))
     }
+    t.stalls += summary?.stalls ?? 0
+    if (r.afterSignalMs > grace + 1500) problems.push(`exit ${r.afterSignalMs} ms after the signal (grace ${grace} ms)`)
     afterSignal.push(r.afterSignalMs)
     t.runs++
     if (problems.length > 0) {
@@ -129,13 +145,24 @@ const long = async (n, seconds) => {
   const t = totals()
   for (let i = 0; i < n; i++) {
     const file = join(dir, `long-${i}.jsonl`)
-    const r = await run(["--json", "--faults", "heavy", "--seed", String(2000 + i), "--duration", `${seconds}s`, "--out", file])
+    const r = await run([
+      "--json",
+      "--faults",
+      "heavy",
+      "--seed",
+      String(2000 + i),
+      "--duration",
+      `${seconds}s`,
+      "--out",
+      file
+    ])
     const problems = check(r, file)
     const summary = json(r.stdout).find((o) => o.summary !== undefined)?.summary
     if (summary?.server !== undefined) {
       add(t, summary.server)
       problems.push(...serverProblems(summary.server))
     }
+    t.stalls += summary?.stalls ?? 0
     t.runs++
     if (problems.length > 0) {
       t.failed++
@@ -157,7 +184,16 @@ const freePort = () =>
 const fleet = async (n, processes) => {
   const port = await freePort()
   const redisDir = join(dir, "redis")
-  const redis = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], {
+  const redis = spawn("redis-server", [
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--save",
+    "",
+    "--appendonly",
+    "no"
+  ], {
     stdio: "ignore",
     cwd: tmpdir()
   })
@@ -168,7 +204,15 @@ const fleet = async (n, processes) => {
     for (let i = 0; i < n; i++) {
       // the exchange in a process of its own, as in the scaling-out guide
       let url
-      const exchange = spawn(process.execPath, [main, "--serve-exchange", "--json", "--faults", "light", "--seed", String(i)], {
+      const exchange = spawn(process.execPath, [
+        main,
+        "--serve-exchange",
+        "--json",
+        "--faults",
+        "light",
+        "--seed",
+        String(i)
+      ], {
         stdio: ["ignore", "pipe", "pipe"]
       })
       let exchangeOut = ""
@@ -185,8 +229,19 @@ const fleet = async (n, processes) => {
       const results = await Promise.all(Array.from({ length: processes }, (_, p) => {
         const file = join(dir, `fleet-${i}-${p}.jsonl`)
         return run([
-          "--exchange", url, "--redis", `redis://127.0.0.1:${port}`, "--json", "--symbols", "BTC,ETH,SOL,XRP",
-          "--rounds", "3", "--interval", "10ms", "--out", file
+          "--exchange",
+          url,
+          "--redis",
+          `redis://127.0.0.1:${port}`,
+          "--json",
+          "--symbols",
+          "BTC,ETH,SOL,XRP",
+          "--rounds",
+          "3",
+          "--interval",
+          "10ms",
+          "--out",
+          file
         ]).then((r) => ({ r, file }))
       }))
       const exited = new Promise((resolve) => exchange.on("exit", resolve))
@@ -194,6 +249,7 @@ const fleet = async (n, processes) => {
       await exited
       const server = json(exchangeOut).find((o) => o.server !== undefined)?.server ?? {}
       add(t, server)
+      for (const { r } of results) t.stalls += json(r.stdout).find((o) => o.summary !== undefined)?.summary?.stalls ?? 0
       const problems = [...results.flatMap(({ file, r }) => check(r, file)), ...serverProblems(server)]
       t.runs++
       if (problems.length > 0) {
@@ -211,7 +267,11 @@ const fleet = async (n, processes) => {
 const [what = "all", a, b] = process.argv.slice(2)
 let ok = true
 if (what === "interrupted" || what === "all") ok = (await interrupted(Number(a ?? 20))) && ok
-if (what === "long" || what === "all") ok = (await long(Number((what === "all" ? undefined : a) ?? 5), Number(b ?? 30))) && ok
-if (what === "fleet" || what === "all") ok = (await fleet(Number((what === "all" ? undefined : a) ?? 20), Number(b ?? 4))) && ok
+if (what === "long" || what === "all") {
+  ok = (await long(Number((what === "all" ? undefined : a) ?? 5), Number(b ?? 30))) && ok
+}
+if (what === "fleet" || what === "all") {
+  ok = (await fleet(Number((what === "all" ? undefined : a) ?? 20), Number(b ?? 4))) && ok
+}
 rmSync(dir, { recursive: true, force: true })
 process.exit(ok ? 0 : 1)

@@ -278,6 +278,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
           timeouts: stats.timeouts,
           errors: stats.errors,
           hedges: stats.hedges,
+          stalls: stats.stalls,
           file: config.out,
           elapsedMs: Date.now() - started,
           reason,

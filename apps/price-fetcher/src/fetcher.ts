@@ -58,6 +58,8 @@ export interface Stats {
   hedges: number
   inFlight: number
   fetched: number
+  /** Times the process was frozen for longer than the limits' margin (see the stall guard). */
+  stalls: number
 }
 
 export interface Cell {
@@ -77,7 +79,8 @@ export const makeStats = (): Stats => ({
   errors: 0,
   hedges: 0,
   inFlight: 0,
-  fetched: 0
+  fetched: 0,
+  stalls: 0
 })
 
 /**
@@ -123,8 +126,16 @@ export interface Fetcher {
   readonly warmUp: Effect.Effect<void>
 }
 
-/** After this many failures in a row of one kind, an exchange's problem is reported. */
-const REPORT_AFTER = 5
+/** How often the stall guard looks at the clock, and the freeze it reacts to. */
+const STALL_TICK_MS = 20
+const STALL_MS = 120
+
+/**
+ * After this many failures in a row of one kind, an exchange's problem is reported: soon for an
+ * exchange that cannot be reached, hangs or answers garbage; later for answers that are errors by
+ * design (5xx, 429), which a healthy exchange also sends now and then.
+ */
+const reportAfter = (kind: string) => (kind === "status" || kind === "429" ? 5 : 3)
 
 export const make = (options: {
   readonly config: Config
@@ -147,7 +158,7 @@ export const make = (options: {
       }
       h.count++
       health.set(name, h)
-      if (h.count === REPORT_AFTER) {
+      if (h.count === reportAfter(kind)) {
         h.reported = true
         alerts.problem(name, message)
       }
@@ -183,6 +194,28 @@ export const make = (options: {
     // ...and its advertised rate, exactly, with a 20% margin: the exchange counts arrivals, and a busy event loop can delay a send
     const rates = yield* limiters.keyed("rate", (name: ExchangeName) => ({
       rate: { limit: exchanges[name].rateLimit, interval: "1200 millis", algorithm: "slidingWindow" as const }
+    }))
+
+    // The stall guard. The exchange counts arrivals; a process that was frozen (an overloaded machine,
+    // a long GC) had requests on their way that the exchange reads late, bunched with the ones sent
+    // after the freeze — more than the 200 ms the limits keep in hand. After a freeze longer than
+    // that margin allows, every exchange is paused for one of its windows, so nothing new bunches up
+    // with what it counts late.
+    yield* Effect.forkScoped(Effect.gen(function*() {
+      let last = Date.now()
+      while (true) {
+        yield* Effect.sleep(STALL_TICK_MS)
+        const now = Date.now()
+        const frozen = now - last - STALL_TICK_MS
+        last = now
+        if (frozen > STALL_MS) {
+          stats.stalls++
+          yield* Effect.forEach(exchangeNames, (name) => Effect.ignore(rates.pause(name, "1 second")), {
+            concurrency: "unbounded",
+            discard: true
+          })
+        }
+      }
     }))
 
     const send = (
@@ -228,11 +261,13 @@ export const make = (options: {
             )
           }
           const retryAfter = Duration.millis(Math.min(asked, maxPauseMs))
-          failed(
-            exchange.name,
-            "429",
-            `${exchange.name} keeps asking to slow down (429, Retry-After ${Math.round(asked / 1000)}s)`
-          )
+          if (asked <= maxPauseMs) {
+            failed(
+              exchange.name,
+              "429",
+              `${exchange.name} keeps asking to slow down (429, Retry-After ${Math.round(asked / 1000)}s)`
+            )
+          }
           // every caller of this exchange waits the penalty out
           yield* rates.pause(exchange.name, retryAfter).pipe(
             Effect.catchTag("InvalidOptionsError", Effect.die),
@@ -349,7 +384,8 @@ export const make = (options: {
      */
     const warmUp = Effect.forEach(
       exchangeNames,
-      (name) => Effect.ignore(Effect.repeatN(attempt(exchanges[name], "BTC", true), 1)),
+      (name) =>
+        Effect.ignore(Effect.repeatN(attempt(exchanges[name], "BTC", true), 1)),
       { concurrency: "unbounded", discard: true }
     ).pipe(Effect.timeout(config.timeout), Effect.ignore)
 

@@ -37,6 +37,11 @@ export interface ExchangeCounters {
   hangs: number
   /** Connections closed without an answer. */
   dropped: number
+  /**
+   * Requests read late because this process was frozen: they may have arrived any time during the
+   * freeze, so they are not judged (not as breaches, not as ignoring a Retry-After).
+   */
+  lateReads: number
 }
 
 /** The mock exchange could not listen (e.g. `port 8080 is in use`). */
@@ -81,6 +86,10 @@ const basePrices: Record<string, number> = {
   XLM: 0.11
 }
 
+/** The freeze ticker's period, and the delay that counts as a freeze of this process. */
+const TICK_MS = 10
+const FREEZE_MS = 100
+
 /**
  * After a 429 has been delivered, how long requests are not counted as ignoring its Retry-After:
  * they were sent before the client could know (the 429 must reach it, and with shared limits, the
@@ -117,7 +126,8 @@ export const start = (
         injected5xx: 0,
         malformed: 0,
         hangs: 0,
-        dropped: 0
+        dropped: 0,
+        lateReads: 0
       } satisfies ExchangeCounters
     ])) as Record<ExchangeName, ExchangeCounters>
     const arrivals = Object.fromEntries(exchangeNames.map((n) => [n, [] as Array<number>])) as Record<
@@ -151,6 +161,25 @@ export const start = (
       }
     }
 
+    // The exchange's clock is its event loop: when this process is frozen (an overloaded machine, a
+    // long GC), requests wait in the socket and are read late, all at once. A ticker notices freezes.
+    let lastTick = Date.now()
+    let freeze = { start: 0, end: 0 }
+    const ticker = setInterval(() => {
+      const now = Date.now()
+      if (now - lastTick > TICK_MS + FREEZE_MS) freeze = { start: lastTick + TICK_MS, end: now }
+      lastTick = now
+    }, TICK_MS)
+    ticker.unref()
+    yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(ticker)))
+    /** The earliest a request read at `now` can have arrived. */
+    const earliestArrival = (now: number) =>
+      now - lastTick > TICK_MS + FREEZE_MS
+        ? lastTick + TICK_MS // in a freeze the ticker has not seen yet
+        : now - freeze.end <= TICK_MS
+        ? freeze.start // just after one
+        : now
+
     const handler = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const url = new URL(request.url, "http://mock")
@@ -167,13 +196,22 @@ export const start = (
       c.requests++
       const recent = arrivals[exchange]
       while (recent.length > 0 && recent[0] <= now - 1000) recent.shift()
-      recent.push(now)
-      c.maxPerSecond = Math.max(c.maxPerSecond, recent.length)
-      const pause = pauses[exchange]
-      if (now >= pause.from && now < pause.until) c.duringPause++
-      if (recent.length > c.limit) {
-        c.breaches++
-        return HttpServerResponse.text("rate limit exceeded", { status: 429, headers: { "retry-after": "1" } })
+      const arrived = earliestArrival(now)
+      if (arrived < now) {
+        // read late, after this process was frozen: it may have arrived any time since the freeze
+        // began. Counted from then, and not judged: the exchange cannot know it broke a rule.
+        c.lateReads++
+        const at = recent.findIndex((t) => t > arrived)
+        recent.splice(at === -1 ? recent.length : at, 0, arrived)
+      } else {
+        recent.push(now)
+        c.maxPerSecond = Math.max(c.maxPerSecond, recent.length)
+        const pause = pauses[exchange]
+        if (now >= pause.from && now < pause.until) c.duringPause++
+        if (recent.length > c.limit) {
+          c.breaches++
+          return HttpServerResponse.text("rate limit exceeded", { status: 429, headers: { "retry-after": "1" } })
+        }
       }
       const base = baseOf(exchange, url)
       if (base === undefined) return HttpServerResponse.text("bad symbol", { status: 400 })

@@ -117,6 +117,8 @@ export interface Summary {
   readonly timeouts: number
   readonly errors: number
   readonly hedges: number
+  /** Times the process was frozen long enough to pause the exchanges (see the fetcher's stall guard). */
+  readonly stalls: number
   readonly file: string
   readonly elapsedMs: number
   readonly reason: string
@@ -136,7 +138,8 @@ export const renderSummary = (s: Summary, width: number): string => {
         `429s ${s.rateLimited}`,
         `timeouts ${s.timeouts}`,
         `errors ${s.errors}`,
-        `hedged ${s.hedges}`
+        `hedged ${s.hedges}`,
+        ...(s.stalls > 0 ? [`stalls ${s.stalls}`] : [])
       ],
       width,
       "  ",
@@ -162,7 +165,8 @@ export const renderServerCounters = (server: Record<ExchangeName, ExchangeCounte
           `5xx ${c.injected5xx}`,
           `malformed ${c.malformed}`,
           `hangs ${c.hangs}`,
-          `dropped ${c.dropped}`
+          `dropped ${c.dropped}`,
+          ...(c.lateReads > 0 ? [`read late ${c.lateReads}`] : [])
         ],
         width,
         " ".repeat(14),

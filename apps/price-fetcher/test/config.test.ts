@@ -36,7 +36,14 @@ describe("configuration (@effect/cli)", () => {
   it.effect("scaling-out flags: --redis, --exchange, --serve-exchange, --port", () =>
     Effect.gen(function*() {
       const c = yield* config(
-        ["--redis", "redis://10.0.0.5:6379/2", "--exchange", "http://127.0.0.1:8080/", "--serve-exchange", "--port=8080"],
+        [
+          "--redis",
+          "redis://10.0.0.5:6379/2",
+          "--exchange",
+          "http://127.0.0.1:8080/",
+          "--serve-exchange",
+          "--port=8080"
+        ],
         { PRICE_FETCHER_REDIS: "redis://ignored:1" }
       )
       assert.strictEqual(c.redis, "redis://10.0.0.5:6379/2")
