@@ -11,6 +11,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import type { Config } from "./config.js"
 import { type Exchange, type ExchangeName, exchangeNames, exchanges, MalformedResponse } from "./exchanges.js"
 
@@ -82,17 +83,6 @@ export const makeStats = (): Stats => ({
   fetched: 0,
   stalls: 0
 })
-
-/**
- * A Retry-After header in milliseconds: seconds (HTTP and Python's unit) or an HTTP date; 1 s when it
- * is missing or unreadable.
- */
-export const parseRetryAfter = (value: string | undefined, now: number): number => {
-  if (value === undefined || value.trim() === "") return 1000
-  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? 1000 : Math.max(0, date - now)
-}
 
 /** What went wrong with an exchange, or with the shared limits, as the user is told. */
 export interface Alerts {
@@ -251,7 +241,11 @@ export const make = (options: {
         )
         if (response.status === 429) {
           stats.rateLimited++
-          const asked = parseRetryAfter(response.headers["retry-after"], Date.now())
+          // seconds or an HTTP date; 1 s when missing or unreadable
+          const asked = Option.match(Retry.parseRetryAfter(response.headers["retry-after"] ?? "", Date.now()), {
+            onNone: () => 1000,
+            onSome: Duration.toMillis
+          })
           // a pause is capped (--max-pause): an exchange that asks for days does not stop the run
           if (asked > maxPauseMs) {
             alerts.notice(
@@ -301,7 +295,6 @@ export const make = (options: {
     const attempt = (exchange: Exchange, symbol: string, warm = false): Effect.Effect<number, FetchError> => {
       const askedAt = Date.now()
       const timed = Deadline.within(send(exchange, symbol, warm, askedAt), config.timeout).pipe(
-        Effect.catchTag("InvalidOptionsError", Effect.die),
         Effect.tapError((e) =>
           Effect.sync(() => {
             if (warm) return
@@ -347,8 +340,7 @@ export const make = (options: {
           return attempt(exchange, symbol)
         }).pipe(
           // honours Retry-After exactly; never sleeps past the deadline of the caller
-          Retry.retry({ maxAttempts: 4, base: "100 millis", maxDelay: "1 second" }),
-          Effect.catchTag("InvalidOptionsError", Effect.die)
+          Retry.retry({ maxAttempts: 4, base: "100 millis", maxDelay: "1 second" })
         )
         return {
           id: `${round}:${exchange.name}:${symbol}`,

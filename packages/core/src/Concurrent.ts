@@ -9,7 +9,6 @@ import type * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
-import type { InvalidOptionsError } from "./Errors.js"
 import * as internal from "./internal/concurrent.js"
 import type * as Task from "./Task.js"
 import type * as TaskResult from "./TaskResult.js"
@@ -43,12 +42,13 @@ export interface Options {
  * @category combinators
  */
 export const gather: {
+  (effects: readonly [], options?: Options): Effect.Effect<[]>
   <const T extends ReadonlyArray<Effect.Effect<any, any, any>>>(
     effects: T,
     options?: Options
   ): Effect.Effect<
     { -readonly [K in keyof T]: Effect.Effect.Success<T[K]> },
-    Effect.Effect.Error<T[number]> | InvalidOptionsError,
+    Effect.Effect.Error<T[number]>,
     Effect.Effect.Context<T[number]>
   >
   <Eff extends Effect.Effect<any, any, any>>(
@@ -56,7 +56,7 @@ export const gather: {
     options?: Options
   ): Effect.Effect<
     Array<Effect.Effect.Success<Eff>>,
-    Effect.Effect.Error<Eff> | InvalidOptionsError,
+    Effect.Effect.Error<Eff>,
     Effect.Effect.Context<Eff>
   >
 } = internal.gather as never
@@ -78,14 +78,25 @@ export const gather: {
  * @since 0.1.0
  * @category combinators
  */
-export const settle: <Eff extends Effect.Effect<any, any, any>>(
-  effects: Iterable<Eff>,
-  options?: Options
-) => Effect.Effect<
-  Array<TaskResult.TaskResult<Effect.Effect.Success<Eff>, Effect.Effect.Error<Eff>>>,
-  InvalidOptionsError,
-  Effect.Effect.Context<Eff>
-> = internal.settle
+export const settle: {
+  (effects: readonly [], options?: Options): Effect.Effect<[]>
+  <const T extends ReadonlyArray<Effect.Effect<any, any, any>>>(
+    effects: T,
+    options?: Options
+  ): Effect.Effect<
+    { -readonly [K in keyof T]: TaskResult.TaskResult<Effect.Effect.Success<T[K]>, Effect.Effect.Error<T[K]>> },
+    never,
+    Effect.Effect.Context<T[number]>
+  >
+  <Eff extends Effect.Effect<any, any, any>>(
+    effects: Iterable<Eff>,
+    options?: Options
+  ): Effect.Effect<
+    Array<TaskResult.TaskResult<Effect.Effect.Success<Eff>, Effect.Effect.Error<Eff>>>,
+    never,
+    Effect.Effect.Context<Eff>
+  >
+} = internal.settle as never
 
 /**
  * The values of the effects as a Stream, in the order they complete (asyncio's `as_completed`).
@@ -109,7 +120,7 @@ export const asCompleted: <Eff extends Effect.Effect<any, any, any>>(
   options?: Omit<Options, "names">
 ) => Stream.Stream<
   Effect.Effect.Success<Eff>,
-  Effect.Effect.Error<Eff> | InvalidOptionsError,
+  Effect.Effect.Error<Eff>,
   Effect.Effect.Context<Eff>
 > = internal.asCompleted
 
@@ -226,4 +237,4 @@ export interface HedgeOptions {
 export const hedge: <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: HedgeOptions
-) => Effect.Effect<A, E | InvalidOptionsError, R> = internal.hedge
+) => Effect.Effect<A, E, R> = internal.hedge

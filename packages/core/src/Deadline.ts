@@ -1,15 +1,28 @@
 /**
- * Deadlines that propagate: asyncio's `timeout` / `wait_for`, Trio's cancel scopes.
+ * Deadlines and cancel scopes: asyncio's `timeout` / `wait_for`, Trio's `CancelScope`,
+ * `move_on_after` and shielded scopes.
  *
- * A deadline is an instant on the `Clock`, kept in a FiberRef, so every fiber forked below —
- * TaskGroup children, `Concurrent`, plain forks — sees the effective deadline: the earliest of all
- * enclosing ones. An inner deadline can never extend an outer one; when both pass, the outer scope
- * reports the timeout. When a deadline passes, the effect is interrupted and its finalizers run
- * before the caller gets the typed {@link TimeoutError}.
+ * A deadline belongs to a scope, and scopes form a chain that every fiber forked below sees —
+ * TaskGroup children, `Concurrent`, plain forks — so code anywhere can ask for the effective
+ * deadline (the earliest of all enclosing ones) with {@link remaining}. An inner deadline can never
+ * extend an outer one; when both pass, the outer scope reports. When a scope's deadline passes,
+ * the body is interrupted, its finalizers run, and only then does the caller get the typed
+ * {@link TimeoutError} (or `Option.none()` for {@link moveOnAfter} and {@link scope}).
+ *
+ * The edges, to the letter of asyncio 3.13 and Trio:
+ * - a zero or negative duration times out at the body's **first suspension**: the code before it
+ *   runs, nothing after (`asyncio.timeout(0)`);
+ * - **no error is lost**: a failure of the body's cleanup while it is being stopped stays in the
+ *   Cause, before the `TimeoutError` (asyncio raises it instead; here both are kept);
+ * - a deadline opened **inside the cleanup** of a scope that has already fired is armed from that
+ *   moment and fires at its own time (the fired scope no longer bounds its own cleanup);
+ * - `Infinity` means no deadline; NaN or a value that is not a duration is a programmer error
+ *   (a defect naming the function and the value).
  *
  * Differences from asyncio: the timeout is a typed error in the error channel, not an exception
- * that replaces cancellation; a failure of the effect's own cleanup wins over the timeout (it is
- * never hidden); and `shield` protects cleanup from the deadline as well as from cancellation.
+ * that replaces cancellation. {@link shield} is Trio's shielded scope — the caller waits for the
+ * shielded work; asyncio's `shield` (the caller may leave at once while the work goes on) is
+ * `group.shield` on a TaskGroup.
  *
  * @since 0.1.0
  */
@@ -17,8 +30,9 @@ import type * as DateTime from "effect/DateTime"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import type { Inspectable } from "effect/Inspectable"
 import type * as Option from "effect/Option"
-import type { InvalidOptionsError } from "./Errors.js"
+import type { Pipeable } from "effect/Pipeable"
 import { TimeoutError } from "./Errors.js"
 import * as internal from "./internal/deadline.js"
 
@@ -31,9 +45,9 @@ export { TimeoutError }
 /**
  * Runs an effect under a deadline `duration` from now. When it passes, the effect is interrupted,
  * its finalizers run, and the result is a `TimeoutError`. If the effect fails first, its own error
- * comes out unchanged; if its cleanup fails while it is being stopped, that failure comes out.
- * Zero or negative durations time out at the effect's first yield; NaN or infinite durations fail
- * with `InvalidOptionsError`.
+ * comes out unchanged; if its cleanup fails while it is being stopped, that failure comes first in
+ * the Cause and the `TimeoutError` stays beside it. Zero or negative durations time out at the
+ * effect's first suspension; `Infinity` is no deadline; NaN or garbage is a defect.
  *
  * @example
  * ```ts
@@ -50,11 +64,11 @@ export { TimeoutError }
 export const within: {
   (duration: Duration.DurationInput): <A, E, R>(
     effect: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | TimeoutError | InvalidOptionsError, R>
+  ) => Effect.Effect<A, E | TimeoutError, R>
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
     duration: Duration.DurationInput
-  ): Effect.Effect<A, E | TimeoutError | InvalidOptionsError, R>
+  ): Effect.Effect<A, E | TimeoutError, R>
 } = dual(2, internal.within)
 
 /**
@@ -77,16 +91,17 @@ export const within: {
 export const at: {
   (instant: number | Date | DateTime.DateTime): <A, E, R>(
     effect: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | TimeoutError | InvalidOptionsError, R>
+  ) => Effect.Effect<A, E | TimeoutError, R>
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
     instant: number | Date | DateTime.DateTime
-  ): Effect.Effect<A, E | TimeoutError | InvalidOptionsError, R>
+  ): Effect.Effect<A, E | TimeoutError, R>
 } = dual(2, internal.at)
 
 /**
  * Like {@link within}, but when this scope's own deadline passes the result is `Option.none()`
- * instead of a failure (Trio's `move_on_after`). An outer deadline still reports as the outer scope.
+ * instead of a failure (Trio's `move_on_after`). An outer deadline still reports as the outer scope,
+ * and a failure of the body's cleanup is never turned into `none`.
  *
  * @example
  * ```ts
@@ -102,11 +117,11 @@ export const at: {
 export const moveOnAfter: {
   (duration: Duration.DurationInput): <A, E, R>(
     effect: Effect.Effect<A, E, R>
-  ) => Effect.Effect<Option.Option<A>, E | InvalidOptionsError, R>
+  ) => Effect.Effect<Option.Option<A>, E, R>
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
     duration: Duration.DurationInput
-  ): Effect.Effect<Option.Option<A>, E | InvalidOptionsError, R>
+  ): Effect.Effect<Option.Option<A>, E, R>
 } = dual(2, internal.moveOnAfter)
 
 /**
@@ -146,9 +161,11 @@ export const remaining: Effect.Effect<Option.Option<Duration.Duration>> = intern
 export const current: Effect.Effect<Option.Option<number>> = internal.current
 
 /**
- * Runs cleanup that must not be cut short: neither an outer deadline nor interruption stops it
- * (the interruption takes effect once it is done). `timeout` gives it a bound of its own, which
- * the outer deadline does not shorten.
+ * Trio's shielded scope: runs work that must not be cut short — neither an outer deadline nor
+ * interruption stops it, and the caller waits for it (the interruption takes effect once it is
+ * done). `timeout` gives it a bound of its own, which the outer deadline does not shorten. For
+ * asyncio's `shield` — the caller may be cancelled at once while the work goes on — use
+ * `group.shield` on a TaskGroup.
  *
  * @example
  * ```ts
@@ -171,5 +188,81 @@ export const shield: {
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
     options: { readonly timeout: Duration.DurationInput }
-  ): Effect.Effect<A, E | TimeoutError | InvalidOptionsError, R>
+  ): Effect.Effect<A, E | TimeoutError, R>
 } = internal.shield as never
+
+/**
+ * A cancel scope (Trio's `CancelScope`, asyncio's `Timeout`), handed to the body of {@link scope}.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface CancelScope extends Pipeable, Inspectable {
+  /** The scope's own deadline in epoch milliseconds, or `none` (Trio's `deadline`, asyncio's `when()`). */
+  readonly deadline: Effect.Effect<Option.Option<number>>
+  /**
+   * Moves the deadline, earlier or later, to an instant (epoch milliseconds, a `Date` or a
+   * `DateTime`), or removes it with `null` (asyncio's `reschedule`). No effect once the scope has
+   * fired or ended.
+   */
+  reschedule(at: number | Date | DateTime.DateTime | null): Effect.Effect<void>
+  /**
+   * Cancels the scope (Trio's `cancel()`): the body is interrupted at its next suspension, its
+   * cleanup runs, and {@link scope} returns `none`. Does not suspend.
+   */
+  readonly cancel: Effect.Effect<void>
+  /** Whether `cancel` was called (Trio's `cancel_called`). */
+  readonly cancelCalled: Effect.Effect<boolean>
+  /** Whether the scope stopped its body — by its deadline or by `cancel` (Trio's `cancelled_caught`). */
+  readonly cancelledCaught: Effect.Effect<boolean>
+  /** Whether the deadline passed and stopped the body (asyncio's `expired()`). */
+  readonly expired: Effect.Effect<boolean>
+  /** Whether enclosing deadlines and cancellations are kept out (Trio's `shield`). */
+  readonly shield: boolean
+}
+
+/**
+ * Options of {@link scope}.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ScopeOptions {
+  /** A deadline this long from now (`Infinity`: none). */
+  readonly timeout?: Duration.DurationInput
+  /** An absolute deadline; with `timeout` too, the earlier one counts. */
+  readonly at?: number | Date | DateTime.DateTime
+  /** Keep enclosing deadlines and cancellations out (Trio's `shield=True`); the caller waits. */
+  readonly shield?: boolean
+}
+
+/**
+ * Opens a cancel scope and runs `body` in it: `some(value)` when the body completes, `none` when
+ * the scope stopped it (its deadline passed, or `scope.cancel` was called) — Trio's
+ * `with CancelScope() as scope:` / `move_on_at`, with a handle to read and move the deadline,
+ * cancel, and ask afterwards what happened. An enclosing deadline still reports as the enclosing
+ * scope; a failure of the body's cleanup is never turned into `none`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Deadline } from "@taskscope/core"
+ *
+ * const poll = Effect.log("polling").pipe(Effect.delay("1 second"), Effect.forever)
+ *
+ * const program = Deadline.scope((scope) =>
+ *   Effect.gen(function*() {
+ *     // give it 5 seconds, but stop early when a stop request arrives
+ *     yield* Effect.fork(Effect.zipRight(Effect.sleep("2 seconds"), scope.cancel))
+ *     return yield* poll
+ *   }), { timeout: "5 seconds" })
+ * // Option.none() after 2 s; scope.cancelCalled is true, scope.expired false
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const scope: <A, E, R>(
+  body: (scope: CancelScope) => Effect.Effect<A, E, R>,
+  options?: ScopeOptions
+) => Effect.Effect<Option.Option<A>, E, R> = internal.scope

@@ -3,19 +3,23 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 
 /**
- * Options given to a constructor were rejected by their Schema. `message` names the option and the
- * rule it broke, e.g. `TaskGroup options: concurrency: Expected a positive integer or Infinity, actual 0`.
+ * Options that come from outside — a config file, the environment, a Layer's settings — were
+ * rejected when they were decoded (once, with `Options.decode`). `message` names the option and
+ * the rule it broke, e.g. `Executor options: concurrency: Expected a positive integer or Infinity,
+ * actual 0`. A bad literal argument at a call site is not this error but a defect (a programmer
+ * error), as in Effect itself.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { TaskGroup } from "@taskscope/core"
+ * import { Executor } from "@taskscope/core"
  *
- * const program = TaskGroup.scoped(() => Effect.void, { concurrency: 0 }).pipe(
+ * const program = Effect.scoped(Executor.make({ concurrency: 0 })).pipe(
  *   Effect.catchTag("InvalidOptionsError", (e) => Effect.logError(e.message))
  * )
  * ```
@@ -299,5 +303,156 @@ export class QueueEmptyError extends Data.TaggedError("QueueEmptyError")<{ reado
 export class TaskDoneError extends Data.TaggedError("TaskDoneError")<{ readonly queue: string }> {
   override get message(): string {
     return `WorkQueue "${this.queue}": taskDone called more times than items were taken`
+  }
+}
+
+/**
+ * Fibers started inside a checked effect were still alive when it returned.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Orphans } from "@taskscope/core"
+ *
+ * const leaky = Effect.forkDaemon(Effect.never) // outlives its caller
+ * const program = Orphans.check(leaky).pipe(
+ *   Effect.catchTag("OrphanedFibersError", (e) => Effect.logError(e.message))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OrphanedFibersError extends Data.TaggedError("OrphanedFibersError")<{
+  /** The thread names (`#id`) of the fibers still alive. */
+  readonly fibers: ReadonlyArray<string>
+  /** How many fibers the effect started in all. */
+  readonly started: number
+}> {
+  override get message(): string {
+    return `${this.fibers.length} of ${this.started} fiber(s) started by the effect were still alive after it returned: ${
+      this.fibers.slice(0, 10).join(", ")
+    }`
+  }
+}
+
+/**
+ * A finalizer ran a number of times other than once.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Orphans } from "@taskscope/core"
+ *
+ * const probe = Orphans.makeProbe()
+ * const program = probe.guard("job", Effect.void).pipe(
+ *   Effect.zipRight(probe.verify),
+ *   Effect.catchTag("FinalizerCountError", (e) => Effect.logError(e.message))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class FinalizerCountError extends Data.TaggedError("FinalizerCountError")<{
+  readonly wrong: ReadonlyArray<{ readonly label: string; readonly runs: number }>
+}> {
+  override get message(): string {
+    return `Finalizers that did not run exactly once: ${
+      this.wrong.slice(0, 10).map((w) => `${w.label} ran ${w.runs} time(s)`).join(", ")
+    }`
+  }
+}
+
+/**
+ * `Testing.interruptEverywhere` found a suspension point where interrupting the program breaks a
+ * guarantee: a fiber outlived it, a finalizer did not run exactly once, the invariant you gave does
+ * not hold, or the program did not finish. `point` is the suspension point (1-based; 0 is the
+ * uninterrupted run) of `points`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Testing } from "@taskscope/core"
+ *
+ * const program = Testing.interruptEverywhere(() => Effect.sleep("1 second")).pipe(
+ *   Effect.catchTag("InterruptionPointError", (e) => Effect.logError(e.message))
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class InterruptionPointError extends Data.TaggedError("InterruptionPointError")<{
+  readonly point: number
+  readonly points: number
+  readonly reason: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const where = this.point === 0
+      ? "without interruption"
+      : `interrupted at suspension point ${this.point} of ${this.points}`
+    return `${where}: ${this.reason}${
+      this.cause !== undefined && Cause.isCause(this.cause) ? `\n${Cause.pretty(this.cause)}` : ""
+    }`
+  }
+}
+
+/**
+ * The executor's intake is full and its overflow policy is `"reject"`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Executor } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const executor = yield* Executor.Executor
+ *   return yield* executor.submit({ name: "job", effect: Effect.void }).pipe(
+ *     Effect.catchTag("ExecutorFullError", () => Effect.succeed("try later"))
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class ExecutorFullError extends Data.TaggedError("ExecutorFullError")<{
+  readonly executor: string
+  readonly task: string
+  readonly capacity: number
+}> {
+  override get message(): string {
+    return `Executor "${this.executor}" is full (${this.capacity} tasks queued): task "${this.task}" was rejected`
+  }
+}
+
+/**
+ * A queued task that the executor dropped before it started: by `clear()`, by `remove(id)`, or by
+ * its overflow policy (`"dropOldest"`, `"dropNewest"`). Whoever waits for the task gets this error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Executor } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const executor = yield* Executor.Executor
+ *   const task = yield* executor.submit({ name: "job", effect: Effect.sleep("1 second") })
+ *   return yield* task.join.pipe(Effect.catchTag("TaskDroppedError", (e) => Effect.log(`dropped: ${e.reason}`)))
+ * })
+ * ```
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class TaskDroppedError extends Data.TaggedError("TaskDroppedError")<{
+  readonly executor: string
+  readonly task: string
+  readonly reason: "cleared" | "removed" | "overflow"
+}> {
+  override get message(): string {
+    return `Executor "${this.executor}" dropped task "${this.task}" before it started (${this.reason})`
   }
 }

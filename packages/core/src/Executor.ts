@@ -1,14 +1,32 @@
 /**
- * The async task executor as a service: submit task specs (name, effect, priority, key, timeout,
- * retry); a global concurrency limit, per-key limits (the Limiter module), a bounded intake with
- * backpressure; an event stream, stats, Effect metrics and a span per task; and a `drain` that
- * stops intake, finishes what it can within a budget and returns every task it never ran or had to
- * interrupt — with its spec, so the caller can keep it. Events are only built while someone
- * listens to `events`.
+ * The async task executor as a service, with p-queue's and Bottleneck's semantics: submit task
+ * specs (name, effect, priority, key, timeout, retry) and get a {@link Task.Task} handle back.
  *
- * Tasks wait in the executor's queue as plain records (lowest `priority` first, FIFO among equals)
- * and get a fiber only when they start. A per-task `timeout` bounds each attempt (a `TimeoutError`
- * can be retried); the retry policy wraps the attempts; key limits are taken per attempt.
+ * - **Priority**: lower runs first by default (as asyncio's `PriorityQueue` and Bottleneck);
+ *   `priority: "higherFirst"` gives p-queue's order. FIFO among equal priorities. `setPriority`
+ *   and `remove` act on a queued task by its id.
+ * - **Limits**: a global `concurrency` and an optional global `rate` (p-queue's
+ *   `intervalCap`/`interval`, as an exact sliding window) and `minTime` (Bottleneck's spacing
+ *   between starts); per-key `concurrency` and `rate` (`keys`). A task takes its key's permit
+ *   **before** a global slot — a task waiting on a busy key never holds a slot — and the next task
+ *   to start is always the best one that may start: priority holds across keys and among tasks
+ *   waiting on a key's rate. Retries wait for the rates again.
+ * - **Timeout**: bounds each attempt, from the moment it starts (never the time spent queued).
+ * - **Intake**: at most `queueCapacity` tasks wait; then `overflow` says what happens: `"block"`
+ *   (submit waits), `"reject"` (`ExecutorFullError`), `"dropOldest"` or `"dropNewest"` (the
+ *   dropped task's waiters get `TaskDroppedError`). `trySubmit` never waits.
+ * - **Control**: `pause`/`resume` and `autoStart: false`; `clear()` drops queued tasks and keeps
+ *   running ones; `onIdle`, `onEmpty`, `onSizeLessThan(n)`; `update` changes concurrency, rate,
+ *   minTime and the default timeout at run time.
+ * - **Observe**: an event stream (built only while someone listens), stats with done counts and
+ *   run-time percentiles, the running tasks and a task's status by id, Effect metrics, a span per
+ *   task when a tracer is installed.
+ * - **Drain**: `drain({ grace })` stops intake, lets tasks finish within the grace (interruptibly —
+ *   closing the executor's scope or Layer never waits longer than its `grace`), interrupts the rest
+ *   and returns every task it never ran or had to interrupt, with its spec.
+ *
+ * A long-lived executor stays flat: it keeps no results of its own — counts, events and metrics
+ * say what happened — and tasks wait as plain records, getting a fiber only when they start.
  *
  * @since 0.1.0
  */
@@ -17,12 +35,12 @@ import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { InvalidOptionsError } from "./Errors.js"
-import { ExecutorClosedError } from "./Errors.js"
+import { ExecutorClosedError, ExecutorFullError, TaskDroppedError } from "./Errors.js"
 import * as internal from "./internal/executor.js"
-import type * as Limiter from "./Limiter.js"
 import type * as Retry from "./Retry.js"
 import type * as Task from "./Task.js"
 import type * as TaskResult from "./TaskResult.js"
@@ -32,7 +50,7 @@ import type * as Timeline from "./Timeline.js"
  * @since 0.1.0
  * @category errors
  */
-export { ExecutorClosedError }
+export { ExecutorClosedError, ExecutorFullError, TaskDroppedError }
 
 /**
  * What to run.
@@ -41,20 +59,62 @@ export { ExecutorClosedError }
  * @category models
  */
 export interface TaskSpec<A, E = never, R = never> {
+  /** Shown in events, results, timelines and spans. */
   readonly name: string
   readonly effect: Effect.Effect<A, E, R>
-  /** Lower runs first (default 0). */
+  /** Lower runs first by default (see `Config.priority`); default `defaults.priority`, else 0. */
   readonly priority?: number
-  /** Limits of this key apply (see `Config.keys`). */
+  /** The limits of this key apply (see `Config.keys`). */
   readonly key?: string
-  /** A bound on each attempt. */
+  /** A bound on each attempt, counted from the moment the attempt starts. */
   readonly timeout?: Duration.DurationInput
   /** A retry policy, or `false` to disable the default one. */
   readonly retry?: Retry.Policy<unknown> | false
 }
 
 /**
- * Configuration, validated when the executor starts.
+ * A rate: at most `limit` task starts in any window of `interval` (an exact sliding window).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Rate {
+  readonly limit: number
+  readonly interval: Duration.DurationInput
+}
+
+/**
+ * The limits of one key. Every option is optional: a key without limits only groups tasks.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface KeyLimits {
+  /** Tasks of this key running at once (default `Infinity`). */
+  readonly concurrency?: number
+  /** Starts of this key's tasks per interval. */
+  readonly rate?: Rate
+}
+
+/**
+ * Configuration, decoded once when the executor starts (a bad value is an `InvalidOptionsError`).
+ *
+ * | option | type | default | notes |
+ * | --- | --- | --- | --- |
+ * | `name` | string | `"Executor"` | |
+ * | `concurrency` | positive integer or `Infinity` | 16 | changeable with `update` |
+ * | `queueCapacity` | positive integer or `Infinity` | 10,000 | tasks waiting to start |
+ * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest"` | `"block"` | when the queue is full |
+ * | `rate` | `{ limit, interval }` | none | global starts per interval |
+ * | `minTime` | duration ≥ 0 | 0 | between two starts |
+ * | `keys` | `(key) => KeyLimits` | none | per-key concurrency and rate |
+ * | `idleTimeout` | duration > 0 | 60 s | an idle key's state is forgotten |
+ * | `autoStart` | boolean | `true` | `false`: paused until `resume` |
+ * | `priority` | `"lowerFirst" \| "higherFirst"` | `"lowerFirst"` | p-queue runs higher first |
+ * | `grace` | duration ≥ 0 or `Infinity` | 30 s | the drain budget when the scope closes |
+ * | `defaults` | `{ timeout, retry, priority }` | none | for specs that do not say |
+ * | `timeline` | `Timeline` | none | records every task |
+ * | `spans` | `boolean \| "auto"` | `"auto"` | a span per task when a tracer is installed |
  *
  * @since 0.1.0
  * @category models
@@ -63,13 +123,24 @@ export interface Config {
   readonly name?: string
   /** Tasks running at once (default 16). */
   readonly concurrency?: number
-  /** Tasks waiting to start before `submit` waits (default 10,000; `Infinity` for no limit). */
+  /** Tasks waiting to start before the overflow policy applies (default 10,000; `Infinity` for no limit). */
   readonly queueCapacity?: number
+  /** What happens to a submit when the queue is full (default `"block"`: it waits). */
+  readonly overflow?: "block" | "reject" | "dropOldest" | "dropNewest"
+  /** At most `limit` task starts in any `interval` (p-queue's `intervalCap`/`interval`). */
+  readonly rate?: Rate
+  /** At least this long between two task starts (Bottleneck's `minTime`). */
+  readonly minTime?: Duration.DurationInput
+  /** Limits per key, looked up on the key's first use. */
+  readonly keys?: (key: string) => KeyLimits
+  /** A key with nothing running, queued or remembered by its rate is forgotten after this long (default 60 s). */
+  readonly idleTimeout?: Duration.DurationInput
+  /** `false`: start paused; nothing runs until `resume` (default `true`). */
+  readonly autoStart?: boolean
+  /** Which priority runs first: `"lowerFirst"` (default) or p-queue's `"higherFirst"`. */
+  readonly priority?: "lowerFirst" | "higherFirst"
   /** The drain budget used when the executor's scope closes (default 30 s). */
   readonly grace?: Duration.DurationInput
-  /** Limits per key (created on first use, evicted when idle). */
-  readonly keys?: (key: string) => Limiter.Options
-  readonly keyIdleTimeout?: Duration.DurationInput
   /** Record every task's lifetime here. */
   readonly timeline?: Timeline.Timeline
   /**
@@ -85,27 +156,52 @@ export interface Config {
 }
 
 /**
- * @since 0.1.0
+ * What `update` can change while the executor runs. `rate: null` removes the global rate;
+ * `timeout: null` removes the default timeout.
+ *
+ * @since 0.3.0
  * @category models
  */
-export interface TaskInfo {
+export interface Settings {
+  readonly concurrency?: number
+  readonly rate?: Rate | null
+  readonly minTime?: Duration.DurationInput
+  readonly timeout?: Duration.DurationInput | null
+}
+
+/**
+ * A task as events and reports name it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface TaskRef {
   readonly id: number
   readonly name: string
   readonly key?: string
 }
 
 /**
- * What happened to a task, with the Clock's time in epoch milliseconds.
+ * Where a task is: waiting, running, or how it ended.
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
-export type Event =
-  | { readonly _tag: "Queued"; readonly task: TaskInfo; readonly at: number; readonly priority: number }
-  | { readonly _tag: "Started"; readonly task: TaskInfo; readonly at: number; readonly attempt: number }
+export type TaskStatus = "queued" | "running" | "succeeded" | "failed" | "timedOut" | "cancelled" | "dropped"
+
+/**
+ * What happened, with the Clock's time in epoch milliseconds. `RateLimited` says that a rate (the
+ * global one, or a key's) holds tasks back for `wait`; `Empty` and `Idle` are p-queue's events.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type ExecutorEvent =
+  | { readonly _tag: "Queued"; readonly task: TaskRef; readonly at: number; readonly priority: number }
+  | { readonly _tag: "Started"; readonly task: TaskRef; readonly at: number; readonly attempt: number }
   | {
     readonly _tag: "Retrying"
-    readonly task: TaskInfo
+    readonly task: TaskRef
     readonly at: number
     readonly attempt: number
     readonly delay: Duration.Duration
@@ -113,22 +209,33 @@ export type Event =
   }
   | {
     readonly _tag: "Succeeded"
-    readonly task: TaskInfo
+    readonly task: TaskRef
     readonly at: number
     readonly attempts: number
     readonly duration: Duration.Duration
   }
   | {
     readonly _tag: "Failed"
-    readonly task: TaskInfo
+    readonly task: TaskRef
     readonly at: number
     readonly attempts: number
     readonly cause: Cause.Cause<unknown>
   }
-  | { readonly _tag: "TimedOut"; readonly task: TaskInfo; readonly at: number; readonly attempts: number }
-  | { readonly _tag: "Cancelled"; readonly task: TaskInfo; readonly at: number; readonly started: boolean }
+  | { readonly _tag: "TimedOut"; readonly task: TaskRef; readonly at: number; readonly attempts: number }
+  | { readonly _tag: "Cancelled"; readonly task: TaskRef; readonly at: number; readonly started: boolean }
+  | {
+    readonly _tag: "Dropped"
+    readonly task: TaskRef
+    readonly at: number
+    readonly reason: "cleared" | "removed" | "overflow"
+  }
+  | { readonly _tag: "RateLimited"; readonly at: number; readonly key?: string; readonly wait: Duration.Duration }
+  | { readonly _tag: "Empty"; readonly at: number }
+  | { readonly _tag: "Idle"; readonly at: number }
 
 /**
+ * Counts since the executor started, and what it is doing now.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -140,7 +247,14 @@ export interface Stats {
   readonly failed: number
   readonly timedOut: number
   readonly cancelled: number
+  readonly dropped: number
+  /** Tasks that ended, however. */
+  readonly done: number
   readonly retries: number
+  readonly concurrency: number
+  readonly paused: boolean
+  /** The global rate or `minTime` holds the next task back right now. */
+  readonly rateLimited: boolean
   readonly closed: boolean
   /** Run-time percentiles over the last 1,024 tasks that started. */
   readonly p50: Duration.Duration
@@ -149,22 +263,24 @@ export interface Stats {
 }
 
 /**
- * A task the drain did not complete, with the spec it was submitted with.
+ * A task a drain did not complete, with its spec so the caller can keep it.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Unfinished {
-  readonly task: TaskInfo
+  readonly task: TaskRef
   readonly spec: TaskSpec<unknown, unknown, unknown>
 }
 
 /**
+ * What `drain` did.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface DrainReport {
-  /** Every task ended within the budget. */
+  /** Every task ended within the grace. */
   readonly completedInTime: boolean
   readonly elapsed: Duration.Duration
   /** Tasks that were still queued: they never ran. */
@@ -181,16 +297,53 @@ export interface DrainReport {
  */
 export interface Executor {
   readonly name: string
-  /** Queues a task and returns its handle; waits while the intake queue is full. */
-  submit<A, E, R>(spec: TaskSpec<A, E, R>): Effect.Effect<Task.Task<A, E>, ExecutorClosedError, R>
+  /**
+   * Queues a task and returns its handle. When the queue is full: waits (`overflow: "block"`),
+   * fails with `ExecutorFullError` (`"reject"`), or drops a task (`"dropOldest"`, `"dropNewest"`).
+   */
+  submit<A, E, R>(
+    spec: TaskSpec<A, E, R>
+  ): Effect.Effect<Task.Task<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R>
+  /** Like `submit`, but never waits: `none` when the queue is full (and the policy would block or reject). */
+  trySubmit<A, E, R>(
+    spec: TaskSpec<A, E, R>
+  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError, R>
   /** Submits and waits for the outcome. */
-  run<A, E, R>(spec: TaskSpec<A, E, R>): Effect.Effect<TaskResult.TaskResult<A, E>, ExecutorClosedError, R>
+  run<A, E, R>(
+    spec: TaskSpec<A, E, R>
+  ): Effect.Effect<TaskResult.TaskResult<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R>
   /** Submits a batch and settles it: one result per spec, in order. */
   runAll<A, E, R>(
     specs: Iterable<TaskSpec<A, E, R>>
-  ): Effect.Effect<Array<TaskResult.TaskResult<A, E>>, ExecutorClosedError, R>
+  ): Effect.Effect<
+    Array<TaskResult.TaskResult<A, E | TaskDroppedError>>,
+    ExecutorClosedError | ExecutorFullError,
+    R
+  >
+  /** Starts no more tasks until `resume`; running tasks go on (p-queue's `pause`). */
+  readonly pause: Effect.Effect<void>
+  /** Starts tasks again (p-queue's `start`). */
+  readonly resume: Effect.Effect<void>
+  /** Drops every queued task (running ones go on); their waiters get `TaskDroppedError`. Returns them. */
+  readonly clear: Effect.Effect<ReadonlyArray<TaskRef>>
+  /** Drops a queued task by id; `false` when it is not queued (any more). */
+  remove(id: number): Effect.Effect<boolean>
+  /** Moves a queued task to another priority; `false` when it is not queued (any more). */
+  setPriority(id: number, priority: number): Effect.Effect<boolean>
+  /** Changes concurrency, the global rate, `minTime` or the default timeout while running. */
+  update(settings: Settings): Effect.Effect<void>
+  /** Waits until nothing is queued or running (p-queue's `onIdle`). */
+  readonly onIdle: Effect.Effect<void>
+  /** Waits until nothing is queued (p-queue's `onEmpty`). */
+  readonly onEmpty: Effect.Effect<void>
+  /** Waits until fewer than `n` tasks are queued (p-queue's `onSizeLessThan`). */
+  onSizeLessThan(n: number): Effect.Effect<void>
+  /** The tasks running now. */
+  readonly runningTasks: Effect.Effect<ReadonlyArray<TaskRef>>
+  /** Where a task is, by id: queued, running, or how it ended (the last 1,000 ended are remembered). */
+  status(id: number): Effect.Effect<Option.Option<TaskStatus>>
   /** Every event from the moment of subscription. */
-  readonly events: Stream.Stream<Event>
+  readonly events: Stream.Stream<ExecutorEvent>
   readonly stats: Effect.Effect<Stats>
   /** Stops intake, lets tasks finish within `grace`, interrupts the rest, and reports what did not complete. */
   drain(options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<DrainReport>
@@ -227,6 +380,7 @@ export const Executor: Context.Tag<Executor, Executor> = internal.Tag
  *   const executor = yield* Executor.make({
  *     concurrency: 8,
  *     keys: (host) => ({ concurrency: host === "slow.example" ? 1 : 2, rate: { limit: 10, interval: "1 second" } }),
+ *     priority: "higherFirst",
  *     defaults: { timeout: "5 seconds", retry: { maxAttempts: 3 } }
  *   })
  *   return yield* executor.runAll([

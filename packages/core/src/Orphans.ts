@@ -5,91 +5,17 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
-import * as Supervisor from "effect/Supervisor"
+import { FinalizerCountError, OrphanedFibersError } from "./Errors.js"
+import * as testing from "./internal/testing.js"
 
 /**
- * Fibers started inside a checked effect were still alive when it returned.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Orphans } from "@taskscope/core"
- *
- * const leaky = Effect.forkDaemon(Effect.never) // outlives its caller
- * const program = Orphans.check(leaky).pipe(
- *   Effect.catchTag("OrphanedFibersError", (e) => Effect.logError(e.message))
- * )
- * ```
- *
  * @since 0.1.0
  * @category errors
  */
-export class OrphanedFibersError extends Data.TaggedError("OrphanedFibersError")<{
-  /** The thread names (`#id`) of the fibers still alive. */
-  readonly fibers: ReadonlyArray<string>
-  /** How many fibers the effect started in all. */
-  readonly started: number
-}> {
-  override get message(): string {
-    return `${this.fibers.length} of ${this.started} fiber(s) started by the effect were still alive after it returned: ${
-      this.fibers.slice(0, 10).join(", ")
-    }`
-  }
-}
-
-/**
- * A finalizer ran a number of times other than once.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Orphans } from "@taskscope/core"
- *
- * const probe = Orphans.makeProbe()
- * const program = probe.guard("job", Effect.void).pipe(
- *   Effect.zipRight(probe.verify),
- *   Effect.catchTag("FinalizerCountError", (e) => Effect.logError(e.message))
- * )
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export class FinalizerCountError extends Data.TaggedError("FinalizerCountError")<{
-  readonly wrong: ReadonlyArray<{ readonly label: string; readonly runs: number }>
-}> {
-  override get message(): string {
-    return `Finalizers that did not run exactly once: ${
-      this.wrong.slice(0, 10).map((w) => `${w.label} ran ${w.runs} time(s)`).join(", ")
-    }`
-  }
-}
-
-class Tracker extends Supervisor.AbstractSupervisor<ReadonlyArray<Fiber.RuntimeFiber<any, any>>> {
-  readonly alive = new Set<Fiber.RuntimeFiber<any, any>>()
-  started = 0
-  get value() {
-    return Effect.sync(() => Array.from(this.alive))
-  }
-  override onStart<A, E, R>(
-    _context: unknown,
-    _effect: Effect.Effect<A, E, R>,
-    _parent: unknown,
-    fiber: Fiber.RuntimeFiber<A, E>
-  ): void {
-    this.started++
-    this.alive.add(fiber)
-  }
-  override onEnd<A, E>(_value: Exit.Exit<A, E>, fiber: Fiber.RuntimeFiber<A, E>): void {
-    this.alive.delete(fiber)
-  }
-}
+export { FinalizerCountError, OrphanedFibersError }
 
 /**
  * Runs `effect` and then checks that every fiber it started (directly or below, through
@@ -113,20 +39,18 @@ export const check = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<Exit.Exit<A, E>, OrphanedFibersError, R> =>
   Effect.suspend(() => {
-    const tracker = new Tracker()
-    return Effect.flatMap(Effect.exit(Effect.supervised(effect, tracker)), (exit) =>
-      tracker.alive.size === 0
-        ? Effect.succeed(exit)
-        : Effect.fail(
-          new OrphanedFibersError({
-            fibers: Array.from(tracker.alive, (fiber) => FiberId.threadName(fiber.id())),
-            started: tracker.started
-          })
-        ))
+    const watcher = new testing.Watcher()
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.exit(restore(Effect.supervised(effect, watcher))), (exit) => {
+        const orphans = watcher.orphans()
+        return orphans === undefined ? Effect.succeed(exit) : Effect.fail(orphans)
+      })
+    )
   })
 
 /**
- * Counts finalizer runs by label.
+ * Counts finalizers by label: wrap work with `guard`, or add a counted finalizer to a scope, then
+ * `verify` that every label that started was finalized exactly once.
  *
  * @since 0.1.0
  * @category models
@@ -171,7 +95,10 @@ export const makeProbe = (): FinalizerProbe => {
     })
   const ran = (label: string) => Effect.sync(() => runs.set(label, (runs.get(label) ?? 0) + 1))
   return {
-    guard: (label, effect) => Effect.zipRight(started(label), Effect.ensuring(effect, ran(label))),
+    guard: (label, effect) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.zipRight(started(label), Effect.ensuring(restore(effect), ran(label)))
+      ),
     finalizer: (label) => Effect.zipRight(started(label), Effect.addFinalizer(() => ran(label))),
     counts: Effect.sync(() => new Map(runs)),
     verify: Effect.suspend(() => {

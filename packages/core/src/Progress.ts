@@ -7,9 +7,9 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
-import * as SubscriptionRef from "effect/SubscriptionRef"
+import * as internal from "./internal/progress.js"
 
 /**
  * @since 0.1.0
@@ -38,52 +38,6 @@ export interface Tracker {
   readonly snapshot: Effect.Effect<Snapshot>
   /** The root's snapshot, now and on every change. */
   readonly changes: Stream.Stream<Snapshot>
-  /** @internal */
-  unsafeAdd(n: number): void
-  /** @internal */
-  unsafeAdvance(n: number): void
-}
-
-class Node {
-  total = 0
-  done = 0
-  readonly children: Array<Node> = []
-  constructor(readonly name: string) {}
-  snapshot(): Snapshot {
-    const children = this.children.map((c) => c.snapshot())
-    return {
-      name: this.name,
-      done: children.reduce((n, c) => n + c.done, this.done),
-      total: children.reduce((n, c) => n + c.total, this.total),
-      children
-    }
-  }
-}
-
-const tracker = (node: Node, root: Node, ref: SubscriptionRef.SubscriptionRef<Snapshot>): Tracker => {
-  const publish = () => Effect.runSync(SubscriptionRef.set(ref, root.snapshot()))
-  return {
-    name: node.name,
-    add: (n = 1) => Effect.sync(() => (node.total += n, publish())),
-    advance: (n = 1) => Effect.sync(() => (node.done += n, publish())),
-    child: (name) =>
-      Effect.sync(() => {
-        const child = new Node(name)
-        node.children.push(child)
-        publish()
-        return tracker(child, root, ref)
-      }),
-    snapshot: Effect.sync(() => node.snapshot()),
-    changes: ref.changes,
-    unsafeAdd: (n) => {
-      node.total += n
-      publish()
-    },
-    unsafeAdvance: (n) => {
-      node.done += n
-      publish()
-    }
-  }
 }
 
 /**
@@ -105,11 +59,7 @@ const tracker = (node: Node, root: Node, ref: SubscriptionRef.SubscriptionRef<Sn
  * @since 0.1.0
  * @category constructors
  */
-export const make = (name: string): Effect.Effect<Tracker> =>
-  Effect.map(SubscriptionRef.make<Snapshot>({ name, done: 0, total: 0, children: [] }), (ref) => {
-    const root = new Node(name)
-    return tracker(root, root, ref)
-  })
+export const make: (name: string) => Effect.Effect<Tracker> = internal.make
 
 /**
  * `"n of m done"`, with a percentage.

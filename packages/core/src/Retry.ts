@@ -4,12 +4,17 @@
  * plain `Effect.retry`:
  *
  * - an error that says when to come back (a `retryAfter` field, or the {@link RetryAfter} symbol —
- *   e.g. from HTTP 429 `Retry-After`) is waited out exactly, instead of the backoff delay;
+ *   e.g. from HTTP 429 `Retry-After`) is waited out exactly, instead of the backoff delay. Units
+ *   as HTTP and Python give them: a plain **number is seconds**; a `Duration` is taken as is; a
+ *   `Date` means "until then"; a string is an HTTP `Retry-After` value (seconds or an HTTP-date,
+ *   see {@link parseRetryAfter}) or a duration such as `"500 millis"`;
  * - retries never sleep past the current {@link Deadline}: if the next attempt could not start
  *   before it, retrying stops and the last error comes out;
- * - attempts are counted and reported to the running task (`TaskResult.attempts`).
+ * - attempts are counted on the task the code runs in (`TaskResult.attempts`, Executor events).
  *
- * Only typed failures are retried; defects and interruptions pass through at once.
+ * Only typed failures are retried; defects and interruptions pass through at once. A `while`
+ * predicate that throws is a defect, and the error it was asked about stays in the Cause. An
+ * invalid policy is a programmer error (a defect naming the field and the value).
  *
  * @since 0.1.0
  */
@@ -18,11 +23,11 @@ import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
-import type { InvalidOptionsError } from "./Errors.js"
 import * as internal from "./internal/retry.js"
 
 /**
- * Put this symbol on an error (or a `retryAfter` field) with a duration to say when to retry.
+ * Put this symbol on an error (or a `retryAfter` field) to say when to retry: a number of seconds, a
+ * `Duration`, a `Date`, or an HTTP `Retry-After` string.
  *
  * @example
  * ```ts
@@ -84,8 +89,8 @@ export interface Policy<E = unknown> {
 export const retry: {
   <E>(
     policy: Policy<NoInfer<E>>
-  ): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidOptionsError, R>
-  <A, E, R>(effect: Effect.Effect<A, E, R>, policy: Policy<NoInfer<E>>): Effect.Effect<A, E | InvalidOptionsError, R>
+  ): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, policy: Policy<NoInfer<E>>): Effect.Effect<A, E, R>
 } = dual(2, internal.retry)
 
 /**
@@ -120,3 +125,25 @@ export const schedule: <E = unknown>(policy: Policy<E>) => Schedule.Schedule<Dur
  * @category utils
  */
 export const retryAfterOf: (error: unknown) => Option.Option<Duration.Duration> = internal.retryAfter
+
+/**
+ * Parses an HTTP `Retry-After` header: a number of seconds (`"120"`) or an HTTP-date
+ * (`"Wed, 21 Oct 2015 07:28:00 GMT"`, counted from `now`, default the wall clock). `none` for
+ * anything else. Put the result on your error's `retryAfter` field.
+ *
+ * @example
+ * ```ts
+ * import { Data, Option } from "effect"
+ * import { Retry } from "@taskscope/core"
+ *
+ * class RateLimited extends Data.TaggedError("RateLimited")<{ readonly retryAfter?: unknown }> {}
+ *
+ * const fromResponse = (headers: Record<string, string>) =>
+ *   new RateLimited({ retryAfter: Option.getOrUndefined(Retry.parseRetryAfter(headers["retry-after"] ?? "")) })
+ * ```
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const parseRetryAfter: (header: string, now?: number) => Option.Option<Duration.Duration> =
+  internal.parseRetryAfter

@@ -8,15 +8,13 @@
  * @since 0.1.0
  */
 
-import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import type * as FiberId from "effect/FiberId"
 import type { Inspectable } from "effect/Inspectable"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
-import * as Runtime from "effect/Runtime"
+import type { TimeoutError } from "./Errors.js"
 import * as internal from "./internal/task.js"
 import type * as TaskResult from "./TaskResult.js"
 
@@ -86,7 +84,11 @@ export interface Task<out A, out E = never> extends Pipeable, Inspectable {
   readonly poll: Effect.Effect<Option.Option<Exit.Exit<A, E>>>
   /** Waits for the task to end and returns its exit; never fails. */
   readonly await: Effect.Effect<Exit.Exit<A, E>>
-  /** Waits for the task and returns its value or fails with its error (a cancelled task interrupts the joiner). */
+  /**
+   * Waits for the task and returns its value or fails with its error (a cancelled task interrupts
+   * the joiner). `join` only observes: cancelling the joiner leaves the task running (like Effect's
+   * `Fiber.join`); {@link waitFor} owns the task it waits for.
+   */
   readonly join: Effect.Effect<A, E>
   /**
    * Cancels the task and waits until it has ended and every finalizer of it has run. A pending task is
@@ -149,16 +151,6 @@ export const onDone = <A, E>(
     })
   })
 
-class StandaloneHost implements internal.TaskHost {
-  constructor(readonly clock: Clock.Clock, readonly runtime: Runtime.Runtime<never>) {}
-  cancelTask(task: internal.TaskImpl<any, any>, by: FiberId.FiberId): void {
-    internal.interruptRunner(task, by)
-  }
-  reportCallbackError(error: unknown, task: internal.TaskImpl<any, any>): void {
-    Runtime.runFork(this.runtime)(Effect.logError(`A done callback of task "${task.name}" threw`, error))
-  }
-}
-
 /**
  * Forks an effect as a named task, a child of the current fiber (like `Effect.fork`: it is
  * interrupted when the current fiber ends). Prefer a {@link TaskGroup} for structured lifetimes.
@@ -177,22 +169,57 @@ class StandaloneHost implements internal.TaskHost {
  * @since 0.1.0
  * @category constructors
  */
-export const fork = <A, E, R>(
+export const fork: <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options?: { readonly name?: string }
-): Effect.Effect<Task<A, E>, never, R> =>
-  Effect.withFiberRuntime((parent) => {
-    const clock = Context.get(parent.currentDefaultServices, Clock.Clock)
-    const runtime = Runtime.make({
-      context: Context.empty(),
-      fiberRefs: parent.getFiberRefs(),
-      runtimeFlags: Runtime.defaultRuntimeFlags
-    })
-    const task = new internal.TaskImpl<A, E>(new StandaloneHost(clock, runtime), options?.name)
-    task.markStarted()
-    return Effect.map(Effect.fork(effect), (fiber) => {
-      internal.attachFiber(task, fiber)
-      fiber.addObserver((exit) => task.complete(exit))
-      return task
-    })
-  })
+) => Effect.Effect<Task<A, E>, never, R> = internal.fork
+
+/**
+ * The handle of the task the current code runs in, or `none` outside any task — a child can read
+ * its own name or state. Inside a task, plain `Effect.fork`s see their task's handle too.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Task, TaskGroup } from "@taskscope/core"
+ *
+ * const whoAmI = Effect.map(Task.current, Option.match({ onNone: () => "no task", onSome: (t) => t.name }))
+ *
+ * const program = TaskGroup.scoped((group) => Effect.flatMap(group.spawn(whoAmI, { name: "worker-1" }), (t) => t.join))
+ * // "worker-1"
+ * ```
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const current: Effect.Effect<Option.Option<Task<unknown, unknown>>> = internal.current
+
+/**
+ * asyncio's `wait_for(task, timeout)`: waits for the task's value with a deadline, and **owns** the
+ * task while it waits — when `duration` passes, the task is cancelled, its cleanup runs, and the
+ * waiter fails with `TimeoutError` (a failure of that cleanup stays in the Cause beside it); when
+ * the waiter itself is cancelled, the task is cancelled too. `task.join`, by contrast, only
+ * observes: cancelling a joiner leaves the task running. `Infinity` waits without a deadline; NaN
+ * or garbage is a defect.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Task, TaskGroup } from "@taskscope/core"
+ *
+ * const program = TaskGroup.scoped((group) =>
+ *   Effect.gen(function*() {
+ *     const report = yield* group.spawn(Effect.sleep("1 minute").pipe(Effect.as("report")))
+ *     // fails with TimeoutError after 5 s, and the report task has been cancelled by then
+ *     return yield* Task.waitFor(report, "5 seconds")
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category combinators
+ */
+export const waitFor: <A, E>(
+  task: Task<A, E>,
+  duration: Duration.DurationInput
+) => Effect.Effect<A, E | TimeoutError> = internal.waitFor

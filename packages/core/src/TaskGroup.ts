@@ -9,8 +9,16 @@
  * - Mode `supervise`: a child failure is isolated: it is recorded (see `failures`) and nothing else
  *   is cancelled.
  * - Interrupting the fiber that owns the group cancels every child and waits for their finalizers.
+ * - No error is lost to a cancellation (asyncio 3.13): failures that happen while the group shuts
+ *   down — a child's cleanup that fails, a child that fails while being cancelled, the body's own
+ *   cleanup, the same in nested groups, in either mode — stay in the resulting Cause beside the
+ *   interruption or the `TimeoutError`.
+ * - `group.cancel` is Trio's `cancel_scope.cancel()`: it does not suspend; every child and the
+ *   body are cancelled at their next suspension, the scope exits, and the cancellation is absorbed
+ *   (see {@link scoped} for the value).
  * - With `concurrency`, at most that many children run at once; the rest wait in FIFO order in
  *   the group's queue as plain records (no fiber per waiting child), run by a pool of worker fibers.
+ *   After a `failFast` failure no queued child starts.
  *
  * Children run with the fiber-local state (FiberRefs: log annotations, log level, deadline, …) of
  * the place the group was opened — like a Trio nursery — and with the services (Context) of the
@@ -22,7 +30,6 @@ import type * as Effect from "effect/Effect"
 import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
-import type { InvalidOptionsError } from "./Errors.js"
 import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "./Errors.js"
 import * as internal from "./internal/taskGroup.js"
 import type * as Progress from "./Progress.js"
@@ -86,7 +93,7 @@ export type Escalated<M extends Mode, E> = M extends "failFast" ? E : never
  * @since 0.1.0
  * @category models
  */
-export interface TaskGroup<M extends Mode = "failFast"> extends Pipeable, Inspectable {
+export interface TaskGroup<M extends Mode = "failFast", E = unknown> extends Pipeable, Inspectable {
   readonly [TypeId]: TypeId
   readonly name: string
   readonly mode: M
@@ -99,28 +106,47 @@ export interface TaskGroup<M extends Mode = "failFast"> extends Pipeable, Inspec
    * The error type includes the child's `E` in `failFast` mode, because the child's failure is then
    * the group's.
    */
-  spawn<A, E, R>(
-    effect: Effect.Effect<A, E, R>,
+  spawn<A, E2 extends E, R>(
+    effect: Effect.Effect<A, E2, R>,
     options?: SpawnOptions
-  ): Effect.Effect<Task.Task<A, E>, Escalated<M, E> | TaskGroupClosedError, R>
+  ): Effect.Effect<Task.Task<A, E2>, Escalated<M, E2> | TaskGroupClosedError, R>
   /**
    * Trio's `nursery.start`: starts a child that receives a `ready` function, and waits until the
    * child calls it; returns the value passed to `ready`. Fails with the child's error if it fails
-   * first, and with `TaskExitedBeforeReadyError` if it completes without calling `ready`.
+   * first, and with `TaskExitedBeforeReadyError` if it completes without calling `ready`. Until it
+   * is ready the child lives under the caller's cancellation: cancelling or timing out the caller
+   * before that cancels the child (and waits for its cleanup).
    */
-  start<V, A, E, R>(
-    f: (ready: (value: V) => Effect.Effect<void>) => Effect.Effect<A, E, R>,
+  start<V, A, E2 extends E, R>(
+    f: (ready: (value: V) => Effect.Effect<void>) => Effect.Effect<A, E2, R>,
     options?: SpawnOptions
-  ): Effect.Effect<V, E | TaskGroupClosedError | TaskExitedBeforeReadyError, R>
+  ): Effect.Effect<V, E2 | TaskGroupClosedError | TaskExitedBeforeReadyError, R>
+  /**
+   * asyncio's `shield`: runs `effect` as a child of this group and waits for its result, but a
+   * caller that is cancelled stops waiting at once while the work goes on — still inside the
+   * group, which waits for it. (`Deadline.shield` is Trio's shielded scope: there the caller waits.)
+   */
+  shield<A, E2 extends E, R>(
+    effect: Effect.Effect<A, E2, R>,
+    options?: SpawnOptions
+  ): Effect.Effect<A, E2 | TaskGroupClosedError, R>
   /**
    * Waits until no child is left (queued or running). In `failFast` mode, fails with the group's
    * failure if a child failed.
    */
-  readonly join: Effect.Effect<void, unknown>
-  /** Cancels every child (queued ones never run) and waits until all have ended. Trio's `cancel_scope.cancel()`. */
+  readonly join: Effect.Effect<void, M extends "failFast" ? E : never>
+  /**
+   * Trio's `cancel_scope.cancel()`: stops intake, drops queued children (they never run), and
+   * cancels every running child and the body at their next suspension. It does not suspend and does
+   * not wait; the scope then waits for every child's cleanup and exits with the cancellation
+   * absorbed (see {@link scoped} for what a body stopped before it returned gives).
+   */
   readonly cancel: Effect.Effect<void>
-  /** `supervise` mode: the results of the children that failed or timed out so far. */
-  readonly failures: Effect.Effect<ReadonlyArray<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>>>
+  /**
+   * `supervise` mode: the results of the children that failed or timed out so far — the most
+   * recent `keepFailures` of them (default 1,000), so a long-lived group stays flat.
+   */
+  readonly failures: Effect.Effect<ReadonlyArray<TaskResult.Failed<E> | TaskResult.TimedOut<E>>>
   /** How many children are queued and running, and whether the group still accepts children. */
   readonly stats: Effect.Effect<Stats>
 }
@@ -158,6 +184,11 @@ export interface Options {
   readonly mode?: Mode
   /** A positive integer, or `Infinity` (default): how many children run at once. */
   readonly concurrency?: number
+  /**
+   * `supervise` mode: how many failed results `failures` keeps, the most recent first to stay
+   * (default 1,000; `Infinity` keeps all; 0 keeps none).
+   */
+  readonly keepFailures?: number
   /** Record every child's lifetime here. */
   readonly timeline?: Timeline.Timeline
   /** Count children here: one more in total per spawn, one more done per end. */
@@ -168,6 +199,13 @@ export interface Options {
  * Runs `body` with a fresh group, then waits for every child. The result is the body's value, or
  * the group's failure (see the module docs). This is the `async with asyncio.TaskGroup() as tg:` of
  * Taskscope.
+ *
+ * `group.cancel` is absorbed as Trio's nursery absorbs its cancel scope: the scope simply exits.
+ * A body that called `group.cancel` itself goes on to its next suspension, so it can still return
+ * its value. A body stopped by `group.cancel` before it returned has no value to give: `scoped`
+ * then returns `undefined`. Bodies that may be cancelled that way are best typed `void` (the usual
+ * Trio shape: children report through a `Ref`, a queue or their task handles) or `A | undefined`.
+ * Invalid options are a programmer error (a defect naming the option and the value).
  *
  * @example
  * ```ts
@@ -189,21 +227,22 @@ export interface Options {
  * @category constructors
  */
 export const scoped: {
-  <A, E, R>(
-    body: (group: TaskGroup<"supervise">) => Effect.Effect<A, E, R>,
+  <A, E, R, CE = unknown>(
+    body: (group: TaskGroup<"supervise", CE>) => Effect.Effect<A, E, R>,
     options: Options & { readonly mode: "supervise" }
-  ): Effect.Effect<A, E | InvalidOptionsError, R>
-  <A, E, R>(
-    body: (group: TaskGroup<"failFast">) => Effect.Effect<A, E, R>,
+  ): Effect.Effect<A, E, R>
+  <A, E, R, CE = unknown>(
+    body: (group: TaskGroup<"failFast", CE>) => Effect.Effect<A, E, R>,
     options?: Options & { readonly mode?: "failFast" }
-  ): Effect.Effect<A, E | InvalidOptionsError, R>
+  ): Effect.Effect<A, E, R>
 } = internal.scoped as never
 
 /**
  * Makes a group bound to the current `Scope`. When the scope closes successfully the group waits for
  * every child; when it closes with a failure or interruption, the children are cancelled. A
  * `failFast` failure nobody observed with `join` fails the scope's close, so it is never lost.
- * Prefer {@link scoped}, which also cancels the body when a child fails.
+ * Prefer {@link scoped}, which also cancels the body when a child fails. Invalid options are a
+ * programmer error (a defect naming the option and the value).
  *
  * @example
  * ```ts
@@ -223,12 +262,12 @@ export const scoped: {
  * @category constructors
  */
 export const make: {
-  (
+  <CE = unknown>(
     options: Options & { readonly mode: "supervise" }
-  ): Effect.Effect<TaskGroup<"supervise">, InvalidOptionsError, Scope.Scope>
-  (
+  ): Effect.Effect<TaskGroup<"supervise", CE>, never, Scope.Scope>
+  <CE = unknown>(
     options?: Options & { readonly mode?: "failFast" }
-  ): Effect.Effect<TaskGroup<"failFast">, InvalidOptionsError, Scope.Scope>
+  ): Effect.Effect<TaskGroup<"failFast", CE>, never, Scope.Scope>
 } = internal.make as never
 
 /**
@@ -243,4 +282,5 @@ export const make: {
  * @since 0.1.0
  * @category refinements
  */
-export const isTaskGroup = (u: unknown): u is TaskGroup<Mode> => typeof u === "object" && u !== null && TypeId in u
+export const isTaskGroup = (u: unknown): u is TaskGroup<Mode, unknown> =>
+  typeof u === "object" && u !== null && TypeId in u

@@ -6,7 +6,9 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
+import { outcomeOf } from "./internal/outcome.js"
 
 /**
  * Fields every outcome carries.
@@ -82,7 +84,8 @@ export interface Cancelled extends Common {
  * import { Effect } from "effect"
  * import { Concurrent, TaskResult } from "@taskscope/core"
  *
- * const program = Concurrent.settle([Effect.succeed(1), Effect.fail("boom")]).pipe(
+ * const calls: Array<Effect.Effect<number, string>> = [Effect.succeed(1), Effect.fail("boom")]
+ * const program = Concurrent.settle(calls).pipe(
  *   Effect.map((results) => results.map(TaskResult.match({
  *     onSucceeded: (r) => `ok ${r.value}`,
  *     onFailed: (r) => `failed ${String(r.error)}`,
@@ -119,9 +122,6 @@ const common = (meta: Meta): Common => ({
   duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
 })
 
-const isTimeoutError = (u: unknown): boolean =>
-  typeof u === "object" && u !== null && "_tag" in u &&
-  ((u as { _tag: unknown })._tag === "TimeoutError" || Cause.isTimeoutException(u))
 
 /**
  * Builds a result from an `Exit`: success → `Succeeded`; interruption only → `Cancelled`; a failure
@@ -141,18 +141,18 @@ const isTimeoutError = (u: unknown): boolean =>
  * @category constructors
  */
 export const fromExit = <A, E>(exit: Exit.Exit<A, E>, meta: Meta): TaskResult<A, E> => {
-  if (Exit.isSuccess(exit)) {
-    return { _tag: "Succeeded", value: exit.value, ...common(meta) }
+  switch (outcomeOf(exit)) {
+    case "Succeeded":
+      return { _tag: "Succeeded", value: (exit as Exit.Success<A, E>).value, ...common(meta) }
+    case "Cancelled":
+      return { _tag: "Cancelled", started: meta.started ?? true, ...common(meta) }
+    case "TimedOut":
+      return { _tag: "TimedOut", cause: (exit as Exit.Failure<A, E>).cause, ...common(meta) }
+    case "Failed": {
+      const cause = (exit as Exit.Failure<A, E>).cause
+      return { _tag: "Failed", cause, error: Cause.failureOption(cause), ...common(meta) }
+    }
   }
-  const cause = exit.cause
-  if (Cause.isInterruptedOnly(cause)) {
-    return { _tag: "Cancelled", started: meta.started ?? true, ...common(meta) }
-  }
-  const error = Cause.failureOption(cause)
-  if (Option.isSome(error) ? isTimeoutError(error.value) : Option.exists(Cause.dieOption(cause), isTimeoutError)) {
-    return { _tag: "TimedOut", cause, ...common(meta) }
-  }
-  return { _tag: "Failed", cause, error, ...common(meta) }
 }
 
 /**
@@ -174,7 +174,7 @@ export const toExit = <A, E>(result: TaskResult<A, E>): Exit.Exit<A, E> => {
     case "Succeeded":
       return Exit.succeed(result.value)
     case "Cancelled":
-      return Exit.interrupt(Option.none() as never)
+      return Exit.interrupt(FiberId.none)
     default:
       return Exit.failCause(result.cause)
   }

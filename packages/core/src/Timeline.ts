@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import type * as internal from "./internal/task.js"
+import * as internal from "./internal/timeline.js"
 import type * as Task from "./Task.js"
 
 /**
@@ -36,8 +36,6 @@ export interface Timeline {
   readonly entries: Effect.Effect<ReadonlyArray<Entry>>
   /** Records `task` when it ends (TaskGroup and Executor do this for you). */
   track(task: Task.Task<unknown, unknown>, group?: string): Effect.Effect<void>
-  /** @internal */
-  unsafeTrack(task: Task.Task<unknown, unknown>, group: string): void
 }
 
 /**
@@ -63,31 +61,7 @@ export interface Timeline {
  * @category constructors
  */
 export const make = (options?: { readonly limit?: number }): Effect.Effect<Timeline> =>
-  Effect.sync(() => {
-    const limit = options?.limit ?? 10_000
-    const entries: Array<Entry> = []
-    const unsafeTrack = (task: Task.Task<unknown, unknown>, group: string) => {
-      const impl = task as internal.TaskImpl<unknown, unknown>
-      impl.addObserver((exit) => {
-        const state = impl.unsafeState()
-        entries.push({
-          id: impl.id,
-          name: impl.name,
-          group,
-          startedAt: impl.startedAt >= 0 ? impl.startedAt : impl.endedAt,
-          endedAt: impl.endedAt,
-          outcome: state === "succeeded" ? "succeeded" : state === "cancelled" ? "cancelled" : "failed"
-        })
-        void exit
-        if (entries.length > limit) entries.splice(0, entries.length - limit)
-      })
-    }
-    return {
-      entries: Effect.sync(() => entries.slice()),
-      track: (task, group = "tasks") => Effect.sync(() => unsafeTrack(task, group)),
-      unsafeTrack
-    }
-  })
+  Effect.sync(() => new internal.TimelineImpl(options?.limit ?? 10_000))
 
 const span = (entries: ReadonlyArray<Entry>) => {
   let start = Infinity, end = -Infinity

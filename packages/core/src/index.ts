@@ -105,6 +105,14 @@ export * as TaskResult from "./TaskResult.js"
  *
  * @since 0.1.0
  */
+/**
+ * A test kit: interrupt a program at every suspension point and check no orphans, every finalizer
+ * once, and your invariant.
+ *
+ * @since 0.3.0
+ */
+export * as Testing from "./Testing.js"
+
 export * as WorkQueue from "./WorkQueue.js"
 
 /**

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Concurrent, Orphans, TaskGroup } from "@taskscope/core"
 import { Cause, Chunk, Effect, Exit, Fiber, Option, Ref, Stream, TestClock } from "effect"
-import { exitAfter, now, runFor } from "./helpers.js"
+import { defectMessage, exitAfter, now, runFor } from "./helpers.js"
 
 const after = <A>(ms: number, value: A) => Effect.sleep(ms).pipe(Effect.as(value))
 const failAfter = (ms: number, error: string) => Effect.sleep(ms).pipe(Effect.zipRight(Effect.fail(error)))
@@ -41,11 +41,13 @@ describe("Concurrent.gather", () => {
       assert.deepStrictEqual(yield* Fiber.join(fiber), [[0, 1, 2, 3, 4, 5], 300])
     }))
 
-  it.effect("rejects a bad concurrency with InvalidOptionsError", () =>
+  it.effect("a bad concurrency is a programmer error (a defect naming it)", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Concurrent.gather([Effect.void], { concurrency: 0 }))
-      assert.strictEqual(error._tag, "InvalidOptionsError")
-      assert.match(error.message, /Concurrent options: .*concurrency/s)
+      const message = yield* defectMessage(Concurrent.gather([Effect.void], { concurrency: 0 }))
+      assert.match(
+        message,
+        /^Concurrent.gather: concurrency: Expected a positive integer, Infinity or "unbounded", actual 0/
+      )
     }))
 
   it.effect("a cancelled child cancels the gather, as in asyncio", () =>
@@ -215,10 +217,10 @@ describe("Concurrent.hedge", () => {
 
   it.effect("rejects a bad delay or attempts", () =>
     Effect.gen(function*() {
-      const bad = yield* Effect.flip(Concurrent.hedge(Effect.void, { delay: "soon" as "1 second" }))
-      assert.match(bad.message, /Concurrent.hedge options: delay/)
-      const zero = yield* Effect.flip(Concurrent.hedge(Effect.void, { delay: 10, attempts: 0 }))
-      assert.match(zero.message, /attempts/)
+      const bad = yield* defectMessage(Concurrent.hedge(Effect.void, { delay: "soon" as "1 second" }))
+      assert.match(bad, /^Concurrent.hedge: delay: Expected a finite, non-negative duration/)
+      const zero = yield* defectMessage(Concurrent.hedge(Effect.void, { delay: 10, attempts: 0 }))
+      assert.match(zero, /attempts/)
       yield* TestClock.adjust(0)
     }))
 })

@@ -78,7 +78,9 @@ describe("Executor", () => {
         concurrency: 2,
         defaults: { retry: { maxAttempts: 3, base: 100, jitter: "none" } }
       })
-      const events = yield* Effect.fork(Stream.runCollect(Stream.take(executor.events, 8)))
+      const events = yield* Effect.fork(
+        Stream.runCollect(Stream.take(Stream.filter(executor.events, (e) => "task" in e), 8))
+      )
       yield* Effect.yieldNow()
       let calls = 0
       const fiber = yield* Effect.fork(executor.runAll<unknown, unknown, never>([
@@ -103,8 +105,8 @@ describe("Executor", () => {
       ])
       const stats = yield* executor.stats
       assert.deepStrictEqual(
-        [stats.submitted, stats.succeeded, stats.timedOut, stats.retries, stats.running, stats.queued],
-        [2, 1, 1, 2, 0, 0]
+        [stats.submitted, stats.succeeded, stats.timedOut, stats.retries, stats.running, stats.queued, stats.done],
+        [2, 1, 1, 2, 0, 0, 2]
       )
     }))
 
@@ -163,6 +165,12 @@ describe("Executor", () => {
     Effect.gen(function*() {
       const error = yield* Effect.flip(Effect.scoped(Executor.make({ concurrency: 0 })))
       assert.match(error.message, /^Executor options: concurrency: Expected a positive integer or Infinity/)
+      // negative and NaN durations are errors, never silently 0
+      for (const config of [{ grace: -1 }, { grace: Number.NaN }, { idleTimeout: -5 }, { defaults: { timeout: -1 } }]) {
+        const bad = yield* Effect.flip(Effect.scoped(Executor.make(config)))
+        assert.strictEqual(bad._tag, "InvalidOptionsError", JSON.stringify(config))
+        assert.match(bad.message, /Expected a (finite, )?(non-negative|positive) duration/)
+      }
       const log: Array<string> = []
       const fiber = yield* Effect.fork(
         Effect.gen(function*() {

@@ -1,5 +1,5 @@
-import { Orphans } from "@taskscope/core"
-import { Effect, Fiber, TestClock } from "effect"
+import { type Orphans, Testing } from "@taskscope/core"
+import { Cause, Effect, Fiber, TestClock } from "effect"
 import type { Duration } from "effect"
 
 /**
@@ -8,7 +8,7 @@ import type { Duration } from "effect"
  */
 export const noOrphans = <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | Orphans.OrphanedFibersError, R> => Effect.flatten(Orphans.check(effect))
+): Effect.Effect<A, E | Orphans.OrphanedFibersError, R> => Testing.noOrphans(effect)
 
 /** Forks `effect` (checked for orphans), advances the TestClock by `by`, and returns the fiber. */
 export const runFor = <A, E>(effect: Effect.Effect<A, E>, by: Duration.DurationInput) =>
@@ -28,3 +28,12 @@ export const exitAfter = <A, E>(effect: Effect.Effect<A, E>, by: Duration.Durati
   })
 
 export const now = Effect.clockWith((clock) => clock.currentTimeMillis)
+
+/** Runs `effect`, which must die with an IllegalArgumentException (a programmer error), and returns its message. */
+export const defectMessage = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.exit(effect), (exit) => {
+    const defect = exit._tag === "Failure" ? Cause.squash(exit.cause) : undefined
+    return Cause.isIllegalArgumentException(defect)
+      ? Effect.succeed(defect.message)
+      : Effect.dieMessage(`expected an IllegalArgumentException, got ${String(defect ?? "a success")}`)
+  })

@@ -1,15 +1,11 @@
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as Concurrent from "../Concurrent.js"
-import { InvalidOptionsError } from "../Errors.js"
 import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import type * as TaskResult from "../TaskResult.js"
@@ -17,17 +13,30 @@ import type { TaskImpl } from "./task.js"
 import { type GroupImpl, scoped } from "./taskGroup.js"
 
 const ConcurrencySchema = Schema.Struct({
-  concurrency: Schema.optional(Schema.Union(Options.PositiveIntOrInfinity, Schema.Literal("unbounded"))),
+  concurrency: Schema.optional(
+    Schema.declare((u): u is number | "unbounded" =>
+      u === "unbounded" || (typeof u === "number" && (u === Infinity || (Number.isInteger(u) && u > 0)))
+    ).annotations({
+      message: (issue) =>
+        `Expected a positive integer, Infinity or "unbounded", actual ${
+          JSON.stringify(issue.actual) ?? String(issue.actual)
+        }`
+    })
+  ),
   names: Schema.optional(Schema.Any)
 })
 
-const decodeConcurrency = Options.decode("Concurrent", ConcurrencySchema)
+const checkers = {
+  gather: Options.decodeOrDie("Concurrent.gather", ConcurrencySchema),
+  settle: Options.decodeOrDie("Concurrent.settle", ConcurrencySchema),
+  asCompleted: Options.decodeOrDie("Concurrent.asCompleted", ConcurrencySchema)
+}
 
-const concurrency = (options: Concurrent.Options | undefined): Either.Either<number, InvalidOptionsError> =>
-  Either.map(
-    decodeConcurrency(options),
-    (o) => o.concurrency === undefined || o.concurrency === "unbounded" ? Infinity : o.concurrency
-  )
+/** The concurrency the options ask for; a bad value is a programmer error (a defect). */
+const concurrencyOf = (subject: keyof typeof checkers, options: Concurrent.Options | undefined): number => {
+  const o = checkers[subject](options)
+  return o.concurrency === undefined || o.concurrency === "unbounded" ? Infinity : o.concurrency
+}
 
 /**
  * Spawns every effect into a group (in order) and returns their tasks.
@@ -52,18 +61,21 @@ const spawnAll = <A, E, R>(
     return Effect.succeed(tasks)
   })
 
-const invalid = (subject: string, detail: string) => new InvalidOptionsError({ subject, detail })
+const checkHedge = Options.decodeOrDie(
+  "Concurrent.hedge",
+  Schema.Struct({ delay: Options.NonNegativeDuration, attempts: Schema.optional(Options.PositiveInt) })
+)
 
 /** @internal */
 export const gather = <A, E, R>(
   effects: Iterable<Effect.Effect<A, E, R>>,
   options?: Concurrent.Options
-): Effect.Effect<Array<A>, E | InvalidOptionsError, R> =>
-  Effect.flatMap(concurrency(options), (max) =>
+): Effect.Effect<Array<A>, E, R> =>
+  Effect.suspend(() =>
     scoped(
       (group: GroupImpl) =>
         Effect.flatMap(spawnAll(group, effects, options?.names), (tasks) =>
-          Effect.map(group.awaitIdle, () => {
+          Effect.flatMap(group.awaitIdle, () => {
             const out = new Array<A>(tasks.length)
             for (let i = 0; i < tasks.length; i++) {
               const exit = tasks[i].exit!
@@ -72,35 +84,39 @@ export const gather = <A, E, R>(
               out[i] = exit.value
             }
             return Effect.succeed(out)
-          }).pipe(Effect.flatten)),
-      { concurrency: max, name: "gather" }
-    ) as Effect.Effect<Array<A>, E | InvalidOptionsError, R>)
+          })),
+      { concurrency: concurrencyOf("gather", options), name: "gather" }
+    ) as unknown as Effect.Effect<Array<A>, E, R>
+  )
 
 /** @internal */
 export const settle = <A, E, R>(
   effects: Iterable<Effect.Effect<A, E, R>>,
   options?: Concurrent.Options
-): Effect.Effect<Array<TaskResult.TaskResult<A, E>>, InvalidOptionsError, R> =>
-  Effect.flatMap(concurrency(options), (max) =>
+): Effect.Effect<Array<TaskResult.TaskResult<A, E>>, never, R> =>
+  Effect.suspend(() =>
     scoped(
       (group: GroupImpl) =>
-        Effect.flatMap(spawnAll(group, effects, options?.names), (tasks) =>
-          Effect.map(group.awaitIdle, () => tasks.map((task) => task.toResult(task.exit!)))),
-      { concurrency: max, mode: "supervise", name: "settle" }
-    ) as Effect.Effect<Array<TaskResult.TaskResult<A, E>>, InvalidOptionsError, R>)
+        Effect.flatMap(
+          spawnAll(group, effects, options?.names),
+          (tasks) => Effect.map(group.awaitIdle, () => tasks.map((task) => task.toResult(task.exit!)))
+        ),
+      { concurrency: concurrencyOf("settle", options), mode: "supervise", name: "settle", keepFailures: 0 }
+    ) as unknown as Effect.Effect<Array<TaskResult.TaskResult<A, E>>, never, R>
+  )
 
 /** @internal */
 export const asCompleted = <A, E, R>(
   effects: Iterable<Effect.Effect<A, E, R>>,
   options?: Concurrent.Options
-): Stream.Stream<A, E | InvalidOptionsError, R> =>
-  Stream.unwrap(
-    Effect.map(concurrency(options), (max) =>
-      Stream.mapEffect(Stream.fromIterable(effects), (effect) => effect, {
-        concurrency: max === Infinity ? "unbounded" : max,
-        unordered: true
-      }))
-  )
+): Stream.Stream<A, E, R> =>
+  Stream.suspend(() => {
+    const max = concurrencyOf("asCompleted", options)
+    return Stream.mapEffect(Stream.fromIterable(effects), (effect) => effect, {
+      concurrency: max === Infinity ? "unbounded" : max,
+      unordered: true
+    })
+  })
 
 /** @internal */
 export const wait = <A, E>(
@@ -161,18 +177,9 @@ export const firstSuccess = <A, E, R>(
 export const hedge = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: Concurrent.HedgeOptions
-): Effect.Effect<A, E | InvalidOptionsError, R> =>
-  Effect.suspend((): Effect.Effect<A, E | InvalidOptionsError, R> => {
-    const delay = Duration.decodeUnknown(options.delay)
-    const attempts = options.attempts ?? 2
-    if (Option.isNone(delay) || !Duration.isFinite(delay.value)) {
-      return Effect.fail(
-        invalid("Concurrent.hedge", `delay: Expected a finite duration, actual ${String(options.delay)}`)
-      )
-    }
-    if (!Number.isInteger(attempts) || attempts < 1) {
-      return Effect.fail(invalid("Concurrent.hedge", `attempts: Expected an integer >= 1, actual ${String(attempts)}`))
-    }
+): Effect.Effect<A, E, R> =>
+  Effect.suspend((): Effect.Effect<A, E, R> => {
+    const { attempts = 2, delay } = checkHedge(options)
     const gates = Array.from({ length: attempts }, () => Deferred.unsafeMake<void>(FiberId.none))
     const open = (i: number) => i < attempts ? Deferred.succeed(gates[i], undefined) : Effect.void
     const attempt = (i: number): Effect.Effect<A, E, R> =>
@@ -180,7 +187,7 @@ export const hedge = <A, E, R>(
         Deferred.await(gates[i]),
         Effect.zipRight(
           // the timer is a child of this attempt's fiber: it is interrupted when the attempt ends
-          i + 1 < attempts ? Effect.fork(Effect.zipRight(Effect.sleep(delay.value), open(i + 1))) : Effect.void,
+          i + 1 < attempts ? Effect.fork(Effect.zipRight(Effect.sleep(delay), open(i + 1))) : Effect.void,
           // a failed attempt starts the next one at once
           Effect.tapErrorCause(effect, () => open(i + 1))
         )

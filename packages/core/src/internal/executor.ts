@@ -2,52 +2,99 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
+import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Deadline from "../Deadline.js"
-import { ExecutorClosedError } from "../Errors.js"
-import type { InvalidOptionsError } from "../Errors.js"
+import { ExecutorClosedError, ExecutorFullError, type InvalidOptionsError, TaskDroppedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
 import * as Options from "../Options.js"
 import * as Retry from "../Retry.js"
 import type * as Task from "../Task.js"
-import type * as TaskResult from "../TaskResult.js"
-import * as limiter from "./limiter.js"
-import { TaskImpl } from "./task.js"
-import type { GroupImpl } from "./taskGroup.js"
-import { unsafeMake as makeGroup } from "./taskGroup.js"
+import { outcomeOf } from "./outcome.js"
+import { type Indexed, IndexedHeap, PriorityQueue, type RunQueue } from "./runQueue.js"
+import { DONE, type TaskImpl } from "./task.js"
+import type { Run } from "./taskGroup.js"
+import { GroupImpl, type Listener } from "./taskGroup.js"
 
-const DurationInput = Schema.Union(Schema.Number, Schema.String, Schema.DurationFromSelf).pipe(
-  Schema.filter((input) => {
-    const d = Duration.decodeUnknown(input)
-    return d._tag === "Some" && Duration.isFinite(d.value) && Duration.toMillis(d.value) >= 0
-  }, { message: (issue) => `Expected a finite, non-negative duration, actual ${String(issue.actual)}` })
-)
+// -----------------------------------------------------------------------------------------------
+// configuration
+
+const RateSchema = Schema.Struct({ limit: Options.PositiveInt, interval: Options.PositiveDuration })
 
 const ConfigSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
   concurrency: Schema.optional(Options.PositiveIntOrInfinity),
   queueCapacity: Schema.optional(Options.PositiveIntOrInfinity),
-  grace: Schema.optional(DurationInput),
+  overflow: Schema.optional(Schema.Literal("block", "reject", "dropOldest", "dropNewest")),
+  grace: Schema.optional(Options.NonNegativeDurationOrInfinity),
+  rate: Schema.optional(RateSchema),
+  minTime: Schema.optional(Options.NonNegativeDuration),
   keys: Schema.optional(Schema.Any),
-  keyIdleTimeout: Schema.optional(DurationInput),
+  idleTimeout: Schema.optional(Options.PositiveDuration),
+  autoStart: Schema.optional(Schema.Boolean),
+  priority: Schema.optional(Schema.Literal("lowerFirst", "higherFirst")),
   timeline: Schema.optional(Schema.Any),
   spans: Schema.optional(Schema.Union(Schema.Boolean, Schema.Literal("auto"))),
   defaults: Schema.optional(Schema.Struct({
-    timeout: Schema.optional(DurationInput),
+    timeout: Schema.optional(Options.PositiveDuration),
     retry: Schema.optional(Schema.Any),
-    priority: Schema.optional(Schema.Number)
+    priority: Schema.optional(Schema.Number.pipe(Schema.finite()))
   }))
 })
 
+type Decoded = Schema.Schema.Type<typeof ConfigSchema>
+
 const decodeConfig = Options.decode("Executor", ConfigSchema)
+
+const KeyLimitsSchema = Schema.Struct({
+  concurrency: Schema.optional(Options.PositiveIntOrInfinity),
+  rate: Schema.optional(RateSchema)
+})
+const checkKeyLimits = Options.decodeOrDie("Executor keys", KeyLimitsSchema)
+
+const SettingsSchema = Schema.Struct({
+  concurrency: Schema.optional(Options.PositiveIntOrInfinity),
+  rate: Schema.optional(Schema.NullOr(RateSchema)),
+  minTime: Schema.optional(Options.NonNegativeDuration),
+  timeout: Schema.optional(Schema.NullOr(Options.PositiveDuration))
+})
+const checkSettings = Options.decodeOrDie("Executor.update", SettingsSchema)
+
+const SpecSchema = Schema.Struct({
+  name: Schema.String,
+  effect: Schema.Any,
+  priority: Schema.optional(Schema.Number.pipe(Schema.finite())),
+  key: Schema.optional(Schema.String),
+  timeout: Schema.optional(Options.PositiveDuration),
+  retry: Schema.optional(Schema.Any)
+})
+const decodeSpec = Options.decodeOrDie("Executor.submit", SpecSchema)
+
+/** The common, valid spec is checked by hand (this runs per task); anything else gets the Schema's words. */
+const checkSpec = (spec: Executor.TaskSpec<any, any, any>): void => {
+  if (
+    typeof spec !== "object" || spec === null || typeof spec.name !== "string" || !Effect.isEffect(spec.effect) ||
+    (spec.priority !== undefined && !Number.isFinite(spec.priority)) ||
+    (spec.key !== undefined && typeof spec.key !== "string") ||
+    spec.timeout !== undefined
+  ) {
+    decodeSpec(spec)
+  }
+}
+
+const millis = (d: Duration.Duration) => Duration.toMillis(d)
+
+// -----------------------------------------------------------------------------------------------
+// metrics
 
 const tasksTotal = Metric.counter("taskscope_executor_tasks_total", { description: "Executor tasks by outcome" })
 const tasksByOutcome = {
@@ -56,191 +103,622 @@ const tasksByOutcome = {
   TimedOut: tasksTotal.pipe(Metric.tagged("outcome", "TimedOut")),
   Cancelled: tasksTotal.pipe(Metric.tagged("outcome", "Cancelled"))
 }
-const taskDuration = Metric.timer("taskscope_executor_task_duration", "Executor task run time")
-
-const millis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
+const taskDuration = Metric.histogram(
+  "taskscope_executor_task_duration_ms",
+  MetricBoundaries.exponential({ start: 1, factor: 2, count: 20 }),
+  "Executor task run time in milliseconds"
+)
 
 /** Effect's built-in tracer: spans made with it go nowhere unless someone reads them. */
 const defaultTracer = Effect.runSync(Effect.tracer)
 
-class ExecutorTask<A, E> extends TaskImpl<A, E> {
-  queuedAt: number
-  constructor(
-    readonly executor: ExecutorImpl,
-    readonly spec: Executor.TaskSpec<A, E, any>,
-    readonly holdsIntake: boolean
-  ) {
-    super(executor.group, spec.name)
-    this.queuedAt = executor.group.clock.unsafeCurrentTimeMillis()
+// -----------------------------------------------------------------------------------------------
+// rates
+
+/** An exact sliding window: never more than `limit` starts in any `interval`. */
+class RateWindow {
+  readonly starts: Array<number>
+  next = 0
+  count = 0
+  constructor(readonly limit: number, readonly intervalMs: number) {
+    this.starts = new Array<number>(limit)
   }
-  override markStarted(): void {
-    super.markStarted()
-    if (this.holdsIntake) this.executor.intake!.releaseNow(1, "intake")
-    this.executor.running++
-    if (this.executor.subscribers > 0) {
-      this.executor.publish({ _tag: "Started", task: this.info(), at: this.startedAt, attempt: 1 })
-    }
+  /** Milliseconds until one more start fits (0: now). */
+  waitMillis(now: number): number {
+    if (this.count < this.limit) return 0
+    return Math.max(0, this.starts[this.next] + this.intervalMs - now)
   }
-  override onRetry(attempt: number, delay: Duration.Duration, error: unknown): void {
-    this.executor.counts.retries++
-    if (this.executor.subscribers > 0) {
-      this.executor.publish({ _tag: "Retrying", task: this.info(), at: this.now(), attempt, delay, error })
-    }
+  record(now: number): void {
+    this.starts[this.next] = now
+    this.next = (this.next + 1) % this.limit
+    if (this.count < this.limit) this.count++
   }
-  override complete(exit: Exit.Exit<A, E>): boolean {
-    const started = this.startedAt >= 0
-    if (!super.complete(exit)) return false
-    if (started) this.executor.running--
-    else if (this.holdsIntake) this.executor.intake!.releaseNow(1, "intake")
-    this.executor.onDone(this, exit, started)
-    return true
-  }
-  now() {
-    return this.host.clock.unsafeCurrentTimeMillis()
-  }
-  info(): Executor.TaskInfo {
-    return this.spec.key === undefined
-      ? { id: this.id, name: this.name }
-      : { id: this.id, name: this.name, key: this.spec.key }
+  /** A window carries no history that could hold anyone back any more. */
+  isFresh(now: number): boolean {
+    return this.count === 0 || this.starts[(this.next + this.limit - 1) % this.limit] + this.intervalMs <= now
   }
 }
 
-/** @internal */
-export class ExecutorImpl implements Executor.Executor {
-  closed = false
+const makeRate = (rate: { readonly limit: number; readonly interval: Duration.Duration } | undefined) =>
+  rate === undefined ? undefined : new RateWindow(rate.limit, millis(rate.interval))
+
+// -----------------------------------------------------------------------------------------------
+// the queue: priority order among the tasks that may start now
+
+/** A key's limits and its waiting tasks. The keyless tasks share one unlimited key. */
+class KeyState implements Indexed {
+  index = -1
   running = 0
-  readonly counts = { submitted: 0, succeeded: 0, failed: 0, timedOut: 0, cancelled: 0, retries: 0 }
-  readonly durations: Array<number> = []
-  durationIndex = 0
-  readonly intake: limiter.LimiterImpl | undefined
-  readonly keyed: limiter.KeyedImpl<string> | undefined
-  readonly pubsub: PubSub.PubSub<Executor.Event>
-  readonly name: string
-  readonly drainMs: number
+  readonly waiting = new PriorityQueue<Run>()
+  wake: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  idleSince: number
+  constructor(
+    readonly name: string | undefined,
+    readonly concurrency: number,
+    readonly rate: RateWindow | undefined,
+    now: number
+  ) {
+    this.idleSince = now
+  }
+  /** Milliseconds until the head may start: 0 now, Infinity while every permit is held. */
+  waitMillis(clock: ExecutorQueue): number {
+    if (this.running >= this.concurrency) return Infinity
+    return this.rate === undefined ? 0 : this.rate.waitMillis(clock.now())
+  }
+  isIdle(now: number): boolean {
+    return this.running === 0 && this.waiting.size === 0 && (this.rate === undefined || this.rate.isFresh(now))
+  }
+}
+
+const headFirst = (a: KeyState, b: KeyState): boolean => {
+  const x = a.waiting.peek()!, y = b.waiting.peek()!
+  return x.priority < y.priority || (x.priority === y.priority && x.seq < y.seq)
+}
+
+interface RunData {
+  readonly spec: Executor.TaskSpec<any, any, any>
+  readonly key: KeyState
+  /** How events and reports name the task (made the first time it is needed). */
+  ref: Executor.TaskRef | undefined
+  /** The spec's priority as given (the run's own may be negated for `higherFirst`). */
+  priority: number
+}
+
+const dataOf = (run: Run): RunData => run.data as RunData
+
+const refOf = (run: Run): Executor.TaskRef => {
+  const data = dataOf(run)
+  if (data.ref === undefined) {
+    const task = run.task
+    const key = data.spec.key
+    data.ref = key === undefined ? { id: task.id, name: task.name } : { id: task.id, name: task.name, key }
+  }
+  return data.ref
+}
+
+/**
+ * Tasks wait per key, by priority. A key whose head may start now (a free permit, its rate allows)
+ * sits in `ready`, ordered by its head: the next task to start is the best one that may start —
+ * a task waiting on a busy key never holds a global slot, and priority holds across keys and
+ * among the tasks waiting on one key's rate. Pause and the global rate hold everything back.
+ */
+class ExecutorQueue implements RunQueue<Run> {
+  readonly ready = new IndexedHeap<KeyState>(headFirst)
+  readonly keys = new Map<string, KeyState>()
+  readonly anyKey: KeyState
+  size = 0
+  paused: boolean
+  globalRate: RateWindow | undefined
+  minTimeMs: number
+  lastStart = -Infinity
+  globalWake: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /** Wake-ups that may still be running: interrupted when the executor closes. */
+  readonly wakes = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+  group!: GroupImpl
+  onRateLimited: (key: string | undefined, wait: number) => void = () => {}
 
   constructor(
-    readonly group: GroupImpl,
+    readonly executor: ExecutorImpl,
+    config: Decoded,
+    readonly limitsFor: ((key: string) => Executor.KeyLimits) | undefined,
+    readonly idleMs: number
+  ) {
+    this.paused = config.autoStart === false
+    this.globalRate = makeRate(config.rate)
+    this.minTimeMs = config.minTime === undefined ? 0 : millis(config.minTime)
+    this.anyKey = new KeyState(undefined, Infinity, undefined, 0)
+  }
+
+  now(): number {
+    return this.group.clock.unsafeCurrentTimeMillis()
+  }
+
+  keyFor(name: string | undefined): KeyState {
+    if (name === undefined || this.limitsFor === undefined) return this.anyKey
+    let key = this.keys.get(name)
+    if (key === undefined) {
+      const limits = checkKeyLimits(this.limitsFor(name))
+      key = new KeyState(name, limits.concurrency ?? Infinity, makeRate(limits.rate), this.now())
+      this.keys.set(name, key)
+    }
+    return key
+  }
+
+  /** Whether a global rate or minTime applies at all. */
+  get gated(): boolean {
+    return this.globalRate !== undefined || this.minTimeMs > 0
+  }
+
+  globalWait(now: number): number {
+    const rate = this.globalRate === undefined ? 0 : this.globalRate.waitMillis(now)
+    return Math.max(rate, this.lastStart + this.minTimeMs - now)
+  }
+
+  peek(): Run | undefined {
+    if (this.paused || this.ready.size === 0) return undefined
+    const wait = this.gated ? this.globalWait(this.now()) : 0
+    if (wait > 0) {
+      this.wakeGlobal(wait)
+      return undefined
+    }
+    return this.ready.peek()!.waiting.peek()
+  }
+
+  shift(): Run | undefined {
+    const run = this.peek()
+    if (run === undefined) return undefined
+    const key = this.ready.peek()!
+    key.waiting.shift()
+    this.size--
+    key.running++
+    if (key.rate !== undefined || this.gated) {
+      const now = this.now()
+      key.rate?.record(now)
+      this.globalRate?.record(now)
+      this.lastStart = now
+    }
+    this.refresh(key)
+    return run
+  }
+
+  push(run: Run): void {
+    const key = dataOf(run).key
+    key.waiting.push(run)
+    this.size++
+    this.refresh(key)
+  }
+
+  remove(run: Run): boolean {
+    const key = dataOf(run).key
+    if (!key.waiting.remove(run)) return false
+    this.size--
+    this.refresh(key)
+    return true
+  }
+
+  reprioritize(run: Run, priority: number): boolean {
+    const key = dataOf(run).key
+    if (!key.waiting.reprioritize(run, priority)) return false
+    this.refresh(key)
+    return true
+  }
+
+  clear(): Array<Run> {
+    const out = this.toArray()
+    for (const run of out) this.remove(run)
+    return out
+  }
+
+  toArray(): Array<Run> {
+    const out: Array<Run> = this.anyKey.waiting.toArray()
+    for (const key of this.keys.values()) out.push(...key.waiting.toArray())
+    return out.sort((a, b) => a.priority - b.priority || a.seq - b.seq)
+  }
+
+  /** A started task of `key` ended: its permit is free again. */
+  release(key: KeyState): void {
+    key.running--
+    if (key.running === 0 && key.waiting.size === 0 && key !== this.anyKey) key.idleSince = this.now()
+    this.refresh(key)
+  }
+
+  /** Puts the key in `ready` when its head may start now, or arranges to look again when its rate allows. */
+  refresh(key: KeyState): void {
+    if (key.waiting.size === 0) {
+      this.ready.remove(key)
+      return
+    }
+    const wait = key.waitMillis(this)
+    if (wait === 0) {
+      if (this.ready.has(key)) this.ready.update(key)
+      else this.ready.push(key)
+      return
+    }
+    this.ready.remove(key)
+    if (wait !== Infinity && key.wake === undefined) {
+      this.onRateLimited(key.name, wait)
+      key.wake = this.wakeAfter(wait, () => {
+        key.wake = undefined
+        this.refresh(key)
+      })
+    }
+  }
+
+  wakeGlobal(wait: number): void {
+    if (this.globalWake !== undefined) return
+    this.onRateLimited(undefined, wait)
+    this.globalWake = this.wakeAfter(wait, () => {
+      this.globalWake = undefined
+    })
+  }
+
+  wakeAfter(wait: number, f: () => void): Fiber.RuntimeFiber<unknown, unknown> {
+    const fiber = Runtime.runFork(this.group.runtime(Context.empty()))(
+      Effect.zipRight(
+        Effect.sleep(wait),
+        Effect.sync(() => {
+          f()
+          this.group.drain()
+        })
+      )
+    )
+    this.wakes.add(fiber)
+    fiber.addObserver(() => this.wakes.delete(fiber))
+    return fiber
+  }
+
+  /** Forgets keys that have been idle for `idleMs`. */
+  evictIdle(now: number): void {
+    for (const [name, key] of this.keys) {
+      if (key.isIdle(now) && now - key.idleSince >= this.idleMs) this.keys.delete(name)
+    }
+  }
+
+  /** Waits until the global and the key's rate allow one more start, then records it (retry attempts). */
+  rateToken(key: KeyState): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const now = this.now()
+      const wait = Math.max(this.globalWait(now), key.rate === undefined ? 0 : key.rate.waitMillis(now))
+      if (wait > 0) return Effect.zipRight(Effect.sleep(wait), this.rateToken(key))
+      key.rate?.record(now)
+      this.globalRate?.record(now)
+      this.lastStart = now
+      return Effect.void
+    })
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// the executor: a group, an intake, and a listener that owns counts, events, metrics and statuses
+
+/** @internal */
+export class ExecutorImpl implements Executor.Executor {
+  readonly name: string
+  readonly group: GroupImpl
+  readonly queue: ExecutorQueue
+  closed = false
+  running = 0
+  readonly counts = { submitted: 0, succeeded: 0, failed: 0, timedOut: 0, cancelled: 0, dropped: 0, retries: 0 }
+  readonly durations: Array<number> = []
+  durationIndex = 0
+  /** The last 1,000 tasks that ended, by id, with their status (a ring: written per task, read rarely). */
+  readonly endedIds: Array<number> = []
+  readonly endedStatus: Array<Executor.TaskStatus> = []
+  endedNext = 0
+  readonly capacity: number
+  readonly overflow: NonNullable<Executor.Config["overflow"]>
+  readonly graceMs: number
+  readonly higherFirst: boolean
+  timeoutMs: number | undefined
+  /** Submitters waiting for room in the intake (overflow "block"), oldest first. */
+  readonly blocked: Array<() => void> = []
+  /** Waiters of onIdle, onEmpty and onSizeLessThan, each woken only once its condition holds. */
+  readonly conditions: Array<{ readonly ready: () => boolean; readonly resume: () => void }> = []
+  subscribers = 0
+
+  constructor(
+    owner: Fiber.RuntimeFiber<unknown, unknown>,
     readonly config: Executor.Config,
-    pubsub: PubSub.PubSub<Executor.Event>,
+    decoded: Decoded,
+    readonly pubsub: PubSub.PubSub<Executor.ExecutorEvent>,
     /** Whether each task gets a span (see `Config.spans`). */
     readonly spans: boolean
   ) {
-    this.name = config.name ?? "Executor"
-    this.pubsub = pubsub
-    this.drainMs = config.grace === undefined ? 30_000 : millis(config.grace)
-    const capacity = config.queueCapacity ?? 10_000
-    this.intake = capacity === Infinity
-      ? undefined
-      : limiter.unsafeMake({ name: `${this.name} intake`, concurrency: capacity }, group.clock)
-    this.keyed = config.keys === undefined ? undefined : new limiter.KeyedImpl<string>(
-      `${this.name} keys`,
+    this.name = decoded.name ?? "Executor"
+    this.capacity = decoded.queueCapacity ?? 10_000
+    this.overflow = decoded.overflow ?? "block"
+    this.graceMs = decoded.grace === undefined ? 30_000 : millis(decoded.grace)
+    this.higherFirst = decoded.priority === "higherFirst"
+    this.timeoutMs = decoded.defaults?.timeout === undefined ? undefined : millis(decoded.defaults.timeout)
+    this.queue = new ExecutorQueue(
+      this,
+      decoded,
       config.keys,
-      config.keyIdleTimeout === undefined ? 60_000 : millis(config.keyIdleTimeout),
-      group.clock
+      decoded.idleTimeout === undefined ? 60_000 : millis(decoded.idleTimeout)
     )
+    this.group = new GroupImpl(owner, {
+      name: this.name,
+      mode: "supervise",
+      concurrency: decoded.concurrency ?? 16,
+      // a long-lived executor keeps no failed results: its counts, events and metrics say what failed
+      keepFailures: 0,
+      queue: this.queue,
+      ...(config.timeline === undefined ? {} : { timeline: config.timeline })
+    })
+    this.queue.group = this.group
+    this.queue.onRateLimited = (key, wait) => {
+      if (this.subscribers > 0) {
+        this.publish({
+          _tag: "RateLimited",
+          at: this.queue.now(),
+          wait: Duration.millis(wait),
+          ...(key === undefined ? {} : { key })
+        })
+      }
+    }
+    this.group.listeners.push(this.listener)
   }
 
-  /** Subscribers of `events`: without any, events are not even built. */
-  subscribers = 0
+  now(): number {
+    return this.group.clock.unsafeCurrentTimeMillis()
+  }
 
-  publish(event: Executor.Event): void {
+  publish(event: Executor.ExecutorEvent): void {
     this.pubsub.unsafeOffer(event)
   }
 
-  onDone(task: ExecutorTask<any, any>, exit: Exit.Exit<unknown, unknown>, started: boolean): void {
-    const result = task.toResult(exit)
-    const at = task.endedAt
-    const tell = this.subscribers > 0
-    switch (result._tag) {
-      case "Succeeded":
-        this.counts.succeeded++
-        if (tell) {
-          this.publish({
-            _tag: "Succeeded",
-            task: task.info(),
-            at,
-            attempts: result.attempts,
-            duration: result.duration
-          })
+  // ---------------------------------------------------------------------------------------------
+  // the lifecycle listener
+
+  readonly listener: Listener = {
+    onQueued: (_task, run) => {
+      this.counts.submitted++
+      if (this.subscribers > 0) {
+        this.publish({ _tag: "Queued", task: refOf(run), at: this.now(), priority: dataOf(run).priority })
+      }
+    },
+    onStarted: (task, run) => {
+      this.running++
+      this.wakeBlocked()
+      if (this.conditions.length > 0) this.checkConditions()
+      if (this.subscribers > 0) {
+        this.publish({ _tag: "Started", task: refOf(run), at: task.startedAt, attempt: 1 })
+      }
+    },
+    onRetry: (task, attempt, delay, error) => {
+      this.counts.retries++
+      if (this.subscribers > 0) {
+        const run = task.run as Run | undefined
+        if (run !== undefined) {
+          this.publish({ _tag: "Retrying", task: refOf(run), at: this.now(), attempt, delay, error })
         }
-        break
-      case "Failed":
-        this.counts.failed++
-        if (tell) {
-          this.publish({ _tag: "Failed", task: task.info(), at, attempts: result.attempts, cause: result.cause })
-        }
-        break
-      case "TimedOut":
-        this.counts.timedOut++
-        if (tell) this.publish({ _tag: "TimedOut", task: task.info(), at, attempts: result.attempts })
-        break
-      case "Cancelled":
-        this.counts.cancelled++
-        if (tell) this.publish({ _tag: "Cancelled", task: task.info(), at, started })
-        break
-    }
-    tasksByOutcome[result._tag].unsafeUpdate(1, [])
+      }
+    },
+    onEnded: (task, exit, run, started) => this.onEnded(task, exit, run, started)
+  }
+
+  onEnded(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>, run: Run, started: boolean): void {
+    const data = dataOf(run)
+    const outcome = outcomeOf(exit)
+    const dropped = outcome === "Failed" && isDropped(exit)
+    const status: Executor.TaskStatus = dropped ? "dropped" : statusOf[outcome]
+    this.remember(task.id, status)
+    if (dropped) this.counts.dropped++
+    else this.counts[statusOf[outcome]]++
+    if (this.subscribers > 0) this.tell(task, exit, run, status, started)
+    if (!dropped) tasksByOutcome[outcome].unsafeUpdate(1, [])
     if (started) {
+      this.running--
+      this.queue.release(data.key)
       const ms = task.endedAt - task.startedAt
-      taskDuration.unsafeUpdate(Duration.millis(ms), [])
+      taskDuration.unsafeUpdate(ms, [])
       if (this.durations.length < 1024) this.durations.push(ms)
       else this.durations[this.durationIndex++ % 1024] = ms
+      this.group.drain()
+    } else {
+      this.wakeBlocked()
+    }
+    if (this.queue.keys.size > 64) this.queue.evictIdle(this.now())
+    if (this.conditions.length > 0) this.checkConditions()
+  }
+
+  checkConditions(): void {
+    const conditions = this.conditions
+    for (let i = conditions.length - 1; i >= 0; i--) {
+      if (conditions[i].ready()) conditions.splice(i, 1)[0].resume()
     }
   }
 
-  build<A, E, R>(spec: Executor.TaskSpec<A, E, R>): Effect.Effect<A, any, R> {
-    const defaults = this.config.defaults
-    let effect: Effect.Effect<A, any, R> = spec.effect
-    if (spec.key !== undefined && this.keyed !== undefined) {
-      const keyed = this.keyed
-      const key = spec.key
-      effect = keyed.withPermit(key, effect)
+  remember(id: number, status: Executor.TaskStatus): void {
+    this.endedIds[this.endedNext] = id
+    this.endedStatus[this.endedNext] = status
+    this.endedNext = (this.endedNext + 1) % 1_000
+  }
+
+  /** A queued task by id (a scan: control operations are rare, and a map per task is not free). */
+  queued(id: number): Run | undefined {
+    for (const run of this.queue.toArray()) if (run.task.id === id) return run
+    return undefined
+  }
+
+  /** Publishes what happened to a task that ended (only while someone listens). */
+  tell(
+    task: TaskImpl<any, any>,
+    exit: Exit.Exit<unknown, unknown>,
+    run: Run,
+    status: Executor.TaskStatus,
+    started: boolean
+  ): void {
+    const at = task.endedAt
+    const ref = refOf(run)
+    const attempts = task.attempts
+    switch (status) {
+      case "succeeded":
+        this.publish({ _tag: "Succeeded", task: ref, at, attempts, duration: Duration.millis(at - task.startedAt) })
+        break
+      case "failed":
+        this.publish({ _tag: "Failed", task: ref, at, attempts, cause: (exit as Exit.Failure<unknown, unknown>).cause })
+        break
+      case "timedOut":
+        this.publish({ _tag: "TimedOut", task: ref, at, attempts })
+        break
+      case "dropped": {
+        const error = Cause.failureOption((exit as Exit.Failure<unknown, unknown>).cause)
+        const reason = Option.isSome(error) && error.value instanceof TaskDroppedError ? error.value.reason : "cleared"
+        this.publish({ _tag: "Dropped", task: ref, at, reason })
+        break
+      }
+      default:
+        this.publish({ _tag: "Cancelled", task: ref, at, started })
     }
-    const timeout = spec.timeout ?? defaults?.timeout
-    if (timeout !== undefined) effect = Deadline.within(effect, timeout)
+    if (this.queue.size === 0) {
+      this.publish({ _tag: "Empty", at })
+      if (this.group.active === 0) this.publish({ _tag: "Idle", at })
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // intake
+
+  wakeBlocked(): void {
+    while (this.blocked.length > 0 && (this.closed || this.queue.size < this.capacity)) {
+      this.blocked.shift()!()
+      if (!this.closed) break
+    }
+  }
+
+  closedError(name: string): ExecutorClosedError {
+    return new ExecutorClosedError({ executor: this.name, task: name })
+  }
+
+  /** Accepts a spec now, or says why not: the executor is closed, or it is full. */
+  admit<A, E>(
+    spec: Executor.TaskSpec<A, E, any>,
+    context: Context.Context<never>
+  ): Task.Task<A, E | TaskDroppedError> | ExecutorClosedError | "full" {
+    if (this.closed) return this.closedError(spec.name)
+    if (this.queue.size >= this.capacity) {
+      if (this.overflow === "block" || this.overflow === "reject") return "full"
+      if (this.overflow === "dropNewest") return this.dropped(spec, context)
+      // dropOldest: the task queued first (of the lowest priority) makes room
+      const [oldest] = this.queue.toArray().sort((a, b) => a.seq - b.seq)
+      if (oldest !== undefined) this.drop(oldest, "overflow")
+    }
+    return this.accept(spec, context)
+  }
+
+  accept<A, E>(spec: Executor.TaskSpec<A, E, any>, context: Context.Context<never>): Task.Task<A, E> {
+    const given = spec.priority ?? this.config.defaults?.priority ?? 0
+    const data: RunData = {
+      spec,
+      key: this.queue.keyFor(spec.key),
+      ref: undefined,
+      priority: given
+    }
+    return this.group.unsafeSpawn<A, E>(
+      context,
+      this.effectOf(spec, data),
+      spec.name,
+      this.higherFirst ? -given : given,
+      data
+    ) as TaskImpl<A, E>
+  }
+
+  /** A task that never entered the queue: it ends at once, dropped (overflow `dropNewest`). */
+  dropped<A, E>(spec: Executor.TaskSpec<A, E, any>, context: Context.Context<never>): Task.Task<A, E> {
+    const paused = this.queue.paused
+    this.queue.paused = true
+    const task = this.accept(spec, context) as TaskImpl<A, E>
+    this.queue.paused = paused
+    this.drop(task.run as Run, "overflow")
+    return task
+  }
+
+  drop(run: Run, reason: TaskDroppedError["reason"]): void {
+    if (!this.queue.remove(run)) return
+    const error = new TaskDroppedError({ executor: this.name, task: run.task.name, reason })
+    this.group.onEnd(run, Exit.fail(error), false)
+  }
+
+  /** What a task runs: its own effect, or — wrapped when it starts, so a queued task holds only its spec — with timeout, retry and span. */
+  effectOf<A, E, R>(spec: Executor.TaskSpec<A, E, R>, data: RunData): Effect.Effect<A, any, R> {
+    return this.plain(spec) ? spec.effect : Effect.suspend(() => this.build(spec, data))
+  }
+
+  /** A spec with nothing to add: no timeout, no retry, no span. */
+  plain(spec: Executor.TaskSpec<any, any, any>): boolean {
+    return !this.spans && spec.timeout === undefined && this.timeoutMs === undefined &&
+      (spec.retry === false || (spec.retry === undefined && this.config.defaults?.retry === undefined))
+  }
+
+  build<A, E, R>(spec: Executor.TaskSpec<A, E, R>, data: RunData): Effect.Effect<A, any, R> {
+    const defaults = this.config.defaults
+    let attempt: Effect.Effect<A, any, R> = spec.effect
+    const timeout = spec.timeout ?? this.timeoutMs
+    // a bound on each attempt, from the moment it starts
+    if (timeout !== undefined) attempt = Deadline.within(attempt, timeout)
     const retry = spec.retry === undefined ? defaults?.retry : spec.retry
-    if (retry !== undefined && retry !== false) effect = Retry.retry(effect, retry as Retry.Policy<unknown>)
+    let effect = attempt
+    if (retry !== undefined && retry !== false) {
+      // the first attempt's start was counted against the rates when it left the queue; retries wait their turn
+      const limited = data.key.rate !== undefined || this.queue.globalRate !== undefined || this.queue.minTimeMs > 0
+      let first = true
+      const gated = limited
+        ? Effect.suspend(() => {
+          if (first) {
+            first = false
+            return attempt
+          }
+          return Effect.zipRight(this.queue.rateToken(data.key), attempt)
+        })
+        : attempt
+      effect = Retry.retry(gated, retry as Retry.Policy<unknown>)
+    }
     if (!this.spans) return effect
     return Effect.withSpan(effect, spec.name, {
       attributes: spec.key === undefined ? {} : { "taskscope.key": spec.key }
     })
   }
 
-  submit<A, E, R>(spec: Executor.TaskSpec<A, E, R>): Effect.Effect<Task.Task<A, E>, ExecutorClosedError, R> {
-    const closed = () => new ExecutorClosedError({ executor: this.name, task: spec.name })
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.suspend(() => {
-        if (this.closed) return Effect.fail(closed())
-        const admit = (holdsIntake: boolean) =>
-          Effect.withFiberRuntime<Task.Task<A, E>, ExecutorClosedError>((fiber) => {
-            if (this.closed) {
-              if (holdsIntake) this.intake!.releaseNow(1, "intake")
-              return Effect.fail(closed())
-            }
-            const task = new ExecutorTask<A, E>(this, spec, holdsIntake)
-            this.counts.submitted++
-            if (this.subscribers > 0) {
-              this.publish({ _tag: "Queued", task: task.info(), at: task.queuedAt, priority: spec.priority ?? 0 })
-            }
-            const spawned = this.group.unsafeSpawn<A, E>(
-              fiber.currentContext,
-              // built when it starts: a queued task holds only its spec
-              Effect.suspend(() => this.build(spec)),
-              spec.name,
-              task,
-              spec.priority ?? this.config.defaults?.priority ?? 0
-            )
-            if (!(spawned instanceof TaskImpl)) {
-              task.complete(Exit.interrupt(fiber.id()))
-              return Effect.fail(closed())
-            }
-            return Effect.succeed(spawned as Task.Task<A, E>)
-          })
-        if (this.intake === undefined) return admit(false)
-        // backpressure: wait for room in the intake queue
-        return Effect.zipRight(this.intake.acquireWith(restore, 1, 0, "intake"), admit(true))
+  submit<A, E, R>(
+    spec: Executor.TaskSpec<A, E, R>
+  ): Effect.Effect<Task.Task<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R> {
+    return Effect.withFiberRuntime((fiber) => {
+      checkSpec(spec)
+      const admitted = this.admit(spec, fiber.currentContext)
+      if (admitted !== "full") {
+        return admitted instanceof ExecutorClosedError
+          ? Effect.fail(admitted)
+          : Effect.succeed(admitted)
+      }
+      if (this.overflow === "reject") {
+        return Effect.fail(new ExecutorFullError({ executor: this.name, task: spec.name, capacity: this.capacity }))
+      }
+      // backpressure: wait for room, in arrival order
+      return Effect.flatMap(this.waitForRoom(), () => this.submit(spec))
+    })
+  }
+
+  waitForRoom(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      const waiter = () => resume(Effect.void)
+      this.blocked.push(waiter)
+      return Effect.sync(() => {
+        const i = this.blocked.indexOf(waiter)
+        if (i >= 0) this.blocked.splice(i, 1)
       })
-    )
+    })
+  }
+
+  trySubmit<A, E, R>(
+    spec: Executor.TaskSpec<A, E, R>
+  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError, R> {
+    return Effect.withFiberRuntime((fiber) => {
+      checkSpec(spec)
+      const admitted = this.blocked.length > 0 ? "full" : this.admit(spec, fiber.currentContext)
+      if (admitted === "full") return Effect.succeed(Option.none())
+      return admitted instanceof ExecutorClosedError ? Effect.fail(admitted) : Effect.succeed(Option.some(admitted))
+    })
   }
 
   run<A, E, R>(spec: Executor.TaskSpec<A, E, R>) {
@@ -248,13 +726,130 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   runAll<A, E, R>(specs: Iterable<Executor.TaskSpec<A, E, R>>) {
-    return Effect.flatMap(
-      Effect.forEach(specs, (spec) => this.submit(spec)),
-      (tasks) => Effect.forEach(tasks, (task) => task.result)
-    )
+    return Effect.flatMap(Effect.forEach(specs, (spec) => this.submit(spec)), (tasks) =>
+      // one wait for the whole batch, not a wake-up per task
+      Effect.map(
+        Effect.async<void>((resume) => {
+          let left = tasks.length
+          if (left === 0) return resume(Effect.void)
+          const observer = () => {
+            if (--left === 0) resume(Effect.void)
+          }
+          for (const task of tasks) (task as TaskImpl<A, E>).addObserver(observer)
+          return Effect.sync(() => {
+            for (const task of tasks) (task as TaskImpl<A, E>).removeObserver(observer)
+          })
+        }),
+        () => tasks.map((task) => (task as TaskImpl<A, E>).toResult((task as TaskImpl<A, E>).exit!))
+      ))
   }
 
-  get events(): Stream.Stream<Executor.Event> {
+  // ---------------------------------------------------------------------------------------------
+  // control
+
+  get pause(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      this.queue.paused = true
+    })
+  }
+
+  get resume(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      this.queue.paused = false
+      this.group.drain()
+    })
+  }
+
+  get clear(): Effect.Effect<ReadonlyArray<Executor.TaskRef>> {
+    return Effect.sync(() => {
+      const dropped = this.queue.toArray()
+      for (const run of dropped) this.drop(run, "cleared")
+      return dropped.map(refOf)
+    })
+  }
+
+  remove(id: number): Effect.Effect<boolean> {
+    return Effect.sync(() => {
+      const run = this.queued(id)
+      if (run === undefined) return false
+      this.drop(run, "removed")
+      return true
+    })
+  }
+
+  setPriority(id: number, priority: number): Effect.Effect<boolean> {
+    return Effect.sync(() => {
+      if (!Number.isFinite(priority)) {
+        throw new Cause.IllegalArgumentException(`Executor.setPriority: Expected a finite number, actual ${priority}`)
+      }
+      const run = this.queued(id)
+      if (run === undefined) return false
+      dataOf(run).priority = priority
+      const moved = this.queue.reprioritize(run, this.higherFirst ? -priority : priority)
+      if (moved) this.group.drain()
+      return moved
+    })
+  }
+
+  update(settings: Executor.Settings): Effect.Effect<void> {
+    return Effect.sync(() => {
+      const s = checkSettings(settings)
+      if (s.concurrency !== undefined) this.group.setConcurrency(s.concurrency)
+      if (s.rate !== undefined) this.queue.globalRate = makeRate(s.rate ?? undefined)
+      if (s.minTime !== undefined) this.queue.minTimeMs = millis(s.minTime)
+      if (s.timeout !== undefined) {
+        this.timeoutMs = s.timeout === null ? undefined : millis(s.timeout)
+        // queued tasks that had nothing to wrap get the new default when they start
+        for (const run of this.queue.toArray()) {
+          const data = dataOf(run)
+          run.effect = this.effectOf(data.spec, data) as Effect.Effect<unknown, unknown>
+        }
+      }
+      this.group.drain()
+    })
+  }
+
+  /** Waits until `ready` holds (checked when a task starts or ends). */
+  until(ready: () => boolean): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (ready()) return resume(Effect.void)
+      const condition = { ready, resume: () => resume(Effect.void) }
+      this.conditions.push(condition)
+      return Effect.sync(() => {
+        const i = this.conditions.indexOf(condition)
+        if (i >= 0) this.conditions.splice(i, 1)
+      })
+    })
+  }
+
+  get onIdle(): Effect.Effect<void> {
+    return this.until(() => this.group.active === 0)
+  }
+
+  get onEmpty(): Effect.Effect<void> {
+    return this.until(() => this.queue.size === 0)
+  }
+
+  onSizeLessThan(n: number): Effect.Effect<void> {
+    return this.until(() => this.queue.size < n)
+  }
+
+  get runningTasks(): Effect.Effect<ReadonlyArray<Executor.TaskRef>> {
+    return Effect.sync(() => this.group.runningRuns().map(refOf))
+  }
+
+  status(id: number): Effect.Effect<Option.Option<Executor.TaskStatus>> {
+    return Effect.sync(() => {
+      if (this.queued(id) !== undefined) return Option.some("queued")
+      if (this.group.runningRuns().some((run) => run.task.id === id)) return Option.some("running")
+      for (let i = this.endedIds.length - 1; i >= 0; i--) {
+        if (this.endedIds[i] === id) return Option.some(this.endedStatus[i])
+      }
+      return Option.none()
+    })
+  }
+
+  get events(): Stream.Stream<Executor.ExecutorEvent> {
     return Stream.unwrapScoped(
       Effect.map(
         Effect.acquireRelease(
@@ -273,10 +868,16 @@ export class ExecutorImpl implements Executor.Executor {
         sorted.length === 0
           ? Duration.zero
           : Duration.millis(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))])
+      const now = this.now()
+      const c = this.counts
       return {
-        ...this.counts,
+        ...c,
+        done: c.succeeded + c.failed + c.timedOut + c.cancelled + c.dropped,
         running: this.running,
-        queued: this.group.pending,
+        queued: this.queue.size,
+        concurrency: this.group.concurrency,
+        paused: this.queue.paused,
+        rateLimited: this.queue.ready.size > 0 && this.queue.globalWait(now) > 0,
         closed: this.closed,
         p50: pct(0.5),
         p90: pct(0.9),
@@ -287,69 +888,87 @@ export class ExecutorImpl implements Executor.Executor {
 
   drain(options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<Executor.DrainReport> {
     return Effect.suspend(() => {
+      const budget = options?.grace === undefined
+        ? this.graceMs
+        : millis(Options.decodeOrDie("Executor.drain", Options.NonNegativeDurationOrInfinity)(options.grace))
       this.closed = true
-      const budget = options?.grace === undefined ? this.drainMs : millis(options.grace)
-      const start = this.group.clock.unsafeCurrentTimeMillis()
-      const tracked: Array<ExecutorTask<any, any>> = []
-      // every task not yet done: the report speaks of these
-      for (const task of this.group.running) tracked.push(task as ExecutorTask<any, any>)
-      for (const worker of this.group.workers) {
-        if (worker.current !== undefined) tracked.push(worker.current as ExecutorTask<any, any>)
+      this.wakeBlocked()
+      // a paused executor cannot finish its queue: draining resumes it
+      if (this.queue.paused) {
+        this.queue.paused = false
+        this.group.drain()
       }
-      this.group.queue.forEach((task) => tracked.push(task as ExecutorTask<any, any>))
+      const start = this.now()
+      // every task not yet done: the report speaks of these
+      const tracked: Array<Run> = [...this.group.runningRuns(), ...this.queue.toArray()]
+      const wait = Effect.interruptible(this.group.awaitIdle)
       return Effect.gen(this, function*() {
-        const finished = yield* Effect.timeoutOption(this.group.awaitIdle, budget)
-        if (finished._tag === "None") {
-          yield* Effect.fiberIdWith((id) => this.group.close(false, id))
-        }
+        // the wait is interruptible even when the drain runs in a finalizer: the budget is a bound
+        const finished = budget === Infinity ? Option.some(yield* wait) : yield* Effect.timeoutOption(wait, budget)
+        // the group closes either way: cancelled children end, idle workers end
+        yield* this.group.close(Option.isSome(finished), this.group.groupId)
+        for (const wake of this.queue.wakes) yield* Fiber.interrupt(wake)
         const neverRan: Array<Executor.Unfinished> = []
         const interrupted: Array<Executor.Unfinished> = []
-        for (const task of tracked) {
+        for (const run of tracked) {
+          const task = run.task
           const exit = task.exit
-          if (exit === undefined || Exit.isSuccess(exit) || !Cause.isInterruptedOnly(exit.cause)) continue
-          const entry = { task: task.info(), spec: task.spec }
+          if (
+            task.phase !== DONE || exit === undefined || Exit.isSuccess(exit) || !Cause.isInterruptedOnly(exit.cause)
+          ) {
+            continue
+          }
+          const entry = { task: refOf(run), spec: dataOf(run).spec }
           if (task.startedAt < 0) neverRan.push(entry)
           else interrupted.push(entry)
         }
         return {
-          completedInTime: finished._tag === "Some",
-          elapsed: Duration.millis(this.group.clock.unsafeCurrentTimeMillis() - start),
+          completedInTime: Option.isSome(finished),
+          elapsed: Duration.millis(this.now() - start),
           neverRan,
           interrupted
         }
       })
     })
   }
+
+  toJSON(): unknown {
+    return { _id: "Executor", name: this.name, queued: this.queue.size, running: this.running }
+  }
+}
+
+const statusOf = {
+  Succeeded: "succeeded",
+  Failed: "failed",
+  TimedOut: "timedOut",
+  Cancelled: "cancelled"
+} as const
+
+const isDropped = (exit: Exit.Exit<unknown, unknown>): boolean => {
+  if (Exit.isSuccess(exit)) return false
+  const error = Cause.failureOption(exit.cause)
+  return Option.isSome(error) && error.value instanceof TaskDroppedError
 }
 
 /** @internal */
 export const make = (config: Executor.Config = {}): Effect.Effect<ExecutorImpl, InvalidOptionsError, Scope.Scope> =>
-  Effect.flatMap(
-    Effect.suspend(() => decodeConfig(config)),
-    () =>
-      Effect.acquireRelease(
-        Effect.flatMap(PubSub.unbounded<Executor.Event>(), (pubsub) =>
-          Effect.withFiberRuntime<ExecutorImpl, InvalidOptionsError>((fiber) =>
-            Either.map(
-              makeGroup(fiber as Fiber.RuntimeFiber<unknown, unknown>, {
-                name: config.name ?? "Executor",
-                mode: "supervise",
-                concurrency: config.concurrency ?? 16,
-                ...(config.timeline === undefined ? {} : { timeline: config.timeline })
-              }, true),
-              (group) =>
-                new ExecutorImpl(
-                  group,
-                  config,
-                  pubsub,
-                  config.spans === true || (config.spans !== false && fiber.currentTracer !== defaultTracer)
-                )
+  Effect.flatMap(Effect.suspend(() => decodeConfig(config)), (decoded) =>
+    Effect.acquireRelease(
+      Effect.flatMap(PubSub.unbounded<Executor.ExecutorEvent>(), (pubsub) =>
+        Effect.withFiberRuntime<ExecutorImpl>((fiber) =>
+          Effect.succeed(
+            new ExecutorImpl(
+              fiber as Fiber.RuntimeFiber<unknown, unknown>,
+              config,
+              decoded,
+              pubsub,
+              config.spans === true || (config.spans !== false && fiber.currentTracer !== defaultTracer)
             )
-          )),
-        (executor) =>
-          Effect.zipRight(executor.drain(), PubSub.shutdown(executor.pubsub))
-      )
-  )
+          )
+        )),
+      (executor) =>
+        Effect.zipRight(executor.drain(), PubSub.shutdown(executor.pubsub))
+    ))
 
 /** @internal */
 export const Tag = Context.GenericTag<Executor.Executor>("@taskscope/core/Executor")
@@ -357,6 +976,3 @@ export const Tag = Context.GenericTag<Executor.Executor>("@taskscope/core/Execut
 /** @internal */
 export const layer = (config?: Executor.Config): Layer.Layer<Executor.Executor, InvalidOptionsError> =>
   Layer.scoped(Tag, make(config))
-
-/** @internal */
-export type Result<A, E> = TaskResult.TaskResult<A, E>

@@ -1,15 +1,23 @@
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
-import type * as Duration from "effect/Duration"
+import { Clock as ClockTag } from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import { TimeoutError } from "../Errors.js"
+import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import * as TaskResult from "../TaskResult.js"
+import { andThen, removeInterrupts } from "./cause.js"
+import { moveOnAfter } from "./deadline.js"
 import { Base } from "./inspectable.js"
-import type { TaskInfo } from "./taskInfo.js"
+import { type CurrentTask, currentTask, type TaskInfo } from "./taskInfo.js"
 
 /** @internal */
 export const TypeId: Task.TypeId = Symbol.for("@taskscope/core/Task") as Task.TypeId
@@ -22,13 +30,15 @@ export const RUNNING = 1
 export const DONE = 2
 
 /**
- * Something a task can be cancelled through: the group it belongs to, or the fiber of a standalone task.
+ * Where a task lives: the group that schedules it, or the fiber of a standalone task. The handle
+ * only asks its host to cancel it and to tell about retries; the host owns the run.
  * @internal
  */
 export interface TaskHost {
   readonly clock: Clock.Clock
   cancelTask(task: TaskImpl<any, any>, by: FiberId.FiberId): void
   reportCallbackError(error: unknown, task: TaskImpl<any, any>): void
+  noteRetry(task: TaskImpl<any, any>, attempt: number, delay: Duration.Duration, error: unknown): void
 }
 
 /**
@@ -62,23 +72,22 @@ let nextId = 0
 
 const variance = { _A: (_: never) => _, _E: (_: never) => _ }
 
-/** @internal */
-export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, Runner, TaskInfo {
+/**
+ * The handle users hold: identity, state, exit, observers and timings. How the task is scheduled
+ * (its effect, context, priority, fiber or worker) is the host's run record, not the handle's.
+ * @internal
+ */
+export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask {
   readonly [TypeId] = variance
   readonly id: number = ++nextId
   phase: 0 | 1 | 2 = PENDING
   exit: Exit.Exit<A, E> | undefined = undefined
-  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  interruptBy: FiberId.FiberId | undefined = undefined
   observers: Array<(exit: Exit.Exit<A, E>) => void> | undefined = undefined
   startedAt = -1
   endedAt = -1
   attempts = 1
-  /** The worker fiber running this task, when it runs in a bounded group's backlog. */
-  worker: (Runner & { doomed: boolean }) | undefined = undefined
-  /** Held only while the task waits in a bounded group's queue. */
-  effect: Effect.Effect<A, E, any> | undefined = undefined
-  context: unknown = undefined
+  /** The host's record of this task while it is queued or running. */
+  run: unknown = undefined
 
   constructor(readonly host: TaskHost, private readonly _name: string | undefined) {
     super()
@@ -138,14 +147,10 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, Runner, Tas
   }
 
   get timings(): Effect.Effect<Task.Timings> {
-    return Effect.sync(() => this.unsafeTimings())
-  }
-
-  unsafeTimings(): Task.Timings {
-    return {
+    return Effect.sync(() => ({
       startedAt: this.startedAt < 0 ? Option.none() : Option.some(this.startedAt),
       endedAt: this.endedAt < 0 ? Option.none() : Option.some(this.endedAt)
-    }
+    }))
   }
 
   toResult(exit: Exit.Exit<A, E>): TaskResult.TaskResult<A, E> {
@@ -159,11 +164,11 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, Runner, Tas
     })
   }
 
-  onAttempt(attempt: number): void {
-    this.attempts = attempt
+  /** A retry of this task is about to wait `delay` before attempt `attempt + 1` (see `Retry`). */
+  noteRetry(attempt: number, delay: Duration.Duration, error: unknown): void {
+    this.attempts = attempt + 1
+    this.host.noteRetry(this, attempt, delay, error)
   }
-
-  onRetry(_attempt: number, _delay: Duration.Duration, _error: unknown): void {}
 
   markStarted(): void {
     this.phase = RUNNING
@@ -176,10 +181,7 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, Runner, Tas
     this.phase = DONE
     this.exit = exit
     this.endedAt = this.host.clock.unsafeCurrentTimeMillis()
-    this.fiber = undefined
-    this.worker = undefined
-    this.effect = undefined
-    this.context = undefined
+    this.run = undefined
     const observers = this.observers
     if (observers !== undefined) {
       this.observers = undefined
@@ -215,3 +217,85 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, Runner, Tas
 /** @internal */
 export const isTask = (u: unknown): u is Task.Task<unknown, unknown> =>
   typeof u === "object" && u !== null && TypeId in u
+
+/** The host of a task made with `Task.fork`: the task runs on a plain child fiber. */
+class StandaloneHost implements TaskHost {
+  constructor(readonly clock: Clock.Clock, readonly runtime: Runtime.Runtime<never>) {}
+  cancelTask(task: TaskImpl<any, any>, by: FiberId.FiberId): void {
+    const runner = task.run as Runner | undefined
+    if (runner !== undefined) interruptRunner(runner, by)
+  }
+  reportCallbackError(error: unknown, task: TaskImpl<any, any>): void {
+    Runtime.runFork(this.runtime)(Effect.logError(`A done callback of task "${task.name}" threw`, error))
+  }
+  noteRetry(): void {}
+}
+
+/** @internal */
+export const fork = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options?: { readonly name?: string }
+): Effect.Effect<Task.Task<A, E>, never, R> =>
+  Effect.withFiberRuntime((parent) => {
+    const clock = Context.get(parent.currentDefaultServices, ClockTag)
+    const runtime = Runtime.make({
+      context: Context.empty(),
+      fiberRefs: parent.getFiberRefs(),
+      runtimeFlags: Runtime.defaultRuntimeFlags
+    })
+    const task = new TaskImpl<A, E>(new StandaloneHost(clock, runtime), options?.name)
+    const runner: Runner & TaskInfo = { fiber: undefined, interruptBy: undefined, name: task.name, task }
+    task.run = runner
+    task.markStarted()
+    return Effect.map(Effect.fork(Effect.locally(effect, currentTask, runner)), (fiber) => {
+      attachFiber(runner, fiber)
+      fiber.addObserver((exit) => task.complete(exit))
+      return task
+    })
+  })
+
+/** @internal */
+export const current: Effect.Effect<Option.Option<Task.Task<unknown, unknown>>> = Effect.map(
+  FiberRef.get(currentTask),
+  (info) => Option.fromNullable(info?.task as Task.Task<unknown, unknown> | undefined)
+)
+
+/** @internal */
+export const waitFor = <A, E>(
+  task: Task.Task<A, E>,
+  duration: Duration.DurationInput
+): Effect.Effect<A, E | TimeoutError> =>
+  Effect.suspend(() => {
+    const ms = Options.toMillis(duration)
+    if (ms === undefined || ms === -Infinity) {
+      throw new Cause.IllegalArgumentException(
+        `Task.waitFor: Expected a duration (milliseconds, a Duration, or a string like "5 seconds"; Infinity for none), actual ${
+          typeof duration === "string" ? JSON.stringify(duration) : String(duration)
+        }`
+      )
+    }
+    const impl = task as TaskImpl<A, E>
+    return Effect.clockWith((clock) => {
+      const start = clock.unsafeCurrentTimeMillis()
+      const timedOut = Effect.zipRight(
+        impl.cancel,
+        Effect.suspend((): Effect.Effect<A, E | TimeoutError> => {
+          const exit = impl.exit!
+          // it completed while it was being cancelled: its outcome stands, as with asyncio.timeout
+          if (Exit.isSuccess(exit) || !Cause.isInterrupted(exit.cause)) return exit
+          const error = new TimeoutError({
+            deadline: start + ms,
+            elapsed: Duration.millis(Math.max(0, clock.unsafeCurrentTimeMillis() - start))
+          })
+          return Effect.failCause(andThen(removeInterrupts(exit.cause), Cause.fail(error)))
+        })
+      )
+      return Effect.onInterrupt(
+        Effect.flatMap(
+          moveOnAfter(impl.await, ms),
+          (waited): Effect.Effect<A, E | TimeoutError> => (Option.isSome(waited) ? waited.value : timedOut)
+        ),
+        () => impl.cancel
+      )
+    })
+  })

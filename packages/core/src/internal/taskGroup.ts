@@ -2,8 +2,8 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
@@ -11,20 +11,18 @@ import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import * as Runtime from "effect/Runtime"
 import * as RuntimeFlags from "effect/RuntimeFlags"
+import type * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "../Errors.js"
-import type { InvalidOptionsError } from "../Errors.js"
 import * as Options from "../Options.js"
-import type * as Progress from "../Progress.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
-import type * as Timeline from "../Timeline.js"
-import { Deque } from "./deque.js"
-import { byPriority, MinHeap, type Prioritized } from "./heap.js"
+import { andThen, both, interruptedByOthers, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
-import { attachFiber, DONE, interruptRunner, PENDING, type Runner, type TaskHost, TaskImpl } from "./task.js"
+import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
+import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
 import { WaitList } from "./waitList.js"
 
@@ -35,145 +33,197 @@ const OptionsSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
   mode: Schema.optional(Schema.Literal("failFast", "supervise")),
   concurrency: Schema.optional(Options.PositiveIntOrInfinity),
+  keepFailures: Schema.optional(Options.NonNegativeIntOrInfinity),
   timeline: Schema.optional(Schema.Any),
   progress: Schema.optional(Schema.Any)
 })
 
-const decode = Options.decode("TaskGroup", OptionsSchema)
+type DecodedOptions = Schema.Schema.Type<typeof OptionsSchema>
+
+const checkOptions = Options.decodeOrDie("TaskGroup", OptionsSchema)
 
 const OPEN = 0
 const CANCELLING = 1
 const CLOSED = 2
 
-/** Children waiting for a slot. */
-interface PendingQueue {
-  forEach(f: (task: TaskImpl<any, any>) => void): void
-  push(task: TaskImpl<any, any>, priority: number): void
-  shift(): TaskImpl<any, any> | undefined
-  peek(): TaskImpl<any, any> | undefined
+/**
+ * Hooks into every child's lifecycle. Timeline, Progress and the Executor are listeners; each hook
+ * is called synchronously, in registration order, and must not throw.
+ * @internal
+ */
+export interface Listener {
+  /** The child was accepted (it may start at once). */
+  onQueued?(task: TaskImpl<any, any>, run: Run): void
+  onStarted?(task: TaskImpl<any, any>, run: Run): void
+  /** Attempt `attempt` failed and the child will retry after `delay` (see `Retry`). */
+  onRetry?(task: TaskImpl<any, any>, attempt: number, delay: Duration.Duration, error: unknown): void
+  /** The child ended; `started` is false for a child cancelled while it was queued. */
+  onEnded?(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>, run: Run, started: boolean): void
 }
 
-class FifoTasks extends Deque<TaskImpl<any, any>> implements PendingQueue {
-  override forEach(f: (task: TaskImpl<any, any>) => void): void {
-    super.forEach((task) => {
-      if (task.phase === PENDING) f(task)
-    })
-  }
-}
-
-/** Lowest priority first; FIFO among equal priorities. */
-class HeapTasks implements PendingQueue {
-  readonly heap = new MinHeap<Prioritized<TaskImpl<any, any>>>(byPriority)
+/**
+ * A child's run record: what the group needs to schedule it — its effect and context while it
+ * waits, its place in the queue, and the fiber or worker that runs it.
+ * @internal
+ */
+export class Run implements Runner, Queued, TaskInfo {
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  interruptBy: FiberId.FiberId | undefined = undefined
+  /** The worker running it, when it runs in a bounded group's backlog. */
+  worker: Worker | undefined = undefined
+  priority = 0
   seq = 0
-  forEach(f: (task: TaskImpl<any, any>) => void): void {
-    for (const entry of this.heap.items) if (entry.value.phase === PENDING) f(entry.value)
-  }
-  push(task: TaskImpl<any, any>, priority: number): void {
-    this.heap.push({ value: task, priority, seq: this.seq++ })
-  }
-  peek(): TaskImpl<any, any> | undefined {
-    return this.heap.peek()?.value
-  }
-  shift(): TaskImpl<any, any> | undefined {
-    return this.heap.pop()?.value
+  queued = false
+  stamp = 0
+  effect: Effect.Effect<unknown, unknown> | undefined = undefined
+  context: Context.Context<never> | undefined = undefined
+  /** Whatever the group's owner keeps per child (the Executor's spec, key and timings). */
+  data: unknown = undefined
+  constructor(readonly task: TaskImpl<any, any>) {}
+  get name(): string {
+    return this.task.name
   }
 }
+
+const noop = () => {}
 
 /** A fiber that runs waiting children of a bounded group one after another. */
-interface Worker extends Runner, TaskInfo {
+class Worker implements Runner, TaskInfo {
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  interruptBy: FiberId.FiberId | undefined = undefined
   /** Interrupted to cancel its current child: it stops after that child. */
-  doomed: boolean
-  context: Context.Context<never>
-  current: TaskImpl<any, any> | undefined
+  doomed = false
+  current: Run | undefined = undefined
+  /** Resumes the worker while it is parked. */
+  wake: () => void = noop
+  constructor(readonly context: Context.Context<never>) {}
+  get name(): string | undefined {
+    return this.current?.task.name
+  }
+  get task(): TaskImpl<any, any> | undefined {
+    return this.current?.task
+  }
 }
 
-/** Children report retry attempts to their own task (see Retry). */
-const listenTo = (listener: TaskInfo) => ({
+/** Code in a child's fiber finds its task (`Task.current`) and its limiter holder name through this. */
+const holding = (info: TaskInfo) => ({
   updateRefs: (refs: FiberRefs.FiberRefs, fiberId: FiberId.Runtime) =>
-    FiberRefs.updateAs(refs, { fiberId, fiberRef: currentTask, value: listener })
+    FiberRefs.updateAs(refs, { fiberId, fiberRef: currentTask, value: info })
 })
 
-const removeInterrupts = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
-  Cause.match<Cause.Cause<E>, E>(cause, {
-    onEmpty: Cause.empty,
-    onFail: (error) => Cause.fail(error),
-    onDie: (defect) => Cause.die(defect),
-    onInterrupt: () => Cause.empty,
-    onSequential: (l, r) => Cause.isEmpty(l) ? r : Cause.isEmpty(r) ? l : Cause.sequential(l, r),
-    onParallel: (l, r) => Cause.isEmpty(l) ? r : Cause.isEmpty(r) ? l : Cause.parallel(l, r)
-  })
+/** @internal */
+export interface GroupConfig extends DecodedOptions {
+  /** The waiting children: FIFO by default; by priority for `prioritized`; or the owner's own. */
+  readonly queue?: RunQueue<Run>
+  readonly prioritized?: boolean
+}
 
 /** @internal */
-export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHost {
+export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, TaskHost {
   readonly [TypeId]: TaskGroup.TypeId = TypeId
   readonly name: string
   readonly mode: TaskGroup.Mode
-  readonly concurrency: number
+  /** How many children run at once (the Executor may change it). */
+  concurrency: number
+  readonly keepFailures: number
   readonly clock: Clock.Clock
   readonly fiberRefs: FiberRefs.FiberRefs
   readonly runtimeFlags: RuntimeFlags.RuntimeFlags
   readonly ownerId: FiberId.FiberId
+  readonly scheduler: Scheduler.Scheduler
+  /** What the group interrupts its body and children with, to tell its own cancellations apart. */
+  readonly groupId: FiberId.Runtime
   status = OPEN
   /** Children not yet done: queued plus running. */
   active = 0
-  /** Children that are running, each on a fiber of its own. */
-  readonly running = new Set<TaskImpl<any, any>>()
-  /** Children waiting for a slot (bounded groups): FIFO, or by priority. */
-  readonly queue: PendingQueue
+  /** Slots taken: children running on their own fiber, plus workers. */
+  slots = 0
+  /** Children that run on a fiber of their own. */
+  readonly running = new Set<Run>()
+  readonly workers = new Set<Worker>()
+  readonly queue: RunQueue<Run>
+  /** The queue decides when a child may start (the Executor's keys, rates and pause): always ask it. */
+  readonly gated: boolean
+  /** The cancellation sweep has run: every running child has been interrupted once. */
+  swept = false
+  seq = 0
+  readonly listeners: Array<Listener> = []
   failure: Cause.Cause<unknown> | undefined = undefined
   failureObserved = false
+  /** `supervise` mode: failures recorded while the group was shutting down, never to be dropped. */
+  shutdownFailures: Cause.Cause<unknown> = Cause.empty
   readonly supervised: Array<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>> = []
   readonly idle = new WaitList()
   body: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  readonly timeline: Timeline.Timeline | undefined
-  readonly progress: Progress.Tracker | undefined
+  bodyDone = false
+  /** `cancel` was called (Trio's `cancel_called`). */
+  cancelled = false
+  lastContext: Context.Context<never> | undefined = undefined
+  lastRuntime: Runtime.Runtime<never> | undefined = undefined
 
-  constructor(owner: Fiber.RuntimeFiber<unknown, unknown>, options: DecodedOptions, prioritized = false) {
+  constructor(owner: Fiber.RuntimeFiber<unknown, unknown>, options: GroupConfig) {
     super()
     this.name = options.name ?? "TaskGroup"
     this.mode = options.mode ?? "failFast"
     this.concurrency = options.concurrency ?? Infinity
-    this.queue = prioritized ? new HeapTasks() : new FifoTasks()
-    this.timeline = options.timeline as Timeline.Timeline | undefined
-    this.progress = options.progress as Progress.Tracker | undefined
+    this.keepFailures = options.keepFailures ?? 1_000
+    this.queue = options.queue ?? (options.prioritized ? new PriorityQueue<Run>() : new FifoQueue<Run>())
+    this.gated = options.queue !== undefined
     this.clock = Context.get(owner.currentDefaultServices, Clock.Clock)
     this.fiberRefs = owner.getFiberRefs()
     this.runtimeFlags = RuntimeFlags.enable(owner.getFiberRef(FiberRef.currentRuntimeFlags), RuntimeFlags.Interruption)
     this.ownerId = owner.id()
+    this.scheduler = owner.currentScheduler
+    this.groupId = syntheticId(this.clock)
+    if (options.timeline !== undefined) this.listeners.push((options.timeline as ListenerSource).listenerFor(this.name))
+    if (options.progress !== undefined) this.listeners.push((options.progress as ListenerSource).listenerFor(this.name))
   }
 
   // ---------------------------------------------------------------------------------------------
   // spawning
 
   runtime(context: Context.Context<never>): Runtime.Runtime<never> {
-    return Runtime.make({ context, fiberRefs: this.fiberRefs, runtimeFlags: this.runtimeFlags })
+    if (context !== this.lastContext) {
+      this.lastContext = context
+      this.lastRuntime = Runtime.make({ context, fiberRefs: this.fiberRefs, runtimeFlags: this.runtimeFlags })
+    }
+    return this.lastRuntime!
   }
 
+  closedError(name: string | undefined): TaskGroupClosedError {
+    return new TaskGroupClosedError({
+      group: this.name,
+      task: name ?? "task",
+      reason: this.status === CLOSED ? "closed" : "cancelling"
+    })
+  }
+
+  /** Accepts a child: it starts at once when a slot is free and nobody waits, else it waits in the queue. */
   unsafeSpawn<A, E>(
     context: Context.Context<never>,
     effect: Effect.Effect<A, E, any>,
     name: string | undefined,
-    task: TaskImpl<A, E> = new TaskImpl<A, E>(this, name),
-    priority = 0
+    priority = 0,
+    data?: unknown
   ): TaskImpl<A, E> | TaskGroupClosedError {
-    if (this.status !== OPEN) {
-      return new TaskGroupClosedError({
-        group: this.name,
-        task: name ?? "task",
-        reason: this.status === CLOSED ? "closed" : "cancelling"
-      })
-    }
+    if (this.status !== OPEN) return this.closedError(name)
+    const task = new TaskImpl<A, E>(this, name)
+    const run = new Run(task)
+    task.run = run
+    run.data = data
     this.active++
-    if (this.timeline !== undefined) this.timeline.unsafeTrack(task, this.name)
-    if (this.progress !== undefined) this.progress.unsafeAdd(1)
-    if (this.slots < this.concurrency && this.pending === 0) {
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) listeners[i].onQueued?.(task, run)
+    if (this.concurrency === Infinity && !this.gated) {
+      // unbounded: every child on a fiber of its own, started at once
       this.slots++
-      this.run(task, effect, context)
+      this.startRun(run, effect as Effect.Effect<unknown, unknown>, context)
     } else {
-      task.effect = effect
-      task.context = context
-      this.queue.push(task, priority)
-      this.pending++
+      run.effect = effect as Effect.Effect<unknown, unknown>
+      run.context = context
+      run.priority = priority
+      run.seq = this.seq++
+      this.queue.push(run)
       this.drain()
     }
     return task
@@ -206,72 +256,89 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
             : Exit.failCause(exit.cause)
         )
       })
-      return Deferred.await(deferred)
+      // Trio's nursery.start: until it is ready, the child lives under the caller's cancellation
+      return Effect.onInterrupt(Deferred.await(deferred), () => task.cancel)
     })
   }
 
+  shield<A, E, R>(effect: Effect.Effect<A, E, R>, options?: TaskGroup.SpawnOptions): Effect.Effect<A, any, R> {
+    return Effect.flatMap(this.spawn(effect, options), (task) => task.join)
+  }
+
   /** Starts a child on a fiber of its own; it runs up to its first suspension before this returns. */
-  run<A, E>(task: TaskImpl<A, E>, effect: Effect.Effect<A, E, any>, context: Context.Context<never>): void {
+  startRun(run: Run, effect: Effect.Effect<unknown, unknown>, context: Context.Context<never>): void {
+    const task = run.task
     task.markStarted()
-    this.running.add(task)
-    const fiber = Runtime.runFork(this.runtime(context))(effect as Effect.Effect<A, E>, listenTo(task))
-    attachFiber(task, fiber)
-    fiber.addObserver((exit) => this.onTaskDone(task, exit as Exit.Exit<A, E>))
+    this.running.add(run)
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) listeners[i].onStarted?.(task, run)
+    const fiber = Runtime.runFork(this.runtime(context))(effect, holding(run))
+    attachFiber(run, fiber)
+    fiber.addObserver((exit) => this.onEnd(run, exit, true))
   }
 
   // ---------------------------------------------------------------------------------------------
-  // bounded groups: waiting children are plain records in a FIFO queue (no fiber per waiting child).
-  // A child that finds a free slot runs on a fiber of its own. When a slot frees while children
-  // wait, a worker fiber takes the slot over and runs waiting children one after another on its
-  // own fiber, so a backlog costs no fork per child. A worker ends when the queue is empty.
+  // bounded groups: waiting children are plain records in a queue (no fiber per waiting child),
+  // run one after another by a pool of at most `concurrency` worker fibers. A worker with nothing
+  // to run parks until a child arrives, so a stream of short children costs no fork per child.
+  // A child that finds a free slot and no parked worker gets a new worker, started at once: it
+  // runs up to its first suspension before `spawn` returns.
 
-  /** Slots taken: children running on their own fiber, plus workers. */
-  slots = 0
-  /** Children in the queue that are still pending (not cancelled). */
-  pending = 0
-  readonly workers = new Set<Worker>()
+  /** Workers with nothing to run, waiting for a child: the most recently parked first. */
+  readonly parked: Array<Worker> = []
 
+  /**
+   * Puts a worker to the children that may start now: a parked worker if there is one (one at a
+   * time: a woken worker wakes the next while more wait), else new workers while slots are free.
+   */
   drain(): void {
-    while (this.status === OPEN && this.slots < this.concurrency && this.pending > 0) {
+    while (this.status === OPEN && this.waking === 0) {
+      const head = this.queue.peek()
+      if (head === undefined) return
+      if (this.parked.length > 0) {
+        this.parked.pop()!.wake()
+        return
+      }
+      if (this.slots >= this.concurrency) return
       this.slots++
-      this.startWorker(this.headContext())
+      this.startWorker(head.context ?? Context.empty())
     }
   }
 
-  /** A slot was given back: hand it to a new worker if children wait, else free it. */
+  /** Workers woken but not running yet. */
+  waking = 0
+
+  /** A worker ended (or an own-fiber child did): give its slot to a new worker if a child may start. */
   releaseSlot(): void {
-    if (this.status === OPEN && this.pending > 0) {
-      this.startWorker(this.headContext())
-    } else {
-      this.slots--
-    }
-  }
-
-  headContext(): Context.Context<never> {
-    return (this.queue.peek()?.context as Context.Context<never> | undefined) ?? Context.empty()
+    this.slots--
+    this.drain()
   }
 
   startWorker(context: Context.Context<never>): void {
-    const worker: Worker = {
-      fiber: undefined,
-      interruptBy: undefined,
-      doomed: false,
-      context,
-      current: undefined,
-      get name() {
-        return this.current?.name
-      },
-      onAttempt(attempt) {
-        this.current?.onAttempt(attempt)
-      },
-      onRetry() {}
-    }
+    const worker = new Worker(context)
     this.workers.add(worker)
-    const fiber = Runtime.runFork(this.runtime(context))(this.workerLoop(worker), listenTo(worker))
+    const fiber = Runtime.runFork(this.runtime(context))(this.workerLoop(worker), holding(worker))
     attachFiber(worker, fiber)
     fiber.addObserver(() => {
       this.workers.delete(worker)
+      const i = this.parked.indexOf(worker)
+      if (i >= 0) this.parked.splice(i, 1)
       this.releaseSlot()
+      if (this.workers.size === 0) this.workersDone.release()
+    })
+  }
+
+  readonly workersDone = new WaitList()
+
+  /** Parks a worker until a child arrives or the group closes. */
+  park(worker: Worker): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      worker.wake = () => {
+        worker.wake = noop
+        this.waking++
+        resume(Effect.sync(() => this.waking--))
+      }
+      this.parked.push(worker)
     })
   }
 
@@ -279,21 +346,27 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
     return Effect.uninterruptibleMask((restore) => {
       const loop: Effect.Effect<void> = Effect.suspend(() => {
         // a doomed worker was interrupted to cancel its child: its fiber cannot run another one
-        if (worker.doomed || this.status !== OPEN) return Effect.void
-        const task = this.dequeue()
-        if (task === undefined) return Effect.void
-        let effect = task.effect! as Effect.Effect<unknown, unknown>
-        if (task.context !== worker.context) {
-          effect = Effect.locally(effect, FiberRef.currentContext, task.context as Context.Context<never>)
+        if (worker.doomed || this.status !== OPEN || this.slots > this.concurrency) return Effect.void
+        const run = this.queue.shift()
+        if (run === undefined) return Effect.flatMap(this.park(worker), () => loop)
+        // more waiting: wake one more worker (it will wake the next): the pool grows with the
+        // backlog, one wake-up at a time, and short children do not wake every worker
+        if (this.waking === 0 && this.parked.length > 0 && this.queue.peek() !== undefined) this.parked.pop()!.wake()
+        let effect = run.effect!
+        if (run.context !== worker.context) {
+          effect = Effect.locally(effect, FiberRef.currentContext, run.context!)
         }
-        task.effect = undefined
-        task.context = undefined
-        task.worker = worker
-        worker.current = task
+        run.effect = undefined
+        run.context = undefined
+        run.worker = worker
+        worker.current = run
+        const task = run.task
         task.markStarted()
+        const listeners = this.listeners
+        for (let i = 0; i < listeners.length; i++) listeners[i].onStarted?.(task, run)
         return Effect.flatMap(Effect.exit(restore(effect)), (exit) => {
           worker.current = undefined
-          this.onTaskDone(task, exit)
+          this.onEnd(run, exit, true)
           return loop
         })
       })
@@ -301,84 +374,119 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
     })
   }
 
-  dequeue(): TaskImpl<any, any> | undefined {
-    while (true) {
-      const task = this.queue.shift()
-      if (task === undefined) return undefined
-      if (task.phase === PENDING) {
-        this.pending--
-        return task
-      }
-    }
+  /** Changes how many children run at once: more start now; extra workers end after their child. */
+  setConcurrency(n: number): void {
+    this.concurrency = n
+    for (let extra = this.slots - n; extra > 0 && this.parked.length > 0; extra--) this.parked.pop()!.wake()
+    this.drain()
+  }
+
+  /** Wakes every parked worker: the group no longer takes children, and they end. */
+  dismissParked(): void {
+    const parked = this.parked.splice(0)
+    for (const worker of parked) worker.wake()
+  }
+
+  /** Waits until every worker fiber has ended. */
+  get awaitWorkers(): Effect.Effect<void> {
+    return this.workersDone.wait(() => this.workers.size === 0)
   }
 
   // ---------------------------------------------------------------------------------------------
   // completion, failure and cancellation
 
-  onTaskDone(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>): void {
-    const wasPending = task.phase === PENDING
-    const worker = task.worker
-    if (!task.complete(exit)) return
+  /** A child ended (or was dropped from the queue): record it, then give its slot back. */
+  onEnd(run: Run, exit: Exit.Exit<unknown, unknown>, started: boolean): void {
+    const task = run.task
+    if (task.phase === DONE) return
+    const ownFiber = run.worker === undefined && started
+    task.complete(exit)
+    // a failure is recorded before the slot is given back: after a failFast failure, no queued child starts
+    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) this.recordFailure(task, exit)
     this.active--
-    if (this.progress !== undefined) this.progress.unsafeAdvance(1)
-    if (wasPending) {
-      this.pending--
-    } else if (worker === undefined) {
-      this.running.delete(task)
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) listeners[i].onEnded?.(task, exit, run, started)
+    if (ownFiber) {
+      this.running.delete(run)
       this.releaseSlot()
-    }
-    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
-      if (this.mode === "failFast") {
-        this.recordFailure(removeInterrupts(exit.cause))
-      } else {
-        this.supervised.push(task.toResult(exit) as TaskResult.Failed<unknown>)
-      }
     }
     if (this.active === 0) this.idle.release()
   }
 
-  recordFailure(cause: Cause.Cause<unknown>): void {
-    if (this.failure === undefined) {
-      this.failure = cause
-      this.cancelAll(this.ownerId)
-      if (this.body !== undefined) this.body.unsafeInterruptAsFork(this.ownerId)
-    } else {
-      this.failure = Cause.parallel(this.failure, cause)
+  recordFailure(task: TaskImpl<any, any>, exit: Exit.Failure<unknown, unknown>): void {
+    if (this.mode === "failFast") {
+      const cause = removeInterrupts(exit.cause)
+      if (this.failure === undefined) {
+        this.failure = cause
+        this.cancelAll(this.groupId)
+        if (this.body !== undefined && !this.bodyDone) this.body.unsafeInterruptAsFork(this.groupId)
+      } else {
+        this.failure = both(this.failure, cause)
+      }
+      return
+    }
+    if (this.status !== OPEN) {
+      // supervise mode: a child that fails while the group shuts down cannot be looked at later
+      this.shutdownFailures = andThen(this.shutdownFailures, removeInterrupts(exit.cause))
+    }
+    if (this.keepFailures > 0) {
+      if (this.supervised.length >= this.keepFailures) this.supervised.shift()
+      this.supervised.push(task.toResult(exit) as TaskResult.Failed<unknown>)
     }
   }
 
   /** Stops intake, drops queued children (their effects never run) and interrupts running ones. */
   cancelAll(by: FiberId.FiberId): void {
     if (this.status === OPEN) this.status = CANCELLING
-    // queued children end as cancelled without ever running (onTaskDone counts them off `pending`)
-    for (let task = this.queue.shift(); task !== undefined; task = this.queue.shift()) {
-      if (task.phase === PENDING) this.onTaskDone(task, Exit.interrupt(by))
-    }
-    for (const task of this.running) interruptRunner(task, by)
+    if (this.swept) return
+    this.swept = true
+    for (const run of this.queue.clear()) this.onEnd(run, Exit.interrupt(by), false)
+    for (const run of this.running) interruptRunner(run, by)
+    this.dismissParked()
     for (const worker of this.workers) {
+      if (worker.current === undefined) continue
       worker.doomed = true
       interruptRunner(worker, by)
     }
   }
 
   cancelTask(task: TaskImpl<any, any>, by: FiberId.FiberId): void {
-    if (task.phase === PENDING) {
-      this.onTaskDone(task, Exit.interrupt(by))
-    } else if (task.phase !== DONE) {
-      const worker = task.worker
-      if (worker !== undefined) {
-        worker.doomed = true
-        interruptRunner(worker, by)
-      } else {
-        interruptRunner(task, by)
-      }
+    const run = task.run as Run | undefined
+    if (run === undefined || task.phase === DONE) return
+    if (this.queue.remove(run)) {
+      this.onEnd(run, Exit.interrupt(by), false)
+    } else if (run.worker !== undefined) {
+      run.worker.doomed = true
+      interruptRunner(run.worker, by)
+    } else {
+      interruptRunner(run, by)
     }
+  }
+
+  noteRetry(task: TaskImpl<any, any>, attempt: number, delay: Duration.Duration, error: unknown): void {
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) listeners[i].onRetry?.(task, attempt, delay, error)
   }
 
   reportCallbackError(error: unknown, task: TaskImpl<any, any>): void {
     Runtime.runFork(this.runtime(Context.empty()))(
       Effect.logError(`A done callback of task "${task.name}" in TaskGroup "${this.name}" threw`, error)
     )
+  }
+
+  /**
+   * Trio's `cancel_scope.cancel()`: does not suspend. The interruptions are sent once the caller's
+   * current slice is over, so the caller — the body itself, or a child — goes on to its next
+   * suspension and stops there, as Trio's checkpoints do.
+   */
+  requestCancel(): void {
+    if (this.cancelled) return
+    this.cancelled = true
+    if (this.status === OPEN) this.status = CANCELLING
+    this.scheduler.scheduleTask(() => {
+      this.cancelAll(this.groupId)
+      if (this.body !== undefined && !this.bodyDone) this.body.unsafeInterruptAsFork(this.groupId)
+    }, 0)
   }
 
   get awaitIdle(): Effect.Effect<void> {
@@ -397,12 +505,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
   }
 
   get cancel(): Effect.Effect<void> {
-    return Effect.fiberIdWith((by) =>
-      Effect.suspend(() => {
-        this.cancelAll(by)
-        return this.awaitIdle
-      })
-    )
+    return Effect.sync(() => this.requestCancel())
   }
 
   get failures(): Effect.Effect<ReadonlyArray<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>>> {
@@ -411,21 +514,42 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
 
   get stats(): Effect.Effect<TaskGroup.Stats> {
     return Effect.sync(() => {
+      const queued = this.queue.size
       return {
         active: this.active,
-        running: this.active - this.pending,
-        queued: this.pending,
+        running: this.active - queued,
+        queued,
         status: this.status === OPEN ? "open" : this.status === CANCELLING ? "cancelling" : "closed"
       } as const
     })
+  }
+
+  /** Every child that runs now, on its own fiber or a worker's. */
+  runningRuns(): Array<Run> {
+    const out = Array.from(this.running)
+    for (const worker of this.workers) if (worker.current !== undefined) out.push(worker.current)
+    return out
   }
 
   /** Closes the group: cancels what is left (unless `graceful`), then waits until every child has ended. */
   close(graceful: boolean, by: FiberId.FiberId): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (!graceful) this.cancelAll(by)
-      return Effect.zipRight(this.awaitIdle, Effect.sync(() => (this.status = CLOSED)))
+      return Effect.zipRight(
+        this.awaitIdle,
+        Effect.suspend(() => {
+          this.status = CLOSED
+          // idle workers end with the group: no fiber outlives it
+          this.dismissParked()
+          return this.awaitWorkers
+        })
+      )
     })
+  }
+
+  /** Failures nobody may look at any more: the failFast failure and the supervise shutdown failures. */
+  pendingFailures(): Cause.Cause<unknown> {
+    return this.failure === undefined ? this.shutdownFailures : both(this.failure, this.shutdownFailures)
   }
 
   toJSON(): unknown {
@@ -433,75 +557,111 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any>, TaskHos
   }
 }
 
-type DecodedOptions = Schema.Schema.Type<typeof OptionsSchema>
+/** Something that becomes a lifecycle listener of a group (a Timeline, a Progress tracker). @internal */
+export interface ListenerSource {
+  listenerFor(group: string): Listener
+}
 
 /** @internal */
-export const unsafeMake = (
-  owner: Fiber.RuntimeFiber<unknown, unknown>,
-  options: TaskGroup.Options | undefined,
-  prioritized = false
-): Either.Either<GroupImpl, InvalidOptionsError> =>
-  Either.map(decode(options), (decoded) => new GroupImpl(owner, decoded, prioritized))
+export const unsafeMake = (owner: Fiber.RuntimeFiber<unknown, unknown>, config: GroupConfig): GroupImpl =>
+  new GroupImpl(owner, config)
 
-const makeGroup = (options: TaskGroup.Options | undefined): Effect.Effect<GroupImpl, InvalidOptionsError> =>
-  Effect.withFiberRuntime((owner) => unsafeMake(owner, options))
+const makeGroup = (options: TaskGroup.Options | undefined): Effect.Effect<GroupImpl> =>
+  Effect.withFiberRuntime((owner) => Effect.succeed(new GroupImpl(owner, checkOptions(options))))
 
 /** @internal */
-export const make = (options?: TaskGroup.Options): Effect.Effect<GroupImpl, InvalidOptionsError, Scope.Scope> =>
-  Effect.acquireRelease(makeGroup(options), (group, exit) =>
-    Effect.fiberIdWith((by) =>
-      Effect.zipRight(
-        group.close(Exit.isSuccess(exit) && group.status === OPEN, by),
-        // An unobserved failFast failure fails the scope's close rather than vanish. Its error is a
-        // child's E, which `spawn` already declared in the spawner's error channel.
-        Effect.suspend(() =>
-          group.failure !== undefined && !group.failureObserved
-            ? Effect.failCause(group.failure as Cause.Cause<never>)
-            : Effect.void
-        )
-      )
+export const make = (options?: TaskGroup.Options): Effect.Effect<GroupImpl, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.suspend(() => makeGroup(options)), (group, exit) =>
+    Effect.zipRight(
+      group.close(Exit.isSuccess(exit) && group.status === OPEN, group.groupId),
+      // An unobserved failure fails the scope's close rather than vanish. Its error is a child's E,
+      // which `spawn` already declared in the spawner's error channel.
+      Effect.suspend(() => {
+        const failures = group.failureObserved ? group.shutdownFailures : group.pendingFailures()
+        return Cause.isEmpty(failures) ? Effect.void : Effect.failCause(failures as Cause.Cause<never>)
+      })
     ))
 
-/** @internal */
+/**
+ * Runs the body on a fiber of its own, beside the children, and waits for all of them. The
+ * outcome, to the letter of asyncio 3.13 and Trio:
+ * - the body and every child done: the body's value (or the group's failFast failure);
+ * - the body or a child failed: every child is cancelled, and every failure — including those that
+ *   happen while the others shut down — is in the Cause;
+ * - `group.cancel`: absorbed — the body's value if it returned one, else `undefined`;
+ * - the owner interrupted: everything is cancelled, and the Cause holds the interruption and every
+ *   failure that happened during the shutdown.
+ * @internal
+ */
 export const scoped = <A, E, R>(
   body: (group: any) => Effect.Effect<A, E, R>,
   options?: TaskGroup.Options
-): Effect.Effect<A, unknown, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(
-      makeGroup(options),
-      (group) =>
-        Effect.flatMap(Effect.fork(restore(Effect.suspend(() => body(group)))), (bodyFiber) => {
-          group.body = bodyFiber
-          const cancelled = (cause: Cause.Cause<never>) =>
-            Effect.zipRight(
-              Effect.zipRight(group.close(false, group.ownerId), Fiber.interrupt(bodyFiber)),
-              Effect.failCause(cause)
-            )
-          return Effect.flatMap(Effect.exit(restore(Fiber.await(bodyFiber))), (awaited): Effect.Effect<A, unknown> => {
-            if (Exit.isFailure(awaited)) return cancelled(awaited.cause)
+): Effect.Effect<A | undefined, unknown, R> =>
+  Effect.suspend(() => {
+    const decoded = checkOptions(options)
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiberRuntime<A | undefined, unknown, R>((owner) => {
+        const group = new GroupImpl(owner as Fiber.RuntimeFiber<unknown, unknown>, decoded)
+        // a child of the owner: an interruption of the owner reaches the body at once
+        return Effect.flatMap(Effect.fork(restore(Effect.suspend(() => body(group)))), (bodyFiber) => {
+          group.body = bodyFiber as Fiber.RuntimeFiber<unknown, unknown>
+          return Effect.flatMap(Effect.exit(restore(Fiber.await(bodyFiber))), (awaited) => {
+            if (Exit.isFailure(awaited)) return ownerInterrupted(group, bodyFiber, awaited.cause)
             const bodyExit = awaited.value
-            if (Exit.isSuccess(bodyExit)) {
-              // the body is done: wait for the children (they may still spawn), interruptibly
-              return Effect.flatMap(Effect.exit(restore(group.awaitIdle)), (waited) =>
-                Exit.isFailure(waited) ? cancelled(waited.cause) : Effect.zipRight(
-                  group.close(true, group.ownerId),
-                  Effect.suspend(() => group.failure === undefined ? bodyExit : Effect.failCause(group.failure))
-                ))
-            }
-            const bodyCause = removeInterrupts(bodyExit.cause)
-            return Effect.zipRight(
-              group.close(false, group.ownerId),
-              Effect.suspend(() => {
-                if (group.failure !== undefined) {
-                  return Effect.failCause(
-                    Cause.isEmpty(bodyCause) ? group.failure : Cause.parallel(group.failure, bodyCause)
-                  )
-                }
-                return Effect.failCause(bodyExit.cause)
-              })
-            )
+            group.bodyDone = true
+            if (Exit.isFailure(bodyExit)) return bodyEnded(group, bodyExit)
+            // the body is done: wait for the children (they may still spawn), interruptibly
+            return Effect.flatMap(Effect.exit(restore(group.awaitIdle)), (waited) => {
+              if (Exit.isFailure(waited)) return ownerInterrupted(group, bodyFiber, waited.cause)
+              return Effect.zipRight(
+                group.close(true, group.groupId),
+                Effect.suspend(() => {
+                  const failures = group.pendingFailures()
+                  return Cause.isEmpty(failures) ? bodyExit : Effect.failCause(failures)
+                })
+              )
+            })
           })
         })
+      })
     )
+  })
+
+/** The owner was interrupted: cancel everything, wait, and keep every failure beside the interruption. */
+const ownerInterrupted = (
+  group: GroupImpl,
+  bodyFiber: Fiber.RuntimeFiber<unknown, unknown>,
+  interruption: Cause.Cause<unknown>
+): Effect.Effect<never, unknown> =>
+  Effect.suspend(() => {
+    group.cancelAll(group.ownerId)
+    // the interruption reached the body already (it is the owner's child): no second signal
+    return Effect.flatMap(Fiber.await(bodyFiber), (bodyExit) => {
+      group.bodyDone = true
+      return Effect.zipRight(
+        group.close(false, group.ownerId),
+        Effect.suspend(() => {
+          const fromBody = Exit.isFailure(bodyExit) ? removeInterrupts(bodyExit.cause) : Cause.empty
+          return Effect.failCause(andThen(interruption, andThen(group.pendingFailures(), fromBody)))
+        })
+      )
+    })
+  })
+
+/** The body failed, was interrupted by the group (a failFast failure, `cancel`), or by someone else. */
+const bodyEnded = (group: GroupImpl, bodyExit: Exit.Failure<unknown, unknown>): Effect.Effect<any, unknown> =>
+  Effect.zipRight(
+    group.close(false, group.groupId),
+    Effect.suspend(() => {
+      const cause = bodyExit.cause
+      const byGroup = Cause.isInterrupted(cause) && !interruptedByOthers(cause, group.groupId)
+      const fromBody = byGroup ? removeInterrupts(cause) : cause
+      if (group.failure !== undefined) {
+        return Effect.failCause(both(group.pendingFailures(), removeInterrupts(cause)))
+      }
+      const failures = andThen(fromBody, group.shutdownFailures)
+      // group.cancel is absorbed: the scope exits, and only failures come out
+      if (byGroup && group.cancelled && Cause.isEmpty(failures)) return Effect.succeed(undefined)
+      return Effect.failCause(failures)
+    })
   )

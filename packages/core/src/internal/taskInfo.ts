@@ -3,15 +3,25 @@ import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 
 /**
- * What the code running inside a task can tell its task, and learn from it: its name (for limiter
- * introspection and logs), and each retry attempt (for `TaskResult.attempts` and executor events).
- * Inherited by forks.
+ * What a fiber knows of the task it runs for: a child on a fiber of its own holds its run record; a
+ * worker fiber of a bounded group holds itself, and answers with the task it runs at the moment.
  * @internal
  */
 export interface TaskInfo {
+  /** The running task's name, shown as a limiter holder's name. */
   readonly name: string | undefined
-  onAttempt(attempt: number): void
-  onRetry(attempt: number, delay: Duration.Duration, error: unknown): void
+  /** The running task's handle (`Task.current`). */
+  readonly task: CurrentTask | undefined
+}
+
+/**
+ * The part of a task handle that code running inside the task may touch: its name, and the retry
+ * attempts counted where they happen (`Retry.retry`).
+ * @internal
+ */
+export interface CurrentTask {
+  readonly name: string
+  noteRetry(attempt: number, delay: Duration.Duration, error: unknown): void
 }
 
 /** @internal */

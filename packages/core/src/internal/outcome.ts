@@ -1,0 +1,18 @@
+import * as Cause from "effect/Cause"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import { TimeoutError } from "../Errors.js"
+
+/** Taskscope's own TimeoutError or Effect's TimeoutException — not any error that happens to be tagged so. @internal */
+export const isTimeoutError = (u: unknown): boolean => u instanceof TimeoutError || Cause.isTimeoutException(u)
+
+/** How an exit reads as a task outcome (see `TaskResult`). @internal */
+export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): "Succeeded" | "Failed" | "TimedOut" | "Cancelled" => {
+  if (Exit.isSuccess(exit)) return "Succeeded"
+  const cause = exit.cause
+  if (Cause.isInterruptedOnly(cause)) return "Cancelled"
+  const error = Cause.failureOption(cause)
+  return (Option.isSome(error) ? isTimeoutError(error.value) : Option.exists(Cause.dieOption(cause), isTimeoutError))
+    ? "TimedOut"
+    : "Failed"
+}

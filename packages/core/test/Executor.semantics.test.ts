@@ -1,0 +1,342 @@
+// Issue 15: the Executor with p-queue's and Bottleneck's semantics, and the bugs of the old one.
+import { assert, describe, it } from "@effect/vitest"
+import { Concurrent, Executor, Orphans, TaskGroup } from "@taskscope/core"
+import { Chunk, Effect, Exit, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
+import { now } from "./helpers.js"
+
+/** A 100 ms job that records when it started. */
+const timed = (name: string, starts: Array<string>, ms = 100, extra: Partial<Executor.TaskSpec<void>> = {}) =>
+  ({
+    name,
+    effect: Effect.flatMap(now, (t) => Effect.sync(() => starts.push(`${name}@${t}`))).pipe(
+      Effect.zipRight(Effect.sleep(ms))
+    ),
+    ...extra
+  }) satisfies Executor.TaskSpec<void>
+
+describe("the old Executor's bugs, each a regression test", () => {
+  it.effect("closing the executor's scope never waits longer than its grace, even for a task that runs forever", () =>
+    Effect.gen(function*() {
+      const probe = Orphans.makeProbe()
+      const fiber = yield* Effect.fork(
+        Effect.scoped(Effect.gen(function*() {
+          const executor = yield* Executor.make({ grace: "1 second" })
+          yield* executor.submit({ name: "forever", effect: probe.guard("forever", Effect.never) })
+        })).pipe(Effect.zipRight(now))
+      )
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* Fiber.poll(fiber), Option.some(Exit.succeed(1000)))
+      yield* probe.verify
+      // the same for the Layer
+      const start = yield* now
+      const layer = yield* Effect.fork(
+        Effect.flatMap(Executor.Executor, (executor) => executor.submit({ name: "forever", effect: Effect.never }))
+          .pipe(
+            Effect.provide(Executor.layer({ grace: 500 })),
+            Effect.zipRight(now)
+          )
+      )
+      yield* TestClock.adjust(500)
+      assert.deepStrictEqual(yield* Fiber.poll(layer), Option.some(Exit.succeed(start + 500)))
+    }))
+
+  it.effect("a failFast group with a bounded slot count starts no queued child after a sibling failed (p-map)", () =>
+    Effect.gen(function*() {
+      const started: Array<string> = []
+      const child = (name: string) =>
+        Effect.sync(() => started.push(name)).pipe(Effect.zipRight(name === "a" ? Effect.fail("boom") : Effect.void))
+      const group = yield* Effect.exit(
+        TaskGroup.scoped((g) => Effect.forEach(["a", "b", "c"], (n) => g.spawn(child(n))), { concurrency: 1 })
+      )
+      assert.deepStrictEqual(group, Exit.fail("boom"))
+      assert.deepStrictEqual(started, ["a"])
+      started.length = 0
+      const gathered = yield* Effect.exit(Concurrent.gather(["a", "b", "c"].map(child), { concurrency: 1 }))
+      assert.deepStrictEqual(gathered, Exit.fail("boom"))
+      assert.deepStrictEqual(started, ["a"])
+    }))
+
+  it.scoped("a task takes its key's permit before a global slot (Bottleneck chains: 300 ms, not 400)", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({
+        concurrency: 2,
+        keys: (key) => ({ concurrency: key === "A" ? 1 : 2 })
+      })
+      const starts: Array<string> = []
+      const specs = ["A1", "A2", "A3", "B1", "B2", "B3"].map((name) => timed(name, starts, 100, { key: name[0] }))
+      const fiber = yield* Effect.fork(Effect.zipRight(executor.runAll(specs), now))
+      yield* TestClock.adjust(300)
+      assert.deepStrictEqual(yield* Fiber.poll(fiber), Option.some(Exit.succeed(300)))
+      assert.deepStrictEqual(starts.sort(), ["A1@0", "A2@100", "A3@200", "B1@0", "B2@100", "B3@200"])
+    }))
+
+  it.scoped("priority holds among tasks waiting on a key's rate", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({
+        concurrency: 10,
+        keys: () => ({ rate: { limit: 1, interval: 100 } })
+      })
+      const starts: Array<string> = []
+      const fiber = yield* Effect.fork(executor.runAll([
+        timed("first", starts, 1, { key: "k" }),
+        timed("low", starts, 1, { key: "k", priority: 5 }),
+        timed("high", starts, 1, { key: "k", priority: 1 })
+      ]))
+      yield* TestClock.adjust(300)
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(starts, ["first@0", "high@100", "low@200"])
+    }))
+
+  it.scoped("a task's timeout starts when the task starts, not while it waits for its key's rate", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({
+        concurrency: 10,
+        keys: () => ({ rate: { limit: 1, interval: "1 second" } }),
+        defaults: { timeout: 500 }
+      })
+      const starts: Array<string> = []
+      const fiber = yield* Effect.fork(
+        executor.runAll([timed("t1", starts, 100, { key: "k" }), timed("t2", starts, 100, { key: "k" })])
+      )
+      yield* TestClock.adjust("2 seconds")
+      const results = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(results.map((r) => r._tag), ["Succeeded", "Succeeded"])
+      assert.deepStrictEqual(starts, ["t1@0", "t2@1000"])
+    }))
+
+  it.effect(
+    "a long-lived executor stays flat: 1,000,000 tasks, a tenth failing, heap after GC within 10%",
+    () =>
+      Effect.gen(function*() {
+        setFlagsFromString("--expose-gc")
+        const gc = runInNewContext("gc") as () => void
+        const heap = () => {
+          gc()
+          gc()
+          return process.memoryUsage().heapUsed
+        }
+        const batch = (executor: Executor.Executor, from: number, n: number) =>
+          Effect.flatMap(
+            Effect.forEach(
+              Array.from({ length: n }, (_, i) => from + i),
+              (i) => executor.submit({ name: "t", effect: i % 10 === 0 ? Effect.fail("bad") : Effect.void }),
+              { discard: true }
+            ),
+            () => executor.onIdle
+          )
+        yield* Effect.scoped(Effect.gen(function*() {
+          const executor = yield* Executor.make({ concurrency: 64, queueCapacity: Infinity })
+          yield* batch(executor, 0, 20_000)
+          const before = heap()
+          for (let i = 0; i < 50; i++) yield* batch(executor, i * 20_000, 20_000)
+          const after = heap()
+          const stats = yield* executor.stats
+          assert.deepStrictEqual([stats.succeeded, stats.failed], [918_000, 102_000])
+          assert.isBelow((after - before) / before, 0.1, `heap grew from ${before} to ${after} bytes`)
+        }))
+      }),
+    { timeout: 120_000 }
+  )
+})
+
+describe("what a p-queue / Bottleneck user expects", () => {
+  it.scoped("autoStart: false and pause/resume: nothing starts while paused; running tasks go on", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ autoStart: false, concurrency: 1 })
+      const starts: Array<string> = []
+      const fiber = yield* Effect.fork(executor.runAll([timed("a", starts), timed("b", starts)]))
+      yield* TestClock.adjust(100)
+      assert.deepStrictEqual(starts, [])
+      assert.isTrue((yield* executor.stats).paused)
+      yield* executor.resume
+      yield* TestClock.adjust(50)
+      yield* executor.pause
+      yield* TestClock.adjust(200)
+      assert.deepStrictEqual(starts, ["a@100"], "a ran to its end, b did not start")
+      yield* executor.resume
+      yield* TestClock.adjust(100)
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(starts, ["a@100", "b@350"])
+    }))
+
+  it.scoped("clear drops the queued tasks, keeps the running ones; waiters get TaskDroppedError", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1 })
+      const starts: Array<string> = []
+      const running = yield* executor.submit(timed("running", starts))
+      const queued = yield* executor.submit(timed("queued", starts))
+      yield* TestClock.adjust(10)
+      const dropped = yield* executor.clear
+      assert.deepStrictEqual(dropped.map((t) => t.name), ["queued"])
+      const error = yield* Effect.flip(queued.join)
+      assert.isTrue(error._tag === "TaskDroppedError" && error.reason === "cleared")
+      yield* TestClock.adjust(90)
+      assert.deepStrictEqual(yield* running.state, "succeeded")
+      const stats = yield* executor.stats
+      assert.deepStrictEqual([stats.succeeded, stats.dropped, stats.done, stats.queued], [1, 1, 2, 0])
+    }))
+
+  it.scoped("onEmpty, onSizeLessThan and onIdle wait for what they say", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1 })
+      const starts: Array<string> = []
+      yield* Effect.forEach(["a", "b", "c"], (n) => executor.submit(timed(n, starts)))
+      const empty = yield* Effect.fork(Effect.zipRight(executor.onEmpty, now))
+      const lessThan2 = yield* Effect.fork(Effect.zipRight(executor.onSizeLessThan(2), now))
+      const idle = yield* Effect.fork(Effect.zipRight(executor.onIdle, now))
+      yield* TestClock.adjust(300)
+      assert.deepStrictEqual(
+        [yield* Fiber.join(lessThan2), yield* Fiber.join(empty), yield* Fiber.join(idle)],
+        [100, 200, 300]
+      )
+    }))
+
+  it.scoped("a global rate (intervalCap/interval) that respects priority, and minTime between starts", () =>
+    Effect.gen(function*() {
+      const limited = yield* Executor.make({ concurrency: 10, rate: { limit: 1, interval: 100 } })
+      const starts: Array<string> = []
+      // the first starts at once (as in p-queue); the others wait for the rate, best priority first
+      const a = yield* Effect.fork(limited.runAll([
+        timed("first", starts, 1, { priority: 5 }),
+        timed("c", starts, 1, { priority: 3 }),
+        timed("a", starts, 1, { priority: 5 }),
+        timed("b", starts, 1, { priority: 1 })
+      ]))
+      yield* TestClock.adjust(400)
+      yield* Fiber.join(a)
+      assert.deepStrictEqual(starts, ["first@0", "b@100", "c@200", "a@300"])
+      const spaced = yield* Executor.make({ concurrency: 10, minTime: 50 })
+      const more: Array<string> = []
+      const b = yield* Effect.fork(spaced.runAll(["x", "y", "z"].map((n) => timed(n, more, 1))))
+      yield* TestClock.adjust(200)
+      yield* Fiber.join(b)
+      assert.deepStrictEqual(more, ["x@400", "y@450", "z@500"])
+    }))
+
+  it.scoped("update changes concurrency, the rate and the default timeout while running", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1 })
+      const starts: Array<string> = []
+      const fiber = yield* Effect.fork(executor.runAll(["a", "b", "c", "d"].map((n) => timed(n, starts))))
+      yield* TestClock.adjust(10)
+      yield* executor.update({ concurrency: 3 })
+      yield* TestClock.adjust(89)
+      assert.deepStrictEqual(starts, ["a@0", "b@10", "c@10"])
+      // d starts at 100, when a ends: with the new default timeout
+      yield* executor.update({ timeout: 50 })
+      yield* TestClock.adjust(201)
+      const results = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(results.map((r) => r._tag), ["Succeeded", "Succeeded", "Succeeded", "TimedOut"])
+      assert.strictEqual((yield* executor.stats).concurrency, 3)
+    }))
+
+  it.scoped("setPriority and remove act on a queued task by id; status tells where a task is", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1 })
+      const starts: Array<string> = []
+      const a = yield* executor.submit(timed("a", starts))
+      const b = yield* executor.submit(timed("b", starts))
+      const c = yield* executor.submit(timed("c", starts))
+      const d = yield* executor.submit(timed("d", starts))
+      assert.isTrue(yield* executor.setPriority(d.id, -1))
+      assert.isTrue(yield* executor.remove(b.id))
+      assert.isFalse(yield* executor.remove(b.id))
+      yield* TestClock.adjust(1)
+      assert.deepStrictEqual(
+        yield* Effect.forEach([a, b, c, d], (t) => executor.status(t.id)),
+        [Option.some("running"), Option.some("dropped"), Option.some("queued"), Option.some("queued")]
+      )
+      assert.deepStrictEqual((yield* executor.runningTasks).map((t) => t.name), ["a"])
+      yield* TestClock.adjust(300)
+      assert.deepStrictEqual(starts, ["a@0", "d@100", "c@200"])
+      assert.deepStrictEqual(yield* executor.status(c.id), Option.some("succeeded"))
+    }))
+
+  it.scoped("priority order: lower first by default, p-queue's higher first on request", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1, priority: "higherFirst" })
+      const starts: Array<string> = []
+      const fiber = yield* Effect.fork(executor.runAll([
+        timed("busy", starts, 1),
+        timed("p1", starts, 1, { priority: 1 }),
+        timed("p5", starts, 1, { priority: 5 }),
+        timed("p3", starts, 1, { priority: 3 })
+      ]))
+      yield* TestClock.adjust(10)
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(starts.map((s) => s.split("@")[0]), ["busy", "p5", "p3", "p1"])
+    }))
+
+  it.scoped("overflow policies: reject, dropOldest, dropNewest, and trySubmit never waits", () =>
+    Effect.gen(function*() {
+      const make = (overflow: Executor.Config["overflow"]) =>
+        Executor.make({ concurrency: 1, queueCapacity: 1, ...(overflow === undefined ? {} : { overflow }) })
+      const starts: Array<string> = []
+      const rejecting = yield* make("reject")
+      yield* rejecting.submit(timed("running", starts))
+      yield* TestClock.adjust(1)
+      yield* rejecting.submit(timed("queued", starts))
+      const full = yield* Effect.flip(rejecting.submit(timed("third", starts)))
+      assert.strictEqual(full._tag, "ExecutorFullError")
+
+      const dropOldest = yield* make("dropOldest")
+      yield* dropOldest.submit(timed("running", starts))
+      yield* TestClock.adjust(1)
+      const old = yield* dropOldest.submit(timed("old", starts))
+      yield* dropOldest.submit(timed("new", starts))
+      const oldError = yield* Effect.flip(old.join)
+      assert.isTrue(oldError._tag === "TaskDroppedError" && oldError.reason === "overflow")
+
+      const dropNewest = yield* make("dropNewest")
+      yield* dropNewest.submit(timed("running", starts))
+      yield* TestClock.adjust(1)
+      yield* dropNewest.submit(timed("kept", starts))
+      const fresh = yield* dropNewest.submit(timed("fresh", starts))
+      const freshError = yield* Effect.flip(fresh.join)
+      assert.isTrue(freshError._tag === "TaskDroppedError" && freshError.reason === "overflow")
+
+      const blocking = yield* make(undefined)
+      yield* blocking.submit(timed("running", starts))
+      yield* TestClock.adjust(1)
+      assert.isTrue(Option.isSome(yield* blocking.trySubmit(timed("queued", starts))))
+      assert.isTrue(Option.isNone(yield* blocking.trySubmit(timed("no room", starts))))
+      yield* TestClock.adjust(500)
+    }))
+
+  it.scoped("rate-limited state and events", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({
+        concurrency: 10,
+        rate: { limit: 1, interval: 100 },
+        keys: () => ({ rate: { limit: 1, interval: 1000 } })
+      })
+      const events = yield* Effect.fork(
+        Stream.runCollect(Stream.take(Stream.filter(executor.events, (e) => e._tag === "RateLimited"), 2))
+      )
+      yield* Effect.yieldNow()
+      const starts: Array<string> = []
+      yield* executor.submit(timed("a", starts, 1))
+      yield* executor.submit(timed("b", starts, 1))
+      yield* executor.submit(timed("k1", starts, 1, { key: "k" }))
+      yield* executor.submit(timed("k2", starts, 1, { key: "k" }))
+      yield* TestClock.adjust(1)
+      assert.isTrue((yield* executor.stats).rateLimited)
+      yield* TestClock.adjust(2000)
+      const limited = Chunk.toReadonlyArray(yield* Fiber.join(events))
+      assert.deepStrictEqual(limited.map((e) => e._tag === "RateLimited" ? e.key ?? "global" : ""), ["global", "k"])
+      assert.isFalse((yield* executor.stats).rateLimited)
+    }))
+
+  it.effect("layers compose: a bad key limit is a clear defect of that task, not a hang", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(
+        Effect.flatMap(Executor.Executor, (executor) => executor.run({ name: "t", key: "k", effect: Effect.void }))
+          .pipe(
+            Effect.provide(Layer.fresh(Executor.layer({ keys: () => ({ concurrency: 0 }) })))
+          )
+      )
+      assert.isTrue(Exit.isFailure(exit))
+    }))
+})
