@@ -212,7 +212,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
 
     const lastRound = { timeline: yield* Timeline.make() }
     const poller = yield* Effect.fork(Effect.gen(function*() {
-      if (config.source === "mock") yield* fetcher.warmUp
+      if (config.source === "mock" && !(yield* shutdown.isRequested)) yield* fetcher.warmUp
       for (let n = 1; n <= config.rounds && !stopping && !(yield* shutdown.isRequested); n++) {
         stats.rounds = n
         lastRound.timeline = yield* Timeline.make()
@@ -222,11 +222,13 @@ const program = (config: Config, out: Output, announced: boolean) =>
         if (n < config.rounds) yield* Effect.raceFirst(Effect.sleep(config.interval), shutdown.requested)
       }
     }))
+    // #region duration
     // --duration is a bound: when it is over, the run stops as on Ctrl-C (the round in flight gets the grace)
     yield* Effect.forkScoped(Effect.zipRight(
       Effect.sleep(Duration.millis(Math.max(0, deadline - Date.now()))),
       shutdown.request("finished")
     ))
+    // #endregion duration
 
     if (tty) out.write("\x1b[2J")
     const painter = tty
@@ -301,6 +303,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
       })
     )
 
+    // #region run
     // run until the rounds are done, the duration is over, or a signal asks us to stop
     yield* Effect.raceFirst(
       Effect.zipRight(Fiber.await(poller), shutdown.request("finished")),
@@ -309,6 +312,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
     reason = yield* shutdown.requested
     // the reader of our output is gone (`| head -1`): stop without waiting for the round in flight
     yield* shutdown.run(reason === "stdout closed" ? { grace: 0 } : undefined)
+    // #endregion run
 
     if (writeError !== undefined) return yield* new Fatal({ message: writeError.message })
     const stdoutFailure = out.failure()
@@ -352,8 +356,8 @@ const speak = (redis: string | undefined) => <A, E, R>(self: Effect.Effect<A, E,
 
 /**
  * Reads the command line and runs. `early` holds the signals `main.ts` caught while this module was
- * loading (it keeps collecting until `release` removes its handlers, right before `runMain` installs
- * its own).
+ * loading (it keeps collecting until `release` removes its handlers, right after `runMain` has
+ * installed its own).
  */
 export const run = (argv: ReadonlyArray<string>, early: ReadonlyArray<Signal>, release: () => void): void => {
   void Effect.runPromise(parse(argv, process.env, (line) => process.stderr.write(line))).then((parsed) => {
@@ -369,7 +373,6 @@ export const run = (argv: ReadonlyArray<string>, early: ReadonlyArray<Signal>, r
         Layer.provide(Redis.layer({ url: config.redis, prefix: "price-fetcher", retryFor: "2 seconds" }))
       )
     const main = config.serveExchange ? serveExchange(config, out) : program(config, out, early.length > 0)
-    release()
     Runtime.runMain(
       main.pipe(
         Effect.provide(Layer.merge(httpClient, limiters)),
@@ -379,5 +382,8 @@ export const run = (argv: ReadonlyArray<string>, early: ReadonlyArray<Signal>, r
       ),
       { grace: config.grace, received: early, reportErrors: false }
     )
+    // only now, with runMain's handlers in place: removing the last listener of a signal makes Node
+    // stop watching it, and a signal it had caught but not yet handed over would be lost
+    release()
   })
 }

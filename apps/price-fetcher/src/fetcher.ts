@@ -186,6 +186,7 @@ export const make = (options: {
       rate: { limit: exchanges[name].rateLimit, interval: "1200 millis", algorithm: "slidingWindow" as const }
     }))
 
+    // #region stall-guard
     // The stall guard. The exchange counts arrivals; a process that was frozen (an overloaded machine,
     // a long GC) had requests on their way that the exchange reads late, bunched with the ones sent
     // after the freeze — more than the 200 ms the limits keep in hand. After a freeze longer than
@@ -207,6 +208,7 @@ export const make = (options: {
         }
       }
     }))
+    // #endregion stall-guard
 
     const send = (
       exchange: Exchange,
@@ -311,6 +313,7 @@ export const make = (options: {
           })
         )
       )
+      // #region attempt
       return Effect.suspend(() => {
         let tries = 0
         const hedged = Concurrent.hedge(
@@ -323,6 +326,7 @@ export const make = (options: {
         )
         return perExchange.withPermit(exchange.name, global.withPermit(rates.withPermit(exchange.name, hedged)))
       }).pipe(
+        // #endregion attempt
         Effect.catchTag("InvalidOptionsError", Effect.die),
         Effect.catchTag("BackendError", (e) => {
           if (!warm) stats.errors++

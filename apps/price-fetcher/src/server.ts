@@ -218,6 +218,7 @@ export const start = (
       const roll = random()
       const slow = random() < p.pSlow && exchange === "coinbase"
       const latency = p.latency[0] + random() * (p.latency[1] - p.latency[0]) + (slow ? 400 + random() * 600 : 0)
+      // #region faults
       if (roll < p.pHang) {
         // never answered: the client's deadline ends it (the platform interrupts this handler when the
         // connection closes)
@@ -235,6 +236,7 @@ export const start = (
         })
         return HttpServerResponse.text("slow down", { status: 429, headers: { "retry-after": "1" } })
       }
+      // #endregion faults
       if (roll < p.pHang + p.p429 + p.p5xx) {
         c.injected5xx++
         return HttpServerResponse.text("upstream error", { status: 503 })

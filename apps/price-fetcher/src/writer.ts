@@ -64,6 +64,7 @@ export const open = (
     let end = yield* Effect.try({ try: () => (fstatSync(fd).isFile() ? fstatSync(fd).size : 0), catch: fail })
     let lines = 0
     let broken: WriteError | undefined
+    // #region append
     const append = (line: string) =>
       Effect.suspend(() => {
         if (broken !== undefined) return Effect.fail(broken)
@@ -91,6 +92,7 @@ export const open = (
         lines++
         return Effect.void
       })
+    // #endregion append
     const sync = Effect.try({
       try: () => {
         try {
