@@ -3,7 +3,7 @@
 // exchange's own counts. Takes minutes, so it is not part of `pnpm test` (the e2e suite runs a short
 // version). Usage, from the repository root after `pnpm exec tsc -b`:
 //
-//   node apps/price-fetcher/scripts/measure.mjs interrupted 20   # 20 runs, heavy faults, Ctrl-C at random moments
+//   node apps/price-fetcher/scripts/measure.mjs interrupted 20   # 20 runs, heavy faults, SIGINT/SIGTERM at random moments
 //   node apps/price-fetcher/scripts/measure.mjs long 5 30        # 5 runs of 30 s each, heavy faults
 //   node apps/price-fetcher/scripts/measure.mjs fleet 20 4       # 20 times: 4 fetchers sharing limits on Redis
 //   node apps/price-fetcher/scripts/measure.mjs all
@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url"
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), "price-fetcher-measure-"))
 
-const run = (args, { signalAfterMs, signal = "SIGINT", onLine } = {}) =>
+const run = (args, { signalAfterMs, signalAfterPrices, signal = "SIGINT", onLine } = {}) =>
   new Promise((resolve) => {
     const started = Date.now()
     const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"] })
@@ -34,6 +34,13 @@ const run = (args, { signalAfterMs, signal = "SIGINT", onLine } = {}) =>
     child.stdout.on("data", (c) => {
       stdout += c
       if (onLine !== undefined) onLine(stdout)
+      if (
+        signalAfterPrices !== undefined && signalledAt === undefined &&
+        (stdout.match(/"fetched"/g) ?? []).length >= signalAfterPrices
+      ) {
+        signalledAt = Date.now()
+        child.kill(signal)
+      }
     })
     child.stderr.on("data", (c) => (stderr += c))
     child.on("exit", (code) => {
@@ -54,9 +61,15 @@ const json = (text) => lines(text).flatMap((l) => (l.startsWith("{") ? [JSON.par
 /** Checks one fetcher's run; returns its problems (empty when every promise held). */
 const check = (r, file) => {
   const problems = []
-  if (r.code !== 0) problems.push(`exit ${r.code}: ${r.stderr.trim().split("\n").at(-1)}`)
   const out = json(r.stdout)
   const summary = out.find((o) => o.summary !== undefined)?.summary
+  if (r.code !== 0) {
+    const about = summary === undefined
+      ? ""
+      : ` (${summary.reason}, rounds ${summary.rounds}, requests ${summary.requests}, errors ${summary.errors}, ` +
+        `${summary.elapsedMs} ms)`
+    problems.push(`exit ${r.code}: ${r.stderr.trim().split("\n").join(" / ")}${about}`)
+  }
   if (summary === undefined) return [...problems, "no summary"]
   let saved = []
   try {
@@ -116,7 +129,8 @@ const interrupted = async (n) => {
     const grace = 2000
     const r = await run(
       ["--json", "--faults", "heavy", "--seed", String(1000 + i), "--grace", `${grace}ms`, "--out", file],
-      { signalAfterMs: 1500 + Math.floor(Math.random() * 6000), signal: i % 2 === 0 ? "SIGINT" : "SIGTERM" }
+      // at a random moment of the run: after 1 to 120 prices (up to a few rounds in)
+      { signalAfterPrices: 1 + Math.floor(Math.random() * 120), signal: i % 2 === 0 ? "SIGINT" : "SIGTERM" }
     )
     const problems = check(r, file)
     const summary = json(r.stdout).find((o) => o.summary !== undefined)?.summary
@@ -125,7 +139,9 @@ const interrupted = async (n) => {
       problems.push(...serverProblems(summary.server))
     }
     t.stalls += summary?.stalls ?? 0
-    if (r.afterSignalMs > grace + 1500) problems.push(`exit ${r.afterSignalMs} ms after the signal (grace ${grace} ms)`)
+    if (r.afterSignalMs !== undefined && r.afterSignalMs > grace + 1500) {
+      problems.push(`exit ${r.afterSignalMs} ms after the signal (grace ${grace} ms)`)
+    }
     afterSignal.push(r.afterSignalMs)
     t.runs++
     if (problems.length > 0) {
@@ -133,10 +149,13 @@ const interrupted = async (n) => {
       console.log(`  run ${i}: ${problems.join("; ")}`)
     }
   }
+  const signalled = afterSignal.filter((ms) => ms !== undefined)
   report(
     `${n} interrupted runs (heavy faults, --grace 2s)`,
     t,
-    ` · signal to exit: max ${Math.max(...afterSignal)} ms, median ${afterSignal.sort((a, b) => a - b)[n >> 1]} ms`
+    ` · signalled ${signalled.length} · signal to exit: max ${Math.max(...signalled)} ms, median ${
+      signalled.sort((a, b) => a - b)[signalled.length >> 1]
+    } ms`
   )
   return t.failed === 0 && t.breaches === 0 && t.duringPause === 0
 }

@@ -322,7 +322,9 @@ const program = (config: Config, out: Output, announced: boolean) =>
       const [first, ...more] = problems.size > 0 ? problems.values() : alerts.slice(-1)
       return yield* new Fatal({
         message: first === undefined
-          ? `no price fetched in ${stats.requests} requests`
+          ? `no price fetched in ${stats.requests} requests${
+            stats.stalls === 0 ? "" : ` (the process froze ${stats.stalls} times; each paused the exchanges for 1 s)`
+          }`
           : `no price fetched: ${first}${more.length === 0 ? "" : ` (and ${more.length} more problems)`}`
       })
     }

@@ -116,9 +116,13 @@ export interface Fetcher {
   readonly warmUp: Effect.Effect<void>
 }
 
-/** How often the stall guard looks at the clock, and the freeze it reacts to. */
+/**
+ * How often the stall guard looks at the clock, and the freeze it reacts to: the limits keep 200 ms
+ * in hand for a request's way to the exchange; a freeze of this process up to 80 ms, plus one of the
+ * exchange's up to 80 ms (which the exchange still judges), plus the network, stay within it.
+ */
 const STALL_TICK_MS = 20
-const STALL_MS = 120
+const STALL_MS = 80
 
 /**
  * After this many failures in a row of one kind, an exchange's problem is reported: soon for an
@@ -190,8 +194,8 @@ export const make = (options: {
     // The stall guard. The exchange counts arrivals; a process that was frozen (an overloaded machine,
     // a long GC) had requests on their way that the exchange reads late, bunched with the ones sent
     // after the freeze — more than the 200 ms the limits keep in hand. After a freeze longer than
-    // that margin allows, every exchange is paused for one of its windows, so nothing new bunches up
-    // with what it counts late.
+    // STALL_MS, every exchange is paused for one of its windows, so nothing new bunches up with what
+    // it counts late.
     yield* Effect.forkScoped(Effect.gen(function*() {
       let last = Date.now()
       while (true) {

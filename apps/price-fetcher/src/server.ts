@@ -86,9 +86,12 @@ const basePrices: Record<string, number> = {
   XLM: 0.11
 }
 
-/** The freeze ticker's period, and the delay that counts as a freeze of this process. */
+/**
+ * The freeze ticker's period, and the delay that counts as a freeze of this process (requests read
+ * after a shorter one are judged: the client's 200 ms margin covers it).
+ */
 const TICK_MS = 10
-const FREEZE_MS = 100
+const FREEZE_MS = 80
 
 /**
  * After a 429 has been delivered, how long requests are not counted as ignoring its Retry-After:
