@@ -7,7 +7,7 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import { outcomeOf } from "./internal/outcome.js"
 
 /**
@@ -121,7 +121,6 @@ const common = (meta: Meta): Common => ({
   endedAt: meta.endedAt,
   duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
 })
-
 
 /**
  * Builds a result from an `Exit`: success → `Succeeded`; interruption only → `Cancelled`; a failure

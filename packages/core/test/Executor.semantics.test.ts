@@ -46,15 +46,23 @@ describe("the old Executor's bugs, each a regression test", () => {
     Effect.gen(function*() {
       const started: Array<string> = []
       const child = (name: string) =>
-        Effect.sync(() => started.push(name)).pipe(Effect.zipRight(name === "a" ? Effect.fail("boom") : Effect.void))
-      const group = yield* Effect.exit(
+        Effect.sync(() => started.push(name)).pipe(
+          Effect.zipRight(Effect.sleep(10)),
+          Effect.zipRight(name === "a" ? Effect.fail("boom") : Effect.void)
+        )
+      // a fails after b and c are queued: neither may start
+      const group = yield* Effect.fork(Effect.exit(
         TaskGroup.scoped((g) => Effect.forEach(["a", "b", "c"], (n) => g.spawn(child(n))), { concurrency: 1 })
-      )
-      assert.deepStrictEqual(group, Exit.fail("boom"))
+      ))
+      yield* TestClock.adjust(100)
+      assert.deepStrictEqual(yield* Fiber.join(group), Exit.fail("boom"))
       assert.deepStrictEqual(started, ["a"])
       started.length = 0
-      const gathered = yield* Effect.exit(Concurrent.gather(["a", "b", "c"].map(child), { concurrency: 1 }))
-      assert.deepStrictEqual(gathered, Exit.fail("boom"))
+      const gathered = yield* Effect.fork(
+        Effect.exit(Concurrent.gather(["a", "b", "c"].map(child), { concurrency: 1 }))
+      )
+      yield* TestClock.adjust(100)
+      assert.deepStrictEqual(yield* Fiber.join(gathered), Exit.fail("boom"))
       assert.deepStrictEqual(started, ["a"])
     }))
 

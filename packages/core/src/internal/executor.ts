@@ -456,7 +456,7 @@ export class ExecutorImpl implements Executor.Executor {
         })
       }
     }
-    this.group.listeners.push(this.listener)
+    this.group.addListener(this.listener)
   }
 
   now(): number {
@@ -573,7 +573,7 @@ export class ExecutorImpl implements Executor.Executor {
     }
     if (this.queue.size === 0) {
       this.publish({ _tag: "Empty", at })
-      if (this.group.active === 0) this.publish({ _tag: "Idle", at })
+      if (this.group.isIdle()) this.publish({ _tag: "Idle", at })
     }
   }
 
@@ -635,9 +635,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   drop(run: Run, reason: TaskDroppedError["reason"]): void {
-    if (!this.queue.remove(run)) return
-    const error = new TaskDroppedError({ executor: this.name, task: run.task.name, reason })
-    this.group.onEnd(run, Exit.fail(error), false)
+    this.group.dropQueued(run, Exit.fail(new TaskDroppedError({ executor: this.name, task: run.task.name, reason })))
   }
 
   /** What a task runs: its own effect, or — wrapped when it starts, so a queued task holds only its spec — with timeout, retry and span. */
@@ -823,7 +821,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   get onIdle(): Effect.Effect<void> {
-    return this.until(() => this.group.active === 0)
+    return this.until(() => this.group.isIdle())
   }
 
   get onEmpty(): Effect.Effect<void> {
@@ -906,7 +904,7 @@ export class ExecutorImpl implements Executor.Executor {
         // the wait is interruptible even when the drain runs in a finalizer: the budget is a bound
         const finished = budget === Infinity ? Option.some(yield* wait) : yield* Effect.timeoutOption(wait, budget)
         // the group closes either way: cancelled children end, idle workers end
-        yield* this.group.close(Option.isSome(finished), this.group.groupId)
+        yield* this.group.shutdown(Option.isSome(finished))
         for (const wake of this.queue.wakes) yield* Fiber.interrupt(wake)
         const neverRan: Array<Executor.Unfinished> = []
         const interrupted: Array<Executor.Unfinished> = []

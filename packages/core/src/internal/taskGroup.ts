@@ -19,7 +19,7 @@ import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
-import { andThen, both, interruptedByOthers, removeInterrupts, syntheticId } from "./cause.js"
+import { andThen, both, interruptedByOthers, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
 import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
@@ -402,7 +402,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     const ownFiber = run.worker === undefined && started
     task.complete(exit)
     // a failure is recorded before the slot is given back: after a failFast failure, no queued child starts
-    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) this.recordFailure(task, exit)
+    if (Exit.isFailure(exit) && !isInterruptedOnly(exit.cause)) this.recordFailure(task, exit)
     this.active--
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onEnded?.(task, exit, run, started)
@@ -489,6 +489,22 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     }, 0)
   }
 
+  addListener(listener: Listener): void {
+    this.listeners.push(listener)
+  }
+
+  /** No child is queued or running. */
+  isIdle(): boolean {
+    return this.active === 0
+  }
+
+  /** Ends a queued child without running it (its owner dropped it); false when it was not queued. */
+  dropQueued(run: Run, exit: Exit.Exit<unknown, unknown>): boolean {
+    if (!this.queue.remove(run)) return false
+    this.onEnd(run, exit, false)
+    return true
+  }
+
   get awaitIdle(): Effect.Effect<void> {
     return this.idle.wait(() => this.active === 0)
   }
@@ -529,6 +545,11 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     const out = Array.from(this.running)
     for (const worker of this.workers) if (worker.current !== undefined) out.push(worker.current)
     return out
+  }
+
+  /** Closes the group on its owner's behalf (see `close`). */
+  shutdown(graceful: boolean): Effect.Effect<void> {
+    return this.close(graceful, this.groupId)
   }
 
   /** Closes the group: cancels what is left (unless `graceful`), then waits until every child has ended. */

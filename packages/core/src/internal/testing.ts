@@ -123,7 +123,8 @@ const runOnce = <A, E, R, E2, R2>(
     const interruptor = FiberId.runtime(-1_000_000 - point, 0)
     const watcher = new Watcher(point, interruptor)
     const probe = makeProbe()
-    const fiber = yield* Effect.fork(Effect.suspend(() => Effect.supervised(program(probe), watcher)))
+    // a daemon: a program that hangs must not hang its caller too
+    const fiber = yield* Effect.forkDaemon(Effect.suspend(() => Effect.supervised(program(probe), watcher)))
     watcher.root = fiber
     watcher.alive.add(fiber)
     fiber.addObserver(() => watcher.alive.delete(fiber))
@@ -138,8 +139,14 @@ const runOnce = <A, E, R, E2, R2>(
         })
       )
     if (Option.isNone(ended)) {
-      yield* Fiber.interrupt(fiber)
-      return yield* fail("the program did not finish: it waits for something the TestClock cannot reach")
+      // stop it without waiting forever: a program that hangs may not stop either
+      fiber.unsafeInterruptAsFork(interruptor)
+      const stopped = yield* drive(fiber, 100)
+      return yield* fail(
+        `the program did not finish: it waits for something the TestClock cannot reach${
+          Option.isNone(stopped) ? ", and it did not stop when interrupted" : ""
+        }`
+      )
     }
     const orphans = watcher.orphans()
     if (orphans !== undefined) return yield* fail(orphans.message)
