@@ -339,10 +339,9 @@ const speak = (redis: string | undefined) => <A, E, R>(self: Effect.Effect<A, E,
       const error = failure._tag === "Some" ? failure.value as { _tag?: string; message?: string } : undefined
       let message: string
       if (error?._tag === "BackendError" && redis !== undefined) {
-        const e = error as unknown as { reason: string; detail: string }
-        message = `cannot connect to Redis at ${redis}: ${
-          e.reason === "unavailable" ? e.detail : `${e.reason}: ${e.detail}`
-        }`
+        // the client's detail names the server (its password hidden) and what is wrong:
+        // "connection refused by redis://127.0.0.1:6390: is redis-server running there?"
+        message = `cannot connect to Redis: ${(error as unknown as { detail: string }).detail}`
       } else if (error?._tag === "InvalidOptionsError" && redis !== undefined) {
         message = `--redis: ${error.message}`
       } else if (error !== undefined) {

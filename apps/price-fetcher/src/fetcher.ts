@@ -270,8 +270,7 @@ export const make = (options: {
           }
           // every caller of this exchange waits the penalty out
           yield* rates.pause(exchange.name, retryAfter).pipe(
-            Effect.catchTag("InvalidOptionsError", Effect.die),
-            Effect.catchTag("BackendError", (e) => Effect.sync(() => limitsLost(e.message)))
+            Effect.catchTag("BackendError", (e) => Effect.sync(() => limitsLost(e.detail)))
           )
           return yield* new RateLimited({ exchange: exchange.name, retryAfter })
         }
@@ -331,10 +330,9 @@ export const make = (options: {
         return perExchange.withPermit(exchange.name, global.withPermit(rates.withPermit(exchange.name, hedged)))
       }).pipe(
         // #endregion attempt
-        Effect.catchTag("InvalidOptionsError", Effect.die),
         Effect.catchTag("BackendError", (e) => {
           if (!warm) stats.errors++
-          limitsLost(e.reason === "unavailable" ? e.detail : e.message)
+          limitsLost(e.detail)
           return Effect.fail(new LimiterUnavailable({ detail: e.message }))
         })
       )

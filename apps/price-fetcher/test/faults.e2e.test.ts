@@ -87,15 +87,16 @@ describe("price-fetcher when things go wrong", () => {
   )
 
   it(
-    "Redis: not there at start is one line naming the URL; lost mid-run and back is said when it happens",
+    "Redis: not there at start, or no such database, is one line naming the URL; lost mid-run and back is said when it happens",
     async () => {
       const nowhere = `redis://127.0.0.1:${await deadPort()}`
       const redis = await startRedis()
       const file = tempFile()
       let killed = false
       let restartedAt = Infinity
-      const [down, flaky] = await Promise.all([
+      const [down, badDb, flaky] = await Promise.all([
         runApp(["--redis", nowhere, "--rounds", "1", "--out", tempFile()]),
+        runApp(["--redis", `${redis.url}/99`, "--rounds", "1", "--out", tempFile()]),
         runApp([
           "--json",
           "--redis",
@@ -124,9 +125,19 @@ describe("price-fetcher when things go wrong", () => {
       await redis.stop("SIGTERM")
 
       assert.strictEqual(down.code, 1)
-      assert.match(down.stderr, new RegExp(`^price-fetcher: cannot connect to Redis at ${nowhere}: .+\\n$`))
+      assert.match(
+        down.stderr,
+        new RegExp(`^price-fetcher: cannot connect to Redis: connection refused by ${nowhere}: .+\\n$`)
+      )
       assert.isBelow(down.wallMs, 10_000)
       noStack(down)
+      // a database index the server does not have
+      assert.strictEqual(badDb.code, 1)
+      assert.match(
+        badDb.stderr,
+        new RegExp(`^price-fetcher: cannot connect to Redis: the database in the URL does not exist on ${redis.url}/99 .+\\n$`)
+      )
+      noStack(badDb)
 
       assert.strictEqual(flaky.code, 0, flaky.stderr)
       noStack(flaky)
