@@ -135,7 +135,9 @@ describe("price-fetcher when things go wrong", () => {
       assert.strictEqual(badDb.code, 1)
       assert.match(
         badDb.stderr,
-        new RegExp(`^price-fetcher: cannot connect to Redis: the database in the URL does not exist on ${redis.url}/99 .+\\n$`)
+        new RegExp(
+          `^price-fetcher: cannot connect to Redis: the database in the URL does not exist on ${redis.url}/99 .+\\n$`
+        )
       )
       noStack(badDb)
 
