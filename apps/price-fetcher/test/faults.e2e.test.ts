@@ -94,9 +94,10 @@ describe("price-fetcher when things go wrong", () => {
       const file = tempFile()
       let killed = false
       let restartedAt = Infinity
-      const [down, badDb, flaky] = await Promise.all([
+      // (before the server is stopped and started again below)
+      const badDb = await runApp(["--redis", `${redis.url}/99`, "--rounds", "1", "--out", tempFile()])
+      const [down, flaky] = await Promise.all([
         runApp(["--redis", nowhere, "--rounds", "1", "--out", tempFile()]),
-        runApp(["--redis", `${redis.url}/99`, "--rounds", "1", "--out", tempFile()]),
         runApp([
           "--json",
           "--redis",
