@@ -214,6 +214,23 @@ describe("TaskGroup.scoped", () => {
       assert.strictEqual(endedAt, 3000)
     }))
 
+  it.effect("a bounded group uses every free slot, also while an idle worker is being woken", () =>
+    Effect.gen(function*() {
+      // a ends at once and its worker parks; b wakes that worker; c must get a worker of its own
+      const ends = yield* Fiber.join(
+        yield* runFor(
+          TaskGroup.scoped(
+            (group) =>
+              Effect.forEach([0, 1, 1], (delay) => group.spawn(Effect.zipRight(Effect.sleep(delay), now)))
+                .pipe(Effect.flatMap((tasks) => Effect.forEach(tasks, (t) => t.join))),
+            { concurrency: 3 }
+          ),
+          "1 millis"
+        )
+      )
+      assert.deepStrictEqual(ends, [0, 1, 1])
+    }))
+
   it.effect("a queued child reports pending, then running", () =>
     Effect.gen(function*() {
       const states = yield* Fiber.join(

@@ -288,16 +288,17 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   readonly parked: Array<Worker> = []
 
   /**
-   * Puts a worker to the children that may start now: a parked worker if there is one (one at a
-   * time: a woken worker wakes the next while more wait), else new workers while slots are free.
+   * Puts a worker to every child that may start now: wakes parked workers first, then starts new
+   * ones while slots are free. Workers already woken but not yet running count as taken: a stream
+   * of short children does not wake every worker for one child.
    */
   drain(): void {
-    while (this.status === OPEN && this.waking === 0) {
+    while (this.status === OPEN && this.queue.size > this.waking) {
       const head = this.queue.peek()
       if (head === undefined) return
       if (this.parked.length > 0) {
         this.parked.pop()!.wake()
-        return
+        continue
       }
       if (this.slots >= this.concurrency) return
       this.slots++
@@ -349,9 +350,6 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         if (worker.doomed || this.status !== OPEN || this.slots > this.concurrency) return Effect.void
         const run = this.queue.shift()
         if (run === undefined) return Effect.flatMap(this.park(worker), () => loop)
-        // more waiting: wake one more worker (it will wake the next): the pool grows with the
-        // backlog, one wake-up at a time, and short children do not wake every worker
-        if (this.waking === 0 && this.parked.length > 0 && this.queue.peek() !== undefined) this.parked.pop()!.wake()
         let effect = run.effect!
         if (run.context !== worker.context) {
           effect = Effect.locally(effect, FiberRef.currentContext, run.context!)
