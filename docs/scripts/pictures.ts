@@ -11,7 +11,7 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Limiter, Timeline } from "@taskscope/core"
-import { Effect, Either, Fiber, Layer, TestClock, TestContext } from "effect"
+import { Effect, Fiber, Layer, TestClock, TestContext } from "effect"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { parse } from "../../apps/price-fetcher/dist/config.js"
 import * as Fetcher from "../../apps/price-fetcher/dist/fetcher.js"
@@ -34,15 +34,17 @@ const timeline = Effect.gen(function*() {
 }).pipe(Effect.provide(TestContext.TestContext))
 
 const priceFetcher = Effect.scoped(Effect.gen(function*() {
-  const config = parse(["--faults", "light", "--seed", "7"], {})
-  if (Either.isLeft(config) || config.right === "help") return yield* Effect.dieMessage("price-fetcher config")
+  const parsed = yield* parse(["--faults", "light", "--seed", "7"], {}, (line) => process.stderr.write(line))
+  if (parsed._tag !== "Run") return yield* Effect.dieMessage("price-fetcher config")
   const mock = yield* Mock.start({ faults: "light", seed: 7 })
   const fetcher = yield* Fetcher.make({
-    config: config.right,
+    config: parsed.config,
     stats: Fetcher.makeStats(),
+    alerts: { problem: () => {}, resolved: () => {}, notice: () => {} },
     baseUrl: (exchange) => `${mock.url}/${exchange.name}`,
     emit: () => Effect.void
   })
+  yield* fetcher.warmUp
   const recording = yield* Timeline.make()
   yield* fetcher.round(1, recording)
   const entries = yield* recording.entries

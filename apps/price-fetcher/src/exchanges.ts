@@ -32,7 +32,13 @@ export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
   }
 }
 
-const decimal = Schema.String.pipe(Schema.pattern(/^\d+(\.\d+)?$/))
+/** A price: a decimal string, more than zero (an exchange that quotes 0 is not telling a price). */
+const decimal = Schema.String.pipe(
+  Schema.pattern(/^\d+(\.\d+)?$/),
+  Schema.filter((s) => Number(s) > 0, {
+    message: (issue) => `a price must be more than zero, got ${JSON.stringify(issue.actual)}`
+  })
+)
 
 const BinanceTicker = Schema.Struct({ symbol: Schema.String, price: decimal })
 const CoinbaseSpot = Schema.Struct({
@@ -48,7 +54,15 @@ const decodeWith = <A, I>(exchange: ExchangeName, schema: Schema.Schema<A, I>) =
   return (body: unknown) =>
     Either.mapLeft(
       decode(body),
-      (e) => new MalformedResponse({ exchange, detail: ParseResult.TreeFormatter.formatErrorSync(e) })
+      (e) => {
+        // the first issue, on one line: `price: a price must be more than zero, got "0.00"`
+        const [issue] = ParseResult.ArrayFormatter.formatErrorSync(e)
+        const path = issue === undefined ? "" : issue.path.map(String).join(".")
+        return new MalformedResponse({
+          exchange,
+          detail: issue === undefined ? "unexpected body" : `${path === "" ? "body" : path}: ${issue.message}`
+        })
+      }
     )
 }
 

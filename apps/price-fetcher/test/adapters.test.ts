@@ -27,6 +27,19 @@ describe("exchange adapters", () => {
     assert.isTrue(Either.isLeft(coinbase.parse("<html>", "BTC")))
   })
 
+  it("a price of 0 is a malformed reply, said in one line", () => {
+    for (const name of exchangeNames) {
+      for (const zero of [0, 0.000001]) {
+        const parsed = exchanges[name].parse(render(name, "BTC", zero), "BTC")
+        assert.isTrue(Either.isLeft(parsed), `${name} quoting ${zero}`)
+        if (Either.isLeft(parsed)) {
+          assert.match(parsed.left.detail, /a price must be more than zero, got "0\.00"$/)
+          assert.notInclude(parsed.left.detail, "\n")
+        }
+      }
+    }
+  })
+
   it("the mock renders what the adapters read", () => {
     for (const name of exchangeNames) {
       for (const base of ["BTC", "DOGE", "ETH"]) {

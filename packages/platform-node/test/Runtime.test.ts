@@ -1,9 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Runtime } from "@taskscope/platform-node"
+import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
 const app = fileURLToPath(new URL("./fixtures/executor-app.mjs", import.meta.url))
+const runmainApp = fileURLToPath(new URL("./fixtures/runmain-app.mjs", import.meta.url))
+const drainPattern = fileURLToPath(new URL("./fixtures/drain-pattern.mjs", import.meta.url))
 
 interface Run {
   readonly code: number | null
@@ -44,6 +47,120 @@ const account = (r: Run) => {
   return { started, done, report }
 }
 
+interface Step {
+  readonly step: string
+  /** Milliseconds since the signal (null before it). */
+  readonly t: number | null
+  readonly [key: string]: unknown
+}
+
+/** Runs the runMain fixture in `mode`; sends `signal` once it is ready (unless none). */
+const runMode = (mode: string, env: Record<string, string> = {}, signal: NodeJS.Signals | null = "SIGINT") =>
+  new Promise<{ code: number | null; steps: Array<Step>; stderr: string; exitedAfterMs: number | undefined }>(
+    (resolve, reject) => {
+      const child = spawn(process.execPath, [runmainApp], {
+        env: { ...process.env, MODE: mode, ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = "", stderr = ""
+      let signalAt: number | undefined
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL")
+        reject(new Error(`the ${mode} program did not exit: ${out.slice(-500)} ${stderr.slice(-500)}`))
+      }, 15_000)
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString()
+        if (signal !== null && signalAt === undefined && out.includes("\"ready\"")) {
+          signalAt = Date.now()
+          child.kill(signal)
+        }
+      })
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on("exit", (code) => {
+        clearTimeout(timer)
+        resolve({
+          code,
+          stderr,
+          steps: out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Step),
+          exitedAfterMs: signalAt === undefined ? undefined : Date.now() - signalAt
+        })
+      })
+    }
+  )
+
+const order = (steps: ReadonlyArray<Step>) => steps.map((s) => s.step)
+const at = (steps: ReadonlyArray<Step>, step: string) => steps.find((s) => s.step === step)?.t
+
+describe("runMain: the grace is the bound, the phases come after the drain", () => {
+  it("a program that ignores the request is interrupted once the grace is over, its finalizers run, then flush and report", async () => {
+    const r = await runMode("ignore", { GRACE: "700 millis" })
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.deepStrictEqual(order(r.steps), ["ready", "finalizer", "flush", "report"])
+    // interrupted when the grace is over, not before and not much after
+    assert.isAtLeast(at(r.steps, "finalizer")!, 650)
+    assert.isBelow(r.exitedAfterMs!, 700 + 2_000)
+  })
+
+  it("flush and report run after the program has drained its own tasks, not when the signal arrives", async () => {
+    const r = await runMode("drain", { GRACE: "5 seconds", DRAIN_MS: "400" })
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
+    assert.deepInclude(r.steps[1], { reason: "SIGINT" })
+    assert.isAtLeast(at(r.steps, "flush")!, 400)
+  })
+
+  it("flush and report also run when the program ends by itself", async () => {
+    const r = await runMode("exit", {}, null)
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.deepStrictEqual(order(r.steps), ["ready", "returned", "finalizer", "flush", "report"])
+  })
+
+  it("one budget: the drain phase gets what is left of the grace when the program runs the phases late", async () => {
+    const r = await runMode("late", { GRACE: "1500 millis", LATE_MS: "700" })
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.deepStrictEqual(order(r.steps), ["ready", "flush", "report", "ran", "finalizer"])
+    const ran = r.steps.find((s) => s.step === "ran")!
+    // 1500 ms from the signal, 700 of them already spent: the never-ending drain gets about 800
+    assert.isBelow(ran.drainMs as number, 1_200)
+    assert.isAtLeast(ran.drainMs as number, 600)
+    assert.isBelow(at(r.steps, "flush")!, 1_500 + 400)
+  })
+
+  it("signals received before runMain was called request shutdown at once", async () => {
+    const r = await runMode("drain", { RECEIVED: "SIGTERM", DRAIN_MS: "50" }, null)
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
+    assert.deepInclude(r.steps[1], { reason: "SIGTERM" })
+  })
+
+  it("the documented drain pattern: stop intake, drain, flush and report, exit 0", async () => {
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [drainPattern], { stdio: ["ignore", "pipe", "inherit"] })
+      let out = ""
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()))
+      setTimeout(() => child.kill("SIGTERM"), 1_500)
+      child.on("exit", (code) => resolve({ code, out }))
+    })
+    assert.strictEqual(r.code, 0)
+    const lines = r.out.trim().split("\n")
+    assert.strictEqual(lines.length, 3, r.out)
+    assert.strictEqual(lines[0], "stopping (SIGTERM)")
+    assert.match(lines[1], /^flushed \d+ results$/)
+    assert.isAbove(Number(lines[1].split(" ")[1]), 0)
+    assert.strictEqual(lines[2], "bye")
+  })
+
+  it("a bad grace is a defect that names runMain and the value, before anything runs", () => {
+    // what a config file or an untyped caller could pass
+    const untyped = (options: Record<string, unknown>) => options as Runtime.RunMainOptions
+    for (const grace of [-1, Number.NaN, "soon", "-2 seconds"]) {
+      assert.throws(() => Runtime.runMain(Effect.void, untyped({ grace })), /Runtime\.runMain.*grace/)
+    }
+    assert.throws(() => Runtime.runMain(Effect.void, untyped({ received: ["SIGHUP"] })), /Runtime\.runMain.*received/)
+    assert.strictEqual(process.listenerCount("SIGINT"), 0)
+  })
+})
+
 describe("runMain and signals (real subprocess)", () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     it(`${signal}: drains, reports, exits 0; no task lost or run twice`, async () => {
@@ -70,11 +187,19 @@ describe("runMain and signals (real subprocess)", () => {
   }, 30_000)
 
   it("a second SIGINT exits at once with 130", async () => {
-    const r = await run(["SIGINT", "SIGINT"], 50, { DRAIN: "10 seconds" })
+    const r = await run(["SIGINT", "SIGINT"], 400, { DRAIN: "10 seconds" })
     assert.strictEqual(r.code, 130)
     assert.isUndefined(r.lines.find((l) => l.report !== undefined), "no report: it did not wait")
     const { started } = account(r)
     assert.strictEqual(new Set(started).size, started.length)
+  }, 30_000)
+
+  it("a signal within 200 ms of the first is the same request (pnpm run passes Ctrl-C on twice)", async () => {
+    const r = await run(["SIGINT", "SIGINT"], 20, { TASKS: "40", DRAIN: "5 seconds" })
+    assert.strictEqual(r.code, 0)
+    const { done, report } = account(r)
+    assert.isTrue(report.completedInTime)
+    assert.strictEqual(done.length, 40)
   }, 30_000)
 
   it("exit codes per signal", () => {

@@ -1,0 +1,312 @@
+/**
+ * Running the built app the way a user does: `node dist/main.js` (never through pnpm, which does not
+ * pass signals on cleanly), in a pipe or in a pseudo-terminal, with real signals.
+ * `PRICE_FETCHER_MAIN` points the tests at another build (e.g. an older one, to see them fail).
+ */
+import { assert } from "@effect/vitest"
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const main = process.env.PRICE_FETCHER_MAIN ?? fileURLToPath(new URL("../dist/main.js", import.meta.url))
+
+export const tempFile = (name = "prices.jsonl") => join(mkdtempSync(join(tmpdir(), "price-fetcher-")), name)
+
+export interface Run {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+  /** Milliseconds from spawning to exit. */
+  readonly wallMs: number
+  /** Milliseconds from the first signal sent to exit. */
+  readonly afterSignalMs: number | undefined
+  /** Milliseconds from spawning to the first signal. */
+  readonly signalledAfterMs: number | undefined
+  /** Milliseconds from the first signal to the first "stopping…" on stderr. */
+  readonly stoppingAfterMs: number | undefined
+}
+
+export interface RunOptions {
+  /** Signals to send, the first when `when` says so, the others `gapMs` apart. */
+  readonly signals?: ReadonlyArray<NodeJS.Signals>
+  readonly gapMs?: number
+  /** When to send the first signal: after this many reported prices (`--json`), or after `afterMs`. */
+  readonly afterPrices?: number
+  readonly afterMs?: number
+  readonly env?: Record<string, string>
+  readonly cwd?: string
+  /** Run through `bash -c '<prefix>; exec node main.js ...'` (e.g. `ulimit -f 4`). */
+  readonly shellPrefix?: string
+  /** Called with each stdout chunk; may destroy the pipe (`| head -1`). */
+  readonly onStdout?: (all: string, child: ChildProcess) => void
+  readonly timeoutMs?: number
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+export const runApp = (args: ReadonlyArray<string>, options: RunOptions = {}): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const started = Date.now()
+    const child = options.shellPrefix === undefined
+      ? spawn(process.execPath, [main, ...args], {
+        env: { ...process.env, ...options.env },
+        cwd: options.cwd,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      : spawn(
+        "bash",
+        ["-c", `${options.shellPrefix}; exec ${quote(process.execPath)} ${[main, ...args].map(quote).join(" ")}`],
+        { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] }
+      )
+    let stdout = "", stderr = ""
+    let signalledAt: number | undefined
+    let stoppingAt: number | undefined
+    const send = () => {
+      if (signalledAt !== undefined || options.signals === undefined) return
+      signalledAt = Date.now()
+      options.signals.forEach((signal, i) =>
+        i === 0 ? child.kill(signal) : setTimeout(() => child.kill(signal), i * (options.gapMs ?? 400))
+      )
+    }
+    if (options.afterMs !== undefined) setTimeout(send, options.afterMs)
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`the app did not exit:\n${stdout.slice(-1500)}\n${stderr.slice(-1500)}`))
+    }, options.timeoutMs ?? 60_000)
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString()
+      options.onStdout?.(stdout, child)
+      if (options.afterPrices !== undefined && (stdout.match(/"fetched"/g) ?? []).length >= options.afterPrices) send()
+    })
+    child.stdout!.on("error", () => {})
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString()
+      if (stoppingAt === undefined && stderr.includes("stopping…")) stoppingAt = Date.now()
+    })
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer)
+      const now = Date.now()
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        wallMs: now - started,
+        afterSignalMs: signalledAt === undefined ? undefined : now - signalledAt,
+        signalledAfterMs: signalledAt === undefined ? undefined : signalledAt - started,
+        stoppingAfterMs: signalledAt === undefined || stoppingAt === undefined ? undefined : stoppingAt - signalledAt
+      })
+    })
+  })
+
+export const lines = (text: string) => text.split("\n").filter((l) => l.length > 0)
+
+export interface Saved {
+  readonly run: string
+  readonly id: string
+  readonly price: number
+  readonly at: number
+}
+
+export const jsonLines = (text: string): Array<Record<string, any>> => lines(text).map((l) => JSON.parse(l))
+
+export const summaryOf = (r: Run): Record<string, any> | undefined =>
+  jsonLines(r.stdout).find((o) => o.summary !== undefined)?.summary
+
+export interface ServerCounters {
+  readonly requests: number
+  readonly breaches: number
+  readonly duringPause: number
+  readonly maxPerSecond: number
+  readonly limit: number
+  readonly injected429: number
+  readonly hangs: number
+  readonly lateReads: number
+}
+
+/**
+ * Checks a `--json` run: stdout is only JSON lines; the file holds whole JSON lines, exactly the
+ * prices this run reported, once each; the summary counts them. Returns this run's saved prices.
+ */
+export const checkFile = (r: Run, file: string): Array<Saved> => {
+  const out = jsonLines(r.stdout)
+  const summary = out.find((o) => o.summary !== undefined)?.summary
+  assert.isDefined(summary, `no summary: ${r.stdout.slice(-500)} ${r.stderr}`)
+  const text = readFileSync(file, "utf8")
+  assert.isTrue(text === "" || text.endsWith("\n"), "the file ends with a torn line")
+  const saved = lines(text).map((l) => JSON.parse(l) as Saved).filter((p) => p.run === summary.run)
+  const ids = saved.map((p) => p.id)
+  assert.strictEqual(new Set(ids).size, ids.length, "a price is in the file twice")
+  const reported = out.filter((o) => o.fetched !== undefined).map((o) => o.fetched.id as string)
+  assert.deepStrictEqual([...reported].sort(), [...ids].sort(), "reported and saved prices differ")
+  assert.strictEqual(summary.fetched, saved.length, "the summary does not count what the file holds")
+  for (const p of saved) assert.isTrue(Number.isFinite(p.price) && p.price > 0)
+  return saved
+}
+
+/** The exchange's own counts: no limit exceeded, nothing sent during a Retry-After it delivered. */
+export const checkServer = (server: Record<string, ServerCounters>, label = "") => {
+  for (const [name, c] of Object.entries(server)) {
+    // requests the exchange read late, after its own process was frozen, are not judged: most are
+    assert.isAtMost(c.lateReads, c.requests / 2, `${label}${name}: most requests were read late`)
+    assert.strictEqual(
+      c.breaches,
+      0,
+      `${label}${name} breached its rate limit (max ${c.maxPerSecond}/s of ${c.limit}/s)`
+    )
+    assert.strictEqual(c.duringPause, 0, `${label}${name} got requests during a Retry-After`)
+    assert.isAtMost(c.maxPerSecond, c.limit)
+  }
+}
+
+/** No stack trace, anywhere. */
+export const noStack = (r: Run) => {
+  assert.notMatch(r.stdout + r.stderr, /^\s+at .+:\d+:\d+\)?$/m, "a stack trace was printed")
+}
+
+/** A fake exchange on a free loopback port, answering every request with `handler`. */
+export const fakeExchange = async (
+  handler: (req: IncomingMessage, res: ServerResponse) => void
+): Promise<{ readonly url: string; readonly requests: () => number; readonly close: () => Promise<void> }> => {
+  let requests = 0
+  const server: Server = createServer((req, res) => {
+    requests++
+    handler(req, res)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+}
+
+/** A port nobody listens on. */
+export const deadPort = async (): Promise<number> => {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+// eslint-disable-next-line no-control-regex
+export const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+
+export interface PtyRun {
+  readonly code: number | null
+  /** Everything the terminal showed, escape sequences included. */
+  readonly output: string
+  readonly afterCtrlCMs: number | undefined
+  /** Milliseconds from Ctrl-C to "stopping…" on the screen. */
+  readonly stoppingAfterMs: number | undefined
+}
+
+/**
+ * Runs a command line in a pseudo-terminal (`script`) of `columns` × 50, and types Ctrl-C (the
+ * terminal turns it into SIGINT for the foreground program) when `ctrlC` says so.
+ */
+export const runInTerminal = (
+  command: string,
+  options: {
+    readonly columns: number
+    /** Called with the screen output so far; returns true when it is time for Ctrl-C. */
+    readonly ctrlC?: (output: string, elapsedMs: number) => boolean
+    readonly cwd?: string
+    readonly timeoutMs?: number
+  }
+): Promise<PtyRun> =>
+  new Promise((resolve, reject) => {
+    const started = Date.now()
+    const child = spawn("script", ["-qfec", `stty cols ${options.columns} rows 50; ${command}`, "/dev/null"], {
+      cwd: options.cwd,
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let output = ""
+    let ctrlCAt: number | undefined
+    let stoppingAt: number | undefined
+    const check = () => {
+      if (ctrlCAt === undefined && options.ctrlC?.(output, Date.now() - started) === true) {
+        ctrlCAt = Date.now()
+        child.stdin.write("\x03")
+      }
+    }
+    const poll = setInterval(check, 50)
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`${command} did not exit:\n${stripAnsi(output).slice(-2000)}`))
+    }, options.timeoutMs ?? 60_000)
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString()
+      if (ctrlCAt !== undefined && stoppingAt === undefined && output.includes("stopping…")) stoppingAt = Date.now()
+      check()
+    })
+    child.on("exit", (code) => {
+      clearInterval(poll)
+      clearTimeout(timer)
+      resolve({
+        code,
+        output,
+        afterCtrlCMs: ctrlCAt === undefined ? undefined : Date.now() - ctrlCAt,
+        stoppingAfterMs: ctrlCAt === undefined || stoppingAt === undefined ? undefined : stoppingAt - ctrlCAt
+      })
+    })
+  })
+
+export interface RedisServer {
+  readonly url: string
+  readonly stop: (signal?: NodeJS.Signals) => Promise<void>
+  readonly start: () => Promise<void>
+}
+
+/** Debian's redis-server on a free loopback port, nothing saved; `stop`/`start` it to lose it and get it back. */
+export const startRedis = async (): Promise<RedisServer> => {
+  const port = await deadPort()
+  let child: ChildProcess | undefined
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      const c = spawn("redis-server", [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no"
+      ], {
+        cwd: tmpdir(),
+        stdio: ["ignore", "pipe", "ignore"]
+      })
+      child = c
+      let out = ""
+      c.stdout!.on("data", (chunk: Buffer) => {
+        out += chunk.toString()
+        if (out.includes("Ready to accept connections")) resolve()
+      })
+      c.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)))
+      c.once("error", reject)
+    })
+  await start()
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop: (signal = "SIGKILL") =>
+      new Promise((resolve) => {
+        const c = child
+        if (c === undefined || c.exitCode !== null || c.signalCode !== null) return resolve()
+        c.removeAllListeners("exit")
+        c.once("exit", () => resolve())
+        c.kill(signal)
+      })
+  }
+}
