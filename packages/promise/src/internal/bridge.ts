@@ -123,3 +123,36 @@ export const fromCall = <A>(f: (call: Call) => A | PromiseLike<A>): Effect.Effec
 
 /** {@link fromCall} for a function that takes the signal itself. @internal */
 export const fromAsync = <A>(f: AsyncFn<A>): Effect.Effect<A, unknown> => fromCall((call) => f(call.signal))
+
+const describeValue = (u: unknown): string =>
+  isThenable(u) ? "a promise (it is already running and cannot be cancelled: pass the function that starts it)" :
+  typeof u === "string" ? JSON.stringify(u) :
+  String(u)
+
+/**
+ * The effects of a list of user functions; a list that is not of functions is a programmer error,
+ * named after the function that was given it.
+ * @internal
+ */
+export const fromAsyncAll = <A>(subject: string, fns: Iterable<AsyncFn<A>>): Array<Effect.Effect<A, unknown>> => {
+  if (fns === null || typeof fns !== "object" || typeof (fns as any)[Symbol.iterator] !== "function") {
+    throw new TypeError(`${subject}: Expected an array (or iterable) of functions (signal) => value or promise, actual ${describeValue(fns)}`)
+  }
+  const out: Array<Effect.Effect<A, unknown>> = []
+  let i = 0
+  for (const fn of fns) {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `${subject}: Expected a function (signal) => value or promise at index ${i}, actual ${describeValue(fn)}`
+      )
+    }
+    out.push(fromAsync(fn))
+    i++
+  }
+  return out
+}
+
+/** Checks one user function; a value that is not a function is a programmer error. @internal */
+export const checkFn = (subject: string, fn: unknown, what = "a function (signal) => value or promise"): void => {
+  if (typeof fn !== "function") throw new TypeError(`${subject}: Expected ${what}, actual ${describeValue(fn)}`)
+}

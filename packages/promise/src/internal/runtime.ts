@@ -182,3 +182,12 @@ export const runSync = <A, E>(effect: Effect.Effect<A, E>, signal?: AbortSignal)
   if (Exit.isSuccess(exit)) return exit.value
   throw toThrown(exit.cause, signal)
 }
+
+/** Runs `make()`; a programmer error it throws (a bad argument) rejects the promise instead. @internal */
+export const attempt = <A>(make: () => Promise<A>): Promise<A> => {
+  try {
+    return make()
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
