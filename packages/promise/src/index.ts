@@ -21,6 +21,7 @@ export {
   rateLimit,
   semaphore
 } from "./Limiter.js"
+export { Executor } from "./Executor.js"
 export { Queue } from "./Queue.js"
 export { parseRetryAfter, retry, RetryAfter } from "./Retry.js"
 export type { State as TaskState, Task } from "./Task.js"
