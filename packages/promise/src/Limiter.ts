@@ -235,7 +235,7 @@ export const keyedLimiter: <K>(
 ) => KeyedLimiter<K> = internal.keyed
 
 /**
- * What {@link limit} returns: p-limit's function, on a Taskscope semaphore.
+ * What {@link limit} returns: p-limit's function.
  *
  * @since 0.1.0
  * @category models
@@ -250,7 +250,7 @@ export interface LimitFunction {
   /** The limit; setting it lets more start at once, or lets running calls finish above a lower one. */
   concurrency: number
   /**
-   * Drops the waiting calls. Their promises reject with a `CancelledError` (p-limit leaves them
+   * Drops the waiting calls. Their promises reject with a `TaskDroppedError` (p-limit leaves them
    * pending unless `rejectOnClear`); nobody has to handle that rejection — no unhandled rejection.
    */
   clearQueue(): void
@@ -258,15 +258,13 @@ export interface LimitFunction {
   map<I, R>(iterable: Iterable<I>, fn: (input: I, index: number) => PromiseLike<R> | R): Promise<Array<R>>
   /** Like calling it, but `fn` gets a signal and `signal` can take the call out of the line. */
   run<A>(fn: AsyncFn<A>, options?: { readonly signal?: AbortSignal }): Promise<A>
-  /** The semaphore underneath, for `stats`. */
-  readonly limiter: Limiter
 }
 
 /**
  * p-limit, structured: `limit(n)` returns a function that runs at most `n` calls at once, in FIFO
  * order. A drop-in for `pLimit(n)` — same calls, same `activeCount`, `pendingCount`, `concurrency`,
- * `clearQueue` and `map` — on a Taskscope semaphore, plus `run(fn, { signal })` for calls that take
- * a signal. A call starts as soon as a slot is free (p-limit waits for a microtask first).
+ * `clearQueue` and `map` — on the core's Executor (a FIFO queue of plain records and a worker
+ * pool: no fiber per waiting call), plus `run(fn, { signal })` for calls that take a signal.
  *
  * @example
  * ```ts

@@ -4,6 +4,7 @@ import { Clock } from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberApi from "effect/Fiber"
 import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { CancelledError } from "../Errors.js"
@@ -16,34 +17,52 @@ export type AsyncFn<A> = (signal: AbortSignal) => A | PromiseLike<A>
 export const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   (typeof u === "object" || typeof u === "function") && u !== null && typeof (u as any).then === "function"
 
+const currentFiber = (): Fiber.RuntimeFiber<unknown, unknown> | undefined =>
+  Option.getOrUndefined(FiberApi.getCurrentFiber())
+
 /**
- * One call of a user's function from a fiber: the signal it gets (made when first asked for, and
- * linked to the fiber, so calls given it run as the fiber's children) and why it was aborted.
+ * One call of a user's function from a fiber, and its state: the signal it gets (made when first
+ * asked for, and linked to the fiber, so calls given it run as the fiber's children), the promise
+ * it returned, and why it was aborted. Subclasses call their own function (`invoke`) and hear how
+ * it ended (`finished`, `stopped`) — the Executor settles its promises there, with no wrapper.
  * @internal
  */
-export class Call {
+export abstract class Call<A = unknown> {
   controller: AbortController | undefined = undefined
-  constructor(
-    readonly fiber: Fiber.RuntimeFiber<unknown, unknown>,
-    /** The effective deadline when the call started (epoch ms, Infinity for none). */
-    readonly deadline: number,
-    readonly startedAt: number
-  ) {}
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /** The effective deadline (epoch ms, Infinity for none) and when the call started. */
+  deadline = Infinity
+  startedAt = 0
+  promise: PromiseLike<A> | undefined = undefined
+  /** The signal was aborted: what the promise does now is how it stops. */
+  stopping = false
+  /** The promise rejected before any abort: that is the call's own failure. */
+  failedFirst = false
+  failure: unknown = undefined
+
+  /** Calls the user's function. */
+  abstract invoke(): A | PromiseLike<A>
+  /** The function succeeded or failed on its own (not stopped). */
+  finished(_ok: boolean, _value: unknown): void {}
+  /** The call was stopped: its signal was aborted (if it ran) and it has settled; `failed` if it threw then. */
+  stopped(_failed: boolean, _error: unknown): void {}
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController()
-      linkSignal(this.controller.signal, this.fiber)
+      if (this.fiber !== undefined) linkSignal(this.controller.signal, this.fiber)
     }
     return this.controller.signal
   }
 
   /** Why the fiber is being stopped: the caller's signal, the deadline, or a plain cancellation. */
   reason(): unknown {
-    const outer = this.fiber.getFiberRef(currentSignal)
+    const fiber = this.fiber
+    if (fiber === undefined) return new CancelledError()
+    const outer = fiber.getFiberRef(currentSignal)
     if (outer?.aborted) return outer.reason
     if (this.deadline !== Infinity) {
-      const now = Context.get(this.fiber.currentDefaultServices, Clock).unsafeCurrentTimeMillis()
+      const now = Context.get(fiber.currentDefaultServices, Clock).unsafeCurrentTimeMillis()
       if (now >= this.deadline) {
         return new TimeoutError({ deadline: this.deadline, elapsed: Duration.millis(Math.max(0, now - this.startedAt)) })
       }
@@ -67,6 +86,84 @@ export class Call {
     }
     return false
   }
+
+  /** Calls the function (from the fiber that runs the call) and reports how it settles. */
+  run(resume: (effect: Effect.Effect<A, unknown>) => void): void {
+    const fiber = currentFiber()
+    this.fiber = fiber
+    if (this.deadline !== Infinity && fiber !== undefined) {
+      this.startedAt = Context.get(fiber.currentDefaultServices, Clock).unsafeCurrentTimeMillis()
+    }
+    let out: A | PromiseLike<A>
+    try {
+      out = this.invoke()
+    } catch (error) {
+      this.failedFirst = true
+      this.failure = error
+      this.finished(false, error)
+      return resume(Effect.fail(error))
+    }
+    if (!isThenable(out)) {
+      this.finished(true, out)
+      return resume(Effect.succeed(out))
+    }
+    this.promise = out
+    out.then((value) => {
+      if (this.stopping) return
+      this.finished(true, value)
+      resume(Effect.succeed(value))
+    }, (error) => {
+      if (this.stopping) return
+      this.failedFirst = true
+      this.failure = error
+      this.finished(false, error)
+      resume(Effect.fail(error))
+    })
+  }
+
+  /**
+   * The fiber was interrupted: aborts the signal and waits until the function has settled. A
+   * failure after the abort that is not the abort is kept (a failure while being stopped).
+   */
+  stop(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (this.failedFirst) return resume(Effect.die(this.failure))
+      const promise = this.promise
+      this.stopping = true
+      if (promise === undefined) {
+        this.stopped(false, undefined)
+        return resume(Effect.void)
+      }
+      this.abort()
+      promise.then(() => {
+        this.stopped(false, undefined)
+        resume(Effect.void)
+      }, (error) => {
+        if (this.isAbort(error)) {
+          this.stopped(false, undefined)
+          resume(Effect.void)
+        } else {
+          this.stopped(true, error)
+          resume(Effect.die(new CleanupFailure(error)))
+        }
+      })
+    })
+  }
+
+  /** The call as an Effect: run it, and stop it if the fiber is interrupted. */
+  effect(): Effect.Effect<A, unknown> {
+    return Effect.onInterrupt(Effect.async<A, unknown>((resume) => this.run(resume)), () => this.stop())
+  }
+}
+
+class FnCall<A> extends Call<A> {
+  constructor(readonly f: (call: Call<A>) => A | PromiseLike<A>, deadline: number) {
+    super()
+    this.deadline = deadline
+  }
+  invoke(): A | PromiseLike<A> {
+    return this.f(this)
+  }
 }
 
 /**
@@ -77,49 +174,8 @@ export class Call {
  * abort is not the call's outcome: the call was cancelled.
  * @internal
  */
-export const fromCall = <A>(f: (call: Call) => A | PromiseLike<A>): Effect.Effect<A, unknown> =>
-  Effect.flatMap(Deadline.current, (deadline) =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.withFiberRuntime<A, unknown>((fiber) => {
-        const clock = Context.get(fiber.currentDefaultServices, Clock)
-        const call = new Call(
-          fiber as Fiber.RuntimeFiber<unknown, unknown>,
-          Option.getOrElse(deadline, () => Infinity),
-          clock.unsafeCurrentTimeMillis()
-        )
-        let out: A | PromiseLike<A>
-        try {
-          out = f(call)
-        } catch (error) {
-          return Effect.fail(error)
-        }
-        if (!isThenable(out)) return Effect.succeed(out)
-        const promise = out
-        // how the promise settled before any abort: a failure then is the call's own, not a cleanup failure
-        let stopping = false
-        let failedFirst = false
-        let failure: unknown = undefined
-        const settled = Effect.async<A, unknown>((resume) => {
-          promise.then((value) => resume(Effect.succeed(value)), (error) => {
-            if (!stopping) {
-              failedFirst = true
-              failure = error
-            }
-            resume(Effect.fail(error))
-          })
-        })
-        return Effect.onInterrupt(restore(settled), () =>
-          Effect.async<void>((resume) => {
-            if (failedFirst) return resume(Effect.die(failure))
-            stopping = true
-            call.abort()
-            promise.then(
-              () => resume(Effect.void),
-              (error) => resume(call.isAbort(error) ? Effect.void : Effect.die(new CleanupFailure(error)))
-            )
-          }))
-      })
-    ))
+export const fromCall = <A>(f: (call: Call<A>) => A | PromiseLike<A>): Effect.Effect<A, unknown> =>
+  Effect.flatMap(Deadline.current, (deadline) => new FnCall(f, Option.getOrElse(deadline, () => Infinity)).effect())
 
 /** {@link fromCall} for a function that takes the signal itself. @internal */
 export const fromAsync = <A>(f: AsyncFn<A>): Effect.Effect<A, unknown> => fromCall((call) => f(call.signal))

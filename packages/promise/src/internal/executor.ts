@@ -1,4 +1,4 @@
-import { TaskDroppedError } from "@taskscope/core/Errors"
+import * as Deadline from "@taskscope/core/Deadline"
 import * as CoreExecutor from "@taskscope/core/Executor"
 import type * as CoreTask from "@taskscope/core/Task"
 import * as TaskApi from "@taskscope/core/Task"
@@ -6,11 +6,12 @@ import type * as TaskResult from "@taskscope/core/TaskResult"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import { CancelledError } from "../Errors.js"
+import { CancelledError, SuppressedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
-import { type Call, fromCall } from "./bridge.js"
-import { currentSignal, runPromise, runSync, toThrown } from "./runtime.js"
+import { Call } from "./bridge.js"
+import { runPromise, runSync, toThrown } from "./runtime.js"
 
 const noop = () => {}
 
@@ -42,27 +43,81 @@ const concurrencyOf = (subject: string, value: unknown): number => {
   return n
 }
 
-/** One `add`: its promise, its core task, and where it is. */
-class Entry {
+/** What an entry tells its executor. */
+interface Host {
+  started(entry: Entry): void
+  settled(entry: Entry, ok: boolean, value: unknown): void
+}
+
+/**
+ * One `add`: its promise, its core task, where it is — and the call of its function. The promise
+ * settles right where the call ends (no wrapper per task); the counts change when the core says
+ * the task has ended, just before the next one starts.
+ */
+class Entry extends Call {
   task: CoreTask.Task<unknown, unknown> | undefined = undefined
-  call: Call | undefined = undefined
   started = false
+  /** The promise `add` returned has settled. */
+  settled = false
+  /** The core task has ended (or never reached the core). */
   ended = false
   startTime = 0
-  /** Aborted by the caller's own signal. */
-  abortedByCaller = false
-  /** Dropped by `clear` or `close`: nobody has to handle its rejection. */
-  dropped = false
   resolve: (value: unknown) => void = noop
   reject: (error: unknown) => void = noop
-  promise: Promise<unknown> | undefined = undefined
+  /** The promise `add` returned. */
+  outcome: Promise<unknown> | undefined = undefined
   onAbort: (() => void) | undefined = undefined
   constructor(
+    readonly host: Host,
+    readonly fn: Executor.Executor.Task<unknown>,
     readonly id: string,
     public priority: number,
     readonly timeout: number | undefined,
-    readonly signal: AbortSignal | undefined
-  ) {}
+    readonly userSignal: AbortSignal | undefined
+  ) {
+    super()
+  }
+
+  override invoke(): unknown {
+    if (!this.started) this.host.started(this)
+    const call = this
+    // an own property (not a prototype getter), so that `{ ...options }` keeps the signal
+    return this.fn({
+      get signal() {
+        return call.signal
+      }
+    })
+  }
+
+  override reason(): unknown {
+    const signal = this.userSignal
+    return signal?.aborted ? signal.reason : super.reason()
+  }
+
+  override finished(ok: boolean, value: unknown): void {
+    this.host.settled(this, ok, value)
+  }
+
+  override stopped(failed: boolean, error: unknown): void {
+    const reason = this.controller?.signal.aborted ? this.controller.signal.reason : this.reason()
+    this.host.settled(
+      this,
+      false,
+      failed ? new SuppressedError(error, reason, `${String((error as Error)?.message ?? error)} (while stopping)`) : reason
+    )
+  }
+
+  /** What the core runs: the call, under the task's timeout if it has one. */
+  body(): Effect.Effect<unknown, unknown> {
+    if (this.timeout === undefined) return this.effect()
+    return Deadline.within(
+      Effect.flatMap(Deadline.current, (deadline) => {
+        this.deadline = Option.getOrElse(deadline, () => Infinity)
+        return this.effect()
+      }),
+      this.timeout
+    )
+  }
 }
 
 type Listener = (...args: Array<any>) => void
@@ -77,10 +132,12 @@ export class ExecutorImpl implements Executor.Executor {
   #size = 0
   #pending = 0
   #nextId = 1
-  /** Every entry not yet ended, by id (the first of a repeated id). */
-  readonly #entries = new Map<string, Entry>()
   readonly #listeners = new Map<string, Array<{ readonly listener: Listener; readonly once: boolean }>>()
   #clearing = false
+  /** Tasks added and not yet handed to the core. */
+  #batch: Array<Entry> = []
+  /** Every task not yet ended. */
+  readonly #live = new Set<Entry>()
   #closing: Promise<Executor.Executor.CloseReport> | undefined = undefined
 
   constructor(options: Executor.Executor.Options = {}) {
@@ -123,7 +180,8 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // adding
+  // adding: tasks are handed to the core in batches (one fiber per batch, not per task), at the
+  // next microtask or as soon as anything about the executor is read or changed
 
   add<R>(fn: Executor.Executor.Task<R>, options?: Executor.Executor.AddOptions): Promise<R> {
     if (typeof fn !== "function") {
@@ -158,35 +216,27 @@ export class ExecutorImpl implements Executor.Executor {
     } else {
       id = String(this.#nextId++)
     }
-    const entry = new Entry(id, priority, timeout, signal)
+    const entry = new Entry(this.#host, fn, id, priority, timeout, signal)
     const promise = new Promise<R>((resolve, reject) => {
       entry.resolve = resolve as (value: unknown) => void
       entry.reject = reject
     })
-    entry.promise = promise
-    if (!this.#entries.has(id)) this.#entries.set(id, entry)
+    entry.outcome = promise
+    this.#live.add(entry)
     this.#size++
-    this.#emit("add")
-    let effect: Effect.Effect<unknown, unknown> = fromCall((call) => this.#start(entry, call, fn))
-    if (signal !== undefined) effect = Effect.locally(effect, currentSignal, signal)
-    const spec: CoreExecutor.TaskSpec<unknown, unknown> = timeout === undefined
-      ? { name: id, effect, priority }
-      : { name: id, effect, priority, timeout }
-    const exit = Effect.runSyncExit(
-      Effect.flatMap(this.core.submit(spec), (task) => {
-        entry.task = task
-        return TaskApi.onDone(task, (result) => this.#ended(entry, result))
-      })
-    )
-    if (Exit.isFailure(exit)) {
-      this.#size--
-      if (this.#entries.get(id) === entry) this.#entries.delete(id)
-      return Promise.reject(toThrown(exit.cause, undefined))
-    }
-    if (signal !== undefined && !entry.ended) {
+    if (signal !== undefined) {
       const onAbort = () => this.#abort(entry)
       entry.onAbort = onAbort
       signal.addEventListener("abort", onAbort, { once: true })
+    }
+    this.#emit("add")
+    if (this.#batch.length === 0 && !this.#paused && this.#pending < this.#concurrency) {
+      // a slot is free: it starts now, inside add, as in p-queue
+      Effect.runSync(this.#submit(entry))
+    } else {
+      // it would wait anyway: it waits in a batch that goes to the core in one step
+      this.#batch.push(entry)
+      if (this.#batch.length === 1) queueMicrotask(this.#flush)
     }
     return promise
   }
@@ -195,81 +245,120 @@ export class ExecutorImpl implements Executor.Executor {
     return Promise.all(fns.map((fn) => this.add(fn, options)))
   }
 
-  /** The task starts (its first attempt): it leaves the queue and calls the user's function. */
-  #start<R>(entry: Entry, call: Call, fn: Executor.Executor.Task<R>): R | PromiseLike<R> {
-    entry.call = call
-    if (!entry.started) {
+  /** Hands the waiting batch to the core executor: one fiber for all of them. */
+  readonly #flush = (): void => {
+    const batch = this.#batch
+    if (batch.length === 0) return
+    this.#batch = []
+    Effect.runSync(Effect.forEach(batch, (entry) => this.#submit(entry), { discard: true }))
+  }
+
+  #submit(entry: Entry): Effect.Effect<void> {
+    const spec = { name: entry.id, effect: Effect.suspend(() => entry.body()), priority: entry.priority }
+    return Effect.matchCauseEffect(this.core.submit(spec), {
+      onFailure: (cause) => Effect.sync(() => this.#endOutside(entry, toThrown(cause, undefined), false)),
+      onSuccess: (task) => {
+        entry.task = task
+        return TaskApi.onDone(task, (result) => this.#ended(entry, result))
+      }
+    })
+  }
+
+  readonly #host: Host = {
+    /** The task starts: it leaves the queue. */
+    started: (entry) => {
       entry.started = true
       entry.startTime = Date.now()
       this.#size--
       this.#pending++
       this.#emit("active")
       if (this.#size === 0) this.#emit("empty")
-    }
-    return fn({
-      get signal() {
-        return call.signal
+    },
+    /** The task's call has ended: its promise settles. */
+    settled: (entry, ok, value) => {
+      if (entry.settled) return
+      entry.settled = true
+      if (ok) {
+        entry.resolve(value)
+        this.#emit("completed", value)
+      } else {
+        entry.reject(value)
+        this.#emit("error", value)
       }
-    })
+    }
+  }
+
+  /** The core task has ended: the counts change, a task that never ran settles, then the events. */
+  #ended(entry: Entry, result: TaskResult.TaskResult<unknown, unknown>): void {
+    entry.ended = true
+    this.#live.delete(entry)
+    if (entry.onAbort !== undefined) entry.userSignal!.removeEventListener("abort", entry.onAbort)
+    if (entry.started) this.#pending--
+    else this.#size--
+    if (!entry.settled) {
+      entry.settled = true
+      if (result._tag === "Succeeded") {
+        entry.resolve(result.value)
+      } else {
+        const error = entry.userSignal?.aborted
+          ? entry.userSignal.reason
+          : result._tag === "Cancelled"
+          ? new CancelledError(entry.started ? undefined : "The executor dropped the task before it started")
+          : toThrown(result.cause, undefined)
+        // a task that never ran (cleared, closed): p-queue leaves its promise pending — nobody
+        // has to handle this rejection
+        if (!entry.started && !entry.userSignal?.aborted) entry.outcome!.catch(noop)
+        entry.reject(error)
+      }
+    }
+    if (!this.#clearing) this.#afterEnd(entry.started)
+  }
+
+  /** A task that never reached the core (aborted while in the batch, or refused): it settles here. */
+  #endOutside(entry: Entry, error: unknown, handled: boolean): void {
+    if (entry.ended) return
+    entry.ended = true
+    entry.settled = true
+    this.#live.delete(entry)
+    if (entry.onAbort !== undefined) entry.userSignal!.removeEventListener("abort", entry.onAbort)
+    this.#size--
+    if (handled) entry.outcome!.catch(noop)
+    entry.reject(error)
+    this.#afterEnd(false)
   }
 
   /** The caller's signal aborted: a queued task is dropped, a running one is cancelled. */
   #abort(entry: Entry): void {
+    if (entry.ended) return
     const task = entry.task
-    if (task === undefined || entry.ended) return
-    entry.abortedByCaller = true
+    if (task === undefined) {
+      // still in the batch: it never reaches the core
+      const i = this.#batch.indexOf(entry)
+      if (i >= 0) this.#batch.splice(i, 1)
+      return this.#endOutside(entry, entry.userSignal!.reason, false)
+    }
     if (!runSync(this.core.remove(task.id))) runPromise(task.cancel).catch(noop)
   }
 
-  #ended(entry: Entry, result: TaskResult.TaskResult<unknown, unknown>): void {
-    entry.ended = true
-    if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id)
-    if (entry.onAbort !== undefined) entry.signal!.removeEventListener("abort", entry.onAbort)
-    const started = entry.started
-    if (started) this.#pending--
-    else this.#size--
-    switch (result._tag) {
-      case "Succeeded": {
-        entry.resolve(result.value)
-        this.#emit("completed", result.value)
-        break
-      }
-      case "Cancelled": {
-        const error = entry.abortedByCaller ? entry.signal!.reason : new CancelledError()
-        if (!started) entry.promise!.catch(noop)
-        entry.reject(error)
-        if (started) this.#emit("error", error)
-        break
-      }
-      default: {
-        if (entry.abortedByCaller) {
-          // a queued task the caller's signal removed
-          entry.reject(entry.signal!.reason)
-          break
-        }
-        const error = toThrown(result.cause, entry.signal)
-        if (error instanceof TaskDroppedError) {
-          // cleared: p-queue would leave the promise pending; nobody has to handle this rejection
-          entry.promise!.catch(noop)
-          entry.reject(error)
-          break
-        }
-        entry.reject(error)
-        this.#emit("error", error)
-      }
-    }
-    if (this.#clearing) return
-    if (started && this.#pending === 0) this.#emit("pendingZero")
-    if (!started && this.#size === 0) this.#emit("empty")
-    if (this.#size === 0 && this.#pending === 0) this.#emit("idle")
-    // p-queue's `next` comes a microtask after the task ended: after its promise has settled
-    if (this.#listeners.has("next")) queueMicrotask(() => this.#emit("next"))
+  /**
+   * p-queue's `#next`, a microtask after a task ended — by then the next task has started:
+   * `pendingZero` if nothing runs, `idle` if nothing waits either, then `next`.
+   */
+  #afterEnd(started: boolean): void {
+    if (this.#listeners.size === 0) return
+    queueMicrotask(() => {
+      if (started && this.#pending === 0) this.#emit("pendingZero")
+      if (!started && this.#size === 0) this.#emit("empty")
+      if (this.#size === 0 && this.#pending === 0) this.#emit("idle")
+      this.#emit("next")
+    })
   }
 
   // ---------------------------------------------------------------------------------------------
   // control
 
   start(): this {
+    this.#flush()
     if (this.#paused) {
       this.#paused = false
       runSync(this.core.resume)
@@ -278,6 +367,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   pause(): void {
+    this.#flush()
     if (!this.#paused) {
       this.#paused = true
       runSync(this.core.pause)
@@ -285,6 +375,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   clear(): void {
+    this.#flush()
     this.#clearing = true
     try {
       runSync(this.core.clear)
@@ -301,6 +392,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   set concurrency(n: number) {
+    this.#flush()
     this.#concurrency = concurrencyOf("Executor.concurrency", n)
     runSync(this.core.update({ concurrency: n }))
   }
@@ -309,7 +401,14 @@ export class ExecutorImpl implements Executor.Executor {
     if (typeof priority !== "number" || !Number.isFinite(priority)) {
       throw new TypeError(`Executor.setPriority: Expected \`priority\` to be a finite number, actual ${String(priority)}`)
     }
-    const entry = this.#entries.get(id)
+    this.#flush()
+    let entry: Entry | undefined = undefined
+    for (const live of this.#live) {
+      if (live.id === id && !live.started) {
+        entry = live
+        break
+      }
+    }
     if (entry === undefined || entry.task === undefined || !runSync(this.core.setPriority(entry.task.id, priority))) {
       throw new ReferenceError(`No promise function with the id "${id}" exists in the queue.`)
     }
@@ -320,18 +419,22 @@ export class ExecutorImpl implements Executor.Executor {
   // waiting
 
   onEmpty(): Promise<void> {
+    this.#flush()
     return this.#size === 0 ? Promise.resolve() : runPromise(this.core.onEmpty)
   }
 
   onIdle(): Promise<void> {
+    this.#flush()
     return this.#size === 0 && this.#pending === 0 ? Promise.resolve() : runPromise(this.core.onIdle)
   }
 
   onSizeLessThan(limit: number): Promise<void> {
+    this.#flush()
     return this.#size < limit ? Promise.resolve() : runPromise(this.core.onSizeLessThan(limit))
   }
 
   onPendingZero(): Promise<void> {
+    this.#flush()
     if (this.#pending === 0) return Promise.resolve()
     return new Promise((resolve) => this.once("pendingZero", () => resolve()))
   }
@@ -349,7 +452,7 @@ export class ExecutorImpl implements Executor.Executor {
 
   sizeBy(options: { readonly priority?: number }): number {
     let n = 0
-    for (const entry of this.#entries.values()) {
+    for (const entry of this.#live) {
       if (!entry.started && (options.priority === undefined || entry.priority === options.priority)) n++
     }
     return n
@@ -366,7 +469,7 @@ export class ExecutorImpl implements Executor.Executor {
   get runningTasks(): ReadonlyArray<Executor.Executor.RunningTask> {
     const now = Date.now()
     const out: Array<Executor.Executor.RunningTask> = []
-    for (const entry of this.#entries.values()) {
+    for (const entry of this.#live) {
       if (!entry.started) continue
       out.push({
         id: entry.id,
@@ -380,6 +483,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   get stats(): Executor.Executor.Stats {
+    this.#flush()
     const s = runSync(this.core.stats)
     return {
       ...s,
@@ -435,6 +539,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   #emit(event: string, ...args: Array<unknown>): void {
+    if (this.#listeners.size === 0) return
     const list = this.#listeners.get(event)
     if (list === undefined) return
     for (const entry of list.slice()) {
@@ -452,6 +557,7 @@ export class ExecutorImpl implements Executor.Executor {
 
   close(options?: { readonly grace?: Duration.DurationInput }): Promise<Executor.Executor.CloseReport> {
     if (this.#closing === undefined) {
+      this.#flush()
       this.#closing = runPromise(
         Effect.flatMap(this.core.drain(options), (report) =>
           Effect.as(Scope.close(this.scope, Exit.void), {

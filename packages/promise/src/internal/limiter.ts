@@ -1,11 +1,10 @@
 import * as CoreLimiter from "@taskscope/core/Limiter"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import type * as Limiter from "../Limiter.js"
-import { type AsyncFn, checkFn, fromAsync, fromCall } from "./bridge.js"
-import { attempt, runFork, runPromise, runSync, toThrown } from "./runtime.js"
+import { type AsyncFn, checkFn, fromAsync } from "./bridge.js"
+import { ExecutorImpl } from "./executor.js"
+import { attempt, runPromise, runSync } from "./runtime.js"
 
 const ms = (d: Duration.Duration): number => Duration.toMillis(d)
 
@@ -142,15 +141,9 @@ export const keyed = <K>(
 ): Limiter.KeyedLimiter<K> => new KeyedImpl(runSync(CoreLimiter.keyed(optionsFor, options)))
 
 // -----------------------------------------------------------------------------------------------
-// p-limit
+// p-limit: a FIFO queue of calls with a concurrency cap — the Executor, without priorities
 
 const noop = () => {}
-
-interface Pending {
-  promise: Promise<unknown> | undefined
-  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
-  started: boolean
-}
 
 const checkConcurrency = (subject: string, n: unknown): number => {
   if (!((typeof n === "number" && Number.isInteger(n)) || n === Infinity) || (n as number) < 1) {
@@ -161,33 +154,8 @@ const checkConcurrency = (subject: string, n: unknown): number => {
 
 /** @internal */
 export const limit = (options: number | { readonly concurrency: number }): Limiter.LimitFunction => {
-  let concurrency = checkConcurrency("limit", typeof options === "number" ? options : options?.concurrency)
-  const core = runSync(CoreLimiter.semaphore(concurrency, { name: "limit" }))
-  let active = 0
-  /** Calls waiting for a permit, in order. */
-  const pending = new Set<Pending>()
-
-  const schedule = <A>(start: (signal: AbortSignal) => A | PromiseLike<A>, signal: AbortSignal | undefined) => {
-    const entry: Pending = { promise: undefined, fiber: undefined, started: false }
-    const promise = new Promise<A>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason)
-      pending.add(entry)
-      const effect = core.withPermit(fromCall((call) => {
-        pending.delete(entry)
-        entry.started = true
-        active++
-        return start(call.signal)
-      }))
-      entry.fiber = runFork(effect, signal, (exit) => {
-        if (entry.started) active--
-        else pending.delete(entry)
-        if (Exit.isSuccess(exit)) resolve(exit.value)
-        else reject(toThrown(exit.cause, signal))
-      })
-    })
-    entry.promise = promise
-    return promise
-  }
+  const concurrency = checkConcurrency("limit", typeof options === "number" ? options : options?.concurrency)
+  const executor = new ExecutorImpl({ concurrency, name: "limit" })
 
   const generator = (<Args extends Array<unknown>, R>(
     fn: (...args: Args) => PromiseLike<R> | R,
@@ -196,30 +164,19 @@ export const limit = (options: number | { readonly concurrency: number }): Limit
     if (typeof fn !== "function") {
       return Promise.reject(new TypeError(`limit: Expected a function, actual ${String(fn)}`))
     }
-    return schedule(() => fn(...args), undefined)
+    return executor.add(() => fn(...args))
   }) as Limiter.LimitFunction
 
   Object.defineProperties(generator, {
-    activeCount: { get: () => active },
-    pendingCount: { get: () => pending.size },
+    activeCount: { get: () => executor.pending },
+    pendingCount: { get: () => executor.size },
     concurrency: {
-      get: () => concurrency,
+      get: () => executor.concurrency,
       set: (n: number) => {
-        concurrency = checkConcurrency("limit.concurrency", n)
-        runSync(core.resize(n))
+        executor.concurrency = checkConcurrency("limit.concurrency", n)
       }
     },
-    clearQueue: {
-      value: () => {
-        const dropped = [...pending]
-        pending.clear()
-        for (const entry of dropped) {
-          // nobody may be waiting for it (p-limit leaves it pending): no unhandled rejection
-          entry.promise?.catch(noop)
-          entry.fiber?.unsafeInterruptAsFork(entry.fiber.id())
-        }
-      }
-    },
+    clearQueue: { value: () => executor.clear() },
     map: {
       value: <I, R>(iterable: Iterable<I>, fn: (input: I, index: number) => PromiseLike<R> | R) => {
         const promises: Array<Promise<R>> = []
@@ -237,11 +194,9 @@ export const limit = (options: number | { readonly concurrency: number }): Limit
       value: <A>(fn: AsyncFn<A>, options?: { readonly signal?: AbortSignal }) =>
         attempt(() => {
           checkFn("limit.run", fn)
-          return schedule(fn, options?.signal)
+          return executor.add(({ signal }) => fn(signal), options?.signal === undefined ? undefined : { signal: options.signal })
         })
-    },
-    limiter: { value: new LimiterImpl(core) }
+    }
   })
   return generator
 }
-

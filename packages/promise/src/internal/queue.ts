@@ -59,7 +59,7 @@ export class QueueImpl<A> implements Queue.Queue<A> {
   process<B>(fn: (item: A, signal: AbortSignal) => B | PromiseLike<B>, options?: Queue.Queue.SignalOptions) {
     return attempt(() => {
       checkFn("Queue.process", fn, "a function (item, signal) => value or promise")
-      return runPromise(this.core.process((item) => fromCall((call) => fn(item, call.signal))), options?.signal)
+      return runPromise(this.core.process((item) => fromCall<B>((call) => fn(item, call.signal))), options?.signal)
     })
   }
 

@@ -49,7 +49,7 @@ export class GroupImpl implements TaskGroup.TaskGroup {
     const cell = new TaskCell(this.outer)
     const name = options?.name
     const effect = Effect.onExit(
-      fromCall((call) => {
+      fromCall<A>((call) => {
         cell.call = call
         return fn(call.signal)
       }),
@@ -131,7 +131,7 @@ export const run = <A>(body: (group: TaskGroup.TaskGroup) => A | PromiseLike<A>,
   return runPromise(
     Effect.map(
       CoreTaskGroup.scoped((core: CoreGroup) =>
-        fromCall((call) => {
+        fromCall<A>((call) => {
           const out = body(new GroupImpl(core, call.signal, (reason) => call.abort(reason), outer))
           if (isThenable(out)) out.then(keep, () => {})
           else keep(out)
