@@ -11,7 +11,7 @@ import * as Scope from "effect/Scope"
 import { CancelledError, SuppressedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
 import { Call } from "./bridge.js"
-import { runPromise, runSync, toThrown } from "./runtime.js"
+import { runPromise, runSync, runtimeHere, toThrown } from "./runtime.js"
 
 const noop = () => {}
 
@@ -170,7 +170,7 @@ export class ExecutorImpl implements Executor.Executor {
     }
     const made = Effect.flatMap(Scope.make(), (scope) =>
       Effect.map(Scope.extend(CoreExecutor.make(config), scope), (core) => [scope, core] as const))
-    const [scope, core] = runSync(made)
+    const [scope, core] = runSync(made, undefined, runtimeHere())
     this.scope = scope
     this.core = core
   }

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import type * as Limiter from "../Limiter.js"
 import { type AsyncFn, checkFn, fromAsync } from "./bridge.js"
 import { ExecutorImpl } from "./executor.js"
-import { attempt, runPromise, runSync } from "./runtime.js"
+import { attempt, runPromise, runSync, runtimeHere } from "./runtime.js"
 
 const ms = (d: Duration.Duration): number => Duration.toMillis(d)
 
@@ -99,15 +99,15 @@ export class LimiterImpl implements Limiter.Limiter {
 }
 
 /** @internal */
-export const limiter = (options: Limiter.Options): Limiter.Limiter => new LimiterImpl(runSync(CoreLimiter.make(options)))
+export const limiter = (options: Limiter.Options): Limiter.Limiter => new LimiterImpl(runSync(CoreLimiter.make(options), undefined, runtimeHere()))
 
 /** @internal */
 export const semaphore = (permits: number, options?: { readonly name?: string; readonly bounded?: boolean }) =>
-  new LimiterImpl(runSync(CoreLimiter.semaphore(permits, options)))
+  new LimiterImpl(runSync(CoreLimiter.semaphore(permits, options), undefined, runtimeHere()))
 
 /** @internal */
 export const rateLimit = (options: Limiter.RateOptions & { readonly name?: string }): Limiter.Limiter =>
-  new LimiterImpl(runSync(CoreLimiter.rate(options)))
+  new LimiterImpl(runSync(CoreLimiter.rate(options), undefined, runtimeHere()))
 
 /** @internal */
 export class KeyedImpl<K> implements Limiter.KeyedLimiter<K> {
@@ -138,7 +138,7 @@ export class KeyedImpl<K> implements Limiter.KeyedLimiter<K> {
 export const keyed = <K>(
   optionsFor: (key: K) => Limiter.Options,
   options?: { readonly idleTimeout?: Duration.DurationInput; readonly name?: string }
-): Limiter.KeyedLimiter<K> => new KeyedImpl(runSync(CoreLimiter.keyed(optionsFor, options)))
+): Limiter.KeyedLimiter<K> => new KeyedImpl(runSync(CoreLimiter.keyed(optionsFor, options), undefined, runtimeHere()))
 
 // -----------------------------------------------------------------------------------------------
 // p-limit: a FIFO queue of calls with a concurrency cap — the Executor, without priorities

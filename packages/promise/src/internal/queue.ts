@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import { QueueShutDownError } from "../Errors.js"
 import type * as Queue from "../Queue.js"
 import { checkFn, fromCall } from "./bridge.js"
-import { attempt, runPromise, runSync } from "./runtime.js"
+import { attempt, runPromise, runSync, runtimeHere } from "./runtime.js"
 
 const make = <A>(options: Queue.Queue.Options<A> | undefined): Effect.Effect<WorkQueue.WorkQueue<A>, unknown> => {
   const capacity = options?.capacity
@@ -29,7 +29,7 @@ const make = <A>(options: Queue.Queue.Options<A> | undefined): Effect.Effect<Wor
 export class QueueImpl<A> implements Queue.Queue<A> {
   readonly core: WorkQueue.WorkQueue<A>
   constructor(options?: Queue.Queue.Options<A>) {
-    this.core = runSync(make(options))
+    this.core = runSync(make(options), undefined, runtimeHere())
   }
 
   get name(): string {

@@ -1,8 +1,9 @@
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
 import { globalValue } from "effect/GlobalValue"
 import * as Runtime from "effect/Runtime"
 import { CancelledError, SuppressedError } from "../Errors.js"
@@ -51,6 +52,24 @@ export const runtimeFor = (signal: AbortSignal | undefined): Runtime.Runtime<nev
   })
   owners.set(signal, runtime)
   return runtime
+}
+
+/**
+ * The runtime an object made now (a limiter, a queue, an executor, a group opened for a block)
+ * lives on: the one `signal` belongs to; else, when it is made while an Effect runs (in a test,
+ * or in the synchronous part of a function Taskscope called), that Effect's — its Clock and
+ * services; else the shared default one.
+ * @internal
+ */
+export const runtimeHere = (signal?: AbortSignal): Runtime.Runtime<never> => {
+  if (signal !== undefined && owners.has(signal)) return runtimeFor(signal)
+  const fiber = Option.getOrUndefined(Fiber.getCurrentFiber())
+  if (fiber === undefined) return Runtime.defaultRuntime
+  return Runtime.make({
+    context: fiber.currentContext,
+    fiberRefs: fiber.getFiberRefs(),
+    runtimeFlags: Runtime.defaultRuntimeFlags
+  })
 }
 
 /**
@@ -177,8 +196,12 @@ export const runPromise = <A, E>(effect: Effect.Effect<A, E>, signal?: AbortSign
  * or throws what it failed with as thrown.
  * @internal
  */
-export const runSync = <A, E>(effect: Effect.Effect<A, E>, signal?: AbortSignal): A => {
-  const exit = Runtime.runSyncExit(runtimeFor(signal))(effect)
+export const runSync = <A, E>(
+  effect: Effect.Effect<A, E>,
+  signal?: AbortSignal,
+  runtime: Runtime.Runtime<never> = runtimeFor(signal)
+): A => {
+  const exit = Runtime.runSyncExit(runtime)(effect)
   if (Exit.isSuccess(exit)) return exit.value
   throw toThrown(exit.cause, signal)
 }

@@ -11,7 +11,7 @@ import { CancelledError } from "../Errors.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import { type AsyncFn, fromAsync, fromCall, isThenable } from "./bridge.js"
-import { currentSignal, linkRuntime, runPromise, runSync, runtimeFor, toThrown } from "./runtime.js"
+import { currentSignal, linkRuntime, runPromise, runSync, runtimeHere, toThrown } from "./runtime.js"
 import { TaskCell, TaskImpl } from "./task.js"
 
 type CoreGroup = CoreTaskGroup.TaskGroup<"failFast", unknown>
@@ -181,7 +181,7 @@ export class OpenGroupImpl extends GroupImpl implements TaskGroup.OpenTaskGroup 
 export const open = (options?: TaskGroup.TaskGroup.Options): TaskGroup.OpenTaskGroup => {
   const outer = options?.signal
   if (outer?.aborted) throw outer.reason
-  const runtime = runtimeFor(outer)
+  const runtime = runtimeHere(outer)
   const controller = new AbortController()
   linkRuntime(controller.signal, runtime)
   const made = Effect.flatMap(Scope.make(), (scope) =>
@@ -189,7 +189,7 @@ export const open = (options?: TaskGroup.TaskGroup.Options): TaskGroup.OpenTaskG
       Scope.extend(CoreTaskGroup.make(coreOptions(options)), scope),
       (core) => [scope, core] as const
     ))
-  const [scope, core] = runSync(outer === undefined ? made : Effect.locally(made, currentSignal, outer), outer)
+  const [scope, core] = runSync(outer === undefined ? made : Effect.locally(made, currentSignal, outer), outer, runtime)
   let onAbort: (() => void) | undefined = undefined
   if (outer !== undefined) {
     onAbort = () => {
