@@ -55,6 +55,23 @@ export default tseslint.config(
     }
   },
   {
+    // the documentation's examples are read in a ~690 px column: 80 columns, no horizontal scroll
+    files: ["docs/examples/**/*.ts"],
+    rules: {
+      "@effect/dprint": ["error", {
+        config: {
+          indentWidth: 2,
+          lineWidth: 80,
+          semiColons: "asi",
+          quoteStyle: "alwaysDouble",
+          trailingCommas: "never",
+          operatorPosition: "maintain",
+          "arrowFunction.useParentheses": "force"
+        }
+      }]
+    }
+  },
+  {
     files: ["packages/*/src/**/*.ts"],
     rules: {
       "no-console": "error",

@@ -38,19 +38,30 @@ export const redisServer = async () => {
   })
   const ready = await new Promise((resolve) => {
     let out = ""
-    child.once("error", () => resolve(false))
+    // cleared once settled: a pending timer would keep the process alive for its 10 s
+    const timer = setTimeout(() => resolve(false), 10_000)
+    const settle = (ok) => {
+      clearTimeout(timer)
+      child.stdout.removeAllListeners("data")
+      child.stdout.resume() // keep draining its output so that it never blocks on a full pipe
+      resolve(ok)
+    }
+    child.once("error", () => settle(false))
     child.stdout.on("data", (c) => {
       out += c.toString()
-      if (out.includes("Ready to accept connections")) resolve(true)
+      if (out.includes("Ready to accept connections")) settle(true)
     })
-    setTimeout(() => resolve(false), 10_000)
   })
-  if (!ready) return undefined
+  if (!ready) {
+    child.kill("SIGKILL")
+    return undefined
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: () =>
       new Promise((resolve) => {
-        child.once("exit", resolve)
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.once("exit", () => resolve())
         child.kill("SIGTERM")
       })
   }
@@ -64,8 +75,23 @@ export const case7 = async ({ measure, quick, url }) => {
     Layer.buildWithScope(Redis.layer({ url, prefix: `bench-${randomUUID()}` }), scope)
   )
   const inRedis = (effect) => Effect.runPromise(Effect.provide(Effect.scoped(effect), redis))
+  const client = new IORedis(url)
+  const connection = new Bottleneck.IORedisConnection({ client })
+  try {
+    await measureAll({ measure, N, host, port, url, inRedis, connection })
+  } finally {
+    // Bottleneck's connection opened a second (subscriber) client of its own: closing only `client`
+    // left that one reconnecting forever once the server stopped, and `pnpm bench` never exited
+    await connection.disconnect(false)
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
 
+const measureAll = async ({ N, connection, host, inRedis, measure, port }) => {
   // 7a. a shared rate limit that is never reached: the cost of asking Redis, 64 callers at once
+  const bottleneckRate = "Bottleneck (Redis datastore, reservoir)"
+  const bottleneckPermits = "Bottleneck (Redis datastore, maxConcurrent 8)"
+  const bull = "BullMQ (Queue.add + Worker, concurrency 8)"
   const group = `7a. a rate limit shared on Redis (never reached), ${N.toLocaleString("en")} calls, 64 callers`
   let n = 0
   await measure(group, "RedisLimiter (sliding window)", N, () =>
@@ -78,7 +104,7 @@ export const case7 = async ({ measure, quick, url }) => {
         concurrency: 64,
         discard: true
       })
-    })), { ours: true })
+    })), { ours: true, vs: [{ peer: bottleneckRate }] })
   await measure(group, "RedisLimiter (GCRA token bucket)", N, () =>
     inRedis(Effect.gen(function*() {
       const l = yield* RedisLimiter.make({ name: `tb-${n++}`, rate: { limit: 1e9, interval: "1 second" } })
@@ -86,10 +112,8 @@ export const case7 = async ({ measure, quick, url }) => {
         concurrency: 64,
         discard: true
       })
-    })), { ours: true })
-  const client = new IORedis(url)
-  const connection = new Bottleneck.IORedisConnection({ client })
-  await measure(group, "Bottleneck (Redis datastore, reservoir)", N, async () => {
+    })), { ours: true, vs: [{ peer: bottleneckRate }] })
+  await measure(group, bottleneckRate, N, async () => {
     const limiter = new Bottleneck({
       id: `b-${n++}`,
       datastore: "ioredis",
@@ -99,6 +123,7 @@ export const case7 = async ({ measure, quick, url }) => {
     })
     await limiter.ready()
     await Promise.all(Array.from({ length: N }, () => limiter.schedule(() => Promise.resolve())))
+    await limiter.disconnect() // its heartbeat timer; the shared connection stays open
   })
 
   // 7b. shared concurrency: 8 permits, 64 callers, each holding its permit for a resolved promise
@@ -110,8 +135,8 @@ export const case7 = async ({ measure, quick, url }) => {
         concurrency: 64,
         discard: true
       })
-    })), { ours: true })
-  await measure(group2, "Bottleneck (Redis datastore, maxConcurrent 8)", N, async () => {
+    })), { ours: true, vs: [{ peer: bottleneckPermits }] })
+  await measure(group2, bottleneckPermits, N, async () => {
     const limiter = new Bottleneck({
       id: `bc-${n++}`,
       datastore: "ioredis",
@@ -121,6 +146,7 @@ export const case7 = async ({ measure, quick, url }) => {
     })
     await limiter.ready()
     await Promise.all(Array.from({ length: N }, () => limiter.schedule(() => Promise.resolve())))
+    await limiter.disconnect() // its heartbeat timer; the shared connection stays open
   })
 
   // 7c. a shared work queue: put N items, 8 workers process them, until every one is acknowledged
@@ -138,9 +164,9 @@ export const case7 = async ({ measure, quick, url }) => {
       yield* q.shutdown()
       const report = yield* pool.await
       if (report._tag !== "Success" || report.value.processed < 1) throw new Error("the pool failed")
-    })), { ours: true })
+    })), { ours: true, vs: [{ peer: bull }] })
   const bullConnection = { host, port: Number(port), maxRetriesPerRequest: null }
-  await measure(group3, "BullMQ (Queue.add + Worker, concurrency 8)", N, async () => {
+  await measure(group3, bull, N, async () => {
     const name = `bull-${n++}`
     const queue = new BullQueue(name, { connection: bullConnection })
     let done = 0
@@ -158,6 +184,4 @@ export const case7 = async ({ measure, quick, url }) => {
     await queue.obliterate({ force: true })
     await queue.close()
   })
-  client.disconnect()
-  await Effect.runPromise(Scope.close(scope, Exit.void))
 }

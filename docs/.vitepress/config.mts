@@ -1,12 +1,26 @@
 import { existsSync, readFileSync } from "node:fs"
-import { defineConfig } from "vitepress"
+import { type DefaultTheme, defineConfig } from "vitepress"
+import { twoslash } from "./twoslash.mjs"
 
-// the API sidebar written by typedoc-vitepress-theme
-const apiSidebar = existsSync(new URL("../api/typedoc-sidebar.json", import.meta.url))
-  ? JSON.parse(readFileSync(new URL("../api/typedoc-sidebar.json", import.meta.url), "utf8"))
+const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"))
+
+// the version and repository of @taskscope/core, shown in the nav
+const core = read("../../packages/core/package.json")
+const repository: string = (typeof core.repository === "object" ? core.repository.url : core.repository ?? "")
+  .replace(/^git\+/, "")
+  .replace(/\.git$/, "") || "https://github.com/taskscope/taskscope"
+
+// the API sidebar written by typedoc-vitepress-theme, one entry per package with its namespaces
+type Item = DefaultTheme.SidebarItem
+const apiSidebar: Array<Item> = existsSync(new URL("../api/typedoc-sidebar.json", import.meta.url))
+  ? (read("../api/typedoc-sidebar.json") as Array<Item>).map((pkg, i) => ({
+    ...pkg,
+    collapsed: i > 0,
+    items: (pkg.items ?? []).flatMap((group) => group.text === "Namespaces" ? group.items ?? [] : [group])
+  }))
   : []
 
-const guide = [
+const guide: Array<Item> = [
   {
     text: "Start",
     items: [
@@ -48,21 +62,65 @@ export default defineConfig({
   description: "Structured concurrency for TypeScript on Effect 3",
   cleanUrls: true,
   head: [["link", { rel: "icon", type: "image/svg+xml", href: "/favicon.svg" }]],
+  // parts/ holds markdown partials imported by pages (the home page's example), not pages
+  srcExclude: ["parts/**", "README.md"],
   vite: { build: { chunkSizeWarningLimit: 4000 } },
   lastUpdated: false,
+  markdown: { codeTransformers: [twoslash()] },
+  // API pages get their own class: their signatures and the doc comments' examples wrap
+  transformPageData(pageData) {
+    if (pageData.relativePath.startsWith("api/")) {
+      pageData.frontmatter.pageClass = [pageData.frontmatter.pageClass, "api-page"].filter(Boolean).join(" ")
+    }
+  },
   themeConfig: {
+    // not a VitePress option: read by pages (the benchmarks link to bench/README.md)
+    ...({ repository } as {}),
     nav: [
-      { text: "Guide", link: "/guide/getting-started" },
-      { text: "asyncio → Taskscope", link: "/guide/asyncio" },
-      { text: "API", link: "/api/" },
-      { text: "Benchmarks", link: "/benchmarks" }
+      { text: "Guide", link: "/guide/getting-started", activeMatch: "^/guide/(?!asyncio)" },
+      { text: "From asyncio / Trio", link: "/guide/asyncio" },
+      { text: "API", link: "/api/", activeMatch: "^/api/" },
+      { text: "Benchmarks", link: "/benchmarks" },
+      {
+        text: `v${core.version}`,
+        items: [
+          { text: "Effect 3 (effect ^3.22)", link: "https://effect.website" },
+          { text: "Repository", link: repository }
+        ]
+      }
     ],
-    search: { provider: "local" },
+    socialLinks: [{ icon: "github", link: repository, ariaLabel: "Taskscope's repository" }],
+    search: {
+      provider: "local",
+      options: {
+        // API pages: their h4–h6 (Call Signature, Parameters, Returns …) are not search sections
+        _render(src, env, md) {
+          const html = md.render(src, env)
+          return env.relativePath.startsWith("api/")
+            ? html.replace(/<h([4-6])[^>]*>([\s\S]*?)<\/h\1>/g, "<p>$2</p>")
+            : html
+        },
+        miniSearch: {
+          searchOptions: {
+            // guides before the API reference; an API page's own title before its members
+            boostDocument: (id: string, _term: string, stored?: Record<string, unknown>) =>
+              !id.startsWith("/api/")
+                ? 2
+                : Array.isArray(stored?.titles) && stored.titles.length > 1
+                ? 0.25
+                : 0.6
+          }
+        }
+      }
+    },
     sidebar: {
       "/guide/": guide,
       "/benchmarks": guide,
-      "/api/": [{ text: "API reference", items: apiSidebar }]
+      "/api/": [{ text: "API reference", link: "/api/", items: apiSidebar }]
     },
-    outline: [2, 3]
+    outline: [2, 3],
+    footer: {
+      message: `Taskscope v${core.version} · MIT · every example on this site is a file the test suite runs`
+    }
   }
 })

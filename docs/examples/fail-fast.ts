@@ -1,26 +1,42 @@
+// #region example
 import { TaskGroup } from "@taskscope/core"
-import { Cause, Effect, Exit } from "effect"
+import { Data, Effect } from "effect"
 
-class PaymentDeclined {
-  readonly _tag = "PaymentDeclined"
-}
+class PaymentDeclined extends Data.TaggedError("PaymentDeclined")<{
+  readonly reason: string
+}> {}
 
 const cleanup: Array<string> = []
 
-// The first failure cancels the siblings (their finalizers run) and fails the group with that
-// typed error; the error type of the whole is inferred from what was spawned.
-export const program = TaskGroup.scoped((group) =>
-  Effect.gen(function*() {
-    yield* group.spawn(Effect.never.pipe(Effect.ensuring(Effect.sync(() => cleanup.push("email cancelled")))))
-    yield* group.spawn(Effect.fail(new PaymentDeclined()).pipe(Effect.delay("1 second")))
-    return "unreachable"
-  })
-).pipe(
-  Effect.exit,
-  Effect.map((exit) => ({
-    failedWith: Exit.isFailure(exit) ? (Cause.squash(exit.cause) as PaymentDeclined)._tag : null,
-    cleanup
-  }))
+const sendEmail = Effect.never.pipe(
+  Effect.ensuring(Effect.sync(() => cleanup.push("email cancelled")))
+)
+const charge = new PaymentDeclined({ reason: "card expired" }).pipe(
+  Effect.delay("1 second")
 )
 
-export const expected = { failedWith: "PaymentDeclined", cleanup: ["email cancelled"] }
+// The first failure cancels the siblings (their finalizers run) and fails
+// the group with that typed error. Hover `checkout`: PaymentDeclined is in
+// its error channel, inferred from what was spawned.
+const checkout = TaskGroup.scoped((group) =>
+  Effect.gen(function*() {
+    yield* group.spawn(sendEmail)
+    yield* group.spawn(charge)
+    return "paid"
+  })
+)
+
+const program = checkout.pipe(
+  Effect.catchTag("PaymentDeclined", (e) => Effect.succeed(e.reason)),
+  Effect.map((result) => ({ result, cleanup }))
+)
+
+// ---cut-start---
+// dprint-ignore
+export const main = () =>
+// ---cut-end---
+Effect.runPromise(program).then(console.log)
+// → { result: "card expired", cleanup: ["email cancelled"] }
+// #endregion example
+
+export { program }

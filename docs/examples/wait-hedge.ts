@@ -1,24 +1,50 @@
+// #region example
 import { Concurrent, TaskGroup } from "@taskscope/core"
 import { Effect } from "effect"
 
-// asyncio.wait(return_when=FIRST_COMPLETED): what is done, what is pending — nothing is cancelled.
+// asyncio.wait(return_when=FIRST_COMPLETED): which tasks are done and which
+// are pending. Nothing is cancelled; here we cancel the rest ourselves.
 const waited = TaskGroup.scoped((group) =>
   Effect.gen(function*() {
-    const fast = yield* group.spawn(Effect.sleep("100 millis"), { name: "fast" })
-    const slow = yield* group.spawn(Effect.sleep("5 seconds"), { name: "slow" })
-    const { done, pending } = yield* Concurrent.wait([fast, slow], { returnWhen: "firstCompleted" })
+    const fast = yield* group.spawn(Effect.sleep("100 millis"), {
+      name: "fast"
+    })
+    const slow = yield* group.spawn(Effect.sleep("5 seconds"), {
+      name: "slow"
+    })
+    const { done, pending } = yield* Concurrent.wait([fast, slow], {
+      returnWhen: "firstCompleted"
+    })
     yield* Effect.forEach(pending, (task) => task.cancel)
-    return { done: done.map((t) => t.name), pending: pending.map((t) => t.name) }
+    return {
+      done: done.map((t) => t.name),
+      pending: pending.map((t) => t.name)
+    }
   })
 )
 
-// A hedged request: a backup starts if the first has not answered after 100 ms; first success wins.
+// A hedged request: if the first attempt has not answered after 100 ms, a
+// backup starts; the first success wins and the other is cancelled.
 let calls = 0
-const request = Effect.suspend(() =>
-  Effect.succeed(`answer from attempt ${++calls}`).pipe(Effect.delay(calls === 1 ? 1000 : 50))
-)
+const request = Effect.suspend(() => {
+  const attempt = ++calls
+  return Effect.succeed(`answer from attempt ${attempt}`).pipe(
+    Effect.delay(attempt === 1 ? "1 second" : "50 millis")
+  )
+})
 const hedged = Concurrent.hedge(request, { delay: "100 millis" })
 
-export const program = Effect.all({ waited, hedged })
+const program = Effect.all({ waited, hedged })
 
-export const expected = { waited: { done: ["fast"], pending: ["slow"] }, hedged: "answer from attempt 2" }
+// ---cut-start---
+// dprint-ignore
+export const main = () =>
+// ---cut-end---
+Effect.runPromise(program).then(console.log)
+// → {
+//     waited: { done: ["fast"], pending: ["slow"] },
+//     hedged: "answer from attempt 2"
+//   }
+// #endregion example
+
+export { program }

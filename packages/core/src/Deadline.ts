@@ -194,7 +194,7 @@ export const shield: {
 /**
  * A cancel scope (Trio's `CancelScope`, asyncio's `Timeout`), handed to the body of {@link scope}.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface CancelScope extends Pipeable, Inspectable {
@@ -224,7 +224,7 @@ export interface CancelScope extends Pipeable, Inspectable {
 /**
  * Options of {@link scope}.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface ScopeOptions {
@@ -259,7 +259,7 @@ export interface ScopeOptions {
  * // Option.none() after 2 s; scope.cancelCalled is true, scope.expired false
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const scope: <A, E, R>(

@@ -54,7 +54,7 @@ export class InvalidOptionsError extends Data.TaggedError("InvalidOptionsError")
  * ).pipe(Effect.catchTag("BackendError", (e) => Effect.logWarning(e.message)))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category errors
  */
 export class BackendError extends Data.TaggedError("BackendError")<{
@@ -380,7 +380,7 @@ export class FinalizerCountError extends Data.TaggedError("FinalizerCountError")
  * )
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category errors
  */
 export class InterruptionPointError extends Data.TaggedError("InterruptionPointError")<{
@@ -415,7 +415,7 @@ export class InterruptionPointError extends Data.TaggedError("InterruptionPointE
  * })
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category errors
  */
 export class ExecutorFullError extends Data.TaggedError("ExecutorFullError")<{
@@ -444,7 +444,7 @@ export class ExecutorFullError extends Data.TaggedError("ExecutorFullError")<{
  * })
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category errors
  */
 export class TaskDroppedError extends Data.TaggedError("TaskDroppedError")<{

@@ -75,7 +75,7 @@ export interface TaskSpec<A, E = never, R = never> {
 /**
  * A rate: at most `limit` task starts in any window of `interval` (an exact sliding window).
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface Rate {
@@ -86,7 +86,7 @@ export interface Rate {
 /**
  * The limits of one key. Every option is optional: a key without limits only groups tasks.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface KeyLimits {
@@ -159,7 +159,7 @@ export interface Config {
  * What `update` can change while the executor runs. `rate: null` removes the global rate;
  * `timeout: null` removes the default timeout.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface Settings {
@@ -172,7 +172,7 @@ export interface Settings {
 /**
  * A task as events and reports name it.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface TaskRef {
@@ -184,7 +184,7 @@ export interface TaskRef {
 /**
  * Where a task is: waiting, running, or how it ended.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export type TaskStatus = "queued" | "running" | "succeeded" | "failed" | "timedOut" | "cancelled" | "dropped"
@@ -193,7 +193,7 @@ export type TaskStatus = "queued" | "running" | "succeeded" | "failed" | "timedO
  * What happened, with the Clock's time in epoch milliseconds. `RateLimited` says that a rate (the
  * global one, or a key's) holds tasks back for `wait`; `Empty` and `Idle` are p-queue's events.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export type ExecutorEvent =

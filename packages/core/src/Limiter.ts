@@ -308,7 +308,7 @@ export const isLimiter = (u: unknown): u is Limiter => typeof u === "object" && 
 /**
  * What the {@link Limiters} service does: make limiters whose state lives in its backend.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Provider {
@@ -347,7 +347,7 @@ export interface Provider {
  * }).pipe(Effect.scoped, Effect.provide(Limiter.layerMemory))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category services
  */
 export class Limiters extends Context.Tag("@taskscope/core/Limiter/Limiters")<Limiters, Provider>() {}
@@ -368,7 +368,7 @@ export class Limiters extends Context.Tag("@taskscope/core/Limiter/Limiters")<Li
  * }).pipe(Effect.scoped, Effect.provide(Limiter.layerMemory))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category layers
  */
 export const layerMemory: Layer.Layer<Limiters> = Layer.sync(Limiters, () => {

@@ -14,7 +14,7 @@
  * `Duration`, a string such as `"5 seconds"`, a bigint of nanoseconds or a `[seconds, nanos]` pair —
  * but, unlike `Duration.decode`, a negative or NaN value is never silently read as zero.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
@@ -61,7 +61,7 @@ const STRING = /^\s*(-?\d+(?:\.\d+)?)\s*([a-z]+)\s*$/
  * Options.toMillis(Number.NaN) // undefined
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category utils
  */
 export const toMillis = (input: unknown): number | undefined => {
@@ -137,7 +137,7 @@ const durationSchema = (
  * Schema.decodeUnknownSync(Options.FiniteDuration)(-5) // Duration.zero
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const FiniteDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> = durationSchema(
@@ -156,7 +156,7 @@ export const FiniteDuration: Schema.Schema<Duration.Duration, Duration.DurationI
  * Schema.decodeUnknownSync(Options.NonNegativeDuration)("2 seconds")
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const NonNegativeDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> = durationSchema(
@@ -175,7 +175,7 @@ export const NonNegativeDuration: Schema.Schema<Duration.Duration, Duration.Dura
  * Schema.decodeUnknownSync(Options.PositiveDuration)(Duration.seconds(5))
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const PositiveDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> = durationSchema(
@@ -195,7 +195,7 @@ export const PositiveDuration: Schema.Schema<Duration.Duration, Duration.Duratio
  * Schema.decodeUnknownSync(Options.NonNegativeDurationOrInfinity)(Infinity)
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const NonNegativeDurationOrInfinity: Schema.Schema<Duration.Duration, Duration.DurationInput> = durationSchema(
@@ -219,7 +219,7 @@ const count = (rule: string, accept: (n: number) => boolean): Schema.Schema<numb
  * Schema.decodeUnknownSync(Options.PositiveInt)(3)
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const PositiveInt: Schema.Schema<number> = count("a positive integer", (n) => Number.isInteger(n) && n > 0)
@@ -235,7 +235,7 @@ export const PositiveInt: Schema.Schema<number> = count("a positive integer", (n
  * Schema.decodeUnknownSync(Options.NonNegativeInt)(0)
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const NonNegativeInt: Schema.Schema<number> = count(
@@ -254,7 +254,7 @@ export const NonNegativeInt: Schema.Schema<number> = count(
  * Schema.decodeUnknownSync(Options.PositiveIntOrInfinity)(Infinity)
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const PositiveIntOrInfinity: Schema.Schema<number> = count(
@@ -273,7 +273,7 @@ export const PositiveIntOrInfinity: Schema.Schema<number> = count(
  * Schema.decodeUnknownSync(Options.NonNegativeIntOrInfinity)(0)
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const NonNegativeIntOrInfinity: Schema.Schema<number> = count(
@@ -311,7 +311,7 @@ const formatIssue = (error: ParseResult.ParseError): string => {
  * // fails with InvalidOptionsError: "Crawler options: concurrency: Expected a positive integer, actual 0"
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category decoding
  */
 export const decode = <A, I>(
@@ -342,7 +342,7 @@ export const decode = <A, I>(
  *   })
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category decoding
  */
 export const decodeOrDie = <A, I>(subject: string, schema: Schema.Schema<A, I>): (input: unknown) => A => {
@@ -368,7 +368,7 @@ export const decodeOrDie = <A, I>(subject: string, schema: Schema.Schema<A, I>):
  * )
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category decoding
  */
 export const orDie = <A, I>(subject: string, schema: Schema.Schema<A, I>, input: unknown): Effect.Effect<A> =>

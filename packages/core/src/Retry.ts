@@ -142,7 +142,7 @@ export const retryAfterOf: (error: unknown) => Option.Option<Duration.Duration> 
  *   new RateLimited({ retryAfter: Option.getOrUndefined(Retry.parseRetryAfter(headers["retry-after"] ?? "")) })
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category utils
  */
 export const parseRetryAfter: (header: string, now?: number) => Option.Option<Duration.Duration> =

@@ -189,7 +189,7 @@ export const fork: <A, E, R>(
  * // "worker-1"
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category utils
  */
 export const current: Effect.Effect<Option.Option<Task<unknown, unknown>>> = internal.current
@@ -216,7 +216,7 @@ export const current: Effect.Effect<Option.Option<Task<unknown, unknown>>> = int
  * )
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category combinators
  */
 export const waitFor: <A, E>(

@@ -19,7 +19,7 @@
  * No peer gives this: asyncio, Trio, p-queue and Effect itself leave "what if it is cancelled
  * here?" to hand-written tests.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
@@ -28,7 +28,7 @@ import * as internal from "./internal/testing.js"
 import * as Orphans from "./Orphans.js"
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category errors
  */
 export { InterruptionPointError }
@@ -38,7 +38,7 @@ export { InterruptionPointError }
  * uninterrupted run. `interrupted` says whether the interruption was actually delivered (a run can
  * end before its last point).
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface Point {
@@ -50,7 +50,7 @@ export interface Point {
 /**
  * Options of {@link interruptEverywhere}.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface InterruptEverywhereOptions {
@@ -64,7 +64,7 @@ export interface InterruptEverywhereOptions {
  * What {@link interruptEverywhere} did: how many suspension points the program has, and how many
  * runs it made (one more than the points it interrupted).
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface Report {
@@ -97,7 +97,7 @@ export interface Report {
  *   }))
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category testing
  */
 export const interruptEverywhere = <A, E, R, E2 = never, R2 = never>(
@@ -120,7 +120,7 @@ export const interruptEverywhere = <A, E, R, E2 = never, R2 = never>(
  * const program = Testing.noOrphans(TaskGroup.scoped((group) => group.spawn(Effect.sleep("1 second"))))
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category testing
  */
 export const noOrphans: <A, E, R>(
@@ -139,7 +139,7 @@ export const noOrphans: <A, E, R>(
  * const program = Effect.zipRight(probe.guard("work", Effect.sleep(10)), probe.verify)
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category testing
  */
 export const makeProbe: () => Orphans.FinalizerProbe = Orphans.makeProbe

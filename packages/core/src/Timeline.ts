@@ -118,7 +118,9 @@ const escapeXml = (s: string) =>
   s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "\"": "&quot;" })[c]!)
 
 /**
- * An SVG Gantt chart (for docs and reports).
+ * An SVG Gantt chart (for docs and reports). Labels and the axis are drawn in `currentColor`, so
+ * a chart inlined in a page takes the page's text colour (dark mode included); opened on its own
+ * it is black on white.
  *
  * @example
  * ```ts
@@ -148,9 +150,9 @@ export const toSvg = (entries: ReadonlyArray<Entry>, options?: { readonly width?
       }"><title>${escapeXml(e.name)}: ${e.endedAt - e.startedAt} ms (${e.outcome})</title></rect>`
   })
   const axisY = rows.length * rowHeight + 12
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" fill="currentColor">` +
     bars.join("") +
-    `<line x1="${labelWidth}" y1="${axisY}" x2="${width - 10}" y2="${axisY}" stroke="#555"/>` +
+    `<line x1="${labelWidth}" y1="${axisY}" x2="${width - 10}" y2="${axisY}" stroke="currentColor"/>` +
     `<text x="${labelWidth}" y="${axisY + 14}" font-size="10">0 ms</text>` +
     `<text x="${width - 60}" y="${axisY + 14}" font-size="10">${end - start} ms</text></svg>`
 }

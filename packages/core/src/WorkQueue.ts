@@ -305,7 +305,7 @@ export const isWorkQueue = (u: unknown): u is WorkQueue<unknown> => typeof u ===
 /**
  * What the {@link WorkQueues} service does: open named queues whose items live in its backend.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Provider {
@@ -341,7 +341,7 @@ export interface Provider {
  * }).pipe(Effect.scoped, Effect.provide(WorkQueue.layerMemory))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category services
  */
 export class WorkQueues extends Context.Tag("@taskscope/core/WorkQueue/WorkQueues")<WorkQueues, Provider>() {}
@@ -362,7 +362,7 @@ export class WorkQueues extends Context.Tag("@taskscope/core/WorkQueue/WorkQueue
  * }).pipe(Effect.scoped, Effect.provide(WorkQueue.layerMemory))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category layers
  */
 export const layerMemory: Layer.Layer<WorkQueues> = Layer.sync(WorkQueues, () => {

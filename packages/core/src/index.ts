@@ -47,7 +47,7 @@ export * as Limiter from "./Limiter.js"
 /**
  * One set of rules for options: durations, counts, and `decode(subject, schema)`.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 export * as Options from "./Options.js"
 
@@ -109,7 +109,7 @@ export * as TaskResult from "./TaskResult.js"
  * A test kit: interrupt a program at every suspension point and check no orphans, every finalizer
  * once, and your invariant.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 export * as Testing from "./Testing.js"
 

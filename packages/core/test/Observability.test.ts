@@ -29,6 +29,9 @@ describe("Timeline", () => {
       const svg = Timeline.toSvg(entries)
       assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
       assert.strictEqual((svg.match(/<rect /g) ?? []).length, 10)
+      // labels and axis follow the page's text colour (dark mode), bars keep their outcome colour
+      assert.include(svg.slice(0, svg.indexOf(">")), `fill="currentColor"`)
+      assert.notMatch(svg, /<(text|line)[^>]* (fill|stroke)="#/)
       const trace = Timeline.toChromeTrace(entries)
       const complete = trace.traceEvents.filter((e) => e.ph === "X")
       assert.strictEqual(complete.length, 10)

@@ -62,7 +62,29 @@ interface Slot {
   ready: Promise<void>
 }
 
-const workerScript = new URL("../worker/offload-worker.mjs", import.meta.url)
+// The worker thread's side: loads the module it was given and runs its exported functions on
+// request. Messages in: { id, fn, args }. Messages out: { id, ok: true, value } or
+// { id, ok: false, error: { name, message, stack } }, after one { ready: true }.
+// It travels as a `data:` URL (loaded as an ES module), not as a file beside this one: a bundler
+// that inlines this module into one file (esbuild, Rollup, …) cannot leave a worker file behind.
+const workerSource = `
+import { parentPort, workerData } from "node:worker_threads"
+const module = await import(workerData.module)
+parentPort.on("message", async ({ id, fn, args }) => {
+  try {
+    const f = module[fn]
+    if (typeof f !== "function") throw new TypeError(\`the offload module has no exported function "\${fn}"\`)
+    const value = await f(...args)
+    parentPort.postMessage({ id, ok: true, value })
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error))
+    parentPort.postMessage({ id, ok: false, error: { name: e.name, message: e.message, stack: e.stack } })
+  }
+})
+parentPort.postMessage({ ready: true })
+`
+
+const workerScript = new URL(`data:text/javascript,${encodeURIComponent(workerSource)}`)
 
 const spawn = (module: string): Slot => {
   const worker = new Worker(workerScript, { workerData: { module } })

@@ -36,3 +36,7 @@ export const interruptedByOthers = (cause: Cause.Cause<unknown>, id: FiberId.Fib
   }
   return false
 }
+
+/** `Cause.isInterruptedOnly`, without walking the cause in the common case of a single interruption. @internal */
+export const isInterruptedOnly = (cause: Cause.Cause<unknown>): boolean =>
+  cause._tag === "Interrupt" || (cause._tag !== "Fail" && cause._tag !== "Die" && Cause.isInterruptedOnly(cause))

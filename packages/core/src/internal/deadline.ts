@@ -266,11 +266,23 @@ const classify = <A, E, B, E2>(
   caught: (rest: Cause.Cause<E>, start: number) => Effect.Effect<B, E | E2>,
   start: number
 ): Effect.Effect<A | B, E | E2> => {
-  // a value, the body's own failure, or an interruption from outside (with whatever failed then)
-  if (Exit.isSuccess(exit) || !scope.fired || !Cause.isInterrupted(exit.cause)) return exit
-  if (interruptedByOthers(exit.cause, scope.id)) return exit
+  if (Exit.isSuccess(exit)) return exit
+  const cause = exit.cause
+  // an interruption from outside: pass on a fresh one (causes must not grow with every nested
+  // scope) with whatever failed meanwhile
+  if (!scope.fired || interruptedByOthers(cause, scope.id)) return passOn(cause)
+  // the body's own failure, before the scope fired
+  if (!Cause.isInterrupted(cause)) return exit
   scope.caught = true
   return caught(removeInterrupts(exit.cause), start)
+}
+
+/** A cause from a fiber we awaited, as this fiber's own: its interruption made fresh, its failures kept. */
+const passOn = <E>(cause: Cause.Cause<E>): Effect.Effect<never, E> => {
+  if (!Cause.isInterrupted(cause)) return Effect.failCause(cause)
+  const failures = removeInterrupts(cause)
+  const [by] = Cause.interruptors(cause)
+  return Effect.failCause(andThen(failures, Cause.interrupt(by)))
 }
 
 const timeoutFailure = <E>(scope: ScopeImpl, rest: Cause.Cause<E>, start: number) => {

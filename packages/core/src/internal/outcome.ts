@@ -2,6 +2,7 @@ import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { TimeoutError } from "../Errors.js"
+import { isInterruptedOnly } from "./cause.js"
 
 /** Taskscope's own TimeoutError or Effect's TimeoutException — not any error that happens to be tagged so. @internal */
 export const isTimeoutError = (u: unknown): boolean => u instanceof TimeoutError || Cause.isTimeoutException(u)
@@ -10,7 +11,7 @@ export const isTimeoutError = (u: unknown): boolean => u instanceof TimeoutError
 export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): "Succeeded" | "Failed" | "TimedOut" | "Cancelled" => {
   if (Exit.isSuccess(exit)) return "Succeeded"
   const cause = exit.cause
-  if (Cause.isInterruptedOnly(cause)) return "Cancelled"
+  if (isInterruptedOnly(cause)) return "Cancelled"
   const error = Cause.failureOption(cause)
   return (Option.isSome(error) ? isTimeoutError(error.value) : Option.exists(Cause.dieOption(cause), isTimeoutError))
     ? "TimedOut"

@@ -19,7 +19,7 @@ import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
-import { andThen, both, interruptedByOthers, removeInterrupts, syntheticId } from "./cause.js"
+import { andThen, both, interruptedByOthers, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
 import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
@@ -402,7 +402,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     const ownFiber = run.worker === undefined && started
     task.complete(exit)
     // a failure is recorded before the slot is given back: after a failFast failure, no queued child starts
-    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) this.recordFailure(task, exit)
+    if (Exit.isFailure(exit) && !isInterruptedOnly(exit.cause)) this.recordFailure(task, exit)
     this.active--
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onEnded?.(task, exit, run, started)

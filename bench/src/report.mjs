@@ -1,0 +1,172 @@
+// The report: like-for-like ratios (each Taskscope row against its own counterparts), the targets
+// met or not, and the markdown tables. Nothing here is hard-coded: every verdict comes from the rows.
+
+/** The figure a row is compared on, and which way is better. */
+const figure = (row) =>
+  row.opsPerSec !== undefined
+    ? { value: row.opsPerSec, better: "higher", unit: "ops/s" }
+    : row.ms !== undefined
+    ? { value: row.ms, better: "lower", unit: "ms" }
+    : row.bytesPerItem !== undefined
+    ? { value: row.bytesPerItem, better: "lower", unit: "B" }
+    : undefined
+
+const parseBound = (text) => {
+  const [op, value] = text.trim().split(/\s+/)
+  if ((op !== ">=" && op !== "<=") || !Number.isFinite(Number(value))) throw new Error(`bad target: ${text}`)
+  return { op, value: Number(value) }
+}
+
+/**
+ * `ratio` may be a bound when a row timed out (its `ms` is then the cap, a lower bound):
+ * `exact`, `atLeast` (ours timed out) or `atMost` (the peer timed out).
+ */
+const verdict = (ratio, kind, bound) => {
+  if (bound === undefined) return undefined
+  if (kind === "unknown") return undefined
+  const { op, value } = bound
+  if (kind === "exact") return op === ">=" ? ratio >= value : ratio <= value
+  if (kind === "atLeast") return op === "<=" && ratio > value ? false : op === ">=" && ratio >= value ? true : undefined
+  return op === ">=" && ratio < value ? false : op === "<=" && ratio <= value ? true : undefined
+}
+
+/** Resolves every `vs` and `limit` into ratios and verdicts; returns the list of targets. */
+export const compare = (rows) => {
+  const targets = []
+  for (const row of rows) {
+    const own = figure(row)
+    if (row.vs !== undefined) {
+      row.vs = row.vs.map((spec) => {
+        const peer = rows.find((r) => r.group === row.group && r.name === spec.peer)
+        const theirs = peer && figure(peer)
+        if (theirs === undefined || own === undefined) return { ...spec, missing: true }
+        const ratio = own.value / theirs.value
+        const kind = row.timedOut && peer.timedOut
+          ? "unknown"
+          : row.timedOut
+          ? "atLeast"
+          : peer.timedOut
+          ? "atMost"
+          : "exact"
+        const bound = spec.target === undefined ? undefined : parseBound(spec.target)
+        const met = verdict(ratio, kind, bound)
+        const out = { peer: spec.peer, ratio: Number(ratio.toPrecision(3)), kind, better: own.better }
+        if (bound !== undefined) {
+          out.target = spec.target
+          out.met = met ?? null
+          targets.push({ group: row.group, name: row.name, against: spec.peer, ...out })
+        }
+        return out
+      })
+    }
+    if (row.limit !== undefined && own !== undefined) {
+      const bound = parseBound(row.limit)
+      // a figure that cannot be (no bytes at all, or fewer than none) decides nothing
+      const met = row.timedOut
+        ? (bound.op === "<=" ? false : null)
+        : own.value <= 0
+        ? null
+        : verdict(own.value, "exact", bound)
+      row.limitMet = met
+      targets.push({
+        group: row.group,
+        name: row.name,
+        against: `${bound.op === "<=" ? "≤" : "≥"} ${bound.value} ${own.unit}`,
+        value: own.value,
+        unit: own.unit,
+        target: row.limit,
+        met
+      })
+    }
+  }
+  return targets
+}
+
+const fmtRatio = (v) => {
+  const r = v.ratio
+  const n = (r >= 100 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)) + "×"
+  return v.kind === "atLeast" ? "> " + n : v.kind === "atMost" ? "< " + n : v.kind === "unknown" ? "?" : n
+}
+const fmtBound = (t) => t.replace(">=", "≥").replace("<=", "≤")
+const fmtMet = (met) => (met === true ? "met" : met === false ? "**not met**" : "undecided")
+
+const cellVs = (row) => {
+  const parts = []
+  for (const v of row.vs ?? []) {
+    if (v.missing) {
+      parts.push(`(${v.peer}: not measured)`)
+      continue
+    }
+    let s = `${fmtRatio(v)} ${v.peer}`
+    if (v.target !== undefined) s += ` (target ${fmtBound(v.target)}×: ${fmtMet(v.met)})`
+    parts.push(s)
+  }
+  if (row.limit !== undefined) parts.push(`target ${fmtBound(row.limit)} B: ${fmtMet(row.limitMet)}`)
+  return parts.join(" · ")
+}
+
+const fmtMs = (row) =>
+  row.timedOut
+    ? `> ${(row.ms / 1000).toLocaleString("en")} s`
+    : row.ms >= 10_000
+    ? `${(row.ms / 1000).toFixed(1)} s`
+    : `${row.ms.toLocaleString("en")} ms`
+// one sample (or none, when it ran past its cap) has no spread
+const spread = (row) => (row.samples > 1 ? `±${row.spread}%` : "—")
+const name = (row) => (row.ours ? `**${row.name}**` : row.name)
+
+/** The markdown report. */
+export const markdown = ({ meta, rows, notes, targets }) => {
+  const lines = [
+    "# Benchmark results",
+    "",
+    `${meta.date} · node ${meta.node} · ${meta.cpu} · ${
+      Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(" · ")
+    }${meta.quick ? " · quick mode" : ""}`,
+    "",
+    `Each timed row: ${meta.warmups} warm-up and ${meta.samples} samples (tinybench), a full GC before each; the median`
+    + " with ± half the range. Ratios are like for like: a Taskscope row ÷ its own counterpart, printed on the"
+    + " Taskscope row (rates: above 1 is faster; times and bytes: below 1 is better). How each case is built:"
+    + " `bench/README.md`.",
+    "",
+    "## Targets",
+    "",
+    "| case | Taskscope | against | ratio or value | target | |",
+    "|---|---|---|---:|---|---|"
+  ]
+  for (const t of targets) {
+    const value = t.ratio !== undefined ? fmtRatio(t) : `${t.value.toLocaleString("en")} ${t.unit}`
+    const target = t.ratio !== undefined ? `${fmtBound(t.target)}×` : `${fmtBound(t.target)} ${t.unit}`
+    lines.push(`| ${t.group} | ${t.name} | ${t.against} | ${value} | ${target} | ${fmtMet(t.met)} |`)
+  }
+  lines.push("")
+  const groups = [...new Set(rows.map((r) => r.group))]
+  for (const g of groups) {
+    const rs = rows.filter((r) => r.group === g)
+    lines.push(`## ${g}`, "")
+    if (rs[0].opsPerSec !== undefined) {
+      lines.push("| | ops/s | spread | like for like (ours ÷ counterpart, rate) |", "|---|---:|---:|---|")
+      for (const r of rs) {
+        lines.push(`| ${name(r)} | ${r.opsPerSec.toLocaleString("en")} | ${spread(r)} | ${cellVs(r)} |`)
+      }
+    } else if (rs[0].bytesPerItem !== undefined) {
+      lines.push("| | bytes per item | like for like (ours ÷ counterpart, bytes) |", "|---|---:|---|")
+      for (const r of rs) lines.push(`| ${name(r)} | ${r.bytesPerItem.toLocaleString("en")} | ${cellVs(r)} |`)
+    } else if (rs[0].ms !== undefined) {
+      lines.push("| | time | spread | like for like (ours ÷ counterpart, time) |", "|---|---:|---:|---|")
+      for (const r of rs) {
+        lines.push(`| ${name(r)} | ${fmtMs(r)} | ${spread(r)} | ${cellVs(r)} |`)
+      }
+    } else {
+      lines.push("| | achieved/s | busiest 1 s window |", "|---|---:|---:|")
+      for (const r of rs) lines.push(`| ${name(r)} | ${r.achievedPerSec} | ${r.worstWindow} |`)
+    }
+    for (const n of notes.get(g) ?? []) lines.push("", n)
+    lines.push("")
+  }
+  lines.push(
+    `Total time: ${meta.seconds} s. Load average (1 min) at the start ${meta.load.start}, at the end ${meta.load.end}`
+      + ` on ${meta.cpu.split(" ")[0]} cores.`
+  )
+  return lines.join("\n") + "\n"
+}
