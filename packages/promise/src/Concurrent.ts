@@ -31,7 +31,7 @@ export interface Options {
   /** How many functions run at once: a positive integer or `Infinity` (default). */
   readonly concurrency?: number
   /** Aborting it cancels every function; the promise rejects with its reason. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 /**
@@ -132,8 +132,10 @@ export const asCompleted: <A>(fns: Iterable<AsyncFn<A>>, options?: Options) => A
  * @since 0.1.0
  * @category combinators
  */
-export const firstSuccess: <A>(fns: Iterable<AsyncFn<A>>, options?: { readonly signal?: AbortSignal }) => Promise<A> =
-  internal.firstSuccess
+export const firstSuccess: <A>(
+  fns: Iterable<AsyncFn<A>>,
+  options?: { readonly signal?: AbortSignal | undefined }
+) => Promise<A> = internal.firstSuccess
 
 /**
  * @since 0.1.0
@@ -144,7 +146,7 @@ export interface HedgeOptions {
   readonly delay: Duration.DurationInput
   /** How many attempts at most, the first included (default 2). */
   readonly attempts?: number
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 /**

@@ -20,7 +20,6 @@
 import type * as DateTime from "effect/DateTime"
 import type * as Duration from "effect/Duration"
 import type { AsyncFn } from "./Concurrent.js"
-import type { TimeoutError } from "./Errors.js"
 import * as internal from "./internal/deadline.js"
 
 /**
@@ -29,12 +28,12 @@ import * as internal from "./internal/deadline.js"
  */
 export interface Options {
   /** Aborting it cancels `fn`; the promise rejects with its reason. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 /**
  * Calls `fn(signal)` with a deadline `duration` from now: when it passes, `signal` is aborted with
- * a {@link TimeoutError} and the promise rejects with a `TimeoutError` once `fn` has stopped. If
+ * a `TimeoutError` and the promise rejects with a `TimeoutError` once `fn` has stopped. If
  * `fn` fails first, its own error comes out.
  *
  * @example

@@ -104,17 +104,26 @@ export class CancelledError extends Error {
  * @since 0.1.0
  * @category errors
  */
-export const SuppressedError: SuppressedErrorConstructor = typeof globalThis.SuppressedError === "function"
-  ? globalThis.SuppressedError
-  : (class SuppressedError extends Error {
-    override readonly name = "SuppressedError"
-    constructor(readonly error: unknown, readonly suppressed: unknown, message?: string) {
-      super(message)
+export const SuppressedError: new(error: unknown, suppressed: unknown, message?: string) => SuppressedError =
+  typeof (globalThis as { SuppressedError?: unknown }).SuppressedError === "function"
+    ? (globalThis as unknown as {
+      SuppressedError: new(error: unknown, suppressed: unknown, message?: string) => SuppressedError
+    })
+      .SuppressedError
+    : class SuppressedError extends Error {
+      override readonly name = "SuppressedError"
+      constructor(readonly error: unknown, readonly suppressed: unknown, message?: string) {
+        super(message)
+      }
     }
-  } as unknown as SuppressedErrorConstructor)
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export type SuppressedError = globalThis.SuppressedError
+export interface SuppressedError extends Error {
+  /** The error thrown while stopping (the later one). */
+  readonly error: unknown
+  /** What the work was stopped for (the earlier one). */
+  readonly suppressed: unknown
+}

@@ -27,7 +27,6 @@
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
-import type { TaskDroppedError, TimeoutError } from "./Errors.js"
 import * as internal from "./internal/executor.js"
 
 /**
@@ -40,8 +39,8 @@ export interface Executor extends AsyncDisposable {
   readonly name: string
   /**
    * Queues `fn` and resolves with what it returns once it has run — or rejects with what it threw,
-   * as it was thrown; a {@link TimeoutError} when it ran out of time; your signal's reason if you
-   * aborted it; a {@link TaskDroppedError} if `clear()` dropped it. `fn` gets `{ signal }`.
+   * as it was thrown; a `TimeoutError` when it ran out of time; your signal's reason if you
+   * aborted it; a `TaskDroppedError` if `clear()` dropped it. `fn` gets `{ signal }`.
    */
   add<R>(fn: Executor.Task<R>, options?: Executor.AddOptions): Promise<R>
   /** `add` for each function; resolves when all have. */
@@ -136,7 +135,7 @@ export declare namespace Executor {
     /** For `setPriority` and `runningTasks` (default: "1", "2", …). */
     readonly id?: string
     /** Aborting it removes the task if it is queued and cancels it if it runs; `add` rejects with its reason. */
-    readonly signal?: AbortSignal
+    readonly signal?: AbortSignal | undefined
     /** A timeout for this task in ms (`undefined`: none), instead of the executor's. */
     readonly timeout?: number | undefined
   }

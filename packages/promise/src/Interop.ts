@@ -30,7 +30,7 @@ import * as runtime from "./internal/runtime.js"
  *
  * const page = toEffect((signal) => fetch("https://example.com", { signal }).then((r) => r.text()))
  * // on timeout: the request is aborted, and the TimeoutError comes once fetch has given up
- * const program = page.pipe(Deadline.within("5 seconds"), Effect.catchTag("TimeoutError", () => Effect.succeed("")))
+ * const program = page.pipe(Deadline.within("5 seconds"), Effect.orElseSucceed(() => ""))
  * ```
  *
  * @since 0.1.0
@@ -60,5 +60,7 @@ export const toEffect: <A>(fn: (signal: AbortSignal) => A | PromiseLike<A>) => E
  * @since 0.1.0
  * @category utils
  */
-export const runPromise: <A, E>(effect: Effect.Effect<A, E>, options?: { readonly signal?: AbortSignal }) => Promise<A> =
-  (effect, options) => runtime.runPromise(effect, options?.signal)
+export const runPromise: <A, E>(
+  effect: Effect.Effect<A, E>,
+  options?: { readonly signal?: AbortSignal | undefined }
+) => Promise<A> = (effect, options) => runtime.runPromise(effect, options?.signal)

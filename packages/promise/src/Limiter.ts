@@ -17,7 +17,6 @@
  */
 import type * as Duration from "effect/Duration"
 import type { AsyncFn } from "./Concurrent.js"
-import type { InvalidOptionsError } from "./Errors.js"
 import * as internal from "./internal/limiter.js"
 
 /**
@@ -38,7 +37,7 @@ export interface RateOptions {
 
 /**
  * Options of {@link limiter}: any mix of concurrency and rate. A bad value throws
- * {@link InvalidOptionsError} naming the option.
+ * `InvalidOptionsError` naming the option.
  *
  * @since 0.1.0
  * @category models
@@ -69,7 +68,7 @@ export interface AcquireOptions {
  */
 export interface RunOptions extends AcquireOptions {
   /** Aborting it takes the caller out of the line (or aborts `fn` if it runs); the promise rejects with its reason. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 /**
@@ -221,7 +220,10 @@ export interface KeyedLimiter<K> {
  * ```ts
  * import { keyedLimiter } from "@taskscope/promise"
  *
- * const perHost = keyedLimiter((host: string) => ({ concurrency: 4, rate: { limit: 20, interval: "1 second" } }))
+ * const perHost = keyedLimiter((host: string) => ({
+ *   concurrency: 4,
+ *   rate: { limit: host === "api.example.com" ? 20 : 5, interval: "1 second" }
+ * }))
  * const url = new URL("https://api.example.com/a")
  * await perHost.run(url.host, (signal) => fetch(url, { signal }))
  * ```
@@ -257,7 +259,7 @@ export interface LimitFunction {
   /** `Promise.all` of `fn(input, index)` for each input, through the limit. */
   map<I, R>(iterable: Iterable<I>, fn: (input: I, index: number) => PromiseLike<R> | R): Promise<Array<R>>
   /** Like calling it, but `fn` gets a signal and `signal` can take the call out of the line. */
-  run<A>(fn: AsyncFn<A>, options?: { readonly signal?: AbortSignal }): Promise<A>
+  run<A>(fn: AsyncFn<A>, options?: { readonly signal?: AbortSignal | undefined }): Promise<A>
 }
 
 /**

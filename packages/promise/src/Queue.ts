@@ -17,7 +17,6 @@
  *
  * @since 0.1.0
  */
-import type { QueueShutDownError } from "./Errors.js"
 import * as internal from "./internal/queue.js"
 
 /**
@@ -29,7 +28,7 @@ import * as internal from "./internal/queue.js"
 export interface Queue<A> extends AsyncIterable<A> {
   readonly name: string
   readonly capacity: number
-  /** Adds an item, waiting while the queue is full. Rejects with {@link QueueShutDownError} after shutdown. */
+  /** Adds an item, waiting while the queue is full. Rejects with `QueueShutDownError` after shutdown. */
   put(item: A, options?: Queue.SignalOptions): Promise<void>
   /** Adds an item if there is room now; else throws `QueueFullError` (or `QueueShutDownError`). */
   tryPut(item: A): void
@@ -84,7 +83,7 @@ export declare namespace Queue {
    */
   export interface SignalOptions {
     /** Aborting it takes the caller out of the line; the promise rejects with its reason. */
-    readonly signal?: AbortSignal
+    readonly signal?: AbortSignal | undefined
   }
 
   /**

@@ -35,7 +35,7 @@ import * as internal from "./internal/retry.js"
  * @category models
  */
 export interface Options<E = unknown> extends CoreRetry.Policy<E> {
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 /**

@@ -2,14 +2,13 @@
  * A handle on a child started with `group.spawn`: asyncio's `Task`, awaitable like a promise.
  *
  * Awaiting a task gives its value, or rejects with what it threw (as it was thrown). A task that
- * was cancelled rejects with the reason its signal was aborted with: a {@link CancelledError}, a
+ * was cancelled rejects with the reason its signal was aborted with: a `CancelledError`, a
  * `TimeoutError` when a deadline stopped it, or your own signal's reason. The promise behind a
  * task is made only when you await it, so a task you never await never makes an unhandled
  * rejection: its failure reaches you through its group.
  *
  * @since 0.1.0
  */
-import type { CancelledError } from "./Errors.js"
 
 /**
  * `pending` while it waits for a slot in a bounded group, `running`, then `succeeded`, `failed` or
@@ -53,7 +52,7 @@ export interface Task<A> extends PromiseLike<A> {
   /**
    * Cancels the task — aborts its signal, or drops it if it has not started — and resolves once it
    * has stopped and its cleanup has run. Awaiting the task then rejects with a
-   * {@link CancelledError}. Cancelling a task that has ended does nothing.
+   * `CancelledError`. Cancelling a task that has ended does nothing.
    */
   cancel(): Promise<void>
 }

@@ -21,7 +21,6 @@
  * @since 0.1.0
  */
 import "./internal/polyfill.js"
-import type { TaskGroupClosedError } from "./Errors.js"
 import * as internal from "./internal/taskGroup.js"
 import type * as Task from "./Task.js"
 
@@ -44,7 +43,7 @@ export interface TaskGroup {
    * function, or when a slot frees up in a group with `concurrency` — and returns its
    * {@link Task.Task}. Spawning into a group that is being cancelled gives a task that is already
    * cancelled (`fn` never runs), as Trio does; spawning into a group that has closed throws
-   * {@link TaskGroupClosedError}.
+   * `TaskGroupClosedError`.
    */
   spawn<A>(fn: (signal: AbortSignal) => A | PromiseLike<A>, options?: TaskGroup.SpawnOptions): Task.Task<A>
   /**
@@ -102,7 +101,7 @@ export declare namespace TaskGroup {
   export interface Options {
     readonly name?: string
     readonly concurrency?: number
-    readonly signal?: AbortSignal
+    readonly signal?: AbortSignal | undefined
   }
 
   /**

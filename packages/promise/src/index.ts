@@ -9,19 +9,19 @@
 export { asCompleted, type AsyncFn, firstSuccess, gather, hedge, type HedgeOptions, settle } from "./Concurrent.js"
 export { deadlineOf, moveOnAfter, remaining, withDeadline, withTimeout } from "./Deadline.js"
 export * from "./Errors.js"
+export { Executor } from "./Executor.js"
 export { runPromise, toEffect } from "./Interop.js"
 export {
   type KeyedLimiter,
   keyedLimiter,
   limit,
-  type LimitFunction,
   type Limiter,
   limiter,
+  type LimitFunction,
   type Permit,
   rateLimit,
   semaphore
 } from "./Limiter.js"
-export { Executor } from "./Executor.js"
 export { Queue } from "./Queue.js"
 export { parseRetryAfter, retry, RetryAfter } from "./Retry.js"
 export type { State as TaskState, Task } from "./Task.js"

@@ -1,6 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { asCompleted, CancelledError, firstSuccess, gather, settle } from "@taskscope/promise"
-import { deferred, RateLimitError, rejection, stateOf, tick, ticks, unhandledRejections, untilAborted } from "./helpers.js"
+import {
+  deferred,
+  RateLimitError,
+  rejection,
+  stateOf,
+  tick,
+  ticks,
+  unhandledRejections,
+  untilAborted
+} from "./helpers.js"
 
 describe("gather", () => {
   it("resolves with the values in input order", async () => {

@@ -29,37 +29,37 @@ const same = async (scenario: (make: Make) => Promise<Array<unknown>>) => {
 const advancedExample = async (make: Make): Promise<Array<string>> => {
   {
     const log: Array<string> = []
-      const queue = make({ concurrency: 1 })
-      const done: Array<Promise<void>> = []
-      done.push((async () => {
-        await queue.add(async () => "🦄")
-        log.push("5. Resolved")
-      })())
-      log.push("1. Added 🦄")
-      done.push((async () => {
-        await queue.add(async () => "🐴")
-        log.push("6. Resolved")
-      })())
-      log.push("2. Added 🐴")
-      done.push((async () => {
-        await queue.onEmpty()
-        log.push("7. Queue is empty")
-      })())
-      log.push(`3. Queue size: ${queue.size}`)
-      log.push(`4. Pending promises: ${queue.pending}`)
-      await Promise.all(done)
-      await ticks(3)
-      log.push(`8. Pending promises: ${queue.pending}`)
-      const last = (async () => {
-        await queue.add(async () => "🐙")
-        log.push("11. Resolved")
-      })()
-      log.push("9. Added 🐙")
-      log.push(`10. Pending promises: ${queue.pending}`)
-      await queue.onIdle()
-      log.push("12. All work is done")
-      await last
-      return log
+    const queue = make({ concurrency: 1 })
+    const done: Array<Promise<void>> = []
+    done.push((async () => {
+      await queue.add(async () => "🦄")
+      log.push("5. Resolved")
+    })())
+    log.push("1. Added 🦄")
+    done.push((async () => {
+      await queue.add(async () => "🐴")
+      log.push("6. Resolved")
+    })())
+    log.push("2. Added 🐴")
+    done.push((async () => {
+      await queue.onEmpty()
+      log.push("7. Queue is empty")
+    })())
+    log.push(`3. Queue size: ${queue.size}`)
+    log.push(`4. Pending promises: ${queue.pending}`)
+    await Promise.all(done)
+    await ticks(3)
+    log.push(`8. Pending promises: ${queue.pending}`)
+    const last = (async () => {
+      await queue.add(async () => "🐙")
+      log.push("11. Resolved")
+    })()
+    log.push("9. Added 🐙")
+    log.push(`10. Pending promises: ${queue.pending}`)
+    await queue.onIdle()
+    log.push("12. All work is done")
+    await last
+    return log
   }
 }
 
@@ -262,13 +262,15 @@ describe("Executor behaves as p-queue", () => {
   it("a timeout rejects with a TimeoutError (a function that honours its signal stops)", () =>
     same(async (make) => {
       const queue = make({ concurrency: 1, timeout: 20 })
-      const error = await rejection(queue.add(({ signal }) => new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, 5_000)
-        signal?.addEventListener("abort", () => {
-          clearTimeout(timer)
-          reject(signal.reason)
+      const error = await rejection(queue.add(({ signal }) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 5_000)
+          signal?.addEventListener("abort", () => {
+            clearTimeout(timer)
+            reject(signal.reason)
+          })
         })
-      })))
+      ))
       const quick = await queue.add(async () => "in time")
       return [(error as Error).name, quick, queue.timeout]
     }))

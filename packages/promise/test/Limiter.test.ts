@@ -187,11 +187,15 @@ describe("limit behaves as p-limit", () => {
       const l = make(2)
       const gate = deferred()
       const calls = [1, 2, 3, 4].map((n) =>
-        l(async (x: number, y: string) => {
-          log.push(`start ${x}${y}`)
-          await gate.promise
-          return x * 10
-        }, n, "!")
+        l(
+          async (x: number, y: string) => {
+            log.push(`start ${x}${y}`)
+            await gate.promise
+            return x * 10
+          },
+          n,
+          "!"
+        )
       )
       await tick()
       log.push(`active=${l.activeCount} pending=${l.pendingCount} concurrency=${l.concurrency}`)

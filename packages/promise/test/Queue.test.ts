@@ -134,7 +134,10 @@ describe("Queue", () => {
   })
 
   it("rejects a bad order with a clear message", () => {
-    assert.throws(() => new Queue({ order: "random" as any }), /Queue: Expected order "fifo" or "lifo", actual "random"/)
+    assert.throws(
+      () => new Queue({ order: "random" as any }),
+      /Queue: Expected order "fifo" or "lifo", actual "random"/
+    )
   })
 
   it("a putter parked on a full queue whose signal aborts: its item is never added", async () => {

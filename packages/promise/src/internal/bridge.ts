@@ -64,7 +64,10 @@ export abstract class Call<A = unknown> {
     if (this.deadline !== Infinity) {
       const now = Context.get(fiber.currentDefaultServices, Clock).unsafeCurrentTimeMillis()
       if (now >= this.deadline) {
-        return new TimeoutError({ deadline: this.deadline, elapsed: Duration.millis(Math.max(0, now - this.startedAt)) })
+        return new TimeoutError({
+          deadline: this.deadline,
+          elapsed: Duration.millis(Math.max(0, now - this.startedAt))
+        })
       }
     }
     return new CancelledError()
@@ -181,9 +184,11 @@ export const fromCall = <A>(f: (call: Call<A>) => A | PromiseLike<A>): Effect.Ef
 export const fromAsync = <A>(f: AsyncFn<A>): Effect.Effect<A, unknown> => fromCall((call) => f(call.signal))
 
 const describeValue = (u: unknown): string =>
-  isThenable(u) ? "a promise (it is already running and cannot be cancelled: pass the function that starts it)" :
-  typeof u === "string" ? JSON.stringify(u) :
-  String(u)
+  isThenable(u) ?
+    "a promise (it is already running and cannot be cancelled: pass the function that starts it)" :
+    typeof u === "string" ?
+    JSON.stringify(u) :
+    String(u)
 
 /**
  * The effects of a list of user functions; a list that is not of functions is a programmer error,
@@ -192,7 +197,11 @@ const describeValue = (u: unknown): string =>
  */
 export const fromAsyncAll = <A>(subject: string, fns: Iterable<AsyncFn<A>>): Array<Effect.Effect<A, unknown>> => {
   if (fns === null || typeof fns !== "object" || typeof (fns as any)[Symbol.iterator] !== "function") {
-    throw new TypeError(`${subject}: Expected an array (or iterable) of functions (signal) => value or promise, actual ${describeValue(fns)}`)
+    throw new TypeError(
+      `${subject}: Expected an array (or iterable) of functions (signal) => value or promise, actual ${
+        describeValue(fns)
+      }`
+    )
   }
   const out: Array<Effect.Effect<A, unknown>> = []
   let i = 0

@@ -12,7 +12,6 @@ import { attempt, runFork, runPromise, toThrown } from "./runtime.js"
 const coreOptions = (options: PromiseConcurrent.Options | undefined): Concurrent.Options =>
   options?.concurrency === undefined ? {} : { concurrency: options.concurrency }
 
-
 /** @internal */
 export const gather = (fns: Iterable<AsyncFn<unknown>>, options?: PromiseConcurrent.Options): Promise<any> =>
   attempt(() => runPromise(Concurrent.gather(fromAsyncAll("gather", fns), coreOptions(options)), options?.signal))
@@ -39,8 +38,10 @@ export const settle = (fns: Iterable<AsyncFn<unknown>>, options?: PromiseConcurr
   )
 
 /** @internal */
-export const firstSuccess = <A>(fns: Iterable<AsyncFn<A>>, options?: { readonly signal?: AbortSignal }): Promise<A> =>
-  attempt(() => runPromise(Concurrent.firstSuccess(fromAsyncAll("firstSuccess", fns)), options?.signal))
+export const firstSuccess = <A>(
+  fns: Iterable<AsyncFn<A>>,
+  options?: { readonly signal?: AbortSignal | undefined }
+): Promise<A> => attempt(() => runPromise(Concurrent.firstSuccess(fromAsyncAll("firstSuccess", fns)), options?.signal))
 
 /** @internal */
 export const hedge = <A>(fn: AsyncFn<A>, options: PromiseConcurrent.HedgeOptions): Promise<A> =>
@@ -113,7 +114,9 @@ export class Completions<A> implements AsyncIterableIterator<A> {
     if (this.fiber === undefined && this.exit === undefined) this.start()
     if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false })
     if (this.exit !== undefined) return this.finish()
-    if (this.waiter !== undefined) return Promise.reject(new TypeError("asCompleted: next() called before the previous one settled"))
+    if (this.waiter !== undefined) {
+      return Promise.reject(new TypeError("asCompleted: next() called before the previous one settled"))
+    }
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject }
     })

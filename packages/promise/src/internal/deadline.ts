@@ -20,12 +20,11 @@ const checkDuration = (subject: string, input: unknown): Duration.DurationInput 
   return input as Duration.DurationInput
 }
 
-
 /** @internal */
 export const withTimeout = <A>(
   duration: Duration.DurationInput,
   fn: AsyncFn<A>,
-  options?: { readonly signal?: AbortSignal }
+  options?: { readonly signal?: AbortSignal | undefined }
 ): Promise<A> =>
   attempt(() => {
     const d = checkDuration("withTimeout", duration)
@@ -37,7 +36,7 @@ export const withTimeout = <A>(
 export const withDeadline = <A>(
   at: number | Date | DateTime.DateTime,
   fn: AsyncFn<A>,
-  options?: { readonly signal?: AbortSignal }
+  options?: { readonly signal?: AbortSignal | undefined }
 ): Promise<A> =>
   attempt(() => {
     const valid = typeof at === "number"
@@ -58,7 +57,7 @@ export const withDeadline = <A>(
 export const moveOnAfter = <A>(
   duration: Duration.DurationInput,
   fn: AsyncFn<A>,
-  options?: { readonly signal?: AbortSignal }
+  options?: { readonly signal?: AbortSignal | undefined }
 ): Promise<A | undefined> =>
   attempt(() => {
     const d = checkDuration("moveOnAfter", duration)

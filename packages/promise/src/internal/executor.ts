@@ -27,9 +27,9 @@ const positive = (subject: string, name: string, value: unknown, allowInfinity: 
     (!allowInfinity && !Number.isFinite(value))
   ) {
     throw new TypeError(
-      `${subject}: Expected \`${name}\` to be a ${allowInfinity ? "number from 1 and up" : "positive finite number"}, actual ${
-        String(value)
-      } (${typeof value})`
+      `${subject}: Expected \`${name}\` to be a ${
+        allowInfinity ? "number from 1 and up" : "positive finite number"
+      }, actual ${String(value)} (${typeof value})`
     )
   }
   return value
@@ -48,6 +48,13 @@ interface Host {
   started(entry: Entry): void
   settled(entry: Entry, ok: boolean, value: unknown): void
 }
+
+/** What a task's function gets: `{ signal }`, an own property (so `{ ...options }` keeps it), made when read. */
+const optionsOf = (call: Call): { readonly signal: AbortSignal } => ({
+  get signal() {
+    return call.signal
+  }
+})
 
 /**
  * One `add`: its promise, its core task, where it is — and the call of its function. The promise
@@ -80,13 +87,7 @@ class Entry extends Call {
 
   override invoke(): unknown {
     if (!this.started) this.host.started(this)
-    const call = this
-    // an own property (not a prototype getter), so that `{ ...options }` keeps the signal
-    return this.fn({
-      get signal() {
-        return call.signal
-      }
-    })
+    return this.fn(optionsOf(this))
   }
 
   override reason(): unknown {
@@ -103,7 +104,9 @@ class Entry extends Call {
     this.host.settled(
       this,
       false,
-      failed ? new SuppressedError(error, reason, `${String((error as Error)?.message ?? error)} (while stopping)`) : reason
+      failed
+        ? new SuppressedError(error, reason, `${String((error as Error)?.message ?? error)} (while stopping)`)
+        : reason
     )
   }
 
@@ -152,7 +155,9 @@ export class ExecutorImpl implements Executor.Executor {
     const intervalCap = options.intervalCap ?? Infinity
     const interval = options.interval ?? 0
     if (!(typeof intervalCap === "number" && intervalCap >= 1)) {
-      throw new TypeError(`Executor: Expected \`intervalCap\` to be a number from 1 and up, actual ${String(intervalCap)}`)
+      throw new TypeError(
+        `Executor: Expected \`intervalCap\` to be a number from 1 and up, actual ${String(intervalCap)}`
+      )
     }
     if (!(typeof interval === "number" && Number.isFinite(interval) && interval >= 0)) {
       throw new TypeError(`Executor: Expected \`interval\` to be a finite number >= 0, actual ${String(interval)}`)
@@ -168,8 +173,10 @@ export class ExecutorImpl implements Executor.Executor {
       spans: false,
       ...(intervalCap === Infinity || interval === 0 ? {} : { rate: { limit: intervalCap, interval } })
     }
-    const made = Effect.flatMap(Scope.make(), (scope) =>
-      Effect.map(Scope.extend(CoreExecutor.make(config), scope), (core) => [scope, core] as const))
+    const made = Effect.flatMap(
+      Scope.make(),
+      (scope) => Effect.map(Scope.extend(CoreExecutor.make(config), scope), (core) => [scope, core] as const)
+    )
     const [scope, core] = runSync(made, undefined, runtimeHere())
     this.scope = scope
     this.core = core
@@ -205,7 +212,9 @@ export class ExecutorImpl implements Executor.Executor {
       if (options.priority !== undefined) {
         if (typeof options.priority !== "number" || !Number.isFinite(options.priority)) {
           return Promise.reject(
-            new TypeError(`Executor.add: Expected \`priority\` to be a finite number, actual ${String(options.priority)}`)
+            new TypeError(
+              `Executor.add: Expected \`priority\` to be a finite number, actual ${String(options.priority)}`
+            )
           )
         }
         priority = options.priority
@@ -399,7 +408,9 @@ export class ExecutorImpl implements Executor.Executor {
 
   setPriority(id: string, priority: number): void {
     if (typeof priority !== "number" || !Number.isFinite(priority)) {
-      throw new TypeError(`Executor.setPriority: Expected \`priority\` to be a finite number, actual ${String(priority)}`)
+      throw new TypeError(
+        `Executor.setPriority: Expected \`priority\` to be a finite number, actual ${String(priority)}`
+      )
     }
     this.#flush()
     let entry: Entry | undefined = undefined

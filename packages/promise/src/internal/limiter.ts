@@ -99,7 +99,8 @@ export class LimiterImpl implements Limiter.Limiter {
 }
 
 /** @internal */
-export const limiter = (options: Limiter.Options): Limiter.Limiter => new LimiterImpl(runSync(CoreLimiter.make(options), undefined, runtimeHere()))
+export const limiter = (options: Limiter.Options): Limiter.Limiter =>
+  new LimiterImpl(runSync(CoreLimiter.make(options), undefined, runtimeHere()))
 
 /** @internal */
 export const semaphore = (permits: number, options?: { readonly name?: string; readonly bounded?: boolean }) =>
@@ -191,10 +192,13 @@ export const limit = (options: number | { readonly concurrency: number }): Limit
       }
     },
     run: {
-      value: <A>(fn: AsyncFn<A>, options?: { readonly signal?: AbortSignal }) =>
+      value: <A>(fn: AsyncFn<A>, options?: { readonly signal?: AbortSignal | undefined }) =>
         attempt(() => {
           checkFn("limit.run", fn)
-          return executor.add(({ signal }) => fn(signal), options?.signal === undefined ? undefined : { signal: options.signal })
+          return executor.add(
+            ({ signal }) => fn(signal),
+            options?.signal === undefined ? undefined : { signal: options.signal }
+          )
         })
     }
   })

@@ -1,5 +1,5 @@
 import * as WorkQueue from "@taskscope/core/WorkQueue"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import { QueueShutDownError } from "../Errors.js"
 import type * as Queue from "../Queue.js"
 import { checkFn, fromCall } from "./bridge.js"

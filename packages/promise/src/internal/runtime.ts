@@ -3,8 +3,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
-import * as Option from "effect/Option"
 import { globalValue } from "effect/GlobalValue"
+import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import { CancelledError, SuppressedError } from "../Errors.js"
 
@@ -125,7 +125,9 @@ const add = (error: unknown, errors: Errors, into: Array<unknown>): void => {
 const describe = (error: unknown): string => error instanceof Error ? error.message || error.name : String(error)
 
 const gather = (errors: Array<unknown>): unknown =>
-  errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} errors: ${errors.map(describe).join("; ")}`)
+  errors.length === 1
+    ? errors[0]
+    : new AggregateError(errors, `${errors.length} errors: ${errors.map(describe).join("; ")}`)
 
 /**
  * What a failed run rejects with: the error as it was thrown; several failures as an

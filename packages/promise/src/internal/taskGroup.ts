@@ -79,7 +79,10 @@ export class GroupImpl implements TaskGroup.TaskGroup {
     throw toThrown(exit.cause, undefined)
   }
 
-  start<V>(fn: (signal: AbortSignal, ready: (value: V) => void) => unknown, options?: TaskGroup.TaskGroup.SpawnOptions) {
+  start<V>(
+    fn: (signal: AbortSignal, ready: (value: V) => void) => unknown,
+    options?: TaskGroup.TaskGroup.SpawnOptions
+  ) {
     const name = options?.name
     return runPromise(
       this.core.start<V, unknown, unknown, never>(
@@ -117,7 +120,10 @@ const abortWith = (controller: AbortController) => (reason: unknown) => {
 }
 
 /** @internal */
-export const run = <A>(body: (group: TaskGroup.TaskGroup) => A | PromiseLike<A>, options?: TaskGroup.TaskGroup.Options) => {
+export const run = <A>(
+  body: (group: TaskGroup.TaskGroup) => A | PromiseLike<A>,
+  options?: TaskGroup.TaskGroup.Options
+) => {
   if (typeof body !== "function") {
     throw new TypeError(`TaskGroup.run: Expected a function (group) => value or promise, actual ${String(body)}`)
   }
