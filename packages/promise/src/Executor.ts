@@ -94,6 +94,8 @@ export interface Executor extends AsyncDisposable {
 }
 
 /**
+ * The options and models of `Executor`.
+ *
  * @since 0.1.0
  */
 export declare namespace Executor {

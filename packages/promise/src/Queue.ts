@@ -56,6 +56,8 @@ export interface Queue<A> extends AsyncIterable<A> {
 }
 
 /**
+ * The options and models of `Queue`.
+ *
  * @since 0.1.0
  */
 export declare namespace Queue {

@@ -83,6 +83,8 @@ export interface OpenTaskGroup extends TaskGroup {
 }
 
 /**
+ * The options and models of `TaskGroup`.
+ *
  * @since 0.1.0
  */
 export declare namespace TaskGroup {
