@@ -20,7 +20,6 @@
  *
  * @since 0.1.0
  */
-import "./internal/polyfill.js"
 import * as internal from "./internal/taskGroup.js"
 import type * as Task from "./Task.js"
 

@@ -11,6 +11,7 @@ import * as Scope from "effect/Scope"
 import { CancelledError, SuppressedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
 import { Call } from "./bridge.js"
+import { asyncDispose, ensure } from "./dispose.js"
 import { runPromise, runSync, runtimeHere, toThrown } from "./runtime.js"
 
 const noop = () => {}
@@ -144,6 +145,7 @@ export class ExecutorImpl implements Executor.Executor {
   #closing: Promise<Executor.Executor.CloseReport> | undefined = undefined
 
   constructor(options: Executor.Executor.Options = {}) {
+    ensure()
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Executor: Expected an options object, actual ${String(options)}`)
     }
@@ -581,7 +583,7 @@ export class ExecutorImpl implements Executor.Executor {
     return this.#closing
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
+  [asyncDispose](): Promise<void> {
     return this.close().then(noop)
   }
 

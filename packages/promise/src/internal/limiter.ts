@@ -3,6 +3,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Limiter from "../Limiter.js"
 import { type AsyncFn, checkFn, fromAsync } from "./bridge.js"
+import { dispose, ensure } from "./dispose.js"
 import { ExecutorImpl } from "./executor.js"
 import { attempt, runPromise, runSync, runtimeHere } from "./runtime.js"
 
@@ -31,13 +32,15 @@ const acquireOptions = (options: Limiter.AcquireOptions | undefined): CoreLimite
 /** @internal */
 export class PermitImpl implements Limiter.Permit {
   released = false
-  constructor(readonly limiter: CoreLimiter.Limiter, readonly permits: number) {}
+  constructor(readonly limiter: CoreLimiter.Limiter, readonly permits: number) {
+    ensure()
+  }
   release(): void {
     if (this.released) return
     this.released = true
     if (this.permits > 0) runSync(this.limiter.release(this.permits))
   }
-  [Symbol.dispose](): void {
+  [dispose](): void {
     this.release()
   }
 }

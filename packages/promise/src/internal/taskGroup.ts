@@ -11,6 +11,7 @@ import { CancelledError } from "../Errors.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import { type AsyncFn, fromAsync, fromCall, isThenable } from "./bridge.js"
+import { asyncDispose, ensure } from "./dispose.js"
 import { currentSignal, linkRuntime, runPromise, runSync, runtimeHere, toThrown } from "./runtime.js"
 import { TaskCell, TaskImpl } from "./task.js"
 
@@ -178,13 +179,14 @@ export class OpenGroupImpl extends GroupImpl implements TaskGroup.OpenTaskGroup 
     return this.closing
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
+  [asyncDispose](): Promise<void> {
     return this.close()
   }
 }
 
 /** @internal */
 export const open = (options?: TaskGroup.TaskGroup.Options): TaskGroup.OpenTaskGroup => {
+  ensure()
   const outer = options?.signal
   if (outer?.aborted) throw outer.reason
   const runtime = runtimeHere(outer)
