@@ -123,7 +123,6 @@ export const make = (options: {
           const retryAfter = parseRetryAfter(response.headers["retry-after"])
           // every caller of this exchange waits the penalty out
           yield* rates.pause(exchange.name, retryAfter).pipe(
-            Effect.catchTag("InvalidOptionsError", Effect.die),
             Effect.catchTag("BackendError", (e) => Effect.logWarning(`could not share the pause: ${e.message}`))
           )
           return yield* new RateLimited({ exchange: exchange.name, retryAfter })
@@ -161,7 +160,6 @@ export const make = (options: {
         )
         return perExchange.withPermit(exchange.name, global.withPermit(rates.withPermit(exchange.name, hedged)))
       }).pipe(
-        Effect.catchTag("InvalidOptionsError", Effect.die),
         Effect.catchTag("BackendError", (e) => {
           stats.errors++
           return Effect.fail(new LimiterUnavailable({ detail: e.message }))

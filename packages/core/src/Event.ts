@@ -1,17 +1,35 @@
 /**
- * An event flag (asyncio's `Event`), on Effect's `Latch`: `set` wakes every waiter, `clear` resets
- * the flag, `wait` returns at once while it is set. A waiter woken by `set` wakes even if `clear`
- * follows at once.
+ * An event flag (asyncio's `Event`): `set` wakes every waiter, `clear` resets the flag, `wait`
+ * returns at once while it is set, `waiting` tells how many fibers wait. A waiter woken by `set`
+ * wakes even if `clear` follows at once; an interrupted waiter leaves no trace.
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
+import type { Inspectable } from "effect/Inspectable"
+import type { Pipeable } from "effect/Pipeable"
+import * as internal from "./internal/event.js"
 
 /**
+ * @since 0.3.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.3.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * An event flag.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Event {
+export interface Event extends Pipeable, Inspectable {
+  readonly [TypeId]: TypeId
   /** Sets the flag and wakes every waiter. */
   readonly set: Effect.Effect<void>
   /** Clears the flag; later waiters wait for the next `set`. */
@@ -19,6 +37,8 @@ export interface Event {
   /** Waits until the flag is set (at once if it is). */
   readonly wait: Effect.Effect<void>
   readonly isSet: Effect.Effect<boolean>
+  /** How many fibers wait for the next `set` (asyncio keeps this in `_waiters`). */
+  readonly waiting: Effect.Effect<number>
 }
 
 /**
@@ -44,19 +64,18 @@ export interface Event {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (initiallySet = false): Effect.Effect<Event> =>
-  Effect.map(Effect.makeLatch(initiallySet), (latch) => {
-    let flag = initiallySet
-    return {
-      set: Effect.suspend(() => {
-        flag = true
-        return latch.open
-      }),
-      clear: Effect.suspend(() => {
-        flag = false
-        return latch.close
-      }),
-      wait: latch.await,
-      isSet: Effect.sync(() => flag)
-    }
-  })
+export const make: (initiallySet?: boolean) => Effect.Effect<Event> = internal.make
+
+/**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Event } from "@taskscope/core"
+ *
+ * const program = Effect.map(Event.make(), Event.isEvent) // true
+ * ```
+ *
+ * @since 0.3.0
+ * @category refinements
+ */
+export const isEvent = (u: unknown): u is Event => typeof u === "object" && u !== null && TypeId in u

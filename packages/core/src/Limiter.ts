@@ -19,10 +19,11 @@
  */
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type { Inspectable } from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
+import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { BackendError, InvalidOptionsError } from "./Errors.js"
 import { OverReleaseError } from "./Errors.js"
@@ -118,6 +119,31 @@ export interface AcquireOptions {
  * limiters made here, {@link BackendError} for shared ones (e.g. `@taskscope/redis`), whose state
  * lives in another process that can be out of reach.
  *
+ * **The contract** every backend keeps (checked by one conformance suite, in memory and on Redis):
+ * - Strict FIFO: callers are granted in the order they asked; a later, smaller request never
+ *   overtakes a waiting one. Weighted permits (`permits`) and rate units (`cost`) per call.
+ * - The rate: at most `limit` units start in any window of `interval` (sliding window), or a bucket
+ *   of `burst` refilled at `limit` per `interval` (token bucket). `pause(d)` stops every start until
+ *   `d` has passed; it only ever extends a pause, and callers already running are not affected.
+ * - Leak-proof: a caller interrupted at any point — waiting, or granted in the same instant — gives
+ *   its permits (and rate units) back. `withPermit` releases when the effect ends, however it ends.
+ * - A capacity of 0 is a locked limiter (asyncio's `Semaphore(0)`): callers wait for `resize` (or,
+ *   in memory, `release`).
+ * - A bad argument written at a call site (`permits: -1`, `cost: NaN`, more permits than the
+ *   capacity, a cost the rate can never allow, `pause(NaN)`) is a defect naming the function and the
+ *   value; options that come from outside are decoded once, by `make` and the {@link Limiters}
+ *   service, with a typed `InvalidOptionsError`.
+ *
+ * **Where a shared backend differs** (`@taskscope/redis`; the one place these are listed):
+ * - `release(n)` gives back a lease of `n` permits this process holds (the calling fiber's newest,
+ *   else the oldest) and fails with `OverReleaseError` when it holds none: it cannot add permits
+ *   beyond the capacity, as the in-memory `release` of an unbounded semaphore can.
+ * - Time is the Redis server's clock: rate windows and pauses run in real time, never on the TestClock.
+ * - Order across processes: permits are granted in the order requests reached Redis; rate waits are
+ *   FIFO within a process, and across processes the first to ask after the window frees goes first.
+ * - `stats` reads the shared state: `waiters` list every process's waiters, without `waitingFor`
+ *   (zero) and with `permits`/`cost` of 1.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -125,30 +151,39 @@ export interface Limiter<out BE = never> extends Pipeable, Inspectable {
   readonly [TypeId]: TypeId
   readonly name: string
   /** Runs `effect` once the caller's turn comes and every constraint allows; releases permits after. */
-  withPermit<A, E, R>(
-    effect: Effect.Effect<A, E, R>,
-    options?: AcquireOptions
-  ): Effect.Effect<A, E | InvalidOptionsError | BE, R>
+  withPermit<A, E, R>(effect: Effect.Effect<A, E, R>, options?: AcquireOptions): Effect.Effect<A, E | BE, R>
   /** Waits for permits (and rate units); pair with `release`. Prefer `withPermit`. */
-  acquire(options?: AcquireOptions): Effect.Effect<void, InvalidOptionsError | BE>
-  /** Takes permits only if the caller could start right now; never waits. */
-  tryAcquire(options?: AcquireOptions): Effect.Effect<boolean, InvalidOptionsError | BE>
+  acquire(options?: AcquireOptions): Effect.Effect<void, BE>
+  /** Takes permits only if the caller could start right now, never past a waiting caller; never waits. */
+  tryAcquire(options?: AcquireOptions): Effect.Effect<boolean, BE>
   /** Gives permits back. A `bounded` limiter fails with `OverReleaseError` when more are released than acquired. */
   release(permits?: number): Effect.Effect<void, OverReleaseError | BE>
-  /** Changes the concurrency limit; holders beyond a smaller limit keep their permits until they release. */
-  resize(capacity: number): Effect.Effect<void, InvalidOptionsError | BE>
+  /** Changes the concurrency limit (0 locks it); holders beyond a smaller limit keep their permits until they release. */
+  resize(capacity: number): Effect.Effect<void, BE>
   /** Nobody starts for `duration` (e.g. a 429's Retry-After); callers already running are not affected. */
-  pause(duration: Duration.DurationInput): Effect.Effect<void, InvalidOptionsError | BE>
+  pause(duration: Duration.DurationInput): Effect.Effect<void, BE>
   readonly stats: Effect.Effect<Stats, BE>
 }
 
 /**
+ * What a limiter limits. In a guide's terms:
+ *
+ * | option | type | default | rule |
+ * | --- | --- | --- | --- |
+ * | `name` | string | `"Limiter"` | shown in stats and errors |
+ * | `concurrency` | integer or `Infinity` | `Infinity` | ≥ 0 (0: locked until resized) |
+ * | `bounded` | boolean | `false` | `release` beyond the capacity fails |
+ * | `rate.limit` | number | — | > 0 (an integer for a sliding window) |
+ * | `rate.interval` | Duration input | — | > 0, finite |
+ * | `rate.algorithm` | `"tokenBucket"` or `"slidingWindow"` | `"tokenBucket"` | |
+ * | `rate.burst` | number | `rate.limit` | > 0 (token bucket only) |
+ *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
   readonly name?: string
-  /** At most this many permits held at once (a positive integer or Infinity, the default). */
+  /** At most this many permits held at once (an integer of 0 or more, or Infinity, the default). */
   readonly concurrency?: number
   /** `release` beyond the capacity is an error (asyncio's `BoundedSemaphore`). */
   readonly bounded?: boolean
@@ -164,7 +199,31 @@ export interface Options {
 }
 
 /**
- * Makes a limiter from options: any mix of concurrency, rate and pause.
+ * The Schema of {@link Options}, for a backend or an application that decodes limiter options from
+ * outside itself (a config file) before making limiters: `Options.decode("Limiter", OptionsSchema)`.
+ * A decoded `rate.interval` is a `Duration`.
+ *
+ * @example
+ * ```ts
+ * import { Options, Limiter } from "@taskscope/core"
+ *
+ * const decodeLimits = Options.decode("Exchange limits", Limiter.OptionsSchema)
+ * const limits = decodeLimits({ concurrency: 4, rate: { limit: 10, interval: "1 second" } })
+ * ```
+ *
+ * @since 0.3.0
+ * @category schemas
+ */
+export const OptionsSchema: Schema.Schema<Options, Options> = internal.OptionsSchema as Schema.Schema<
+  // optional fields decode to `undefined` when given as `undefined`: the same limits
+  any,
+  any
+>
+
+/**
+ * Makes a limiter from options — any mix of concurrency, rate and pause — that may come from
+ * outside (a config file, the environment): they are decoded once, and a bad value is a typed
+ * `InvalidOptionsError` naming the option.
  *
  * @example
  * ```ts
@@ -188,7 +247,10 @@ export interface Options {
 export const make: (options: Options) => Effect.Effect<Limiter, InvalidOptionsError> = internal.make
 
 /**
- * A semaphore with `permits` permits (asyncio's `Semaphore`; `bounded: true` for `BoundedSemaphore`).
+ * A semaphore with `permits` permits (asyncio's `Semaphore`; `bounded: true` for
+ * `BoundedSemaphore`). `semaphore(0)` starts locked: callers wait until `release` or `resize`.
+ * A bad count is a programmer error (a defect naming `Limiter.semaphore` and the value); use
+ * {@link make} for a count read from configuration.
  *
  * @example
  * ```ts
@@ -204,13 +266,14 @@ export const make: (options: Options) => Effect.Effect<Limiter, InvalidOptionsEr
  * @since 0.1.0
  * @category constructors
  */
-export const semaphore = (
+export const semaphore: (
   permits: number,
   options?: { readonly name?: string; readonly bounded?: boolean }
-): Effect.Effect<Limiter, InvalidOptionsError> => internal.make({ ...options, concurrency: permits })
+) => Effect.Effect<Limiter> = internal.semaphore
 
 /**
- * A rate limiter: at most `limit` units per `interval`.
+ * A rate limiter: at most `limit` units per `interval`. Bad literals are defects; use {@link make}
+ * for a rate read from configuration.
  *
  * @example
  * ```ts
@@ -227,39 +290,46 @@ export const semaphore = (
  * @since 0.1.0
  * @category constructors
  */
-export const rate = (
+export const rate: (
   options: NonNullable<Options["rate"]> & { readonly name?: string }
-): Effect.Effect<Limiter, InvalidOptionsError> => {
-  const { name, ...rest } = options
-  return internal.make(name === undefined ? { rate: rest } : { name, rate: rest })
-}
+) => Effect.Effect<Limiter> = internal.rate
 
 /**
+ * | option | type | default | rule |
+ * | --- | --- | --- | --- |
+ * | `idleTimeout` | Duration input | 60 seconds | > 0, finite |
+ * | `name` | string | `"keyed"` | the limiter of `key` is called `name:key` |
+ *
  * @since 0.1.0
  * @category models
  */
 export interface KeyedOptions {
   /** Evict a key's limiter after it has been idle this long (default 60 s). */
   readonly idleTimeout?: Duration.DurationInput
+  /** The limiter of `key` is called `${name}:${String(key)}` (default `"keyed"`). */
   readonly name?: string
 }
 
 /**
  * A limiter per key (e.g. per exchange host), created on first use and evicted once it has been idle
- * for `idleTimeout` — never while permits are held, callers wait, a pause runs, or its rate history
- * still matters.
+ * for `idleTimeout` — never while permits are held or callers wait. The limiter of `key` is called
+ * `${name}:${String(key)}`.
+ *
+ * The options `optionsFor` returns for a key are code, not configuration: a bad value is a defect
+ * naming the keyed limiter and the key.
+ *
+ * In memory a key's limiter is also kept while a pause runs or its rate history still matters (a
+ * fresh one would behave differently); a shared backend keeps that state in the backend, so evicting
+ * the local handle loses nothing.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Keyed<K, out BE = never> {
-  withPermit<A, E, R>(
-    key: K,
-    effect: Effect.Effect<A, E, R>,
-    options?: AcquireOptions
-  ): Effect.Effect<A, E | InvalidOptionsError | BE, R>
-  get(key: K): Effect.Effect<Limiter<BE>, InvalidOptionsError | BE>
-  pause(key: K, duration: Duration.DurationInput): Effect.Effect<void, InvalidOptionsError | BE>
+  readonly name: string
+  withPermit<A, E, R>(key: K, effect: Effect.Effect<A, E, R>, options?: AcquireOptions): Effect.Effect<A, E | BE, R>
+  get(key: K): Effect.Effect<Limiter<BE>, BE>
+  pause(key: K, duration: Duration.DurationInput): Effect.Effect<void, BE>
   /** Per-key stats of the live limiters. */
   readonly stats: Effect.Effect<ReadonlyMap<K, Stats>, BE>
   /** How many keys have a live limiter. */
@@ -278,8 +348,8 @@ export interface Keyed<K, out BE = never> {
  *   const perHost = yield* Limiter.keyed((host: string) => ({
  *     concurrency: 4,
  *     rate: { limit: host === "api.slow.example" ? 2 : 20, interval: "1 second" }
- *   }), { idleTimeout: "5 minutes" })
- *   return yield* perHost.withPermit("api.example", Effect.succeed("ok"))
+ *   }), { idleTimeout: "5 minutes", name: "hosts" })
+ *   return yield* perHost.withPermit("api.example", Effect.succeed("ok")) // limiter "hosts:api.example"
  * })
  * ```
  *
@@ -289,7 +359,7 @@ export interface Keyed<K, out BE = never> {
 export const keyed: <K>(
   optionsFor: (key: K) => Options,
   options?: KeyedOptions
-) => Effect.Effect<Keyed<K>, InvalidOptionsError> = internal.keyed
+) => Effect.Effect<Keyed<K>> = internal.keyed
 
 /**
  * @example
@@ -303,21 +373,26 @@ export const keyed: <K>(
  * @since 0.1.0
  * @category refinements
  */
-export const isLimiter = (u: unknown): u is Limiter => typeof u === "object" && u !== null && TypeId in u
+export const isLimiter = (u: unknown): u is Limiter<unknown> => typeof u === "object" && u !== null && TypeId in u
 
 /**
- * What the {@link Limiters} service does: make limiters whose state lives in its backend.
+ * The limiter service: code that asks it for limiters by name runs unchanged on one process
+ * ({@link layerMemory}) or shares its limits across processes (`RedisLimiter.layer` from
+ * `@taskscope/redis`) — switching is a change of Layer.
+ *
+ * One name, one set of limits: asking again for a name gives the same limiter when the options are
+ * equal, and fails with `InvalidOptionsError` when they differ (a keyed limiter: when `optionsFor` is
+ * another function or its options differ). Options are decoded once, here, with typed errors.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Provider {
+export interface Limiters {
   /** Which backend keeps the state, e.g. `"memory"` or `"redis"`. */
   readonly backend: string
   /**
    * The limiter called `options.name` (required): every caller that asks for the same name — in this
-   * process, or in any process on a shared backend — shares one limiter. The first call's options
-   * make it (a shared backend stores the latest caller's limits).
+   * process, or in any process on a shared backend — shares one limiter.
    */
   readonly make: (
     options: Options & { readonly name: string }
@@ -326,14 +401,12 @@ export interface Provider {
   readonly keyed: <K>(
     name: string,
     optionsFor: (key: K) => Options,
-    options?: KeyedOptions
+    options?: Omit<KeyedOptions, "name">
   ) => Effect.Effect<Keyed<K, BackendError>, InvalidOptionsError | BackendError, Scope.Scope>
 }
 
 /**
- * The limiter service: code that asks it for limiters runs unchanged on one process
- * ({@link layerMemory}) or shares its limits across processes (`RedisLimiter.layer` from
- * `@taskscope/redis`) — switching is a change of Layer.
+ * The tag of the {@link Limiters} service.
  *
  * @example
  * ```ts
@@ -350,10 +423,13 @@ export interface Provider {
  * @since 0.1.0
  * @category services
  */
-export class Limiters extends Context.Tag("@taskscope/core/Limiter/Limiters")<Limiters, Provider>() {}
+export const Limiters: Context.Tag<Limiters, Limiters> = Context.GenericTag<Limiters>(
+  "@taskscope/core/Limiter/Limiters"
+)
 
 /**
- * The in-memory {@link Limiters}: limiters live in this process; the same name gives the same limiter.
+ * The in-memory {@link Limiters}: limiters live in this process; the same name with the same options
+ * gives the same limiter.
  *
  * @example
  * ```ts
@@ -364,32 +440,11 @@ export class Limiters extends Context.Tag("@taskscope/core/Limiter/Limiters")<Li
  *   const limiters = yield* Limiter.Limiters
  *   const a = yield* limiters.make({ name: "db", concurrency: 4 })
  *   const b = yield* limiters.make({ name: "db", concurrency: 4 })
- *   return a === b // true
+ *   return a === b // true; concurrency: 8 would fail with InvalidOptionsError
  * }).pipe(Effect.scoped, Effect.provide(Limiter.layerMemory))
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory: Layer.Layer<Limiters> = Layer.sync(Limiters, () => {
-  const limiters = new Map<string, Limiter>()
-  const keyeds = new Map<string, Keyed<any>>()
-  return {
-    backend: "memory",
-    make: (options) =>
-      Effect.suspend(() => {
-        const found = limiters.get(options.name)
-        if (found !== undefined) return Effect.succeed(found)
-        return Effect.tap(internal.make(options), (limiter) => Effect.sync(() => limiters.set(options.name, limiter)))
-      }),
-    keyed: <K>(name: string, optionsFor: (key: K) => Options, options?: KeyedOptions) =>
-      Effect.suspend(() => {
-        const found = keyeds.get(name) as Keyed<K> | undefined
-        if (found !== undefined) return Effect.succeed(found)
-        return Effect.tap(
-          internal.keyed(optionsFor, { ...options, name }),
-          (keyed) => Effect.sync(() => keyeds.set(name, keyed))
-        )
-      })
-  }
-})
+export const layerMemory: Layer.Layer<Limiters> = Layer.sync(Limiters, internal.makeMemoryProvider)

@@ -10,7 +10,8 @@
  *   the removed items — and the removed items are returned, so nothing vanishes.
  * - Cancellation is safe: an item leaves the queue only in the same uninterruptible step in which a
  *   taker receives it (a taker interrupted just after being woken passes its turn on, and the item
- *   stays for the next taker); an interrupted putter's item is never added.
+ *   stays for the next taker); an interrupted putter's item is never added; `process` gives back the
+ *   item of a handler that is interrupted.
  *
  * Differences from asyncio.Queue: errors are typed (`QueueShutDownError`, `QueueFullError`,
  * `QueueEmptyError`, `TaskDoneError`); `taskDone` beyond the number of items *taken* is an error
@@ -20,7 +21,7 @@
  */
 import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type { Inspectable } from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
@@ -55,6 +56,32 @@ export type TypeId = typeof TypeId
  * here, {@link BackendError} for shared ones (e.g. `@taskscope/redis`), whose items live in another
  * process that can be out of reach.
  *
+ * **The contract** every backend keeps (checked by one conformance suite, in memory and on Redis):
+ * - Nothing is lost: an item put is taken, still in the queue, or returned by an immediate shutdown.
+ * - FIFO `put`/`take`; `tryPut` fails with `QueueFullError` at capacity, `tryTake` with
+ *   `QueueEmptyError` when empty; `put` waits while the queue is full.
+ * - `taskDone` marks one taken item done (from any fiber) and fails with `TaskDoneError` when no
+ *   taken item is outstanding; `join` waits until every item ever put is done.
+ * - `process(use)` takes an item and settles it: done when `use` succeeds or fails; **given back** to
+ *   the queue, not done, when `use` is interrupted, so another taker gets it.
+ * - `shutdown()`: `put` fails with `QueueShutDownError`, `take` returns what is left, then fails.
+ *   `shutdown({ immediate: true })`: waiting takers and putters fail at once.
+ * - `size` and `snapshot` show the items waiting to be taken, in order; `stats` counts them, the
+ *   unfinished (put, not done) and the in flight (taken, not done).
+ *
+ * **Where a shared backend differs** (`@taskscope/redis`; the one place these are listed):
+ * - Only FIFO queues; a given-back item goes to the end of the shared stream (in memory: to the
+ *   front, taken next).
+ * - Delivery is at least once: an item taken by a process that dies is delivered again after
+ *   `claimIdle`. `taskDone` acknowledges the calling fiber's newest taken item, else the oldest item
+ *   this process took; which one matters only if the process dies — `process` settles exactly its item.
+ * - `shutdown` stops this process's handle, not the shared queue: other processes go on putting and
+ *   taking. An immediate shutdown leaves the waiting items in the shared stream, so it returns none
+ *   and does not release `join` (in memory it removes them, returns them and releases `join`).
+ * - `capacity` is checked when an item is put: two processes putting at once may each pass it.
+ * - Time is real time: blocking reads and polls run on the server, never on the TestClock;
+ *   `stats.waitingTakers` and `waitingPutters` count this process's callers only.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -72,8 +99,8 @@ export interface WorkQueue<in out A, out BE = never> extends Pipeable, Inspectab
   readonly tryTake: Effect.Effect<A, QueueEmptyError | QueueShutDownError | BE>
   /**
    * Takes the next item, runs `use` on it and settles it, with no gap in which an interruption could
-   * lose it: the item is marked done when `use` succeeds or fails. When `use` is interrupted, an
-   * in-memory queue marks it done too; a shared queue gives it back for another consumer.
+   * lose it: the item is marked done when `use` succeeds or fails, and given back to the queue (not
+   * done) when `use` is interrupted.
    */
   process<B, E, R>(use: (item: A) => Effect.Effect<B, E, R>): Effect.Effect<B, E | QueueShutDownError | BE, R>
   /** Marks one taken item as processed. Fails with `TaskDoneError` if no taken item is outstanding. */
@@ -109,6 +136,11 @@ export interface Stats {
 }
 
 /**
+ * | option | type | default | rule |
+ * | --- | --- | --- | --- |
+ * | `capacity` | integer or `Infinity` | `Infinity` | ≥ 1 |
+ * | `name` | string | `"WorkQueue"` | shown in errors |
+ *
  * @since 0.1.0
  * @category models
  */
@@ -129,7 +161,30 @@ export interface ShutdownOptions {
 }
 
 /**
- * A FIFO queue holding at most `capacity` items; `put` waits while it is full.
+ * A FIFO queue from options that may come from outside (a config file): they are decoded once, and a
+ * bad value is a typed `InvalidOptionsError` naming the option. Without a `capacity`, unbounded.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@taskscope/core"
+ *
+ * const config = { capacity: 100, name: "jobs" } // e.g. read from a file
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* WorkQueue.make<string>(config)
+ *   yield* queue.put("job-1")
+ *   return yield* queue.take
+ * })
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const make: <A>(options?: Options) => Effect.Effect<WorkQueue<A>, InvalidOptionsError> = internal.make
+
+/**
+ * A FIFO queue holding at most `capacity` items; `put` waits while it is full. A bad capacity is a
+ * programmer error (a defect naming `WorkQueue.bounded` and the value).
  *
  * @example
  * ```ts
@@ -149,8 +204,8 @@ export interface ShutdownOptions {
  * @since 0.1.0
  * @category constructors
  */
-export const bounded = <A>(capacity: number, options?: { readonly name?: string }) =>
-  internal.make<A>({ ...options, capacity }, internal.fifo, capacity)
+export const bounded: <A>(capacity: number, options?: { readonly name?: string }) => Effect.Effect<WorkQueue<A>> =
+  internal.bounded
 
 /**
  * A FIFO queue without a capacity limit.
@@ -166,12 +221,12 @@ export const bounded = <A>(capacity: number, options?: { readonly name?: string 
  * @since 0.1.0
  * @category constructors
  */
-export const unbounded = <A>(options?: { readonly name?: string }): Effect.Effect<WorkQueue<A>, InvalidOptionsError> =>
-  internal.make<A>(options, internal.fifo, Infinity)
+export const unbounded: <A>(options?: { readonly name?: string }) => Effect.Effect<WorkQueue<A>> = internal.unbounded
 
 /**
  * A priority queue: the item with the lowest `priority` comes out first; equal priorities come out in
- * the order they were put (stable). asyncio's `PriorityQueue`.
+ * the order they were put (stable). asyncio's `PriorityQueue`. A given-back item comes out before the
+ * items of its priority that were never taken.
  *
  * @example
  * ```ts
@@ -190,17 +245,9 @@ export const unbounded = <A>(options?: { readonly name?: string }): Effect.Effec
  * @since 0.1.0
  * @category constructors
  */
-export const priority = <A>(
+export const priority: <A>(
   options: Options & { readonly priority: (item: A) => number }
-): Effect.Effect<WorkQueue<A>, InvalidOptionsError> =>
-  internal.make<A>(
-    {
-      ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
-      ...(options.name === undefined ? {} : { name: options.name })
-    },
-    () => internal.heap(options.priority),
-    Infinity
-  )
+) => Effect.Effect<WorkQueue<A>> = internal.priority
 
 /**
  * A LIFO queue (a stack): the last item put is taken first. asyncio's `LifoQueue`.
@@ -221,8 +268,7 @@ export const priority = <A>(
  * @since 0.1.0
  * @category constructors
  */
-export const lifo = <A>(options?: Options): Effect.Effect<WorkQueue<A>, InvalidOptionsError> =>
-  internal.make<A>(options, internal.lifo, Infinity)
+export const lifo: <A>(options?: Options) => Effect.Effect<WorkQueue<A>> = internal.lifo
 
 /**
  * @since 0.1.0
@@ -255,10 +301,11 @@ export interface ConsumeReport<A, E> {
 }
 
 /**
- * A worker pool over the queue, as a scoped TaskGroup: `concurrency` workers take items and run
- * `handler` on each; every item is marked done whether the handler succeeds, fails or is
- * interrupted; a handler failure is recorded for its item and does not stop the pool. Returns when
- * the queue has been shut down and emptied; interrupting it interrupts the workers.
+ * A worker pool over the queue, as a scoped TaskGroup: `concurrency` workers take items with
+ * `process` and run `handler` on each; an item is marked done when its handler succeeds or fails (a
+ * failure is recorded for its item and does not stop the pool). Returns when the queue has been shut
+ * down and emptied; interrupting it interrupts the workers, and the items in their hands go back to
+ * the queue. A bad `concurrency` is a defect naming `WorkQueue.consume` and the value.
  *
  * @example
  * ```ts
@@ -286,7 +333,7 @@ export const consume: <A, BE, E, R>(
   queue: WorkQueue<A, BE>,
   options: ConsumeOptions,
   handler: (item: A) => Effect.Effect<unknown, E, R>
-) => Effect.Effect<ConsumeReport<A, E>, InvalidOptionsError | BE, R> = internal.consume
+) => Effect.Effect<ConsumeReport<A, E>, BE, R> = internal.consume
 
 /**
  * @example
@@ -303,18 +350,25 @@ export const consume: <A, BE, E, R>(
 export const isWorkQueue = (u: unknown): u is WorkQueue<unknown> => typeof u === "object" && u !== null && TypeId in u
 
 /**
- * What the {@link WorkQueues} service does: open named queues whose items live in its backend.
+ * The work-queue service: code that opens its queues here runs unchanged on one process
+ * ({@link layerMemory}) or shares them across processes (`RedisWorkQueue.layer` from
+ * `@taskscope/redis`) — switching is a change of Layer.
+ *
+ * One name, one queue: opening a name again in the same layer gives the same queue when the
+ * `capacity` is equal, and fails with `InvalidOptionsError` when it differs. Options are decoded
+ * once, here, with typed errors.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Provider {
+export interface WorkQueues {
   /** Which backend keeps the items, e.g. `"memory"` or `"redis"`. */
   readonly backend: string
   /**
    * The FIFO queue called `name`: every caller that opens the same name — in this process, or in
    * any process on a shared backend — puts to and takes from the same items. `schema` encodes items
-   * for a backend that stores them outside the process (the in-memory backend keeps them as they are).
+   * for a backend that stores them outside the process (the in-memory backend keeps them as they are;
+   * a shared one decodes every item of the name with the first opener's schema in this process).
    */
   readonly open: <A, I>(
     name: string,
@@ -324,9 +378,7 @@ export interface Provider {
 }
 
 /**
- * The work-queue service: code that opens its queues here runs unchanged on one process
- * ({@link layerMemory}) or shares them across processes (`RedisWorkQueue.layer` from
- * `@taskscope/redis`) — switching is a change of Layer.
+ * The tag of the {@link WorkQueues} service.
  *
  * @example
  * ```ts
@@ -344,7 +396,9 @@ export interface Provider {
  * @since 0.1.0
  * @category services
  */
-export class WorkQueues extends Context.Tag("@taskscope/core/WorkQueue/WorkQueues")<WorkQueues, Provider>() {}
+export const WorkQueues: Context.Tag<WorkQueues, WorkQueues> = Context.GenericTag<WorkQueues>(
+  "@taskscope/core/WorkQueue/WorkQueues"
+)
 
 /**
  * The in-memory {@link WorkQueues}: FIFO queues in this process; the same name gives the same queue.
@@ -365,18 +419,4 @@ export class WorkQueues extends Context.Tag("@taskscope/core/WorkQueue/WorkQueue
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory: Layer.Layer<WorkQueues> = Layer.sync(WorkQueues, () => {
-  const queues = new Map<string, WorkQueue<any>>()
-  return {
-    backend: "memory",
-    open: <A, I>(name: string, _schema: Schema.Schema<A, I>, options?: { readonly capacity?: number }) =>
-      Effect.suspend(() => {
-        const found = queues.get(name) as WorkQueue<A> | undefined
-        if (found !== undefined) return Effect.succeed(found)
-        return Effect.tap(
-          internal.make<A>({ ...options, name }, internal.fifo, Infinity),
-          (queue) => Effect.sync(() => queues.set(name, queue))
-        )
-      })
-  }
-})
+export const layerMemory: Layer.Layer<WorkQueues> = Layer.sync(WorkQueues, internal.makeMemoryProvider)

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Limiter, TaskGroup } from "@taskscope/core"
+import { Limiter, TaskGroup, Testing } from "@taskscope/core"
 import { Duration, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
-import { now, runFor } from "./helpers.js"
+import * as internal from "../src/internal/limiter.js"
+import { dies, now, runFor } from "./helpers.js"
 
 const invariant = (limiter: Limiter.Limiter) =>
   Effect.map(limiter.stats, (s) => {
@@ -101,7 +102,7 @@ describe("Limiter.semaphore", () => {
       assert.deepStrictEqual(yield* invariant(sem).pipe(Effect.map((s) => s.available)), 2)
     }))
 
-  it.effect("bounded: releasing more than was acquired is an error; bad permits are rejected", () =>
+  it.effect("bounded: releasing more than was acquired is an error", () =>
     Effect.gen(function*() {
       const sem = yield* Limiter.semaphore(2, { bounded: true, name: "pool" })
       yield* sem.acquire()
@@ -109,10 +110,101 @@ describe("Limiter.semaphore", () => {
       const error = yield* Effect.flip(sem.release())
       assert.strictEqual(error._tag, "OverReleaseError")
       assert.match(error.message, /Limiter "pool": releasing 1 permit\(s\) would exceed its capacity of 2/)
-      const tooMany = yield* Effect.flip(sem.withPermit(Effect.void, { permits: 3 }))
-      assert.match(tooMany.message, /permits: 3 can never be granted: the capacity is 2/)
-      const bad = yield* Effect.flip(Limiter.semaphore(0))
-      assert.match(bad.message, /^Limiter options: concurrency: Expected a positive integer or Infinity/)
+    }))
+
+  it.effect("semaphore(0) is locked: acquire waits until a release (asyncio's Semaphore(0)) or a resize", () =>
+    Effect.gen(function*() {
+      const gate = yield* Limiter.semaphore(0, { name: "gate" })
+      const first = yield* Effect.fork(gate.acquire())
+      const second = yield* Effect.fork(gate.acquire())
+      yield* TestClock.adjust(1000)
+      assert.isTrue(Option.isNone(yield* Fiber.poll(first)))
+      assert.isFalse(yield* gate.tryAcquire())
+      assert.deepStrictEqual((yield* gate.stats).waiters.map((w) => w.reason), ["concurrency", "queue"])
+      yield* gate.release()
+      yield* Fiber.join(first)
+      assert.isTrue(Option.isNone(yield* Fiber.poll(second)))
+      yield* gate.resize(1)
+      yield* Fiber.join(second)
+      yield* gate.resize(0)
+      const s = yield* gate.stats
+      assert.deepStrictEqual([s.capacity, s.held, s.available], [0, 2, -1])
+      // a bounded semaphore(0) has nothing to give back
+      const bounded = yield* Limiter.semaphore(0, { bounded: true })
+      assert.strictEqual((yield* Effect.flip(bounded.release()))._tag, "OverReleaseError")
+    }))
+
+  it.effect("a bad literal argument is a defect naming the function and the value", () =>
+    Effect.gen(function*() {
+      const sem = yield* Limiter.semaphore(2, { name: "pool" })
+      const cases: Array<[Effect.Effect<unknown, unknown>, RegExp]> = [
+        [
+          Limiter.semaphore(-1),
+          /^Limiter\.semaphore: permits: Expected a non-negative integer or Infinity, actual -1$/
+        ],
+        [Limiter.semaphore(1.5), /^Limiter\.semaphore: permits: .* actual 1\.5$/],
+        [Limiter.semaphore(Number.NaN), /^Limiter\.semaphore: permits: .* actual NaN$/],
+        [
+          sem.withPermit(Effect.void, { permits: 3 }),
+          /^Limiter\.withPermit: permits: 3 can never be granted: Limiter "pool" has a capacity of 2$/
+        ],
+        [
+          sem.withPermit(Effect.void, { permits: -1 }),
+          /^Limiter\.withPermit: permits: Expected a non-negative integer, actual -1$/
+        ],
+        [sem.acquire({ permits: 0.5 }), /^Limiter\.acquire: permits: .* actual 0\.5$/],
+        [sem.acquire({ cost: -1 }), /^Limiter\.acquire: cost: Expected a non-negative number, actual -1$/],
+        [sem.tryAcquire({ cost: Number.NaN }), /^Limiter\.tryAcquire: cost: .* actual NaN$/],
+        [sem.release(-2), /^Limiter\.release: Expected a non-negative integer, actual -2$/],
+        [sem.resize(-1), /^Limiter\.resize: Expected a non-negative integer or Infinity, actual -1$/],
+        [sem.resize(2.5), /^Limiter\.resize: .* actual 2\.5$/],
+        [sem.pause(Number.NaN), /^Limiter\.pause: Expected a finite duration .* actual NaN$/],
+        [sem.pause("soon" as never), /^Limiter\.pause: .* actual "soon"$/],
+        [sem.pause(Infinity), /^Limiter\.pause: .* actual Infinity$/],
+        [
+          Limiter.rate({ limit: 0, interval: "1 second" }),
+          /^Limiter\.rate: limit: Expected a positive number, actual 0$/
+        ],
+        [
+          Limiter.rate({ limit: 1, interval: -5 }),
+          /^Limiter\.rate: interval: Expected a finite, positive duration .* actual -5$/
+        ],
+        [
+          Limiter.rate({ limit: 2.5, interval: 10, algorithm: "slidingWindow" }),
+          /^Limiter\.rate: limit: a sliding window counts whole starts: Expected an integer, actual 2\.5$/
+        ],
+        [Limiter.keyed(() => ({}), { idleTimeout: 0 }), /^Limiter\.keyed: idleTimeout: .* actual 0$/]
+      ]
+      for (const [effect, pattern] of cases) yield* dies(effect, pattern)
+      // nothing was taken by the calls that died
+      const s = yield* invariant(sem)
+      assert.deepStrictEqual([s.available, s.waiting], [2, 0])
+    }))
+
+  it.effect("options from outside fail with a typed InvalidOptionsError, decoded once by make", () =>
+    Effect.gen(function*() {
+      const bad = yield* Effect.flip(Limiter.make({ concurrency: -1 }))
+      assert.strictEqual(bad._tag, "InvalidOptionsError")
+      assert.strictEqual(
+        bad.message,
+        "Limiter options: concurrency: Expected a non-negative integer or Infinity, actual -1"
+      )
+      const rate = yield* Effect.flip(Limiter.make({ rate: { limit: 10, interval: "soon" as never } }))
+      assert.match(rate.message, /^Limiter options: rate\.interval: Expected a finite, positive duration/)
+      // a Duration value is a duration
+      const ok = yield* Limiter.make({ rate: { limit: 10, interval: Duration.seconds(1) } })
+      assert.strictEqual(Duration.toMillis((yield* ok.stats).rate!.interval), 1000)
+      assert.strictEqual((yield* Limiter.make({ concurrency: 0 })).name, "Limiter")
+    }))
+
+  it.effect("resize from and to no limit keeps available + held = capacity", () =>
+    Effect.gen(function*() {
+      const open = yield* Limiter.make({})
+      yield* open.acquire({ permits: 2 })
+      yield* open.resize(3)
+      assert.deepStrictEqual(yield* Effect.map(invariant(open), (s) => [s.capacity, s.available, s.held]), [3, 1, 2])
+      yield* open.resize(Infinity)
+      assert.deepStrictEqual(yield* Effect.map(invariant(open), (s) => [s.capacity, s.held]), [Infinity, 2])
     }))
 
   it.effect("cancelled waiters leave no trace and lose no permit", () =>
@@ -154,6 +246,37 @@ describe("Limiter.semaphore", () => {
           assert.deepStrictEqual([s.available, s.waiting, s.holders.length], [2, 0, 0], `r = ${r}, d = ${d}`)
         }
       }
+    }))
+
+  it.effect("Testing.interruptEverywhere: wherever a group of permit holders is interrupted, no permit or token leaks", () =>
+    Effect.gen(function*() {
+      let limiter: Limiter.Limiter | undefined
+      const report = yield* Testing.interruptEverywhere(
+        (probe) =>
+          Effect.gen(function*() {
+            const l = yield* Limiter.make({
+              concurrency: 2,
+              rate: { limit: 2, interval: 100, algorithm: "slidingWindow" }
+            })
+            limiter = l
+            yield* TaskGroup.scoped((group) =>
+              Effect.forEach(
+                [1, 2, 3, 4],
+                (i) =>
+                  group.spawn(probe.guard(`job ${i}`, l.withPermit(Effect.sleep(10), { permits: i === 4 ? 2 : 1 }))),
+                { discard: true }
+              )
+            )
+          }),
+        () =>
+          Effect.gen(function*() {
+            const s = yield* limiter!.stats
+            if (s.available !== 2 || s.held !== 0 || s.waiting !== 0 || s.holders.length > 0) {
+              return yield* Effect.dieMessage(`leaked: ${JSON.stringify([s.available, s.held, s.waiting])}`)
+            }
+          })
+      )
+      assert.isAtLeast(report.points, 4)
     }))
 
   it.effect.prop(
@@ -253,16 +376,91 @@ describe("Limiter.rate", () => {
       assert.strictEqual(yield* Fiber.join(fiber), 1000)
     }))
 
-  it.effect("rejects bad rates", () =>
+  it.effect("a cost the rate can never allow is a defect", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Limiter.rate({ limit: 0, interval: "1 second" }))
-      assert.match(error.message, /rate.limit: Expected a positive number/)
-      const interval = yield* Effect.flip(Limiter.rate({ limit: 1, interval: -5 }))
-      assert.match(interval.message, /rate.interval/)
-      const cost = yield* Effect.flip(
-        Effect.flatMap(Limiter.rate({ limit: 2, interval: 10 }), (l) => l.withPermit(Effect.void, { cost: 3 }))
+      const limiter = yield* Limiter.rate({ limit: 2, interval: 10, name: "api" })
+      yield* dies(
+        limiter.withPermit(Effect.void, { cost: 3 }),
+        /^Limiter\.withPermit: cost: 3 can never be granted: Limiter "api" lets at most 2 start at once$/
       )
-      assert.match(cost.message, /cost: 3 can never be granted/)
+      const window = yield* Limiter.rate({ limit: 2, interval: 10, algorithm: "slidingWindow" })
+      yield* dies(window.acquire({ cost: 1.5 }), /^Limiter\.acquire: cost: a sliding window counts whole starts/)
+      assert.strictEqual((yield* limiter.stats).rate!.available, 2)
+    }))
+})
+
+describe("LimiterImpl for the Executor (internal)", () => {
+  it.effect("unsafeTryAcquire takes now or never, and never barges past a waiter", () =>
+    Effect.gen(function*() {
+      const clock = yield* Effect.clock
+      const limiter = internal.unsafeMake({ concurrency: 2, rate: { limit: 3, interval: 1000 } }, clock)
+      assert.isTrue(limiter.unsafeTryAcquire(1, 1, "a"))
+      assert.isTrue(limiter.unsafeTryAcquire(1, 1, "b"))
+      assert.isFalse(limiter.unsafeTryAcquire(1, 0), "both permits held")
+      limiter.releaseNow(1, "a")
+      assert.isTrue(limiter.unsafeTryAcquire(0, 1), "a third token, no permit")
+      assert.isFalse(limiter.unsafeTryAcquire(0, 1), "the bucket is empty")
+      assert.isTrue(limiter.unsafeTryAcquire(1, 0, "c"))
+      const waiter = yield* Effect.fork(limiter.acquire({ permits: 1, cost: 0 }))
+      yield* TestClock.adjust(1)
+      limiter.releaseNow(1, "b")
+      // the waiter was granted at the release: no permit is left for a barger
+      assert.isFalse(limiter.unsafeTryAcquire(1, 0))
+      yield* Fiber.join(waiter)
+      assert.deepStrictEqual(limiter.unsafeStats().holders.map((h) => h.permits), [1, 1])
+    }))
+
+  it.effect("unsafeTryAcquire fails while a waiter is queued, even when it would fit", () =>
+    Effect.gen(function*() {
+      const limiter = internal.unsafeMake({ concurrency: 3 }, yield* Effect.clock)
+      assert.isTrue(limiter.unsafeTryAcquire(2, 0))
+      const big = yield* Effect.fork(limiter.acquire({ permits: 3 }))
+      yield* TestClock.adjust(1)
+      assert.isFalse(limiter.unsafeTryAcquire(1, 0), "one permit is free, but a waiter is first in line")
+      limiter.releaseNow(2, "Limiter")
+      yield* Fiber.join(big)
+    }))
+
+  it.effect("unsafeWaitMillis: 0 when a call could start, the rate's or the pause's wait, Infinity when only a release can help", () =>
+    Effect.gen(function*() {
+      const limiter = internal.unsafeMake(
+        { concurrency: 1, rate: { limit: 2, interval: 1000, algorithm: "slidingWindow" } },
+        yield* Effect.clock
+      )
+      assert.strictEqual(limiter.unsafeWaitMillis(1), 0)
+      assert.isTrue(limiter.unsafeTryAcquire(0, 1))
+      yield* TestClock.adjust(200)
+      assert.isTrue(limiter.unsafeTryAcquire(0, 1))
+      assert.strictEqual(limiter.unsafeWaitMillis(1), 800, "the first start leaves the window at 1000")
+      assert.strictEqual(limiter.unsafeWaitMillis(2), 1000, "two units: the second start must leave too")
+      assert.strictEqual(limiter.unsafeWaitMillis(0), 0, "a call without cost is not held by the rate")
+      yield* limiter.pause(1500)
+      assert.strictEqual(limiter.unsafeWaitMillis(1), 1500)
+      yield* TestClock.adjust(1500)
+      assert.strictEqual(limiter.unsafeWaitMillis(1), 0)
+      assert.isTrue(limiter.unsafeTryAcquire(1, 0))
+      assert.strictEqual(limiter.unsafeWaitMillis(0, 1), Infinity, "the permit is held")
+      const waiter = yield* Effect.fork(limiter.acquire({ permits: 1, cost: 0 }))
+      yield* TestClock.adjust(1)
+      assert.strictEqual(limiter.unsafeWaitMillis(1), Infinity, "a waiter is first in line")
+      limiter.releaseNow(1, "Limiter")
+      yield* Fiber.join(waiter)
+    }))
+
+  it.effect("the sliding window's ring grows past its first size and stays exact", () =>
+    Effect.gen(function*() {
+      const limiter = internal.unsafeMake(
+        { rate: { limit: 200, interval: 1000, algorithm: "slidingWindow" } },
+        yield* Effect.clock
+      )
+      for (let i = 0; i < 150; i++) assert.isTrue(limiter.unsafeTryAcquire(0, 1), `start ${i}`)
+      yield* TestClock.adjust(500)
+      for (let i = 0; i < 50; i++) assert.isTrue(limiter.unsafeTryAcquire(0, 1))
+      assert.isFalse(limiter.unsafeTryAcquire(0, 1), "201 in one window")
+      assert.strictEqual(limiter.unsafeWaitMillis(150), 500)
+      assert.strictEqual(limiter.unsafeWaitMillis(151), 1000)
+      yield* TestClock.adjust(500)
+      assert.strictEqual((yield* limiter.stats).rate!.available, 150)
     }))
 })
 
@@ -279,6 +477,26 @@ describe("Limiter.keyed", () => {
       )
       assert.strictEqual(yield* Fiber.join(fiber), 300)
       assert.deepStrictEqual(Array.from((yield* perHost.stats).keys()).sort(), ["fast", "slow"])
+      // the limiter of a key is called name:key
+      assert.deepStrictEqual(
+        Array.from((yield* perHost.stats).values(), (s) => s.name).sort(),
+        ["keyed:fast", "keyed:slow"]
+      )
+      const named = yield* Limiter.keyed(() => ({ concurrency: 1 }), { name: "rate" })
+      assert.strictEqual((yield* named.get("binance")).name, "rate:binance")
+    }))
+
+  it.effect("bad options for a key are a defect naming the keyed limiter and the key", () =>
+    Effect.gen(function*() {
+      const perHost = yield* Limiter.keyed((host: string) => ({ concurrency: host === "bad" ? -1 : 1 }), {
+        name: "hosts"
+      })
+      yield* perHost.withPermit("good", Effect.void)
+      yield* dies(
+        perHost.withPermit("bad", Effect.void),
+        /^Limiter\.keyed "hosts", key "bad": concurrency: Expected a non-negative integer or Infinity, actual -1$/
+      )
+      assert.strictEqual(yield* perHost.size, 1)
     }))
 
   it.effect("evicts a key after it has been idle, never while permits are held or callers wait", () =>
@@ -307,6 +525,44 @@ describe("Limiter.keyed", () => {
       yield* TestClock.adjust(1000)
       assert.deepStrictEqual([yield* Fiber.join(a), yield* Fiber.join(b)], [1000, 0])
       assert.isTrue(Exit.isSuccess(yield* Fiber.await(a)))
-      assert.isTrue(Option.isSome(Option.some(1)))
     }))
+})
+
+describe("Limiter.layerMemory", () => {
+  it.scoped("one name, one set of limits: equal options give the same limiter, other options fail", () =>
+    Effect.gen(function*() {
+      const limiters = yield* Limiter.Limiters
+      const a = yield* limiters.make({ name: "db", concurrency: 4 })
+      const b = yield* limiters.make({ name: "db", concurrency: 4, bounded: false })
+      assert.strictEqual(a, b)
+      const other = yield* Effect.flip(limiters.make({ name: "db", concurrency: 8 }))
+      assert.strictEqual(other._tag, "InvalidOptionsError")
+      assert.strictEqual(
+        other.message,
+        "Limiters.make options: \"db\" was made with { concurrency: 4 }; this call asks for { concurrency: 8 } (one name, one set of limits: use another name, or the same options)"
+      )
+      const rate = yield* limiters.make({ name: "api", rate: { limit: 5, interval: "1 second" } })
+      assert.strictEqual(rate, yield* limiters.make({ name: "api", rate: { limit: 5, interval: 1000, burst: 5 } }))
+      yield* Effect.flip(limiters.make({ name: "api", rate: { limit: 5, interval: "2 seconds" } }))
+      const bad = yield* Effect.flip(limiters.make({ name: "x", concurrency: Number.NaN }))
+      assert.match(
+        bad.message,
+        /^Limiter options: concurrency: Expected a non-negative integer or Infinity, actual NaN$/
+      )
+    }).pipe(Effect.provide(Limiter.layerMemory)))
+
+  it.scoped("keyed: the same function gives the same keyed limiter; another function or idleTimeout fails", () =>
+    Effect.gen(function*() {
+      const limiters = yield* Limiter.Limiters
+      const optionsFor = (_: string) => ({ concurrency: 2 })
+      const a = yield* limiters.keyed("hosts", optionsFor)
+      assert.strictEqual(a, yield* limiters.keyed("hosts", optionsFor, { idleTimeout: "1 minute" }))
+      const other = yield* Effect.flip(limiters.keyed("hosts", (_: string) => ({ concurrency: 2 })))
+      assert.match(other.message, /^Limiters\.keyed options: "hosts" was made with another optionsFor function/)
+      const idle = yield* Effect.flip(limiters.keyed("hosts", optionsFor, { idleTimeout: "2 minutes" }))
+      assert.match(idle.message, /idleTimeout: 1m.*idleTimeout: 2m/)
+      const bad = yield* Effect.flip(limiters.keyed("other", optionsFor, { idleTimeout: -1 }))
+      assert.match(bad.message, /^Limiter\.keyed options: idleTimeout: Expected a finite, positive duration/)
+      assert.strictEqual((yield* a.get("binance")).name, "hosts:binance")
+    }).pipe(Effect.provide(Limiter.layerMemory)))
 })

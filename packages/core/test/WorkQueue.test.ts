@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Event, TaskGroup, WorkQueue } from "@taskscope/core"
-import { Effect, Exit, Fiber, Option, Ref, TestClock } from "effect"
-import { noOrphans, now, runFor } from "./helpers.js"
+import { TaskGroup, Testing, WorkQueue } from "@taskscope/core"
+import { Effect, Exit, Fiber, Option, Ref, Schema, TestClock } from "effect"
+import { dies, noOrphans, now, runFor } from "./helpers.js"
 
 const takeN = <A>(queue: WorkQueue.WorkQueue<A>, n: number) =>
   Effect.forEach(Array.from({ length: n }), () => queue.take)
@@ -57,12 +57,33 @@ describe("WorkQueue backpressure", () => {
       assert.strictEqual(yield* queue.tryTake, 1)
     }))
 
-  it.effect("rejects a bad capacity", () =>
+  it.effect("a bad literal capacity is a defect naming the function and the value", () =>
     Effect.gen(function*() {
       for (const capacity of [0, -1, 2.5, Number.NaN]) {
-        const error = yield* Effect.flip(WorkQueue.bounded(capacity))
-        assert.match(error.message, /^WorkQueue options: capacity: Expected a positive integer or Infinity/)
+        yield* dies(
+          WorkQueue.bounded(capacity),
+          new RegExp(`^WorkQueue\\.bounded: capacity: Expected a positive integer or Infinity, actual ${capacity}$`)
+        )
       }
+      yield* dies(WorkQueue.lifo({ capacity: 0 }), /^WorkQueue\.lifo: capacity: .* actual 0$/)
+      yield* dies(
+        WorkQueue.priority({ capacity: -3, priority: (n: number) => n }),
+        /^WorkQueue\.priority: capacity: .* actual -3$/
+      )
+    }))
+
+  it.effect("options from outside: make decodes them once, with a typed InvalidOptionsError", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(WorkQueue.make({ capacity: 0, name: "jobs" }))
+      assert.strictEqual(error._tag, "InvalidOptionsError")
+      assert.strictEqual(
+        error.message,
+        "WorkQueue options: capacity: Expected a positive integer or Infinity, actual 0"
+      )
+      const queue = yield* WorkQueue.make<number>({ capacity: 1, name: "jobs" })
+      yield* queue.put(1)
+      assert.strictEqual((yield* Effect.flip(queue.tryPut(2)))._tag, "QueueFullError")
+      assert.strictEqual((yield* WorkQueue.make<number>()).capacity, Infinity)
     }))
 })
 
@@ -264,44 +285,157 @@ describe("WorkQueue.consume", () => {
       assert.deepStrictEqual(yield* Fiber.join(fiber), { joinedAt: 300, processed: 12, failed: [4, 8, 12] })
     }))
 
-  it.effect("interrupting the pool marks the items in hand done and leaves the rest in the queue", () =>
+  it.effect("interrupting the pool gives the items in hand back, in order; nothing is lost or done", () =>
     Effect.gen(function*() {
       const queue = yield* WorkQueue.unbounded<number>()
       yield* Effect.forEach([1, 2, 3, 4, 5], (n) => queue.put(n))
       const pool = yield* Effect.fork(noOrphans(WorkQueue.consume(queue, { concurrency: 2 }, () => Effect.never)))
       yield* TestClock.adjust(10)
-      yield* Fiber.interrupt(pool)
       assert.deepStrictEqual(yield* queue.snapshot, [3, 4, 5])
-      assert.deepStrictEqual((yield* queue.stats).inFlight, 0)
-      assert.deepStrictEqual((yield* queue.stats).unfinished, 3)
+      yield* Fiber.interrupt(pool)
+      assert.deepStrictEqual((yield* queue.snapshot).sort(), [1, 2, 3, 4, 5])
+      assert.deepStrictEqual((yield* queue.snapshot).slice(2), [3, 4, 5])
+      const stats = yield* queue.stats
+      assert.deepStrictEqual([stats.size, stats.inFlight, stats.unfinished], [5, 0, 5])
+      // a new pool finishes the work
+      const report = yield* Effect.fork(WorkQueue.consume(queue, { concurrency: 2 }, () => Effect.void))
+      yield* queue.join
+      yield* queue.shutdown()
+      assert.strictEqual((yield* Fiber.join(report)).processed, 5)
     }))
 
-  it.effect("rejects a bad worker count", () =>
+  it.effect("a bad worker count is a defect naming the function and the value", () =>
     Effect.gen(function*() {
       const queue = yield* WorkQueue.unbounded<number>()
-      const error = yield* Effect.flip(WorkQueue.consume(queue, { concurrency: 0 }, () => Effect.void))
-      assert.match(error.message, /^WorkQueue.consume options: concurrency: Expected a positive integer/)
+      yield* dies(
+        WorkQueue.consume(queue, { concurrency: 0 }, () => Effect.void),
+        /^WorkQueue\.consume: concurrency: Expected a positive integer, actual 0$/
+      )
     }))
 })
 
-describe("Event", () => {
-  it.effect("set wakes every waiter; clear resets; isSet tells", () =>
+describe("WorkQueue.process", () => {
+  it.effect("done when use succeeds or fails; given back (taken next) when it is interrupted", () =>
     Effect.gen(function*() {
-      const event = yield* Event.make()
-      assert.isFalse(yield* event.isSet)
-      const waiters = yield* Effect.forEach([1, 2], () => Effect.fork(event.wait.pipe(Effect.zipRight(now))))
-      yield* TestClock.adjust(100)
-      yield* event.set
-      // a waiter woken by set wakes even if clear follows at once
-      yield* event.clear
-      assert.deepStrictEqual(yield* Effect.forEach(waiters, Fiber.join), [100, 100])
-      assert.isFalse(yield* event.isSet)
-      const later = yield* Effect.fork(event.wait)
-      yield* TestClock.adjust(100)
-      assert.isTrue(Option.isNone(yield* Fiber.poll(later)))
-      yield* event.set
-      yield* Fiber.join(later)
-      yield* event.wait
-      assert.isTrue(yield* event.isSet)
+      const queue = yield* WorkQueue.unbounded<string>()
+      yield* Effect.forEach(["a", "b", "c"], (x) => queue.put(x))
+      assert.strictEqual(yield* queue.process((x) => Effect.succeed(x.toUpperCase())), "A")
+      assert.strictEqual(yield* Effect.flip(queue.process((x) => Effect.fail(`bad ${x}`))), "bad b")
+      assert.strictEqual((yield* queue.stats).unfinished, 1)
+      const held = yield* Effect.fork(queue.process(() => Effect.never))
+      yield* TestClock.adjust(1)
+      assert.deepStrictEqual(yield* Effect.map(queue.stats, (s) => [s.size, s.inFlight]), [0, 1])
+      yield* Fiber.interrupt(held)
+      assert.deepStrictEqual(yield* queue.snapshot, ["c"])
+      assert.deepStrictEqual(yield* Effect.map(queue.stats, (s) => [s.size, s.inFlight, s.unfinished]), [1, 0, 1])
+      // a taker waiting when the item comes back gets it
+      yield* queue.put("d")
+      const first = yield* queue.take
+      assert.strictEqual(first, "c")
+      const waiting = yield* Effect.fork(queue.take)
+      const again = yield* Effect.fork(queue.process(() => Effect.never))
+      yield* TestClock.adjust(1)
+      yield* Fiber.interrupt(again)
+      assert.strictEqual(yield* Fiber.join(waiting), "d")
     }))
+
+  it.effect("a given-back item goes where it would be taken next: LIFO on top, priority ahead of its equals", () =>
+    Effect.gen(function*() {
+      const stack = yield* WorkQueue.lifo<number>()
+      yield* Effect.forEach([1, 2, 3], (n) => stack.put(n))
+      const held = yield* Effect.fork(stack.process(() => Effect.never))
+      yield* TestClock.adjust(1)
+      yield* stack.put(4)
+      yield* Fiber.interrupt(held)
+      assert.deepStrictEqual(yield* stack.snapshot, [3, 4, 2, 1])
+      const byUrgency = yield* WorkQueue.priority<{ readonly id: string; readonly p: number }>({ priority: (x) => x.p })
+      yield* Effect.forEach([{ id: "x", p: 1 }, { id: "y", p: 1 }, { id: "z", p: 0 }], (x) => byUrgency.put(x))
+      const urgent = yield* Effect.fork(byUrgency.process(() => Effect.never))
+      yield* TestClock.adjust(1)
+      const next = yield* Effect.fork(byUrgency.process(() => Effect.never))
+      yield* TestClock.adjust(1)
+      yield* Fiber.interrupt(next)
+      yield* Fiber.interrupt(urgent)
+      assert.deepStrictEqual((yield* byUrgency.snapshot).map((x) => x.id), ["z", "x", "y"])
+    }))
+
+  it.effect("an interruption at every step of a process call loses no item and marks none done", () =>
+    Effect.gen(function*() {
+      for (let d = 0; d < 12; d++) {
+        const queue = yield* WorkQueue.bounded<number>(2)
+        const done: Array<number> = []
+        const worker = yield* Effect.fork(
+          Effect.forever(queue.process((n) => Effect.zipRight(Effect.yieldNow(), Effect.sync(() => done.push(n)))))
+        )
+        yield* queue.put(1)
+        yield* queue.put(2)
+        for (let i = 0; i < d; i++) yield* Effect.yieldNow()
+        yield* Fiber.interrupt(worker)
+        const s = yield* queue.stats
+        const left = yield* queue.snapshot
+        assert.deepStrictEqual([...done, ...left].sort(), [1, 2], `d = ${d}`)
+        assert.deepStrictEqual([s.inFlight, s.unfinished], [0, left.length], `d = ${d}`)
+      }
+    }))
+})
+
+describe("WorkQueue under Testing.interruptEverywhere", () => {
+  it.effect("a producer and a worker pool interrupted anywhere: every item is processed once or still queued, none in flight", () =>
+    Effect.gen(function*() {
+      let queue: WorkQueue.WorkQueue<number> | undefined
+      let processed: Array<number> = []
+      const report = yield* Testing.interruptEverywhere(
+        (probe) =>
+          Effect.gen(function*() {
+            const q = yield* WorkQueue.bounded<number>(2)
+            queue = q
+            processed = []
+            yield* TaskGroup.scoped((group) =>
+              Effect.gen(function*() {
+                yield* group.spawn(probe.guard(
+                  "pool",
+                  WorkQueue.consume(q, { concurrency: 2 }, (n) =>
+                    Effect.zipRight(
+                      Effect.sleep(5),
+                      Effect.sync(() => processed.push(n))
+                    ))
+                ))
+                yield* Effect.forEach([1, 2, 3, 4, 5], (n) => q.put(n), { discard: true })
+                yield* q.join
+                yield* q.shutdown()
+              })
+            )
+          }),
+        () =>
+          Effect.gen(function*() {
+            const q = queue!
+            const left = yield* q.snapshot
+            const s = yield* q.stats
+            const all = [...processed, ...left].sort()
+            // every item put is processed exactly once or still in the queue; none is in a worker's hand
+            const put = all.length === 0 ? [] : Array.from({ length: Math.max(...all) }, (_, i) => i + 1)
+            if (JSON.stringify(all) !== JSON.stringify(put) || s.inFlight !== 0 || s.unfinished !== left.length) {
+              return yield* Effect.dieMessage(`processed ${processed}, left ${left}, stats ${JSON.stringify(s)}`)
+            }
+          })
+      )
+      assert.isAtLeast(report.points, 5)
+    }))
+})
+
+describe("WorkQueue.layerMemory", () => {
+  it.scoped("one name, one queue: the same capacity gives the same queue, another fails", () =>
+    Effect.gen(function*() {
+      const queues = yield* WorkQueue.WorkQueues
+      const a = yield* queues.open("jobs", Schema.Number, { capacity: 10 })
+      assert.strictEqual(a, yield* queues.open("jobs", Schema.Number, { capacity: 10 }))
+      const other = yield* Effect.flip(queues.open("jobs", Schema.Number))
+      assert.strictEqual(
+        other.message,
+        "WorkQueues.open options: \"jobs\" was opened with capacity 10; this call asks for Infinity (one name, one queue: use another name, or the same capacity)"
+      )
+      const bad = yield* Effect.flip(queues.open("x", Schema.Number, { capacity: -1 }))
+      assert.match(bad.message, /^WorkQueue options: capacity: Expected a positive integer or Infinity, actual -1$/)
+      assert.strictEqual(a.name, "jobs")
+    }).pipe(Effect.provide(WorkQueue.layerMemory)))
 })

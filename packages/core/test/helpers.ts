@@ -37,3 +37,10 @@ export const defectMessage = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       ? Effect.succeed(defect.message)
       : Effect.dieMessage(`expected an IllegalArgumentException, got ${String(defect ?? "a success")}`)
   })
+
+/** Runs `effect`, which must die with an IllegalArgumentException whose message matches `pattern`. */
+export const dies = <A, E, R>(effect: Effect.Effect<A, E, R>, pattern: RegExp) =>
+  Effect.flatMap(defectMessage(effect), (message) =>
+    pattern.test(message)
+      ? Effect.succeed(message)
+      : Effect.dieMessage(`expected a message matching ${pattern}, got ${message}`))

@@ -203,7 +203,6 @@ export const make = (options: {
       )
     return {
       concurrency: size,
-      run: <A>(fn: string, ...args: ReadonlyArray<unknown>) =>
-        slots.withPermit(call<A>(fn, args)).pipe(Effect.catchTag("InvalidOptionsError", Effect.die))
+      run: <A>(fn: string, ...args: ReadonlyArray<unknown>) => slots.withPermit(call<A>(fn, args))
     }
   })

@@ -17,6 +17,13 @@ import * as Layer from "effect/Layer"
 import * as internal from "./internal/client.js"
 
 /**
+ * | option | type | default | rule |
+ * | --- | --- | --- | --- |
+ * | `url` | string | — | `redis://` or `rediss://` (TLS) |
+ * | `prefix` | string | `"taskscope"` | not empty |
+ * | `commandTimeout` | Duration input | 5 seconds | > 0, finite |
+ * | `retryFor` | Duration input | 30 seconds | ≥ 0, finite |
+ *
  * @since 0.1.0
  * @category models
  */
@@ -32,7 +39,20 @@ export interface Options {
 }
 
 /**
- * The connection, as a service.
+ * The connection, as a service: made by {@link layer}, used by `RedisLimiter` and `RedisWorkQueue`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Redis {
+  /** Prefix of every key. */
+  readonly prefix: string
+  /** The server's URL, without its password. */
+  readonly url: string
+}
+
+/**
+ * The tag of the {@link Redis} service.
  *
  * @example
  * ```ts
@@ -41,23 +61,22 @@ export interface Options {
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* Redis.Redis
- *   return redis.prefix
+ *   return `${redis.url} (keys under ${redis.prefix})`
  * }).pipe(Effect.provide(Redis.layer({ url: "redis://127.0.0.1:6379" })))
  * ```
  *
  * @since 0.1.0
  * @category services
  */
-export class Redis extends Context.Tag("@taskscope/redis/Redis")<Redis, {
-  readonly prefix: string
-  /** @internal */
-  readonly client: internal.Client
-}>() {}
+export const Redis: Context.Tag<Redis, Redis> = Context.GenericTag<Redis>("@taskscope/redis/Redis")
 
 /**
- * Connects (options validated: a bad URL or duration is an `InvalidOptionsError`), checks the server
- * answers (a `BackendError` after `retryFor` if it never does), and disconnects when the Layer is
- * released.
+ * Connects and checks that the server answers as Redis does, and disconnects when the Layer is
+ * released. Bad options (a URL that is not `redis://` or `rediss://`, a bad duration) are an
+ * `InvalidOptionsError` naming the option. A server that refuses the connection or cannot be reached
+ * is retried for `retryFor`; a wrong password, a database that does not exist, a port that is not
+ * Redis or a TLS mismatch fails at once. Each is a `BackendError` (operation `"connect"`) that says
+ * what is wrong and where — the URL without its password.
  *
  * @example
  * ```ts
@@ -77,6 +96,6 @@ export const layer = (options: Options): Layer.Layer<Redis, Errors.InvalidOption
     Effect.gen(function*() {
       const config = yield* internal.decodeConfig(options)
       const client = yield* internal.make(config)
-      return { prefix: config.prefix, client }
+      return new internal.Connection(config.prefix, client)
     })
   )

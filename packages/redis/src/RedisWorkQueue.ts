@@ -4,10 +4,9 @@
  * service by {@link layer}: switching from `WorkQueue.layerMemory` is a change of Layer.
  *
  * What is guaranteed:
- * - At-least-once delivery: an item leaves the stream only when it is acknowledged — by `taskDone`
- *   (from the fiber that took it), or by `process` / `WorkQueue.consume` when the handler succeeds or
- *   fails. An item whose handler is interrupted (e.g. on shutdown) is given back at once for another
- *   consumer.
+ * - At-least-once delivery: an item leaves the stream only when it is acknowledged — by `taskDone`,
+ *   or by `process` / `WorkQueue.consume` when the handler succeeds or fails. An item whose handler
+ *   is interrupted (e.g. on shutdown) is given back at once for another consumer.
  * - A consumer that dies (SIGKILL, crash, lost machine) stops renewing its items; after `claimIdle`
  *   (default 30 s) another consumer reclaims them. A live consumer renews its items every third of
  *   `claimIdle`, so slow handlers are not reclaimed. An item delivered more than `maxDeliveries`
@@ -17,31 +16,35 @@
  *   `join` waits across processes until every item ever put has been acknowledged.
  * - Under load, puts (to a queue without a capacity) and acknowledgements travel to Redis in
  *   batches: the ones that arrive while a call is on its way share the next one.
- * - `shutdown` and closing the scope stop *this* consumer: items it was given but had not started
- *   go back to the stream, the rest stay there for the other consumers or the next run.
+ * - `shutdown` stops *this* consumer (a graceful one after it has taken what is left); closing the
+ *   scope gives back the items it was given but had not settled; the rest stay in the stream for the
+ *   other consumers or the next run.
  * - A lost connection is retried (see `Redis.layer`) and then fails with a typed `BackendError`.
  *
- * Differences from the in-memory queue: FIFO, no priority/LIFO; a given-back item goes to the end of
- * the stream; `taskDone` acknowledges the newest item taken by the calling fiber (call it from the
- * fiber that took the item, as every asyncio worker loop does); `shutdown` never removes items from
- * the shared stream, so `{ immediate: true }` returns none; `capacity` is checked when an item is put
- * (two processes putting at once may both pass the check and exceed it by one each); a `put`
- * interrupted after its item was sent may still have added it (the command is not taken back).
+ * Where it differs from the in-memory queue is listed once, on the `WorkQueue` interface of
+ * `@taskscope/core` ("Where a shared backend differs"); the conformance suite checks the rest.
  *
  * @since 0.1.0
  */
-import type { Errors } from "@taskscope/core"
-import { WorkQueue } from "@taskscope/core"
-import type * as Duration from "effect/Duration"
+import { Errors, Options as CoreOptions, WorkQueue } from "@taskscope/core"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
-import { decode, durationOr, PositiveDuration } from "./internal/options.js"
+import * as Scope from "effect/Scope"
+import { clientOf } from "./internal/client.js"
 import * as internal from "./internal/workQueue.js"
 import { Redis } from "./Redis.js"
 
 /**
+ * | option | type | default | rule |
+ * | --- | --- | --- | --- |
+ * | `capacity` | integer or `Infinity` | `Infinity` | ≥ 1: items waiting to be delivered |
+ * | `group` | string | `"workers"` | not empty; every group receives every item |
+ * | `claimIdle` | Duration input | 30 seconds | > 0, finite |
+ * | `maxDeliveries` | integer | 10 | ≥ 1 |
+ * | `pollInterval` | Duration input | 100 ms | > 0, finite |
+ *
  * @since 0.1.0
  * @category models
  */
@@ -59,27 +62,39 @@ export interface Options {
 }
 
 const OptionsSchema = Schema.Struct({
-  capacity: Schema.optional(Schema.Number.pipe(Schema.filter((n) => n === Infinity || (Number.isInteger(n) && n > 0), {
-    message: (issue) => `Expected a positive integer or Infinity, actual ${String(issue.actual)}`
-  }))),
+  capacity: Schema.optional(CoreOptions.PositiveIntOrInfinity),
   group: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
-  claimIdle: Schema.optional(PositiveDuration),
-  maxDeliveries: Schema.optional(Schema.Number.pipe(Schema.filter((n) => Number.isInteger(n) && n > 0, {
-    message: (issue) => `Expected a positive integer, actual ${String(issue.actual)}`
-  }))),
-  pollInterval: Schema.optional(PositiveDuration)
+  claimIdle: Schema.optional(CoreOptions.PositiveDuration),
+  maxDeliveries: Schema.optional(CoreOptions.PositiveInt),
+  pollInterval: Schema.optional(CoreOptions.PositiveDuration)
 })
 
 const Name = Schema.String.pipe(Schema.pattern(/^[\w.:-]+$/, {
   message: (issue) => `Expected a name of letters, digits, '_', '-', '.', ':', actual ${JSON.stringify(issue.actual)}`
 }))
 
-const decodeOptions = decode("RedisWorkQueue", OptionsSchema)
-const decodeName = decode("RedisWorkQueue", Schema.Struct({ name: Name }))
+const decodeOptions = CoreOptions.decode("RedisWorkQueue", OptionsSchema)
+const decodeName = CoreOptions.decode("RedisWorkQueue", Schema.Struct({ name: Name }))
+
+const configOf = (name: string, options: Options | undefined) =>
+  Effect.gen(function*() {
+    yield* decodeName({ name })
+    const o = yield* decodeOptions(options)
+    const config: internal.QueueConfig = {
+      name,
+      capacity: o.capacity ?? Infinity,
+      group: o.group ?? "workers",
+      claimIdle: o.claimIdle ?? Duration.seconds(30),
+      maxDeliveries: o.maxDeliveries ?? 10,
+      pollInterval: o.pollInterval ?? Duration.millis(100)
+    }
+    return config
+  })
 
 /**
  * Opens (or joins) the shared queue called `name` as a new consumer; items are encoded with
- * `schema` as JSON. Closing the scope closes the consumer (see the module docs).
+ * `schema` as JSON. Closing the scope closes the consumer (see the module docs). Options are decoded
+ * once: a bad value is an `InvalidOptionsError` naming the option.
  *
  * @example
  * ```ts
@@ -109,22 +124,16 @@ export const open = <A, I>(
   Redis | Scope.Scope
 > =>
   Effect.gen(function*() {
-    yield* decodeName({ name })
-    const o = yield* decodeOptions(options)
-    const { client } = yield* Redis
-    return yield* internal.make(client, {
-      name,
-      capacity: o.capacity ?? Infinity,
-      group: o.group ?? "workers",
-      claimIdle: durationOr(o.claimIdle, "30 seconds"),
-      maxDeliveries: o.maxDeliveries ?? 10,
-      pollInterval: durationOr(o.pollInterval, "100 millis")
-    }, schema)
+    const config = yield* configOf(name, options)
+    const redis = yield* Redis
+    return yield* internal.make(clientOf(redis), config, schema)
   })
 
 /**
  * The `WorkQueue.WorkQueues` service on Redis; `options` apply to every queue it opens (a
- * `capacity` given to `open` wins).
+ * `capacity` given to `open` wins). As in memory, one name is one queue: opening a name again gives
+ * the same consumer when the capacity is equal, and fails with `InvalidOptionsError` when it differs.
+ * The consumers live as long as the layer; releasing it gives back what they hold.
  *
  * @example
  * ```ts
@@ -150,15 +159,37 @@ export const open = <A, I>(
  * @category layers
  */
 export const layer = (options?: Options): Layer.Layer<WorkQueue.WorkQueues, Errors.InvalidOptionsError, Redis> =>
-  Layer.effect(
+  Layer.scoped(
     WorkQueue.WorkQueues,
     Effect.gen(function*() {
       yield* decodeOptions(options)
       const redis = yield* Redis
-      return {
+      const scope = yield* Effect.scope
+      const opened = new Map<string, WorkQueue.WorkQueue<any, Errors.BackendError>>()
+      // one open at a time, so that two callers of one name get one consumer
+      const lock = yield* Effect.makeSemaphore(1)
+      const queues: WorkQueue.WorkQueues = {
         backend: "redis",
         open: <A, I>(name: string, schema: Schema.Schema<A, I>, openOptions?: { readonly capacity?: number }) =>
-          Effect.provideService(open(name, schema, { ...options, ...openOptions }), Redis, redis)
+          lock.withPermits(1)(Effect.gen(function*() {
+            const config = yield* configOf(name, { ...options, ...openOptions })
+            const found = opened.get(name)
+            if (found !== undefined) {
+              if (found.capacity === config.capacity) return found as WorkQueue.WorkQueue<A, Errors.BackendError>
+              return yield* Effect.fail(
+                new Errors.InvalidOptionsError({
+                  subject: "WorkQueues.open",
+                  detail:
+                    `"${name}" was opened with capacity ${found.capacity}; this call asks for ${config.capacity} (one name, one queue: use another name, or the same capacity)`
+                })
+              )
+            }
+            // the consumer lives as long as the layer
+            const queue = yield* Scope.extend(internal.make(clientOf(redis), config, schema), scope)
+            opened.set(name, queue)
+            return queue
+          }))
       }
+      return queues
     })
   )

@@ -41,6 +41,23 @@ describe("RedisWorkQueue", () => {
       yield* Fiber.interrupt(fb)
     }))
 
+  it.scopedLive("taskDone from another fiber settles the oldest item this consumer handed out", () =>
+    Effect.gen(function*() {
+      const { procs: [a] } = yield* processes(1)
+      const q = yield* inProcess(a!, RedisWorkQueue.open("handoff", Schema.String))
+      yield* q.put("x")
+      yield* q.put("y")
+      // one fiber takes, another marks done (a pipeline stage hands the item on)
+      yield* Effect.fork(q.take).pipe(Effect.flatMap(Fiber.join))
+      yield* Effect.fork(q.take).pipe(Effect.flatMap(Fiber.join))
+      yield* Effect.fork(q.taskDone).pipe(Effect.flatMap(Fiber.join))
+      const stats = yield* q.stats
+      assert.deepStrictEqual([stats.unfinished, stats.inFlight], [1, 1])
+      yield* q.taskDone
+      yield* q.join
+      assert.strictEqual((yield* Effect.flip(q.taskDone))._tag, "TaskDoneError")
+    }))
+
   it.scopedLive("take + taskDone, and taskDone without a taken item is a TaskDoneError", () =>
     Effect.gen(function*() {
       const { procs: [a] } = yield* processes(1)
@@ -152,13 +169,15 @@ describe("RedisWorkQueue", () => {
       const other = yield* inProcess(b!, RedisWorkQueue.open("cap", Schema.Number))
       assert.strictEqual(yield* other.process(Effect.succeed), 1)
       yield* Fiber.join(putter)
-      // shutting one consumer down leaves the items in the stream for the others
+      // shutting one consumer down: it puts no more and takes what is left; the others go on
       yield* q.shutdown()
-      assert.strictEqual((yield* Effect.flip(q.take))._tag, "QueueShutDownError")
       assert.strictEqual((yield* Effect.flip(q.put(9)))._tag, "QueueShutDownError")
       assert.strictEqual(yield* other.size, 2)
-      assert.strictEqual(yield* other.process(Effect.succeed), 2)
+      assert.strictEqual(yield* q.take, 2)
       assert.strictEqual(yield* other.process(Effect.succeed), 3)
+      assert.strictEqual((yield* Effect.flip(q.take))._tag, "QueueShutDownError")
+      yield* other.put(4)
+      assert.strictEqual(yield* other.take, 4)
       const bad = yield* Effect.flip(inProcess(a!, RedisWorkQueue.open("cap", Schema.Number, { claimIdle: 0 })))
       assert.include(bad.message, "claimIdle")
       const badName = yield* Effect.flip(inProcess(a!, RedisWorkQueue.open("a b", Schema.Number)))

@@ -1,5 +1,5 @@
 // Starts and stops a real redis-server (Debian's) on a free loopback port, for tests.
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -51,12 +51,48 @@ const waitReady = (child: ChildProcess): Promise<void> =>
 
 /**
  * `persistent: true` keeps every write in an append-only file synced on each command, so a restart
- * loses nothing (the default server is started with `--save ''` and keeps nothing).
+ * loses nothing (the default server is started with `--save ''` and keeps nothing). `password`
+ * starts it with `--requirepass`; `tls` makes its port speak TLS only (a self-signed certificate made
+ * with openssl), and the URL is then `rediss://`.
  */
-export const startRedis = async (options: { readonly persistent?: boolean } = {}): Promise<RedisServer> => {
+export const startRedis = async (
+  options: { readonly persistent?: boolean; readonly password?: string; readonly tls?: boolean } = {}
+): Promise<RedisServer> => {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), "taskscope-redis-"))
-  const args = ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--dir", dir]
+  const args = ["--bind", "127.0.0.1", "--save", "", "--dir", dir]
+  if (options.tls === true) {
+    execFileSync("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem")
+    ], { stdio: "ignore" })
+    args.push(
+      "--port",
+      "0",
+      "--tls-port",
+      String(port),
+      "--tls-cert-file",
+      join(dir, "cert.pem"),
+      "--tls-key-file",
+      join(dir, "key.pem"),
+      "--tls-ca-cert-file",
+      join(dir, "cert.pem"),
+      "--tls-auth-clients",
+      "no"
+    )
+  } else args.push("--port", String(port))
+  if (options.password !== undefined) args.push("--requirepass", options.password)
   if (options.persistent === true) args.push("--appendonly", "yes", "--appendfsync", "always")
   else args.push("--appendonly", "no")
   let child: ChildProcess | undefined
@@ -66,7 +102,9 @@ export const startRedis = async (options: { readonly persistent?: boolean } = {}
   }
   await start()
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls === true ? "rediss" : "redis"}://${
+      options.password === undefined ? "" : `:${options.password}@`
+    }127.0.0.1:${port}`,
     port,
     start,
     stop: async (stopOptions) => {

@@ -14,6 +14,12 @@ export class Deque<T> {
     this.items.push(item)
   }
 
+  /** Puts `item` back at the front (it will be the next `shift`). */
+  unshift(item: T): void {
+    if (this.head > 0) this.items[--this.head] = item
+    else this.items.unshift(item)
+  }
+
   peek(): T | undefined {
     return this.items[this.head]
   }

@@ -1,3 +1,4 @@
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -6,8 +7,7 @@ import * as Either from "effect/Either"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Schema from "effect/Schema"
-import { OverReleaseError } from "../Errors.js"
-import { InvalidOptionsError } from "../Errors.js"
+import { InvalidOptionsError, OverReleaseError } from "../Errors.js"
 import type * as Limiter from "../Limiter.js"
 import * as Options from "../Options.js"
 import { Base } from "./inspectable.js"
@@ -21,6 +21,8 @@ export const TypeId: Limiter.TypeId = Symbol.for("@taskscope/core/Limiter") as L
 
 interface Rate {
   readonly algorithm: "tokenBucket" | "slidingWindow"
+  readonly limit: number
+  readonly intervalMs: number
   /** The most units one call can ever get. */
   readonly maxCost: number
   /** Milliseconds to wait before `cost` can start at `now` (0: now). */
@@ -79,36 +81,59 @@ class TokenBucket implements Rate {
   }
 }
 
-/** Exact: in every window of `intervalMs`, at most `limit` units start. Keeps one timestamp per unit. */
+/**
+ * Exact: in every window of `intervalMs`, at most `limit` units start. Keeps one timestamp per unit
+ * in a ring (oldest first) that grows on demand up to `limit`, so a check never allocates.
+ */
 class SlidingWindow implements Rate {
   readonly algorithm = "slidingWindow"
-  /** Start times of the most recent units, oldest first (at most `limit`). */
-  starts: Array<number> = []
+  starts: Float64Array
+  head = 0
+  count = 0
   readonly maxCost: number
   constructor(readonly limit: number, readonly intervalMs: number) {
     this.maxCost = limit
+    this.starts = new Float64Array(Math.min(64, Math.max(1, limit)))
+  }
+  at(i: number): number {
+    return this.starts[(this.head + i) % this.starts.length]
   }
   prune(now: number) {
-    let i = 0
-    while (i < this.starts.length && this.starts[i] <= now - this.intervalMs) i++
-    if (i > 0) this.starts.splice(0, i)
+    const edge = now - this.intervalMs
+    while (this.count > 0 && this.starts[this.head] <= edge) {
+      this.head = this.head + 1 === this.starts.length ? 0 : this.head + 1
+      this.count--
+    }
   }
   waitFor(cost: number, now: number) {
     this.prune(now)
-    const over = this.starts.length + cost - this.limit
+    const over = this.count + cost - this.limit
     if (over <= 0) return 0
     // the `over`-th oldest start must leave the window first
-    return this.starts[over - 1] + this.intervalMs - now
+    return this.at(over - 1) + this.intervalMs - now
+  }
+  grow(needed: number) {
+    let size = this.starts.length
+    while (size < needed) size *= 2
+    const next = new Float64Array(Math.min(size, this.limit))
+    for (let i = 0; i < this.count; i++) next[i] = this.at(i)
+    this.starts = next
+    this.head = 0
   }
   consume(cost: number, now: number) {
-    for (let i = 0; i < cost; i++) this.starts.push(now)
+    if (this.count + cost > this.starts.length) this.grow(this.count + cost)
+    for (let i = 0; i < cost; i++) {
+      this.starts[(this.head + this.count) % this.starts.length] = now
+      this.count++
+    }
   }
   refund(cost: number) {
-    this.starts.splice(this.starts.length - cost, cost)
+    // the newest starts are the ones given back
+    this.count = Math.max(0, this.count - cost)
   }
   isFresh(now: number) {
     this.prune(now)
-    return this.starts.length === 0
+    return this.count === 0
   }
   snapshot(now: number): Limiter.RateStats {
     this.prune(now)
@@ -116,9 +141,85 @@ class SlidingWindow implements Rate {
       algorithm: this.algorithm,
       limit: this.limit,
       interval: Duration.millis(this.intervalMs),
-      available: this.limit - this.starts.length
+      available: this.limit - this.count
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// options and per-call checks
+
+const PositiveNumber = Schema.Number.pipe(Schema.filter((n) => Number.isFinite(n) && n > 0, {
+  message: (issue) => `Expected a positive number, actual ${String(issue.actual)}`
+}))
+
+const RateSchema = Schema.Struct({
+  limit: PositiveNumber,
+  interval: Options.PositiveDuration,
+  algorithm: Schema.optional(Schema.Literal("tokenBucket", "slidingWindow")),
+  burst: Schema.optional(PositiveNumber)
+}).pipe(Schema.filter((rate) =>
+  rate.algorithm === "slidingWindow" && !Number.isInteger(rate.limit)
+    ? { path: ["limit"], message: `a sliding window counts whole starts: Expected an integer, actual ${rate.limit}` }
+    : undefined
+))
+
+/** @internal */
+export const OptionsSchema = Schema.Struct({
+  name: Schema.optional(Schema.String),
+  concurrency: Schema.optional(Options.NonNegativeIntOrInfinity),
+  bounded: Schema.optional(Schema.Boolean),
+  rate: Schema.optional(RateSchema)
+})
+
+/** Limiter options after decoding. @internal */
+export type DecodedOptions = Schema.Schema.Type<typeof OptionsSchema>
+
+/** @internal */
+export const decodeLimiterOptions = Options.decode("Limiter", OptionsSchema)
+
+/** A defect for a bad argument written at a call site: names the function and the value. */
+const illegal = (subject: string, detail: string): Cause.IllegalArgumentException =>
+  new Cause.IllegalArgumentException(`${subject}: ${detail}`)
+
+const checkSemaphore = Options.decodeOrDie(
+  "Limiter.semaphore",
+  Schema.Struct({
+    permits: Options.NonNegativeIntOrInfinity,
+    name: Schema.optional(Schema.String),
+    bounded: Schema.optional(Schema.Boolean)
+  })
+)
+
+const checkRate = Options.decodeOrDie(
+  "Limiter.rate",
+  Schema.extend(RateSchema, Schema.Struct({ name: Schema.optional(Schema.String) }))
+)
+
+const checkResize = Options.decodeOrDie("Limiter.resize", Options.NonNegativeIntOrInfinity)
+const checkPause = Options.decodeOrDie("Limiter.pause", Options.FiniteDuration)
+const checkRelease = Options.decodeOrDie("Limiter.release", Options.NonNegativeInt)
+
+const show = (u: unknown) => typeof u === "string" ? JSON.stringify(u) : String(u)
+
+/**
+ * A canonical text of decoded options (defaults applied), to tell whether two calls that name the
+ * same limiter ask for the same limits.
+ * @internal
+ */
+export const fingerprint = (options: DecodedOptions): string => {
+  const parts: Array<string> = [`concurrency: ${options.concurrency ?? Infinity}`]
+  if (options.bounded === true) parts.push("bounded")
+  const rate = options.rate
+  if (rate !== undefined) {
+    const algorithm = rate.algorithm ?? "tokenBucket"
+    parts.push(
+      `rate: ${rate.limit} per ${Duration.format(rate.interval)} (${algorithm}${
+        algorithm === "tokenBucket" ? `, burst ${rate.burst ?? rate.limit}` : ""
+      })`
+    )
+  }
+  return `{ ${parts.join(", ")} }`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,34 +239,6 @@ interface Waiter {
   sleepMs: number
   removed: boolean
 }
-
-const DurationInputSchema = Schema.Union(Schema.Number, Schema.String, Schema.DurationFromSelf).pipe(
-  Schema.filter((input) => {
-    const d = Duration.decodeUnknown(input)
-    return d._tag === "Some" && Duration.isFinite(d.value) && Duration.toMillis(d.value) > 0
-  }, { message: (issue) => `Expected a positive, finite duration, actual ${String(issue.actual)}` })
-)
-
-const PositiveNumber = Schema.Number.pipe(Schema.filter((n) => Number.isFinite(n) && n > 0, {
-  message: (issue) => `Expected a positive number, actual ${String(issue.actual)}`
-}))
-
-const OptionsSchema = Schema.Struct({
-  name: Schema.optional(Schema.String),
-  concurrency: Schema.optional(Options.PositiveIntOrInfinity),
-  bounded: Schema.optional(Schema.Boolean),
-  rate: Schema.optional(Schema.Struct({
-    limit: PositiveNumber,
-    interval: DurationInputSchema,
-    algorithm: Schema.optional(Schema.Literal("tokenBucket", "slidingWindow")),
-    burst: Schema.optional(PositiveNumber)
-  }))
-})
-
-/** @internal */
-export const decodeLimiterOptions = Options.decode("Limiter", OptionsSchema)
-
-const invalid = (subject: string, detail: string) => new InvalidOptionsError({ subject, detail })
 
 /** @internal */
 export class LimiterImpl extends Base implements Limiter.Limiter {
@@ -227,12 +300,14 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
       left -= n
     }
     // released by another task than the one that acquired: take the rest from the oldest holders
-    for (const [holder, held] of this.holders) {
-      if (left <= 0) break
-      const n = Math.min(held, left)
-      if (held === n) this.holders.delete(holder)
-      else this.holders.set(holder, held - n)
-      left -= n
+    if (left > 0) {
+      for (const [holder, held] of this.holders) {
+        if (left <= 0) break
+        const n = Math.min(held, left)
+        if (held === n) this.holders.delete(holder)
+        else this.holders.set(holder, held - n)
+        left -= n
+      }
     }
   }
 
@@ -276,45 +351,58 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
       if (reason !== "concurrency" && this.timerOwner === undefined) {
         // the head sleeps until the time-based constraint lifts, then pumps again
         this.timerOwner = waiter
-        waiter.sleepMs = Math.max(1, this.timeToWait(waiter, now))
+        waiter.sleepMs = Math.max(1, this.timeToWait(waiter.cost, now))
         this.deliver(waiter, SLEEP)
       }
       return
     }
   }
 
-  timeToWait(waiter: Waiter, now: number): number {
+  timeToWait(cost: number, now: number): number {
     if (this.pausedUntil > now) return this.pausedUntil - now
-    return this.rate === undefined ? 0 : this.rate.waitFor(waiter.cost, now)
+    return this.rate === undefined || cost === 0 ? 0 : this.rate.waitFor(cost, now)
   }
 
-  validate(permits: number, cost: number): InvalidOptionsError | undefined {
+  /**
+   * Checks the permits and cost of one call: a request that is malformed, or that this limiter could
+   * never grant, is a programmer error — a defect naming the function and the value.
+   */
+  check(subject: string, permits: number, cost: number): void {
     if (!Number.isInteger(permits) || permits < 0) {
-      return invalid(`Limiter "${this.name}"`, `permits: Expected a non-negative integer, actual ${permits}`)
+      throw illegal(subject, `permits: Expected a non-negative integer, actual ${show(permits)}`)
     }
-    if (this.capacity !== Infinity && permits > this.capacity) {
-      return invalid(
-        `Limiter "${this.name}"`,
-        `permits: ${permits} can never be granted: the capacity is ${this.capacity}`
+    // a limiter of capacity 0 is locked (asyncio's Semaphore(0)): callers wait for a release or resize
+    if (permits > this.capacity && this.capacity > 0) {
+      throw illegal(
+        subject,
+        `permits: ${permits} can never be granted: Limiter "${this.name}" has a capacity of ${this.capacity}`
       )
     }
-    if (!Number.isFinite(cost) || cost < 0) {
-      return invalid(`Limiter "${this.name}"`, `cost: Expected a non-negative number, actual ${cost}`)
+    if (typeof cost !== "number" || !Number.isFinite(cost) || cost < 0) {
+      throw illegal(subject, `cost: Expected a non-negative number, actual ${show(cost)}`)
     }
-    if (this.rate !== undefined && this.rate.algorithm === "slidingWindow" && !Number.isInteger(cost)) {
-      return invalid(`Limiter "${this.name}"`, `cost: a sliding window counts whole starts, actual ${cost}`)
+    const rate = this.rate
+    if (rate !== undefined) {
+      if (rate.algorithm === "slidingWindow" && !Number.isInteger(cost)) {
+        throw illegal(subject, `cost: a sliding window counts whole starts: Expected an integer, actual ${cost}`)
+      }
+      if (cost > rate.maxCost) {
+        throw illegal(
+          subject,
+          `cost: ${cost} can never be granted: Limiter "${this.name}" lets at most ${rate.maxCost} start at once`
+        )
+      }
     }
-    const max = this.rate === undefined ? Infinity : this.rate.maxCost
-    if (cost > max) {
-      return invalid(`Limiter "${this.name}"`, `cost: ${cost} can never be granted: at most ${max} fit the rate`)
-    }
-    return undefined
+  }
+
+  permitsOf(options: Limiter.AcquireOptions | undefined): number {
+    return options?.permits ?? (this.capacity === Infinity ? 0 : 1)
   }
 
   /**
    * Acquires inside an uninterruptible region; only the waiting is interruptible (via `restore`).
    * An interruption at any point leaves no trace: a waiter granted just before it was interrupted
-   * gives its permits and tokens back.
+   * gives its permits and tokens back. `name` is the holder's name in `stats`.
    */
   acquireWith(
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
@@ -374,6 +462,31 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
     })
   }
 
+  /**
+   * Takes `permits` and `cost` now if a caller could start now — never past a waiter, never waiting.
+   * Synchronous and allocation-free when it fails; `name` is the holder's name in `stats`.
+   */
+  unsafeTryAcquire(permits: number, cost: number, name: string = this.name): boolean {
+    const now = this.clock.unsafeCurrentTimeMillis()
+    if (this.waiting > 0 || this.blocker(permits, cost, now) !== undefined) return false
+    this.take(permits, cost, name, now)
+    return true
+  }
+
+  /**
+   * Milliseconds until a caller of `cost` (and `permits`, default 0) could start as far as time is
+   * concerned: 0 if it could start now; the rest of a pause and the rate's wait otherwise (the
+   * larger); `Infinity` when only a release or a resize can let it start (all permits are held, or
+   * callers already wait in line).
+   */
+  unsafeWaitMillis(cost: number, permits = 0): number {
+    if (this.waiting > 0 || this.available < permits) return Infinity
+    const now = this.clock.unsafeCurrentTimeMillis()
+    const paused = this.pausedUntil > now ? this.pausedUntil - now : 0
+    const rate = this.rate === undefined || cost === 0 ? 0 : this.rate.waitFor(cost, now)
+    return paused > rate ? paused : rate
+  }
+
   releaseNow(permits: number, name: string): void {
     this.available += permits
     this.forgetHolder(name, permits)
@@ -384,13 +497,12 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
   withPermit<A, E, R>(
     effect: Effect.Effect<A, E, R>,
     options?: Limiter.AcquireOptions
-  ): Effect.Effect<A, E | InvalidOptionsError, R> {
-    const permits = options?.permits ?? (this.capacity === Infinity ? 0 : 1)
+  ): Effect.Effect<A, E, R> {
+    const permits = this.permitsOf(options)
     const cost = options?.cost ?? 1
-    const error = this.validate(permits, cost)
-    if (error !== undefined) return Effect.fail(error)
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiberRuntime((fiber) => {
+        this.check("Limiter.withPermit", permits, cost)
         const name = nameOf(fiber)
         return Effect.zipRight(
           this.acquireWith(restore, permits, cost, name),
@@ -402,31 +514,29 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
     )
   }
 
-  acquire(options?: Limiter.AcquireOptions): Effect.Effect<void, InvalidOptionsError> {
-    const permits = options?.permits ?? (this.capacity === Infinity ? 0 : 1)
+  acquire(options?: Limiter.AcquireOptions): Effect.Effect<void> {
+    const permits = this.permitsOf(options)
     const cost = options?.cost ?? 1
-    const error = this.validate(permits, cost)
-    if (error !== undefined) return Effect.fail(error)
     return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiberRuntime((fiber) => this.acquireWith(restore, permits, cost, nameOf(fiber)))
+      Effect.withFiberRuntime((fiber) => {
+        this.check("Limiter.acquire", permits, cost)
+        return this.acquireWith(restore, permits, cost, nameOf(fiber))
+      })
     )
   }
 
-  tryAcquire(options?: Limiter.AcquireOptions): Effect.Effect<boolean, InvalidOptionsError> {
-    const permits = options?.permits ?? (this.capacity === Infinity ? 0 : 1)
+  tryAcquire(options?: Limiter.AcquireOptions): Effect.Effect<boolean> {
+    const permits = this.permitsOf(options)
     const cost = options?.cost ?? 1
-    const error = this.validate(permits, cost)
-    if (error !== undefined) return Effect.fail(error)
     return Effect.withFiberRuntime((fiber) => {
-      const now = this.clock.unsafeCurrentTimeMillis()
-      if (this.waiting > 0 || this.blocker(permits, cost, now) !== undefined) return Effect.succeed(false)
-      this.take(permits, cost, nameOf(fiber), now)
-      return Effect.succeed(true)
+      this.check("Limiter.tryAcquire", permits, cost)
+      return Effect.succeed(this.unsafeTryAcquire(permits, cost, nameOf(fiber)))
     })
   }
 
   release(permits = 1): Effect.Effect<void, OverReleaseError> {
     return Effect.withFiberRuntime((fiber) => {
+      checkRelease(permits)
       if (this.bounded && this.available + permits > this.capacity) {
         return Effect.fail(new OverReleaseError({ limiter: this.name, released: permits, capacity: this.capacity }))
       }
@@ -435,32 +545,28 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
     })
   }
 
-  resize(capacity: number): Effect.Effect<void, InvalidOptionsError> {
-    return Effect.suspend(() => {
-      if (!(capacity === Infinity || (Number.isInteger(capacity) && capacity > 0))) {
-        return Effect.fail(invalid(`Limiter "${this.name}"`, `resize: Expected a positive integer, actual ${capacity}`))
+  resize(capacity: number): Effect.Effect<void> {
+    return Effect.sync(() => {
+      checkResize(capacity)
+      if (this.capacity === Infinity || capacity === Infinity) {
+        // from or to "no limit": what is free is the new limit less what is held
+        this.available = capacity - sum(this.holders)
+      } else {
+        this.available += capacity - this.capacity
       }
-      this.available += capacity - this.capacity
       this.capacity = capacity
       this.pump()
-      return Effect.void
     })
   }
 
-  pause(duration: Duration.DurationInput): Effect.Effect<void, InvalidOptionsError> {
-    return Effect.suspend(() => {
-      const d = Duration.decodeUnknown(duration)
-      if (d._tag === "None" || !Duration.isFinite(d.value)) {
-        return Effect.fail(
-          invalid(`Limiter "${this.name}"`, `pause: Expected a finite duration, actual ${String(duration)}`)
-        )
-      }
+  pause(duration: Duration.DurationInput): Effect.Effect<void> {
+    return Effect.sync(() => {
+      const ms = Duration.toMillis(checkPause(duration))
       const now = this.clock.unsafeCurrentTimeMillis()
-      this.pausedUntil = Math.max(this.pausedUntil, now + Duration.toMillis(d.value))
+      this.pausedUntil = Math.max(this.pausedUntil, now + ms)
       // a head sleeping for the rate must now sleep for the pause: it re-checks when it wakes;
       // wake it at once if it sleeps on nothing
       this.pump()
-      return Effect.void
     })
   }
 
@@ -522,13 +628,29 @@ const sum = (holders: Map<string, number>) => {
 const nameOf = (fiber: Fiber.RuntimeFiber<any, any>): string =>
   fiber.getFiberRef(currentTask)?.name ?? FiberId.threadName(fiber.id())
 
-/** @internal */
+/**
+ * Makes a limiter from options that were decoded already (the Executor's intake, a keyed limiter's
+ * keys). `rate.interval` may be a `Duration` or any `DurationInput`.
+ * @internal
+ */
 export const unsafeMake = (
-  options: Schema.Schema.Type<typeof OptionsSchema>,
+  options: {
+    readonly name?: string | undefined
+    readonly concurrency?: number | undefined
+    readonly bounded?: boolean | undefined
+    readonly rate?:
+      | {
+        readonly limit: number
+        readonly interval: Duration.DurationInput
+        readonly algorithm?: "tokenBucket" | "slidingWindow" | undefined
+        readonly burst?: number | undefined
+      }
+      | undefined
+  },
   clock: Clock.Clock
 ): LimiterImpl => {
   const rate = options.rate === undefined ? undefined : (() => {
-    const interval = Duration.toMillis(Duration.decode(options.rate.interval as Duration.DurationInput))
+    const interval = Duration.toMillis(Duration.decode(options.rate.interval))
     return options.rate.algorithm === "slidingWindow"
       ? new SlidingWindow(options.rate.limit, interval)
       : new TokenBucket(options.rate.limit, interval, options.rate.burst ?? options.rate.limit)
@@ -542,24 +664,61 @@ export const unsafeMake = (
   )
 }
 
+const clockOf = (fiber: Fiber.RuntimeFiber<any, any>): Clock.Clock =>
+  Context.get(fiber.currentDefaultServices, Clock.Clock)
+
 /** @internal */
 export const make = (options: Limiter.Options): Effect.Effect<LimiterImpl, InvalidOptionsError> =>
   Effect.withFiberRuntime((fiber) =>
-    Either.map(
-      decodeLimiterOptions(options),
-      (decoded) => unsafeMake(decoded, Context.get(fiber.currentDefaultServices, Clock.Clock))
-    )
+    Either.map(decodeLimiterOptions(options), (decoded) => unsafeMake(decoded, clockOf(fiber)))
   )
+
+/** @internal */
+export const semaphore = (
+  permits: number,
+  options?: { readonly name?: string; readonly bounded?: boolean }
+): Effect.Effect<Limiter.Limiter> =>
+  Effect.withFiberRuntime((fiber) => {
+    const decoded = checkSemaphore({ ...options, permits })
+    return Effect.succeed(
+      unsafeMake({ name: decoded.name, bounded: decoded.bounded, concurrency: decoded.permits }, clockOf(fiber))
+    )
+  })
+
+/** @internal */
+export const rate = (
+  options: NonNullable<Limiter.Options["rate"]> & { readonly name?: string }
+): Effect.Effect<Limiter.Limiter> =>
+  Effect.withFiberRuntime((fiber) => {
+    const { name, ...rate } = checkRate(options)
+    return Effect.succeed(unsafeMake({ name, rate }, clockOf(fiber)))
+  })
 
 // ---------------------------------------------------------------------------------------------
 // keyed limiters
 
 const KeyedSchema = Schema.Struct({
-  idleTimeout: Schema.optional(DurationInputSchema),
+  idleTimeout: Schema.optional(Options.PositiveDuration),
   name: Schema.optional(Schema.String)
 })
 
-const decodeKeyed = Options.decode("Limiter.keyed", KeyedSchema)
+const decodeKeyedOptions = Options.decode("Limiter.keyed", KeyedSchema)
+
+const checkKeyed = Options.decodeOrDie("Limiter.keyed", KeyedSchema)
+
+/** @internal */
+export const keyName = (name: string, key: unknown): string => `${name}:${String(key)}`
+
+/**
+ * Decodes the options `optionsFor` gave a key. They are code, not configuration: a bad value is a
+ * defect that names the keyed limiter and the key.
+ * @internal
+ */
+const decodeKeyOptions = (name: string, key: unknown, options: Limiter.Options): DecodedOptions => {
+  const decoded = decodeLimiterOptions({ ...options, name: keyName(name, key) })
+  if (Either.isRight(decoded)) return decoded.right
+  throw illegal(`Limiter.keyed "${name}", key ${show(key)}`, decoded.left.detail)
+}
 
 /** @internal */
 export class KeyedImpl<K> implements Limiter.Keyed<K> {
@@ -584,35 +743,30 @@ export class KeyedImpl<K> implements Limiter.Keyed<K> {
     }
   }
 
-  get(key: K): Effect.Effect<Limiter.Limiter, InvalidOptionsError> {
-    return Effect.suspend(() => this.unsafeGet(key))
+  get(key: K): Effect.Effect<Limiter.Limiter> {
+    return Effect.sync(() => this.unsafeGet(key))
   }
 
-  unsafeGet(key: K): Either.Either<LimiterImpl, InvalidOptionsError> {
+  /** The key's limiter, made on first use; throws (a defect inside an Effect) on bad options. */
+  unsafeGet(key: K): LimiterImpl {
     this.sweep()
     const existing = this.limiters.get(key)
-    if (existing !== undefined) return Either.right(existing)
-    const options = this.optionsFor(key)
-    return Either.map(decodeLimiterOptions({ name: `${this.name}[${String(key)}]`, ...options }), (decoded) => {
-      const limiter = unsafeMake(decoded, this.clock)
-      this.limiters.set(key, limiter)
-      return limiter
-    })
+    if (existing !== undefined) return existing
+    const limiter = unsafeMake(decodeKeyOptions(this.name, key, this.optionsFor(key)), this.clock)
+    this.limiters.set(key, limiter)
+    return limiter
   }
 
   withPermit<A, E, R>(
     key: K,
     effect: Effect.Effect<A, E, R>,
     options?: Limiter.AcquireOptions
-  ): Effect.Effect<A, E | InvalidOptionsError, R> {
-    return Effect.suspend(() => {
-      const limiter = this.unsafeGet(key)
-      return Either.isLeft(limiter) ? Effect.fail(limiter.left) : limiter.right.withPermit(effect, options)
-    })
+  ): Effect.Effect<A, E, R> {
+    return Effect.suspend(() => this.unsafeGet(key).withPermit(effect, options))
   }
 
-  pause(key: K, duration: Duration.DurationInput): Effect.Effect<void, InvalidOptionsError> {
-    return Effect.flatMap(this.get(key), (limiter) => limiter.pause(duration))
+  pause(key: K, duration: Duration.DurationInput): Effect.Effect<void> {
+    return Effect.suspend(() => this.unsafeGet(key).pause(duration))
   }
 
   get stats(): Effect.Effect<ReadonlyMap<K, Limiter.Stats>> {
@@ -631,18 +785,97 @@ export class KeyedImpl<K> implements Limiter.Keyed<K> {
 }
 
 /** @internal */
+export const DEFAULT_IDLE_MS = 60_000
+
+/** @internal */
+export const unsafeKeyed = <K>(
+  optionsFor: (key: K) => Limiter.Options,
+  options: Schema.Schema.Type<typeof KeyedSchema>,
+  clock: Clock.Clock
+): KeyedImpl<K> =>
+  new KeyedImpl<K>(
+    options.name ?? "keyed",
+    optionsFor,
+    options.idleTimeout === undefined ? DEFAULT_IDLE_MS : Duration.toMillis(options.idleTimeout),
+    clock
+  )
+
+/** @internal */
 export const keyed = <K>(
   optionsFor: (key: K) => Limiter.Options,
   options?: Limiter.KeyedOptions
-): Effect.Effect<Limiter.Keyed<K>, InvalidOptionsError> =>
-  Effect.withFiberRuntime((fiber) =>
-    Either.map(decodeKeyed(options ?? {}), (decoded) =>
-      new KeyedImpl<K>(
-        decoded.name ?? "keyed",
-        optionsFor,
-        decoded.idleTimeout === undefined
-          ? 60_000
-          : Duration.toMillis(Duration.decode(decoded.idleTimeout as Duration.DurationInput)),
-        Context.get(fiber.currentDefaultServices, Clock.Clock)
-      ))
-  )
+): Effect.Effect<Limiter.Keyed<K>> =>
+  Effect.withFiberRuntime((fiber) => Effect.succeed(unsafeKeyed(optionsFor, checkKeyed(options), clockOf(fiber))))
+
+// ---------------------------------------------------------------------------------------------
+// the in-memory Limiters service
+
+/** @internal */
+export const makeMemoryProvider = (): Limiter.Limiters => {
+  const limiters = new Map<string, { readonly limiter: LimiterImpl; readonly fingerprint: string }>()
+  const keyeds = new Map<
+    string,
+    { readonly keyed: KeyedImpl<any>; readonly optionsFor: unknown; readonly fingerprint: string }
+  >()
+  return {
+    backend: "memory",
+    make: (options) =>
+      Effect.withFiberRuntime((fiber) =>
+        Effect.flatMap(decodeLimiterOptions(options), (decoded) => {
+          const print = fingerprint(decoded)
+          const found = limiters.get(options.name)
+          if (found !== undefined) {
+            return found.fingerprint === print ? Effect.succeed(found.limiter) : Effect.fail(conflict(
+              "Limiters.make",
+              options.name,
+              found.fingerprint,
+              print
+            ))
+          }
+          const limiter = unsafeMake(decoded, clockOf(fiber))
+          limiters.set(options.name, { limiter, fingerprint: print })
+          return Effect.succeed(limiter)
+        })
+      ),
+    keyed: <K>(
+      name: string,
+      optionsFor: (key: K) => Limiter.Options,
+      options?: Omit<Limiter.KeyedOptions, "name">
+    ): Effect.Effect<Limiter.Keyed<K>, InvalidOptionsError> =>
+      Effect.withFiberRuntime((fiber) =>
+        Effect.flatMap(decodeKeyedOptions({ ...options, name }), (decoded) => {
+          const print = `{ idleTimeout: ${Duration.format(decoded.idleTimeout ?? Duration.millis(DEFAULT_IDLE_MS))} }`
+          const found = keyeds.get(name)
+          if (found !== undefined) {
+            if (found.optionsFor !== optionsFor) {
+              return Effect.fail(keyedConflict(name))
+            }
+            return found.fingerprint === print
+              ? Effect.succeed<Limiter.Keyed<K>>(found.keyed)
+              : Effect.fail(conflict("Limiters.keyed", name, found.fingerprint, print))
+          }
+          const keyed = unsafeKeyed(optionsFor, decoded, clockOf(fiber))
+          keyeds.set(name, { keyed, optionsFor, fingerprint: print })
+          return Effect.succeed<Limiter.Keyed<K>>(keyed)
+        })
+      )
+  }
+}
+
+/**
+ * The same name asked for with other limits: one name, one set of limits.
+ * @internal
+ */
+const conflict = (subject: string, name: string, was: string, now: string): InvalidOptionsError =>
+  new InvalidOptionsError({
+    subject,
+    detail:
+      `"${name}" was made with ${was}; this call asks for ${now} (one name, one set of limits: use another name, or the same options)`
+  })
+
+const keyedConflict = (name: string): InvalidOptionsError =>
+  new InvalidOptionsError({
+    subject: "Limiters.keyed",
+    detail:
+      `"${name}" was made with another optionsFor function (one name, one set of limits: pass the same function, or use another name)`
+  })

@@ -1,8 +1,10 @@
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskDoneError } from "../Errors.js"
-import type { InvalidOptionsError } from "../Errors.js"
+import type * as Scope from "effect/Scope"
+import { InvalidOptionsError, QueueEmptyError, QueueFullError, QueueShutDownError, TaskDoneError } from "../Errors.js"
 import * as Options from "../Options.js"
 import * as TaskGroup from "../TaskGroup.js"
 import type * as WorkQueue from "../WorkQueue.js"
@@ -19,6 +21,8 @@ interface Buffer<A> {
   readonly size: number
   push(item: A): void
   pop(): A
+  /** Puts a taken item back where it would be taken next among its peers. */
+  giveBack(item: A): void
   drain(): Array<A>
   toArray(): Array<A>
 }
@@ -33,6 +37,9 @@ class Fifo<A> implements Buffer<A> {
   }
   pop(): A {
     return this.deque.shift()!
+  }
+  giveBack(item: A) {
+    this.deque.unshift(item)
   }
   drain(): Array<A> {
     return this.deque.clear()
@@ -52,6 +59,9 @@ class Lifo<A> implements Buffer<A> {
   }
   pop(): A {
     return this.items.pop()!
+  }
+  giveBack(item: A) {
+    this.items.push(item)
   }
   drain(): Array<A> {
     const out = this.toArray()
@@ -76,6 +86,11 @@ class Heap<A> implements Buffer<A> {
   }
   pop(): A {
     return this.heap.pop()!.value
+  }
+  /** Ahead of the items of its priority that were never taken. */
+  back = 0
+  giveBack(item: A) {
+    this.heap.push({ value: item, priority: this.priority(item), seq: -(++this.back) })
   }
   drain(): Array<A> {
     return this.heap.clear().map((e) => e.value)
@@ -289,8 +304,20 @@ export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
 
   process<B, E, R>(use: (item: A) => Effect.Effect<B, E, R>): Effect.Effect<B, E | QueueShutDownError, R> {
     return this.takeWith((item, restore) =>
-      Effect.ensuring(restore(use(item)), Effect.sync(() => this.unsafeTaskDone()))
+      Effect.onExit(restore(use(item)), (exit) =>
+        Effect.sync(() => {
+          // done when `use` succeeded or failed; given back when it was only interrupted
+          if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) this.unsafeGiveBack(item)
+          else this.unsafeTaskDone()
+        }))
     )
+  }
+
+  /** A taken item goes back to the queue, not done: the next taker gets it. */
+  unsafeGiveBack(item: A): void {
+    this.inFlight--
+    this.buffer.giveBack(item)
+    if (this.takers.count > 0 && this.buffer.size > this.claimed) this.wakeTaker()
   }
 
   get tryTake(): Effect.Effect<A, QueueEmptyError | QueueShutDownError> {
@@ -382,51 +409,87 @@ export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
   }
 }
 
-/** @internal */
-export const make = <A>(
-  options: WorkQueue.Options | undefined,
-  buffer: () => Buffer<A>,
+const decoded = <A>(
+  options: { readonly name?: string | undefined; readonly capacity?: number | undefined },
+  buffer: Buffer<A>,
   defaultCapacity: number
-): Effect.Effect<WorkQueue.WorkQueue<A>, InvalidOptionsError> =>
-  Effect.suspend(() =>
-    Either.map(
-      decodeQueueOptions(options),
-      (o) => new WorkQueueImpl<A>(o.name ?? "WorkQueue", o.capacity ?? defaultCapacity, buffer())
-    )
+) => new WorkQueueImpl<A>(options.name ?? "WorkQueue", options.capacity ?? defaultCapacity, buffer)
+
+/** A FIFO queue from options that come from outside: a bad value is a typed error. @internal */
+export const make = <A>(options?: WorkQueue.Options): Effect.Effect<WorkQueue.WorkQueue<A>, InvalidOptionsError> =>
+  Effect.suspend(() => Either.map(decodeQueueOptions(options), (o) => decoded(o, new Fifo<A>(), Infinity)))
+
+const checkBounded = Options.decodeOrDie(
+  "WorkQueue.bounded",
+  Schema.Struct({ capacity: Options.PositiveIntOrInfinity, name: Schema.optional(Schema.String) })
+)
+const checkUnbounded = Options.decodeOrDie(
+  "WorkQueue.unbounded",
+  Schema.Struct({ name: Schema.optional(Schema.String) })
+)
+const checkLifo = Options.decodeOrDie("WorkQueue.lifo", OptionsSchema)
+const checkPriority = Options.decodeOrDie(
+  "WorkQueue.priority",
+  Schema.extend(
+    OptionsSchema,
+    Schema.Struct({
+      priority: Schema.declare((u): u is (item: any) => number => typeof u === "function", {
+        description: "a function"
+      })
+    })
   )
+)
 
 /** @internal */
-export const fifo = <A>() => new Fifo<A>()
-/** @internal */
-export const lifo = <A>() => new Lifo<A>()
-/** @internal */
-export const heap = <A>(priority: (a: A) => number) => new Heap<A>(priority)
+export const bounded = <A>(
+  capacity: number,
+  options?: { readonly name?: string }
+): Effect.Effect<WorkQueue.WorkQueue<A>> =>
+  Effect.sync(() => decoded(checkBounded({ ...options, capacity }), new Fifo<A>(), Infinity))
 
-const ConsumeSchema = Schema.Struct({
-  concurrency: Schema.Number.pipe(Schema.filter((n) => Number.isInteger(n) && n > 0, {
-    message: (issue) => `Expected a positive integer, actual ${String(issue.actual)}`
-  })),
-  name: Schema.optional(Schema.String)
-})
+/** @internal */
+export const unbounded = <A>(options?: { readonly name?: string }): Effect.Effect<WorkQueue.WorkQueue<A>> =>
+  Effect.sync(() => decoded(checkUnbounded(options), new Fifo<A>(), Infinity))
 
-const decodeConsume = Options.decode("WorkQueue.consume", ConsumeSchema)
+/** @internal */
+export const lifo = <A>(options?: WorkQueue.Options): Effect.Effect<WorkQueue.WorkQueue<A>> =>
+  Effect.sync(() => decoded(checkLifo(options), new Lifo<A>(), Infinity))
+
+/** @internal */
+export const priority = <A>(
+  options: WorkQueue.Options & { readonly priority: (item: A) => number }
+): Effect.Effect<WorkQueue.WorkQueue<A>> =>
+  Effect.sync(() => decoded(checkPriority(options), new Heap<A>(options.priority), Infinity))
+
+const checkConsume = Options.decodeOrDie(
+  "WorkQueue.consume",
+  Schema.Struct({ concurrency: Options.PositiveInt, name: Schema.optional(Schema.String) })
+)
 
 /** @internal */
 export const consume = <A, BE, E, R>(
   queue: WorkQueue.WorkQueue<A, BE>,
   options: WorkQueue.ConsumeOptions,
   handler: (item: A) => Effect.Effect<unknown, E, R>
-): Effect.Effect<WorkQueue.ConsumeReport<A, E>, InvalidOptionsError | BE, R> =>
-  Effect.suspend((): Effect.Effect<WorkQueue.ConsumeReport<A, E>, InvalidOptionsError | BE, R> => {
-    const decoded = decodeConsume(options)
-    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+): Effect.Effect<WorkQueue.ConsumeReport<A, E>, BE, R> =>
+  Effect.suspend((): Effect.Effect<WorkQueue.ConsumeReport<A, E>, BE, R> => {
+    const { concurrency, name } = checkConsume(options)
     let processed = 0
     const failed: Array<WorkQueue.ItemFailure<A, E>> = []
-    // the queue settles the item however the handler ends: success, failure or interruption
+    // the queue settles the item however the handler ends: done on success or failure, given back
+    // when the handler is interrupted
     const step = queue.process((item) =>
-      Effect.map(Effect.exit(handler(item)), (exit) => {
-        processed++
-        if (exit._tag === "Failure") failed.push({ item, cause: exit.cause })
+      Effect.matchCauseEffect(handler(item), {
+        // an interrupted handler stays interrupted, so that `process` gives its item back
+        onFailure: (cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.sync(() => {
+            processed++
+            failed.push({ item, cause })
+          }),
+        onSuccess: () =>
+          Effect.sync(() => {
+            processed++
+          })
       })
     )
     const worker: Effect.Effect<void, BE, R> = Effect.catchIf(
@@ -438,12 +501,49 @@ export const consume = <A, BE, E, R>(
       TaskGroup.scoped(
         (group) =>
           Effect.forEach(
-            Array.from({ length: decoded.right.concurrency }),
-            (_, i) => group.spawn(worker, { name: `${decoded.right.name ?? queue.name}-worker-${i + 1}` }),
+            Array.from({ length: concurrency }),
+            (_, i) => group.spawn(worker, { name: `${name ?? queue.name}-worker-${i + 1}` }),
             { discard: true }
           ),
-        { name: decoded.right.name ?? `${queue.name} consumers` }
+        { name: name ?? `${queue.name} consumers` }
       ),
       () => ({ processed, failed })
     ) as Effect.Effect<WorkQueue.ConsumeReport<A, E>, BE, R>
+  })
+
+// ---------------------------------------------------------------------------------------------
+// the in-memory WorkQueues service
+
+/** @internal */
+export const makeMemoryProvider = (): WorkQueue.WorkQueues => {
+  const queues = new Map<string, WorkQueueImpl<any>>()
+  return {
+    backend: "memory",
+    open: <A, I>(
+      name: string,
+      _schema: Schema.Schema<A, I>,
+      options?: { readonly capacity?: number }
+    ): Effect.Effect<WorkQueue.WorkQueue<A>, InvalidOptionsError, Scope.Scope> =>
+      Effect.suspend(() =>
+        Effect.flatMap(decodeQueueOptions({ ...options, name }), (o) => {
+          const capacity = o.capacity ?? Infinity
+          const found = queues.get(name)
+          if (found !== undefined) {
+            return found.capacity === capacity
+              ? Effect.succeed(found as WorkQueueImpl<A>)
+              : Effect.fail(openConflict(name, found.capacity, capacity))
+          }
+          const queue = decoded(o, new Fifo<A>(), Infinity)
+          queues.set(name, queue)
+          return Effect.succeed(queue)
+        })
+      )
+  }
+}
+
+const openConflict = (name: string, was: number, now: number): InvalidOptionsError =>
+  new InvalidOptionsError({
+    subject: "WorkQueues.open",
+    detail:
+      `"${name}" was opened with capacity ${was}; this call asks for ${now} (one name, one queue: use another name, or the same capacity)`
   })

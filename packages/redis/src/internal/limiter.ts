@@ -1,11 +1,14 @@
-import { Errors, Limiter } from "@taskscope/core"
+import { Errors, Limiter, Options } from "@taskscope/core"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import { format, NodeInspectSymbol } from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
 import { type Client, Script } from "./client.js"
@@ -147,6 +150,9 @@ const setCapacityScript = new Script(
 const processTag = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`
 let ticketSeq = 0
 
+/** Infinity as Lua reads it (`tonumber("1e999")` is `math.huge`). */
+const capacityArg = (capacity: number): string | number => capacity === Infinity ? "1e999" : capacity
+
 /** @internal */
 export interface LimiterConfig {
   readonly name: string
@@ -169,6 +175,88 @@ interface Lease {
   readonly fiber: string
 }
 
+/** A local waiter napping between polls of Redis: woken early, oldest ticket first, by a local release. */
+interface Napper {
+  readonly seq: number
+  readonly wake: () => void
+  done: boolean
+}
+
+/** A min-heap of nappers by ticket number (oldest first); woken or interrupted ones are skipped lazily. */
+class Nappers {
+  readonly items: Array<Napper> = []
+  live = 0
+  add(napper: Napper): void {
+    const items = this.items
+    let i = items.length
+    items.push(napper)
+    this.live++
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (items[parent]!.seq <= napper.seq) break
+      items[i] = items[parent]!
+      i = parent
+    }
+    items[i] = napper
+  }
+  private pop(): Napper | undefined {
+    const items = this.items
+    const top = items[0]
+    const last = items.pop()
+    if (top === undefined || last === undefined) return undefined
+    if (items.length > 0) {
+      let i = 0
+      const n = items.length
+      while (true) {
+        const l = 2 * i + 1
+        if (l >= n) break
+        const r = l + 1
+        const m = r < n && items[r]!.seq < items[l]!.seq ? r : l
+        if (items[m]!.seq >= last.seq) break
+        items[i] = items[m]!
+        i = m
+      }
+      items[i] = last
+    }
+    return top
+  }
+  /** Marks a napper gone (woken by its timer, or interrupted). */
+  remove(napper: Napper): void {
+    if (!napper.done) {
+      napper.done = true
+      this.live--
+    }
+    // drop the dead at the top, so the heap does not grow with them
+    while (this.items.length > 0 && this.items[0]!.done) this.pop()
+  }
+  /** Wakes the oldest live napper. */
+  wakeOldest(): void {
+    while (this.items.length > 0) {
+      const napper = this.pop()!
+      if (napper.done) continue
+      napper.done = true
+      this.live--
+      napper.wake()
+      return
+    }
+  }
+  wakeAll(): void {
+    const all = this.items.splice(0)
+    for (const napper of all) {
+      if (napper.done) continue
+      napper.done = true
+      napper.wake()
+    }
+    this.live = 0
+  }
+}
+
+const illegal = (subject: string, detail: string) => new Cause.IllegalArgumentException(`${subject}: ${detail}`)
+const show = (u: unknown) => typeof u === "string" ? JSON.stringify(u) : String(u)
+const checkResize = Options.decodeOrDie("Limiter.resize", Options.NonNegativeIntOrInfinity)
+const checkPause = Options.decodeOrDie("Limiter.pause", Options.FiniteDuration)
+const checkRelease = Options.decodeOrDie("Limiter.release", Options.NonNegativeInt)
+
 /**
  * A limiter whose state lives in Redis. Concurrency permits are leases with a time-to-live, kept
  * alive by a heartbeat while held; waiters queue in Redis in arrival order. The rate is an atomic
@@ -181,20 +269,24 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   readonly keys: ReadonlyArray<string>
   readonly rateKeys: ReadonlyArray<string>
   readonly leases: Array<Lease> = []
-  /** Local waiters napping between polls, by ticket number: a release wakes the oldest one early. */
-  private readonly wake = new Map<number, () => void>()
+  /** Local waiters napping between polls: a release wakes the oldest one early. */
+  private readonly nappers = new Nappers()
   /** Callers of this process waiting for the rate (they queue at the local gate, in order). */
   private rateQueued = 0
-  private capacity: number
-  /** Local FIFO in front of the rate script: one caller per process polls Redis at a time. */
-  readonly rateGate: Limiter.Limiter
+  capacity: number
+  /** Calls of this process between asking and settling (for idle eviction of keyed limiters). */
+  active = 0
+  lastUsed = Date.now()
+  /** The heartbeat that renews this process's leases; runs only while it holds some. */
+  private beat: Fiber.RuntimeFiber<void> | undefined = undefined
+  private beating = false
+  closed = false
 
-  constructor(readonly client: Client, readonly config: LimiterConfig, rateGate: Limiter.Limiter) {
+  constructor(readonly client: Client, readonly config: LimiterConfig, readonly rateGate: Limiter.Limiter) {
     const base = `{${client.key("limiter", config.name)}}`
     this.keys = ["holders", "weights", "waiters", "waiterExpiry", "seq", "pause", "capacity"].map((k) => `${base}:${k}`)
     this.rateKeys = [`${base}:rate`, `${base}:pause`]
     this.capacity = config.concurrency
-    this.rateGate = rateGate
   }
 
   get name(): string {
@@ -205,74 +297,60 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     return Effect.map(Effect.fiberId, (id) => `${processTag}/${FiberId.threadName(id)}/${++ticketSeq}`)
   }
 
-  private decodePermits(options: Limiter.AcquireOptions | undefined) {
-    const permits = options?.permits ?? (this.config.concurrency === Infinity ? 0 : 1)
+  /** The permits and cost of one call; a request that is malformed, or could never be granted, is a defect. */
+  private check(subject: string, options: Limiter.AcquireOptions | undefined): { permits: number; cost: number } {
+    const permits = options?.permits ?? (this.capacity === Infinity ? 0 : 1)
     const cost = options?.cost ?? 1
     if (!Number.isInteger(permits) || permits < 0) {
-      return Effect.fail(
-        new Errors.InvalidOptionsError({
-          subject: "Limiter.acquire",
-          detail: `permits: Expected a non-negative integer, actual ${permits}`
-        })
+      throw illegal(subject, `permits: Expected a non-negative integer, actual ${show(permits)}`)
+    }
+    if (permits > this.capacity && this.capacity > 0) {
+      throw illegal(
+        subject,
+        `permits: ${permits} can never be granted: Limiter "${this.name}" has a capacity of ${this.capacity}`
       )
     }
-    if (!Number.isInteger(cost) || cost < 0) {
-      return Effect.fail(
-        new Errors.InvalidOptionsError({
-          subject: "Limiter.acquire",
-          detail: `cost: Expected a non-negative integer, actual ${cost}`
-        })
-      )
+    if (typeof cost !== "number" || !Number.isFinite(cost) || cost < 0) {
+      throw illegal(subject, `cost: Expected a non-negative number, actual ${show(cost)}`)
     }
-    if (permits > this.capacity) {
-      return Effect.fail(
-        new Errors.InvalidOptionsError({
-          subject: "Limiter.acquire",
-          detail: `permits: ${permits} can never be granted by a limiter of ${this.capacity}`
-        })
-      )
+    const rate = this.config.rate
+    if (rate !== undefined) {
+      if (rate.algorithm === "slidingWindow" && !Number.isInteger(cost)) {
+        throw illegal(subject, `cost: a sliding window counts whole starts: Expected an integer, actual ${cost}`)
+      }
+      const max = rate.algorithm === "slidingWindow" ? rate.limit : rate.burst
+      if (cost > max) {
+        throw illegal(
+          subject,
+          `cost: ${cost} can never be granted: Limiter "${this.name}" lets at most ${max} start at once`
+        )
+      }
     }
-    if (this.config.rate !== undefined && cost > Math.max(this.config.rate.limit, this.config.rate.burst)) {
-      return Effect.fail(
-        new Errors.InvalidOptionsError({
-          subject: "Limiter.acquire",
-          detail: `cost: ${cost} is more than the rate allows at once (${this.config.rate.limit})`
-        })
-      )
-    }
-    return Effect.succeed({ permits, cost })
+    return { permits, cost }
   }
 
-  /** Sleeps `ms` at most, or until a local release wakes this waiter (the oldest napping one). */
+  /** Sleeps `ms` at most, or until a local release wakes this waiter (the oldest napping one first). */
   private nap(seq: number, ms: number): Effect.Effect<void> {
     return Effect.async<void>((resume) => {
-      let done = false
-      const wake = () => {
-        if (done) return
-        done = true
-        this.wake.delete(seq)
-        clearTimeout(timer)
-        resume(Effect.void)
+      let timer: ReturnType<typeof setTimeout> | undefined = undefined
+      const napper: Napper = {
+        seq,
+        done: false,
+        wake: () => {
+          clearTimeout(timer)
+          resume(Effect.void)
+        }
       }
-      const timer = setTimeout(wake, Math.max(1, ms))
-      this.wake.set(seq, wake)
+      timer = setTimeout(() => {
+        this.nappers.remove(napper)
+        resume(Effect.void)
+      }, Math.max(1, ms))
+      this.nappers.add(napper)
       return Effect.sync(() => {
-        done = true
-        this.wake.delete(seq)
         clearTimeout(timer)
+        this.nappers.remove(napper)
       })
     })
-  }
-
-  /** Wakes the oldest napping local waiter (one Redis call; it wakes the next if it gets permits). */
-  private wakeOne(): void {
-    let oldest: number | undefined
-    for (const seq of this.wake.keys()) if (oldest === undefined || seq < oldest) oldest = seq
-    if (oldest !== undefined) this.wake.get(oldest)!()
-  }
-
-  private wakeAll(): void {
-    for (const wake of [...this.wake.values()]) wake()
   }
 
   private eval(script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) {
@@ -299,11 +377,13 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     const poll = Duration.toMillis(this.config.pollInterval)
     const seq = Number(ticket.slice(ticket.lastIndexOf("/") + 1))
     const attempt: Effect.Effect<boolean, Errors.BackendError> = Effect.flatMap(
-      this.eval(acquireScript, this.keys, [ticket, permits, ttl, tryOnly ? 1 : 0, this.capacity]),
+      Effect.suspend(() =>
+        this.eval(acquireScript, this.keys, [ticket, permits, ttl, tryOnly ? 1 : 0, capacityArg(this.capacity)])
+      ),
       ([granted, wait]) => {
         if (Number(granted) === 1) {
           // there may be room for the next local waiter too
-          this.wakeOne()
+          this.nappers.wakeOldest()
           return Effect.succeed(true)
         }
         if (tryOnly) return Effect.succeed(false)
@@ -331,7 +411,7 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     // callers that must wait queue at the local gate, so they start in order and one at a time asks Redis
     const queued = Effect.acquireUseRelease(
       Effect.sync(() => this.rateQueued++),
-      () => this.rateGate.withPermit(waitLoop) as Effect.Effect<boolean, Errors.BackendError>,
+      () => this.rateGate.withPermit(waitLoop),
       () => Effect.sync(() => this.rateQueued--)
     )
     // nobody of this process is waiting: ask at once (many callers' requests share the connection)
@@ -344,43 +424,63 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     return Effect.map(this.client.eval(releaseScript, this.keys.slice(0, 4), [ticket]), (reply) => Number(reply))
   }
 
+  /** Records a lease and makes sure the heartbeat runs while this process holds any. */
+  private hold(lease: Lease): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.leases.push(lease)
+      if (this.beating || this.closed) return Effect.void
+      this.beating = true
+      return Effect.map(Effect.forkDaemon(this.heartbeat), (fiber) => {
+        this.beat = fiber
+      })
+    })
+  }
+
   /** Takes permits and rate units; on success the lease is recorded locally and kept alive by the heartbeat. */
   private take(
+    subject: string,
     options: Limiter.AcquireOptions | undefined,
     tryOnly: boolean
-  ): Effect.Effect<Lease | undefined, Errors.InvalidOptionsError | Errors.BackendError> {
-    return Effect.flatMap(
-      this.decodePermits(options),
-      ({ cost, permits }) =>
-        Effect.flatMap(this.ticket(), (ticket) =>
-          Effect.uninterruptibleMask((restore) => {
-            const lease: Lease = { ticket, permits, fiber: ticket.split("/").slice(0, -1).join("/") }
-            const give = permits > 0
-              ? Effect.zipRight(Effect.ignore(this.releaseTicket(ticket)), Effect.sync(() => this.wakeOne()))
-              : Effect.void
-            return restore(
-              Effect.gen(this, function*() {
-                if (permits > 0) {
-                  const got = yield* this.acquirePermits(ticket, permits, tryOnly)
-                  if (!got) return undefined
-                }
+  ): Effect.Effect<Lease | undefined, Errors.BackendError> {
+    return Effect.suspend(() => {
+      const { cost, permits } = this.check(subject, options)
+      return Effect.flatMap(this.ticket(), (ticket) =>
+        Effect.uninterruptibleMask((restore) => {
+          const lease: Lease = { ticket, permits, fiber: ticket.slice(0, ticket.lastIndexOf("/")) }
+          const give = permits > 0
+            ? Effect.zipRight(Effect.ignore(this.releaseTicket(ticket)), Effect.sync(() => this.nappers.wakeOldest()))
+            : Effect.void
+          this.active++
+          this.lastUsed = Date.now()
+          return restore(
+            Effect.gen(this, function*() {
+              if (permits > 0) {
+                const got = yield* this.acquirePermits(ticket, permits, tryOnly)
+                if (!got) return undefined
                 // permits held: the heartbeat keeps them alive while the rate is waited for
-                if (permits > 0) this.leases.push(lease)
-                const ok = yield* this.acquireRate(ticket, cost, tryOnly)
-                if (!ok) {
-                  this.forget(lease)
-                  yield* give
-                  return undefined
-                }
-                return lease
-              })
-            ).pipe(
-              Effect.onExit((exit) =>
+                yield* this.hold(lease)
+              }
+              const ok = yield* this.acquireRate(ticket, cost, tryOnly)
+              if (!ok) {
+                this.forget(lease)
+                yield* give
+                return undefined
+              }
+              return lease
+            })
+          ).pipe(
+            Effect.onExit((exit) =>
+              Effect.zipRight(
+                Effect.sync(() => {
+                  this.active--
+                  this.lastUsed = Date.now()
+                }),
                 exit._tag === "Success" ? Effect.void : Effect.zipRight(Effect.sync(() => this.forget(lease)), give)
               )
             )
-          }))
-    )
+          )
+        }))
+    })
   }
 
   private forget(lease: Lease): boolean {
@@ -390,39 +490,47 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     return true
   }
 
+  /** Gives a lease back (when run: it is built before the effect it guards ends). */
   private giveBack(lease: Lease): Effect.Effect<void, Errors.BackendError> {
-    if (!this.forget(lease) || lease.permits === 0) return Effect.void
-    return Effect.zipRight(this.releaseTicket(lease.ticket), Effect.sync(() => this.wakeOne()))
+    return Effect.suspend(() => {
+      if (!this.forget(lease) || lease.permits === 0) return Effect.void
+      this.lastUsed = Date.now()
+      return Effect.zipRight(this.releaseTicket(lease.ticket), Effect.sync(() => this.nappers.wakeOldest()))
+    })
   }
 
   withPermit<A, E, R>(
     effect: Effect.Effect<A, E, R>,
     options?: Limiter.AcquireOptions
-  ): Effect.Effect<A, E | Errors.InvalidOptionsError | Errors.BackendError, R> {
+  ): Effect.Effect<A, E | Errors.BackendError, R> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(this.take(options, false)), (lease) =>
+      Effect.flatMap(restore(this.take("Limiter.withPermit", options, false)), (lease) =>
         restore(effect).pipe(
           Effect.ensuring(lease === undefined ? Effect.void : Effect.ignore(this.giveBack(lease)))
         ))
     )
   }
 
-  acquire(options?: Limiter.AcquireOptions): Effect.Effect<void, Errors.InvalidOptionsError | Errors.BackendError> {
-    return Effect.asVoid(this.take(options, false))
+  acquire(options?: Limiter.AcquireOptions): Effect.Effect<void, Errors.BackendError> {
+    return Effect.asVoid(this.take("Limiter.acquire", options, false))
   }
 
-  tryAcquire(
-    options?: Limiter.AcquireOptions
-  ): Effect.Effect<boolean, Errors.InvalidOptionsError | Errors.BackendError> {
-    return Effect.map(this.take(options, true), (lease) => lease !== undefined)
+  tryAcquire(options?: Limiter.AcquireOptions): Effect.Effect<boolean, Errors.BackendError> {
+    return Effect.map(this.take("Limiter.tryAcquire", options, true), (lease) => lease !== undefined)
   }
 
   release(permits = 1): Effect.Effect<void, Limiter.OverReleaseError | Errors.BackendError> {
     return Effect.flatMap(Effect.fiberId, (id): Effect.Effect<void, Limiter.OverReleaseError | Errors.BackendError> => {
+      checkRelease(permits)
+      if (permits === 0) return Effect.void
       const fiber = `${processTag}/${FiberId.threadName(id)}`
       // the calling fiber's most recent lease, else this process's oldest one of that size
-      const own = [...this.leases].reverse().find((l) => l.fiber === fiber && l.permits === permits)
-      const lease = own ?? this.leases.find((l) => l.permits === permits)
+      let lease: Lease | undefined
+      for (let i = this.leases.length - 1; i >= 0 && lease === undefined; i--) {
+        const l = this.leases[i]!
+        if (l.fiber === fiber && l.permits === permits) lease = l
+      }
+      lease ??= this.leases.find((l) => l.permits === permits)
       if (lease === undefined) {
         return Effect.fail(
           new Limiter.OverReleaseError({ limiter: this.name, released: permits, capacity: this.capacity })
@@ -432,63 +540,45 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     })
   }
 
-  resize(capacity: number): Effect.Effect<void, Errors.InvalidOptionsError | Errors.BackendError> {
-    if (!(capacity === Infinity || (Number.isInteger(capacity) && capacity > 0))) {
-      return Effect.fail(
-        new Errors.InvalidOptionsError({
-          subject: "Limiter.resize",
-          detail: `Expected a positive integer or Infinity, actual ${capacity}`
+  resize(capacity: number): Effect.Effect<void, Errors.BackendError> {
+    return Effect.suspend(() => {
+      checkResize(capacity)
+      return Effect.zipRight(
+        this.client.eval(setCapacityScript, [this.keys[6]!], [capacityArg(capacity)]),
+        Effect.sync(() => {
+          this.capacity = capacity
+          this.nappers.wakeAll()
         })
       )
-    }
-    if (this.config.concurrency === Infinity) {
-      return Effect.fail(
-        new Errors.InvalidOptionsError({
-          subject: "Limiter.resize",
-          detail: "this limiter was made without a concurrency limit"
-        })
-      )
-    }
-    return Effect.zipRight(
-      this.client.eval(setCapacityScript, [this.keys[6]!], [capacity === Infinity ? "inf" : capacity]),
-      Effect.sync(() => {
-        this.capacity = capacity
-        this.wakeAll()
-      })
-    )
+    })
   }
 
-  pause(duration: Duration.DurationInput): Effect.Effect<void, Errors.InvalidOptionsError | Errors.BackendError> {
-    const d = Duration.decodeUnknown(duration)
-    if (d._tag === "None" || !Duration.isFinite(d.value)) {
-      return Effect.fail(
-        new Errors.InvalidOptionsError({
-          subject: "Limiter.pause",
-          detail: `Expected a finite duration, actual ${String(duration)}`
-        })
-      )
-    }
-    const ms = Math.ceil(Duration.toMillis(d.value))
-    if (ms <= 0) return Effect.void
-    return Effect.asVoid(this.client.eval(pauseScript, [this.keys[5]!], [ms]))
+  pause(duration: Duration.DurationInput): Effect.Effect<void, Errors.BackendError> {
+    return Effect.suspend(() => {
+      const ms = Math.ceil(Duration.toMillis(checkPause(duration)))
+      if (ms <= 0) return Effect.void
+      return Effect.asVoid(this.client.eval(pauseScript, [this.keys[5]!], [ms]))
+    })
   }
 
   get stats(): Effect.Effect<Limiter.Stats, Errors.BackendError> {
     const rate = this.config.rate
     return Effect.map(
-      this.eval(statsScript, [...this.keys, this.rateKeys[0]!], [
-        this.capacity,
-        rate?.algorithm ?? "none",
-        rate?.limit ?? 0,
-        rate?.intervalMs ?? 0,
-        rate?.burst ?? 0
-      ]),
+      Effect.suspend(() =>
+        this.eval(statsScript, [...this.keys, this.rateKeys[0]!], [
+          capacityArg(this.capacity),
+          rate?.algorithm ?? "none",
+          rate?.limit ?? 0,
+          rate?.intervalMs ?? 0,
+          rate?.burst ?? 0
+        ])
+      ),
       ([cap, held, holders, waiters, pausedFor, available]) => {
         const capacity = cap === "inf" ? Infinity : Number(cap)
         const pairs = holders as Array<string>
         const byName = new Map<string, number>()
         for (let i = 0; i < pairs.length; i += 2) {
-          const name = pairs[i]!.split("/").slice(0, -1).join("/")
+          const name = holderName(pairs[i]!)
           byName.set(name, (byName.get(name) ?? 0) + Number(pairs[i + 1]))
         }
         const queue = waiters as Array<string>
@@ -501,7 +591,7 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
           holders: [...byName].map(([name, permits]) => ({ name, permits })),
           waiting: queue.length,
           waiters: queue.map((ticket, i) => ({
-            name: ticket.split("/").slice(0, -1).join("/"),
+            name: holderName(ticket),
             permits: 1,
             cost: 1,
             reason: paused > 0 ? "paused" as const : i === 0 ? "concurrency" as const : "queue" as const,
@@ -522,8 +612,13 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     )
   }
 
-  /** Keeps the leases held by this process alive; runs for the life of the limiter's scope. */
-  heartbeat: Effect.Effect<void, never> = Effect.suspend(() => {
+  /** True when this process neither holds nor asks for anything, and has not for `idleMs`. */
+  isIdle(now: number, idleMs: number): boolean {
+    return this.active === 0 && this.leases.length === 0 && now - this.lastUsed >= idleMs
+  }
+
+  /** Keeps the leases held by this process alive; ends when it holds none. */
+  private get heartbeat(): Effect.Effect<void> {
     const ttl = Duration.toMillis(this.config.leaseTtl)
     const beat = Effect.suspend(() => {
       if (this.leases.length === 0) return Effect.void
@@ -538,8 +633,29 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
         Effect.catchAll((e) => Effect.logWarning(`limiter ${this.name}: heartbeat failed: ${e.message}`))
       )
     })
-    return Effect.forever(Effect.zipRight(Effect.sleep(Duration.millis(ttl / 3)), beat))
-  })
+    const loop: Effect.Effect<void> = Effect.suspend(() => {
+      if (this.leases.length === 0 || this.closed) {
+        this.beat = undefined
+        this.beating = false
+        return Effect.void
+      }
+      return Effect.zipRight(Effect.zipRight(Effect.sleep(Duration.millis(ttl / 3)), beat), loop)
+    })
+    return loop
+  }
+
+  /** Stops the heartbeat and gives back whatever this process still holds. */
+  get close(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.closed = true
+      const beat = this.beat
+      this.beat = undefined
+      return Effect.zipRight(
+        beat === undefined ? Effect.void : Fiber.interrupt(beat),
+        Effect.forEach([...this.leases], (lease) => Effect.ignore(this.giveBack(lease)), { discard: true })
+      )
+    })
+  }
 
   pipe() {
     return pipeArguments(this, arguments)
@@ -558,11 +674,14 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   }
 }
 
+/** The holder of a lease or ticket: `host/pid/tag/#fiber`. */
+const holderName = (ticket: string): string => ticket.slice(0, ticket.lastIndexOf("/"))
+
 /** @internal */
 export const make = (
   client: Client,
   config: LimiterConfig
-): Effect.Effect<RedisLimiterImpl, Errors.BackendError | Errors.InvalidOptionsError, Scope.Scope> =>
+): Effect.Effect<RedisLimiterImpl, Errors.BackendError, Scope.Scope> =>
   Effect.gen(function*() {
     const gate = yield* Limiter.semaphore(1, { name: `${config.name} rate gate` })
     const limiter = new RedisLimiterImpl(client, config, gate)
@@ -570,15 +689,111 @@ export const make = (
     if (config.concurrency !== Infinity) {
       yield* client.eval(setCapacityScript, [limiter.keys[6]!], [config.concurrency])
     }
-    const beat = yield* Effect.forkDaemon(limiter.heartbeat)
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        yield* Fiber.interrupt(beat)
-        // give back whatever this process still holds
-        yield* Effect.forEach([...limiter.leases], (lease) => Effect.ignore(limiter.release(lease.permits)), {
-          discard: true
-        })
-      })
-    )
+    yield* Effect.addFinalizer(() => limiter.close)
     return limiter
   })
+
+/**
+ * A limiter per key, shared across processes: the limiter of `key` is called `name:key`, its state
+ * lives in Redis. The local handle of a key idle for `idleMs` is closed (its state stays in Redis, so
+ * a handle made again later behaves the same).
+ * @internal
+ */
+export class RedisKeyed<K> implements Limiter.Keyed<K, Errors.BackendError> {
+  readonly limiters = new Map<K, { readonly limiter: RedisLimiterImpl; readonly scope: Scope.CloseableScope }>()
+  lastSweep = Date.now()
+
+  constructor(
+    readonly name: string,
+    readonly optionsFor: (key: K) => KeyOptions,
+    readonly idleMs: number,
+    readonly makeKey: (
+      key: K,
+      options: KeyOptions
+    ) => Effect.Effect<RedisLimiterImpl, Errors.BackendError, Scope.Scope>,
+    readonly scope: Scope.Scope
+  ) {}
+
+  /** Closes the handles of keys idle for `idleMs` (at most every half of it). */
+  private get sweep(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const now = Date.now()
+      if (now - this.lastSweep < this.idleMs / 2) return Effect.void
+      this.lastSweep = now
+      const idle: Array<Scope.CloseableScope> = []
+      for (const [key, entry] of this.limiters) {
+        if (entry.limiter.isIdle(now, this.idleMs)) {
+          this.limiters.delete(key)
+          idle.push(entry.scope)
+        }
+      }
+      return Effect.forEach(idle, (scope) => Scope.close(scope, Exit.void), { discard: true })
+    })
+  }
+
+  get(key: K): Effect.Effect<Limiter.Limiter<Errors.BackendError>, Errors.BackendError> {
+    return this.unsafeGet(key)
+  }
+
+  private unsafeGet(key: K): Effect.Effect<RedisLimiterImpl, Errors.BackendError> {
+    return Effect.zipRight(
+      this.sweep,
+      Effect.suspend(() => {
+        const found = this.limiters.get(key)
+        if (found !== undefined) return Effect.succeed(found.limiter)
+        const options = this.optionsFor(key)
+        return Effect.uninterruptible(
+          Effect.flatMap(Scope.fork(this.scope, ExecutionStrategy.sequential), (scope) =>
+            Effect.flatMap(
+              Effect.onError(
+                Scope.extend(this.makeKey(key, options), scope),
+                (cause) => Scope.close(scope, Exit.failCause(cause))
+              ),
+              (limiter) => {
+                // two callers raced to make it: keep the first, close the second
+                const first = this.limiters.get(key)
+                if (first !== undefined) return Effect.as(Scope.close(scope, Exit.void), first.limiter)
+                this.limiters.set(key, { limiter, scope })
+                return Effect.succeed(limiter)
+              }
+            ))
+        )
+      })
+    )
+  }
+
+  withPermit<A, E, R>(
+    key: K,
+    effect: Effect.Effect<A, E, R>,
+    options?: Limiter.AcquireOptions
+  ): Effect.Effect<A, E | Errors.BackendError, R> {
+    return Effect.flatMap(this.unsafeGet(key), (limiter) => limiter.withPermit(effect, options))
+  }
+
+  pause(key: K, duration: Duration.DurationInput): Effect.Effect<void, Errors.BackendError> {
+    return Effect.flatMap(this.unsafeGet(key), (limiter) => limiter.pause(duration))
+  }
+
+  get stats(): Effect.Effect<ReadonlyMap<K, Limiter.Stats>, Errors.BackendError> {
+    return Effect.zipRight(
+      this.sweep,
+      Effect.map(
+        Effect.forEach([...this.limiters], ([key, { limiter }]) => Effect.map(limiter.stats, (s) => [key, s] as const)),
+        (entries) => new Map(entries)
+      )
+    )
+  }
+
+  get size(): Effect.Effect<number> {
+    return Effect.zipRight(this.sweep, Effect.sync(() => this.limiters.size))
+  }
+}
+
+/** The options `optionsFor` gives a key of a shared keyed limiter. @internal */
+export type KeyOptions = Limiter.Options & {
+  readonly leaseTtl?: Duration.DurationInput
+  readonly pollInterval?: Duration.DurationInput
+}
+
+/** @internal */
+export const keyName = (name: string, key: unknown): string => `${name}:${String(key)}`

@@ -10,6 +10,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import { format, NodeInspectSymbol } from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
+import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { Redis as IORedis } from "ioredis"
@@ -35,21 +36,16 @@ redis.call('SET', KEYS[3], id, 'PX', 600000)
 return {1, id}`
 )
 
-// KEYS: stream, unfinished, dedupe key per item. ARGV: item id, payload, item id, payload, ...
-// For queues without a capacity: many puts in one call; each item is added once however often it is retried.
+// KEYS: stream, unfinished, dedupe key of the batch. ARGV: payloads...
+// For queues without a capacity: many puts in one call. The batch is added once however often the
+// call is retried (a retry after a lost reply finds the batch's key).
 const putManyScript = new Script(
   "queue put",
-  `local added = 0
-for i = 1, #ARGV, 2 do
-  local dk = KEYS[2 + (i + 1) / 2]
-  if not redis.call('GET', dk) then
-    local id = redis.call('XADD', KEYS[1], '*', 'id', ARGV[i], 'v', ARGV[i + 1])
-    redis.call('SET', dk, id, 'PX', 600000)
-    added = added + 1
-  end
-end
-if added > 0 then redis.call('INCRBY', KEYS[2], added) end
-return added`
+  `if redis.call('GET', KEYS[3]) then return 0 end
+for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'v', ARGV[i]) end
+redis.call('INCRBY', KEYS[2], #ARGV)
+redis.call('SET', KEYS[3], 1, 'PX', 600000)
+return #ARGV`
 )
 
 // KEYS: stream, unfinished. ARGV: group, entry ids... Acknowledges each once: a repeated ack changes nothing.
@@ -152,6 +148,26 @@ end
 return {len, pending, last}`
 )
 
+// KEYS: stream, unfinished. ARGV: group, consumer, count, number of acks, entry ids to acknowledge...
+// Acknowledges (as ackScript) and reads up to `count` new entries, in one round trip.
+const ackReadScript = new Script(
+  "queue read",
+  `local n = 0
+local acks = tonumber(ARGV[4])
+for i = 5, 4 + acks do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    redis.call('XDEL', KEYS[1], ARGV[i])
+    n = n + 1
+  end
+end
+if n > 0 then redis.call('DECRBY', KEYS[2], n) end
+if tonumber(ARGV[3]) > 0 then
+  local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
+  if r then return r[1][2] end
+end
+return {}`
+)
+
 /** @internal */
 export interface QueueConfig {
   readonly name: string
@@ -171,24 +187,98 @@ type RawEntry = [string, Array<string>]
 
 /**
  * A group commit: items submitted while a call to Redis is on its way go together in the next call.
- * Under load many items share one round trip; an idle caller's item goes at once.
+ * Under load many items share one round trip; an idle caller's item goes at once. Another call may
+ * take the waiting items along (`steal`), e.g. acknowledgements riding on the next read.
  */
 class Batcher<A> {
   private items: Array<A> = []
   private batch: Deferred.Deferred<void, Errors.BackendError> | undefined
   private running = false
+  /** Batches on their way to Redis (sent by the flush, or stolen by another call). */
+  private readonly inflight = new Set<Deferred.Deferred<void, Errors.BackendError>>()
 
-  constructor(readonly run: (items: Array<A>) => Effect.Effect<unknown, Errors.BackendError>) {}
+  constructor(
+    readonly run: (items: Array<A>) => Effect.Effect<unknown, Errors.BackendError>,
+    /** Logs a batch that failed, for items whose callers do not wait for it (`post`). */
+    readonly onLost: (error: Errors.BackendError, items: number) => Effect.Effect<void>
+  ) {}
 
+  private enqueue(item: A): Deferred.Deferred<void, Errors.BackendError> {
+    this.items.push(item)
+    return this.batch ?? (this.batch = Deferred.unsafeMake<void, Errors.BackendError>(FiberId.none))
+  }
+
+  /** Adds an item and waits until its batch has reached Redis. */
   submit(item: A): Effect.Effect<void, Errors.BackendError> {
-    return Effect.suspend(() => {
-      this.items.push(item)
-      const batch = this.batch ?? (this.batch = Deferred.unsafeMake<void, Errors.BackendError>(FiberId.none))
-      if (this.running) return Deferred.await(batch)
-      this.running = true
-      // the flush runs on its own fiber: a caller interrupted while waiting does not stop the others' batch
-      return Effect.zipRight(Effect.forkDaemon(this.flush), Deferred.await(batch))
+    return Effect.suspend(() => Effect.zipRight(this.kick, Deferred.await(this.enqueue(item))))
+  }
+
+  /**
+   * Adds an item without waiting for it (see `flushed`). It goes with the next call that `steal`s
+   * (the reader's next read, usually started in this same turn); if none has taken it once this
+   * turn is over, a batch of its own carries it.
+   */
+  post(item: A): Effect.Effect<void> {
+    return Effect.sync(() => {
+      this.enqueue(item)
+      if (this.deferred) return
+      this.deferred = true
+      setImmediate(() => {
+        this.deferred = false
+        if (this.running || this.items.length === 0) return
+        this.running = true
+        Effect.runFork(this.flush)
+      })
     })
+  }
+
+  private deferred = false
+
+  /** Starts the flush unless one runs; it runs on its own fiber, so no caller's interruption stops a batch. */
+  private get kick(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.running || this.items.length === 0) return Effect.void
+      this.running = true
+      // callers resumed in the same turn (the previous batch's) join this batch before it goes
+      return Effect.asVoid(Effect.forkDaemon(Effect.zipRight(Effect.yieldNow(), this.flush)))
+    })
+  }
+
+  /** Waits until every item added so far has reached Redis (or failed). */
+  get flushed(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const pending = [...this.inflight]
+      if (this.batch !== undefined) pending.push(this.batch)
+      if (pending.length === 0) return Effect.void
+      return Effect.zipRight(
+        this.kick,
+        Effect.forEach(pending, (d) => Effect.exit(Deferred.await(d)), { discard: true })
+      )
+    })
+  }
+
+  /** Takes the items waiting for the next call; the caller settles them with `done`. */
+  steal(): { readonly items: Array<A>; readonly done: (exit: Exit.Exit<unknown, Errors.BackendError>) => void } {
+    const items = this.items
+    const batch = this.batch
+    this.items = []
+    this.batch = undefined
+    if (batch !== undefined) this.inflight.add(batch)
+    return {
+      items,
+      done: (exit) => {
+        if (batch === undefined) return
+        this.inflight.delete(batch)
+        Deferred.unsafeDone(batch, Exit.asVoid(exit))
+        if (Exit.isFailure(exit)) Effect.runFork(this.lost(exit, items.length))
+      }
+    }
+  }
+
+  private lost(exit: Exit.Exit<unknown, Errors.BackendError>, items: number): Effect.Effect<void> {
+    if (Exit.isSuccess(exit)) return Effect.void
+    const error = Cause.failureOption(exit.cause)
+    return error._tag === "Some" ? this.onLost(error.value, items) : Effect.void
   }
 
   private get flush(): Effect.Effect<void> {
@@ -201,20 +291,75 @@ class Batcher<A> {
       }
       this.items = []
       this.batch = undefined
+      this.inflight.add(batch)
       return Effect.zipRight(
-        Effect.flatMap(Effect.exit(this.run(items)), (exit) => Deferred.done(batch, Exit.asVoid(exit))),
+        Effect.flatMap(Effect.exit(this.run(items)), (exit) => {
+          this.inflight.delete(batch)
+          return Effect.zipRight(Deferred.done(batch, Exit.asVoid(exit)), this.lost(exit, items.length))
+        }),
         this.flush
       )
     })
   }
 }
 
+type Resume = (effect: Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError>) => void
+
+interface Taker {
+  resume: Resume | undefined
+  /** Woken with a claim on a buffered entry that it must take or hand on. */
+  woken: boolean
+}
+
+/** A FIFO of waiting takers with lazy removal of interrupted ones. */
+class Takers {
+  items: Array<Taker | undefined> = []
+  head = 0
+  count = 0
+  add(t: Taker) {
+    this.items.push(t)
+    this.count++
+  }
+  remove(t: Taker) {
+    const i = this.items.indexOf(t, this.head)
+    if (i >= 0) {
+      this.items[i] = undefined
+      this.count--
+    }
+  }
+  shift(): Taker | undefined {
+    while (this.head < this.items.length) {
+      const t = this.items[this.head]
+      this.items[this.head++] = undefined
+      if (t !== undefined) {
+        this.count--
+        if (this.head === this.items.length) {
+          this.items = []
+          this.head = 0
+        }
+        return t
+      }
+    }
+    this.items = []
+    this.head = 0
+    return undefined
+  }
+}
+
 const OPEN = 0
-const SHUT = 1
-const CLOSED = 2
+/** Shut down gracefully: no puts; takers take what is left in the stream, then fail. */
+const DRAINING = 1
+/** Shut down at once: no puts, no takes. */
+const STOPPED = 2
+/** The scope closed: everything this consumer owned was given back. */
+const CLOSED = 3
 
 /**
  * A work queue on a Redis stream with a consumer group. See `RedisWorkQueue` for the guarantees.
+ *
+ * One reader per consumer: the takers of this process wait locally, and a single fiber asks Redis
+ * for as many entries as takers wait — acknowledging the settled items in the same call — and blocks
+ * on the server only when the stream is empty.
  *
  * @internal
  */
@@ -226,21 +371,33 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   readonly deadKey: string
   /** Entries delivered to this consumer and not yet handed to a local taker. */
   readonly buffer: Array<Entry<A>> = []
+  /** Buffered entries promised to takers that were woken and have not taken them yet. */
+  claimed = 0
+  readonly takers = new Takers()
   /** Every entry this consumer owns and has not settled (buffered, being processed, or taken). */
   readonly owned = new Set<string>()
-  /** Taken with `take`, waiting for `taskDone`, by fiber. */
-  readonly outstanding = new Map<string, Array<string>>()
+  /** Taken with `take` and waiting for `taskDone`: entry id to the fiber that took it, oldest first. */
+  readonly taken = new Map<string, string>()
   state = OPEN
-  /** Opened when this consumer shuts down: wakes takers that wait on the server. */
+  /** Opened when this consumer shuts down: wakes putters that wait for room. */
   readonly closing = Effect.unsafeMakeLatch(false)
-  waitingTakers = 0
   waitingPutters = 0
   reclaimCursor = "0-0"
   lastReclaim = 0
+  /** The reader fiber, while one runs. */
+  reading = false
+  /** The connection of the reader's blocking read and its client id, while it blocks. */
+  blockedOn: number | undefined = undefined
   private readonly decodeItem: (payload: string) => Either.Either<A, unknown>
   private readonly encodeItem: (item: A) => Either.Either<string, unknown>
 
-  constructor(readonly client: Client, readonly config: QueueConfig, schema: Schema.Schema<A, I>) {
+  constructor(
+    readonly client: Client,
+    readonly config: QueueConfig,
+    schema: Schema.Schema<A, I>,
+    /** The runtime of the scope that opened the queue: the reader runs there, with its logger. */
+    readonly runtime: Runtime.Runtime<never>
+  ) {
     const base = `{${client.key("queue", config.name)}}`
     this.stream = `${base}:stream`
     this.unfinishedKey = `${base}:unfinished`
@@ -287,7 +444,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
 
   // --- put -----------------------------------------------------------------------------------
 
-  private encode(item: A): Effect.Effect<string, Errors.BackendError> {
+  private encode(item: A): Effect.Effect<string> {
     return Either.match(this.encodeItem(item), {
       onLeft: (error) =>
         Effect.die(new Error(`RedisWorkQueue ${this.name}: the item does not match its schema: ${String(error)}`)),
@@ -296,16 +453,18 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   }
 
   /** Puts to a queue without a capacity go to Redis in batches. */
-  private readonly puts = new Batcher<readonly [string, string]>((items) =>
-    this.client.eval(
-      putManyScript,
-      [this.stream, this.unfinishedKey, ...items.map(([itemId]) => `${this.stream}:put:${itemId}`)],
-      items.flat()
-    )
+  private readonly puts = new Batcher<string>(
+    (payloads) =>
+      this.client.eval(
+        putManyScript,
+        [this.stream, this.unfinishedKey, `${this.stream}:put:${randomUUID()}`],
+        payloads
+      ),
+    () => Effect.void
   )
 
   private putOnce(itemId: string, payload: string, tryOnly: boolean): Effect.Effect<boolean, Errors.BackendError> {
-    if (this.config.capacity === Infinity) return Effect.as(this.puts.submit([itemId, payload]), true)
+    if (this.config.capacity === Infinity) return Effect.as(this.puts.submit(payload), true)
     const capacity = this.config.capacity
     return Effect.map(
       this.client.eval(putScript, [this.stream, this.unfinishedKey, `${this.stream}:put:${itemId}`], [
@@ -322,6 +481,8 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   put(item: A): Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> {
     return Effect.suspend(() => {
       if (this.state !== OPEN) return Effect.fail(this.shutDownError)
+      // without a capacity a put never waits for room: straight into the next batch
+      if (this.config.capacity === Infinity) return Effect.flatMap(this.encode(item), (p) => this.puts.submit(p))
       const itemId = randomUUID()
       return Effect.flatMap(this.encode(item), (payload) => {
         const attempt: Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> = Effect.flatMap(
@@ -329,7 +490,11 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
           (added) => {
             if (added) return Effect.void
             if (this.state !== OPEN) return Effect.fail(this.shutDownError)
-            return Effect.zipRight(Effect.sleep(this.config.pollInterval), attempt)
+            // full: ask again after `pollInterval`, or fail at once when this consumer shuts down
+            return Effect.zipRight(
+              Effect.raceFirst(Effect.sleep(this.config.pollInterval), this.closing.await),
+              Effect.suspend(() => this.state !== OPEN ? Effect.fail(this.shutDownError) : attempt)
+            )
           }
         )
         return Effect.ensuring(
@@ -359,36 +524,57 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
 
   // --- take ----------------------------------------------------------------------------------
 
-  /** Decodes delivered entries into the local buffer; an entry that does not decode goes to the dead letters. */
+  /** Decodes delivered entries into the local buffer and wakes takers for them; an entry that does not decode goes to the dead letters. */
   private receive(raw: ReadonlyArray<RawEntry>): Effect.Effect<void, Errors.BackendError> {
-    return Effect.forEach(raw, ([id, fields]) => {
+    if (raw.length === 0) return Effect.void
+    const bad: Array<readonly [string, unknown]> = []
+    for (const [id, fields] of raw) {
       const at = fields.indexOf("v")
       const decoded = at >= 0 && at % 2 === 0 ? this.decodeItem(fields[at + 1]!) : Either.left("no payload")
-      if (Either.isRight(decoded)) {
-        return Effect.sync(() => {
-          if (this.owned.has(id)) return
-          this.owned.add(id)
-          if (this.state === OPEN) this.buffer.push({ id, item: decoded.right })
-          else this.orphaned.push(id)
-        })
+      if (Either.isLeft(decoded)) {
+        bad.push([id, decoded.left])
+        continue
       }
-      return Effect.zipRight(
-        this.client.eval(deadLetterScript, [this.stream, this.unfinishedKey, this.deadKey], [
-          this.config.group,
-          id,
-          `does not decode: ${String(decoded.left)}`,
-          1
-        ]),
-        Effect.logWarning(
-          `RedisWorkQueue ${this.name}: entry ${id} does not match the schema; moved to ${this.deadKey}`
-        )
-      )
-    }, { discard: true }).pipe(
-      Effect.zipRight(Effect.suspend(() => this.orphaned.length > 0 ? this.giveBackOrphans : Effect.void))
+      if (this.owned.has(id)) continue
+      this.owned.add(id)
+      if (this.state <= DRAINING) this.buffer.push({ id, item: decoded.right })
+      else this.orphaned.push(id)
+    }
+    this.wakeTakers()
+    return Effect.zipRight(
+      Effect.forEach(bad, ([id, error]) =>
+        Effect.zipRight(
+          this.client.eval(deadLetterScript, [this.stream, this.unfinishedKey, this.deadKey], [
+            this.config.group,
+            id,
+            `does not decode: ${String(error)}`,
+            1
+          ]),
+          Effect.logWarning(
+            `RedisWorkQueue ${this.name}: entry ${id} does not match the schema; moved to ${this.deadKey}`
+          )
+        ), { discard: true }),
+      Effect.suspend(() => this.orphaned.length > 0 ? this.giveBackOrphans : Effect.void)
     )
   }
 
-  /** Entries that arrived after this consumer shut down: given back at once. */
+  /** Wakes one waiting taker per buffered entry nobody has claimed yet. */
+  private wakeTakers(): void {
+    while (this.takers.count > 0 && this.buffer.length > this.claimed) {
+      const taker = this.takers.shift()!
+      this.claimed++
+      taker.woken = true
+      taker.resume!(Effect.void)
+    }
+  }
+
+  /** Fails every waiting taker (shutdown, or the reader could not reach Redis). */
+  private failTakers(error: WorkQueue.QueueShutDownError | Errors.BackendError): void {
+    const fail = Effect.fail(error)
+    for (let t = this.takers.shift(); t !== undefined; t = this.takers.shift()) t.resume!(fail)
+  }
+
+  /** Entries that arrived after this consumer stopped: given back at once. */
   readonly orphaned: Array<string> = []
 
   private get giveBackOrphans(): Effect.Effect<void, Errors.BackendError> {
@@ -398,7 +584,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     })
   }
 
-  /** Claims entries a dead consumer left behind (at most every quarter of `claimIdle`). */
+  /** Claims entries a dead consumer left behind (at most every quarter of `claimIdle`, unless `force`). */
   private reclaim(force: boolean): Effect.Effect<void, Errors.BackendError> {
     return Effect.suspend(() => {
       const now = Date.now()
@@ -422,106 +608,199 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     })
   }
 
-  /** One blocking read of new entries on a connection of its own; what arrives is buffered even if the reader was interrupted. */
-  private readNew(blockMs: number): Effect.Effect<void, Errors.BackendError> {
-    // as many entries as there are takers of this process waiting (each read is one round trip)
-    const count = Math.max(1, Math.min(16, this.waitingTakers - this.buffer.length))
-    return Effect.flatMap(
+  /** Acknowledges the settled items waiting to go, and reads up to `count` new entries, in one call. */
+  private ackAndRead(count: number): Effect.Effect<number, Errors.BackendError> {
+    return Effect.suspend(() => {
+      const acks = this.acks.steal()
+      return this.withGroup(
+        this.client.eval(ackReadScript, [this.stream, this.unfinishedKey], [
+          this.config.group,
+          this.consumer,
+          count,
+          acks.items.length,
+          ...acks.items
+        ])
+      ).pipe(
+        Effect.onExit((exit) => Effect.sync(() => acks.done(exit))),
+        Effect.flatMap((reply) => {
+          const entries = (Array.isArray(reply) ? reply : []) as Array<RawEntry>
+          return Effect.as(this.receive(entries), entries.length)
+        })
+      )
+    })
+  }
+
+  /** One blocking read of new entries on a connection of its own; `CLIENT UNBLOCK` ends it early on shutdown. */
+  private blockingRead(count: number, blockMs: number): Effect.Effect<void, Errors.BackendError> {
+    return Effect.acquireUseRelease(
       Effect.sync(() => this.client.lease()),
-      (redis) => {
-        const read = (r: IORedis) =>
-          (blockMs > 0
-            ? r.xreadgroup(
-              "GROUP",
-              this.config.group,
-              this.consumer,
-              "COUNT",
-              count,
-              "BLOCK",
-              blockMs,
-              "STREAMS",
-              this.stream,
-              ">"
-            )
-            : r.xreadgroup(
-              "GROUP",
-              this.config.group,
-              this.consumer,
-              "COUNT",
-              count,
-              "STREAMS",
-              this.stream,
-              ">"
-            )) as Promise<
-              Array<[string, Array<RawEntry>]> | null
-            >
-        const received = this.withGroup(this.client.run("XREADGROUP", read, redis)).pipe(
-          Effect.flatMap((reply) => this.receive(reply?.[0]?.[1] ?? []))
-        )
-        // run to completion on a daemon: an interrupted taker must not drop what the server already delivered
-        return Effect.flatMap(
-          Effect.forkDaemon(Effect.ensuring(received, Effect.sync(() => this.client.unlease(redis)))),
-          Fiber.join
-        )
-      }
+      (redis) =>
+        Effect.flatMap(
+          this.client.run("CLIENT ID", (r) => this.clientId(r), redis),
+          (id) =>
+            Effect.suspend(() => {
+              if (this.state !== OPEN) return Effect.void
+              this.blockedOn = id
+              return this.withGroup(this.client.run(
+                "XREADGROUP",
+                (r) =>
+                  r.xreadgroup(
+                    "GROUP",
+                    this.config.group,
+                    this.consumer,
+                    "COUNT",
+                    count,
+                    "BLOCK",
+                    blockMs,
+                    "STREAMS",
+                    this.stream,
+                    ">"
+                  ) as Promise<Array<[string, Array<RawEntry>]> | null>,
+                redis
+              )).pipe(
+                Effect.ensuring(Effect.sync(() => this.blockedOn = undefined)),
+                Effect.flatMap((reply) => this.receive(reply?.[0]?.[1] ?? []))
+              )
+            })
+        ),
+      (redis) => Effect.sync(() => this.client.unlease(redis))
     )
   }
 
-  /** Waits until the local buffer holds an entry (or the queue is shut down). Interruptible. */
-  private fill(tryOnly: boolean): Effect.Effect<void, Errors.BackendError> {
-    const block = Math.max(1, Math.min(1000, Math.floor(this.ms(this.config.claimIdle) / 4)))
+  private readonly clientIds = new WeakMap<IORedis, number>()
+  private async clientId(redis: IORedis): Promise<number> {
+    const known = this.clientIds.get(redis)
+    if (known !== undefined) return known
+    const id = Number(await redis.client("ID"))
+    this.clientIds.set(redis, id)
+    return id
+  }
+
+  /** Ends the reader's blocking read at once (it returns nothing), so that it sees a shutdown. */
+  private get unblockReader(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (this.buffer.length > 0 || this.state !== OPEN) return Effect.void
+      const id = this.blockedOn
+      if (id === undefined) return Effect.void
+      return Effect.ignore(this.client.run("CLIENT UNBLOCK", (r) => r.client("UNBLOCK", id)))
+    })
+  }
+
+  /** How many more entries the waiting takers need. */
+  private get wanted(): number {
+    return this.takers.count - (this.buffer.length - this.claimed)
+  }
+
+  /**
+   * The reader: while takers wait, asks Redis for as many entries as they need (acknowledging what
+   * was settled meanwhile in the same call), and blocks on the server only when the stream is empty.
+   * A graceful shutdown turns it into a drain: when nothing is left, the waiting takers fail.
+   */
+  private get readLoop(): Effect.Effect<void> {
+    const block = Math.max(1, Math.min(1000, Math.floor(this.ms(this.config.claimIdle) / 4)))
+    const loop: Effect.Effect<void, Errors.BackendError> = Effect.suspend(() => {
+      const want = Math.min(64, this.wanted)
+      if (want <= 0 || this.state > DRAINING) return Effect.void
       return Effect.zipRight(
-        this.reclaim(tryOnly),
-        Effect.suspend(() => this.buffer.length > 0 ? Effect.void : this.readNew(tryOnly ? 0 : block))
+        // the workers that finish in this turn become takers too: one call for all of them
+        Effect.zipRight(Effect.yieldNow(), this.reclaim(false)),
+        Effect.suspend(() => {
+          const need = Math.min(64, this.wanted)
+          if (need <= 0) return loop
+          return Effect.flatMap(this.ackAndRead(need), (got) => {
+            if (got > 0 || this.wanted <= 0) return loop
+            if (this.state === DRAINING) {
+              // nothing is left in the stream: the drain is over for this consumer
+              this.failTakers(this.shutDownError)
+              return Effect.void
+            }
+            return Effect.zipRight(this.blockingRead(Math.min(64, this.wanted), block), loop)
+          })
+        })
       )
     })
+    return loop.pipe(
+      Effect.catchAll((error) => Effect.sync(() => this.failTakers(error))),
+      Effect.ensuring(Effect.sync(() => {
+        this.reading = false
+        // a taker that arrived as the reader was ending
+        if (this.wanted > 0 && this.state <= DRAINING) this.startReader()
+      }))
+    )
+  }
+
+  private startReader(): void {
+    if (this.reading) return
+    this.reading = true
+    Runtime.runFork(this.runtime)(this.readLoop)
   }
 
   /** The next entry, removed from the buffer in the caller's uninterruptible step. */
   private next(
     restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
   ): Effect.Effect<Entry<A>, WorkQueue.QueueShutDownError | Errors.BackendError> {
-    const loop: Effect.Effect<Entry<A>, WorkQueue.QueueShutDownError | Errors.BackendError> = Effect.suspend(() => {
-      const entry = this.buffer.shift()
-      if (entry !== undefined) return Effect.succeed(entry)
-      if (this.state !== OPEN) return Effect.fail(this.shutDownError)
-      return Effect.zipRight(restore(Effect.raceFirst(this.fill(false), this.closing.await)), loop)
+    return Effect.suspend(() => {
+      if (this.buffer.length > this.claimed) return Effect.succeed(this.buffer.shift()!)
+      if (this.state > DRAINING) return Effect.fail(this.shutDownError)
+      const taker: Taker = { resume: undefined, woken: false }
+      const wait = Effect.onInterrupt(
+        Effect.async<void, WorkQueue.QueueShutDownError | Errors.BackendError>((resume) => {
+          taker.resume = resume
+          this.takers.add(taker)
+          this.startReader()
+          return Effect.sync(() => {
+            if (!taker.woken) this.takers.remove(taker)
+          })
+        }),
+        () =>
+          Effect.sync(() => {
+            // interrupted after it was woken: its claim passes to the next taker, nothing is lost
+            if (taker.woken) {
+              this.claimed--
+              this.wakeTakers()
+            }
+          })
+      )
+      return Effect.flatMap(restore(wait), () =>
+        Effect.suspend(() => {
+          this.claimed--
+          const entry = this.buffer.shift()
+          // an immediate shutdown gave the buffer back after this taker was woken
+          return entry === undefined ? Effect.fail(this.shutDownError) : Effect.succeed(entry)
+        }))
     })
-    return Effect.ensuring(
-      Effect.zipRight(Effect.sync(() => this.waitingTakers++), loop),
-      Effect.sync(() => this.waitingTakers--)
-    )
   }
 
-  private settle(id: string, how: "ack" | "requeue"): Effect.Effect<void, Errors.BackendError> {
+  private settle(id: string, how: "ack" | "requeue" | "post"): Effect.Effect<void, Errors.BackendError> {
+    if (how === "post") {
+      return Effect.suspend(() => {
+        this.owned.delete(id)
+        return this.acks.post(id)
+      })
+    }
     return Effect.zipRight(
-      how === "ack" ? this.ack(id) : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
+      how === "ack" ? this.acks.submit(id) : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
       Effect.sync(() => this.owned.delete(id))
     )
   }
 
-  /** Acknowledgements go to Redis in batches: one round trip for many items under load. */
-  private readonly acks = new Batcher<string>((ids) =>
-    this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, ...ids])
+  /**
+   * Acknowledgements go to Redis in batches, or ride on the reader's next call. `process` does not
+   * wait for its item's: the worker takes its next item at once, and the acknowledgement travels
+   * with that read (at-least-once: an acknowledgement lost with the connection means the item is
+   * delivered again after `claimIdle`). Everything that reads the shared counts waits for them.
+   */
+  private readonly acks = new Batcher<string>(
+    (ids) => this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, ...ids]),
+    (error, items) =>
+      Effect.logWarning(
+        `RedisWorkQueue ${this.name}: ${items} acknowledgement(s) did not reach Redis (${error.message}); those items will be delivered again after claimIdle`
+      )
   )
 
-  private ack(id: string): Effect.Effect<void, Errors.BackendError> {
-    return this.acks.submit(id)
-  }
-
-  private fiberKey(id: FiberId.FiberId): string {
-    return FiberId.threadName(id)
-  }
-
-  /** Records `entry` as taken by the calling fiber, for its `taskDone`. */
+  /** Records `entry` as taken by the calling fiber, for `taskDone`. */
   private hand(entry: Entry<A>): Effect.Effect<A> {
     return Effect.map(Effect.fiberId, (fiber) => {
-      const key = this.fiberKey(fiber)
-      const list = this.outstanding.get(key)
-      if (list === undefined) this.outstanding.set(key, [entry.id])
-      else list.push(entry.id)
+      this.taken.set(entry.id, FiberId.threadName(fiber))
       return entry.item
     })
   }
@@ -532,17 +811,22 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
 
   get tryTake(): Effect.Effect<A, WorkQueue.QueueEmptyError | WorkQueue.QueueShutDownError | Errors.BackendError> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(
-        Effect.suspend((): Effect.Effect<void, WorkQueue.QueueShutDownError | Errors.BackendError> =>
-          this.state !== OPEN && this.buffer.length === 0 ? Effect.fail(this.shutDownError) : restore(this.fill(true))
-        ),
-        () => {
-          const entry = this.buffer.shift()
-          return entry === undefined
+      Effect.suspend(() => {
+        const now = (): Effect.Effect<A, WorkQueue.QueueEmptyError | WorkQueue.QueueShutDownError> => {
+          if (this.buffer.length > this.claimed) return this.hand(this.buffer.shift()!)
+          return this.state === OPEN
             ? Effect.fail(new WorkQueue.QueueEmptyError({ queue: this.name }))
-            : this.hand(entry)
+            : Effect.fail(this.shutDownError)
         }
-      )
+        if (this.buffer.length > this.claimed || this.state > DRAINING) return now()
+        return Effect.zipRight(
+          restore(Effect.zipRight(
+            this.reclaim(true),
+            Effect.suspend(() => this.buffer.length > this.claimed ? Effect.void : Effect.asVoid(this.ackAndRead(1)))
+          )),
+          Effect.suspend(now)
+        )
+      })
     )
   }
 
@@ -553,7 +837,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
       Effect.flatMap(this.next(restore), (entry) =>
         Effect.flatMap(Effect.exit(restore(use(entry.item))), (exit) => {
           // done when `use` succeeded or failed; given back for another consumer when it was interrupted
-          const how = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? "requeue" : "ack"
+          const how = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? "requeue" : "post"
           return Effect.zipRight(this.settle(entry.id, how), exit)
         }))
     )
@@ -563,10 +847,15 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     return Effect.flatMap(
       Effect.fiberId,
       (fiber): Effect.Effect<void, WorkQueue.TaskDoneError | Errors.BackendError> => {
-        const list = this.outstanding.get(this.fiberKey(fiber))
-        const id = list?.pop()
+        const me = FiberId.threadName(fiber)
+        // the calling fiber's newest taken item, else the oldest item this consumer handed out
+        let id: string | undefined
+        for (const [entry, by] of this.taken) {
+          if (by === me) id = entry
+        }
+        if (id === undefined) id = this.taken.keys().next().value
         if (id === undefined) return Effect.fail(new WorkQueue.TaskDoneError({ queue: this.name }))
-        if (list!.length === 0) this.outstanding.delete(this.fiberKey(fiber))
+        this.taken.delete(id)
         return this.settle(id, "ack")
       }
     )
@@ -583,33 +872,48 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
             ? Effect.void
             : Effect.zipRight(Effect.sleep(Duration.millis(delay)), check(Math.min(max, delay * 2)))
       )
-    return Effect.suspend(() => check(Math.min(5, max)))
+    return Effect.zipRight(this.acks.flushed, Effect.suspend(() => check(Math.min(5, max))))
   }
 
   /** Gives back every entry this consumer owns and has not settled. */
   get giveBackAll(): Effect.Effect<void, Errors.BackendError> {
     return Effect.suspend(() => {
       this.buffer.length = 0
-      this.outstanding.clear()
+      this.claimed = 0
+      this.taken.clear()
       return Effect.forEach([...this.owned], (id) => this.settle(id, "requeue"), { discard: true })
     })
   }
 
-  shutdown(_options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>, Errors.BackendError> {
+  shutdown(options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>, Errors.BackendError> {
     return Effect.suspend(() => {
-      if (this.state === OPEN) this.state = SHUT
+      if (this.state >= CLOSED) return Effect.succeed([])
       this.closing.unsafeOpen()
-      // delivered here but never handed out: back to the stream for the other consumers
+      if (options?.immediate !== true) {
+        // graceful: takers go on taking what is left in the stream, then fail
+        if (this.state === OPEN) this.state = DRAINING
+        return Effect.as(this.unblockReader, [])
+      }
+      this.state = STOPPED
+      this.failTakers(this.shutDownError)
+      // delivered here but never handed out: back to the stream, for the other consumers
       const buffered = this.buffer.splice(0)
-      return Effect.as(Effect.forEach(buffered, (e) => this.settle(e.id, "requeue"), { discard: true }), [])
+      this.claimed = 0
+      return Effect.zipRight(
+        this.unblockReader,
+        Effect.as(Effect.forEach(buffered, (e) => this.settle(e.id, "requeue"), { discard: true }), [])
+      )
     })
   }
 
   private get counts(): Effect.Effect<{ length: number; pending: number; last: string }, Errors.BackendError> {
-    return Effect.map(this.client.eval(statsScript, [this.stream], [this.config.group]), (reply) => {
-      const [length, pending, last] = reply as [number, number, string]
-      return { length: Number(length), pending: Number(pending), last: String(last) }
-    })
+    return Effect.map(
+      Effect.zipRight(this.acks.flushed, this.client.eval(statsScript, [this.stream], [this.config.group])),
+      (reply) => {
+        const [length, pending, last] = reply as [number, number, string]
+        return { length: Number(length), pending: Number(pending), last: String(last) }
+      }
+    )
   }
 
   get size(): Effect.Effect<number, Errors.BackendError> {
@@ -631,13 +935,13 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   get stats(): Effect.Effect<WorkQueue.Stats, Errors.BackendError> {
     return Effect.zipWith(
       this.counts,
-      this.client.run("GET", (redis) => redis.get(this.unfinishedKey)),
+      Effect.zipRight(this.acks.flushed, this.client.run("GET", (redis) => redis.get(this.unfinishedKey))),
       (c, unfinished) => ({
         size: c.length - c.pending,
         capacity: this.capacity,
         unfinished: Number(unfinished ?? 0),
         inFlight: c.pending,
-        waitingTakers: this.waitingTakers,
+        waitingTakers: this.takers.count,
         waitingPutters: this.waitingPutters,
         shutdown: this.state !== OPEN
       })
@@ -683,8 +987,9 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     return Effect.suspend(() => {
       this.state = CLOSED
       this.closing.unsafeOpen()
+      this.failTakers(this.shutDownError)
       return Effect.zipRight(
-        this.giveBackAll,
+        Effect.zipRight(Effect.zipRight(this.unblockReader, this.acks.flushed), this.giveBackAll),
         this.client.run("XGROUP DELCONSUMER", async (redis) => {
           const pending = await redis.xpending(this.stream, this.config.group, "-", "+", 1, this.consumer) as Array<
             unknown
@@ -719,7 +1024,7 @@ export const make = <A, I>(
   schema: Schema.Schema<A, I>
 ): Effect.Effect<RedisWorkQueueImpl<A, I>, Errors.BackendError, Scope.Scope> =>
   Effect.gen(function*() {
-    const queue = new RedisWorkQueueImpl(client, config, schema)
+    const queue = new RedisWorkQueueImpl(client, config, schema, yield* Effect.runtime<never>())
     yield* queue.ensureGroup
     const beat = yield* Effect.forkDaemon(queue.heartbeat)
     yield* Effect.addFinalizer(() =>
