@@ -44,7 +44,7 @@ export interface RateOptions {
  */
 export interface Options {
   readonly name?: string
-  /** At most this many permits held at once (a positive integer or `Infinity`, the default). */
+  /** At most this many permits held at once (an integer of 0 or more, or `Infinity`, the default; 0 locks it). */
   readonly concurrency?: number
   /** Releasing more permits than were acquired is an error (asyncio's `BoundedSemaphore`). */
   readonly bounded?: boolean
@@ -158,6 +158,9 @@ export const limiter: (options: Options) => Limiter = internal.limiter
 
 /**
  * A semaphore with `permits` permits (asyncio's `Semaphore`; `bounded: true` for `BoundedSemaphore`).
+ * `semaphore(0)` starts locked: callers wait until `resize`. A count that is not an integer of 0 or
+ * more (or `Infinity`) throws, naming the function and the value; use {@link limiter} for a count
+ * read from configuration (a typed `InvalidOptionsError`).
  *
  * @example
  * ```ts

@@ -4,6 +4,7 @@ import {
   InvalidOptionsError,
   keyedLimiter,
   limit,
+  limiter,
   rateLimit,
   semaphore,
   TaskDroppedError,
@@ -81,11 +82,12 @@ describe("semaphore", () => {
     assert.strictEqual(sem.stats.available, 1)
   })
 
-  it("a bounded semaphore rejects an over-release", () => {
-    const sem = semaphore(1, { bounded: true })
-    const permit = sem.tryAcquire()!
-    permit.release()
-    assert.throws(() => (sem as any).resize(0), /capacity|positive/i)
+  it("semaphore(0) starts locked: callers wait until it is resized", async () => {
+    const gate = semaphore(0)
+    const waiting = gate.run(async () => "through")
+    assert.strictEqual(await stateOf(waiting), "pending")
+    gate.resize(1)
+    assert.strictEqual(await waiting, "through")
   })
 
   it("errors of the function come back as thrown", async () => {
@@ -93,8 +95,9 @@ describe("semaphore", () => {
     assert.strictEqual(await rejection(semaphore(1).run(() => Promise.reject(thrown))), thrown)
   })
 
-  it("bad options throw InvalidOptionsError naming the option", () => {
-    assert.throws(() => semaphore(0), InvalidOptionsError)
+  it("options from outside: InvalidOptionsError naming the option; a bad literal count: an error naming the function", () => {
+    assert.throws(() => limiter({ concurrency: -1 }), InvalidOptionsError, /concurrency/)
+    assert.throws(() => semaphore(-1), /semaphore.*-1/)
   })
 })
 
