@@ -287,7 +287,7 @@ describe("TaskGroup.run", () => {
   })
 
   it("rejects a body or child that is not a function with a clear message", async () => {
-    assert.throws(() => TaskGroup.run(42 as any), /TaskGroup.run: Expected a function/)
+    assert.match(String(await rejection(TaskGroup.run(42 as any))), /TaskGroup.run: Expected a function/)
     await TaskGroup.run((group) => {
       assert.throws(() => group.spawn("fetch" as any), /TaskGroup.spawn: Expected a function/)
     })

@@ -126,7 +126,9 @@ export const run = <A>(
   options?: TaskGroup.TaskGroup.Options
 ) => {
   if (typeof body !== "function") {
-    throw new TypeError(`TaskGroup.run: Expected a function (group) => value or promise, actual ${String(body)}`)
+    return Promise.reject(
+      new TypeError(`TaskGroup.run: Expected a function (group) => value or promise, actual ${String(body)}`)
+    )
   }
   const outer = options?.signal
   // the body's value, even when it came after the group was cancelled: `cancel` is absorbed, and a
