@@ -5,6 +5,7 @@ import { Effect, Exit, Fiber, FiberSet, Queue, Scope } from "effect"
 import { setMaxListeners } from "node:events"
 import pLimit from "p-limit"
 import PQueue from "p-queue"
+import { promiseRows } from "./promise.mjs"
 
 const run = (effect) => Effect.runPromise(effect)
 const immediate = () => new Promise((resolve) => setImmediate(resolve))
@@ -114,6 +115,7 @@ export const case1 = async ({ h, quick, scale }) => {
         for (let i = 0; i < N; i++) queue.add(promiseTask)
         await queue.onIdle()
       })
+      await promiseRows({ h, group, N, c, promiseTask })
       await h.measure(group, bottleneck, NB, () => {
         const limiter = new Bottleneck({ maxConcurrent: c })
         return Promise.all(Array.from({ length: NB }, () => limiter.schedule(promiseTask)))

@@ -26,7 +26,8 @@ const guide: Array<Item> = [
     items: [
       { text: "Getting started", link: "/guide/getting-started" },
       { text: "Structured concurrency", link: "/guide/concepts" },
-      { text: "Coming from asyncio / Trio", link: "/guide/asyncio" }
+      { text: "Coming from asyncio / Trio", link: "/guide/asyncio" },
+      { text: "From async/await", link: "/guide/from-async-await" }
     ]
   },
   {

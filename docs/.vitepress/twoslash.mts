@@ -25,7 +25,7 @@ const declarations = (dir: string): Array<string> =>
 
 const fingerprint = (): string => {
   const hash = createHash("sha256")
-  for (const pkg of ["core", "platform-node", "redis"]) {
+  for (const pkg of ["core", "platform-node", "redis", "promise"]) {
     for (const file of declarations(join(root, "packages", pkg, "dist")).sort()) {
       hash.update(file).update(readFileSync(file))
     }

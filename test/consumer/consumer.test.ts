@@ -157,6 +157,7 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
     assert.deepStrictEqual(tarballs().map((t) => basename(t)), [
       "taskscope-core.tgz",
       "taskscope-platform-node.tgz",
+      "taskscope-promise.tgz",
       "taskscope-redis.tgz"
     ])
     for (const tarball of tarballs()) {

@@ -1,0 +1,462 @@
+/**
+ * The Executor against p-queue: each scenario runs on p-queue itself and on the Executor, and the
+ * two logs must be equal — what a p-queue user sees after changing the import. The documented
+ * differences (timeouts that cancel, `clear` that settles, signals on every task) have tests of
+ * their own below.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { CancelledError, Executor, TaskDroppedError, TimeoutError } from "@taskscope/promise"
+import PQueue from "p-queue"
+import { deferred, rejection, stateOf, tick, ticks, unhandledRejections, untilAborted } from "./helpers.js"
+
+type Queue = InstanceType<typeof PQueue>
+type Make = (options?: ConstructorParameters<typeof PQueue>[0]) => Queue
+
+const implementations: ReadonlyArray<readonly [string, Make]> = [
+  ["p-queue", (options) => new PQueue(options)],
+  ["Executor", (options) => new Executor(options as Executor.Options) as unknown as Queue]
+]
+
+/** Runs `scenario` on both and checks that the logs are equal (and not empty). */
+const same = async (scenario: (make: Make) => Promise<Array<unknown>>) => {
+  const reference = await scenario(implementations[0][1])
+  const ours = await scenario(implementations[1][1])
+  assert.isAbove(reference.length, 0)
+  assert.deepStrictEqual(ours, reference)
+}
+
+/** p-queue's README "advanced example", on the given queue. */
+const advancedExample = async (make: Make): Promise<Array<string>> => {
+  {
+    const log: Array<string> = []
+    const queue = make({ concurrency: 1 })
+    const done: Array<Promise<void>> = []
+    done.push((async () => {
+      await queue.add(async () => "🦄")
+      log.push("5. Resolved")
+    })())
+    log.push("1. Added 🦄")
+    done.push((async () => {
+      await queue.add(async () => "🐴")
+      log.push("6. Resolved")
+    })())
+    log.push("2. Added 🐴")
+    done.push((async () => {
+      await queue.onEmpty()
+      log.push("7. Queue is empty")
+    })())
+    log.push(`3. Queue size: ${queue.size}`)
+    log.push(`4. Pending promises: ${queue.pending}`)
+    await Promise.all(done)
+    await ticks(3)
+    log.push(`8. Pending promises: ${queue.pending}`)
+    const last = (async () => {
+      await queue.add(async () => "🐙")
+      log.push("11. Resolved")
+    })()
+    log.push("9. Added 🐙")
+    log.push(`10. Pending promises: ${queue.pending}`)
+    await queue.onIdle()
+    log.push("12. All work is done")
+    await last
+    return log
+  }
+}
+
+describe("Executor behaves as p-queue", () => {
+  it("the README's advanced example, with the two documented differences", async () => {
+    const reference = await advancedExample(implementations[0][1])
+    assert.deepStrictEqual(reference, [
+      "1. Added 🦄",
+      "2. Added 🐴",
+      "3. Queue size: 1",
+      "4. Pending promises: 1",
+      "5. Resolved",
+      "6. Resolved",
+      "7. Queue is empty",
+      "8. Pending promises: 0",
+      "9. Added 🐙",
+      "10. Pending promises: 1",
+      "11. Resolved",
+      "12. All work is done"
+    ])
+    const ours = await advancedExample(implementations[1][1])
+    assert.deepStrictEqual(ours, [
+      "1. Added 🦄",
+      "2. Added 🐴",
+      "3. Queue size: 1",
+      "4. Pending promises: 1",
+      "5. Resolved",
+      // onEmpty resolves when the queue becomes empty — when 🐴 starts — not when a task ends after that
+      "7. Queue is empty",
+      "6. Resolved",
+      "8. Pending promises: 0",
+      "9. Added 🐙",
+      // an idle executor's worker picks 🐙 up on the next microtask turn: it is not counted inside add
+      "10. Pending promises: 0",
+      "11. Resolved",
+      "12. All work is done"
+    ])
+  })
+
+  it("higher priority runs first, FIFO among equals", () =>
+    same(async (make) => {
+      const order: Array<string> = []
+      const queue = make({ concurrency: 1 })
+      const job = (name: string) => async () => {
+        order.push(name)
+        await tick()
+      }
+      const all = [
+        queue.add(job("first")), // starts at once
+        queue.add(job("low"), { priority: -1 }),
+        queue.add(job("normal-1")),
+        queue.add(job("high"), { priority: 5 }),
+        queue.add(job("normal-2"))
+      ]
+      await Promise.all(all)
+      return order
+    }))
+
+  it("setPriority: the README's 🦀 runs second, then last", () =>
+    same(async (make) => {
+      const runs: Array<Array<string>> = []
+      for (const [initial, moved] of [[0, 2], [1, -1]] as const) {
+        const order: Array<string> = []
+        const queue = make({ concurrency: 1 })
+        const job = (name: string) => async () => void order.push(name)
+        queue.add(job("🦄1"), { priority: 1 })
+        queue.add(job("🦀"), { priority: initial, id: "🦀" })
+        queue.add(job("🦄2"), { priority: 1 })
+        queue.add(job("🦄3"), { priority: initial === 0 ? 1 : 0 })
+        queue.setPriority("🦀", moved)
+        await queue.onIdle()
+        runs.push(order)
+      }
+      return runs
+    }))
+
+  it("setPriority of an id that is not queued throws a ReferenceError; a bad priority a TypeError", () =>
+    same(async (make) => {
+      const queue = make({ concurrency: 1 })
+      queue.add(async () => tick(), { id: "running" })
+      queue.add(async () => {}, { id: "queued" })
+      const errors: Array<string> = []
+      for (const [id, priority] of [["running", 1], ["nope", 1], ["queued", Number.NaN]] as const) {
+        try {
+          queue.setPriority(id, priority)
+        } catch (error) {
+          errors.push((error as Error).constructor.name)
+        }
+      }
+      await queue.onIdle()
+      return errors
+    }))
+
+  it("pause, start and autoStart: false", () =>
+    same(async (make) => {
+      const log: Array<string> = []
+      const queue = make({ concurrency: 2, autoStart: false })
+      for (let i = 0; i < 3; i++) queue.add(async () => void log.push(`ran ${i}`))
+      await ticks(2)
+      log.push(`paused=${queue.isPaused} size=${queue.size} pending=${queue.pending}`)
+      queue.start()
+      await queue.onIdle()
+      queue.pause()
+      queue.add(async () => void log.push("ran 3"))
+      await ticks(2)
+      log.push(`paused=${queue.isPaused} size=${queue.size}`)
+      queue.start()
+      await queue.onIdle()
+      log.push(`paused=${queue.isPaused}`)
+      return log
+    }))
+
+  it("concurrency can be raised while tasks wait", () =>
+    same(async (make) => {
+      const log: Array<string> = []
+      const queue = make({ concurrency: 1 })
+      const gate = deferred()
+      for (let i = 0; i < 4; i++) queue.add(() => gate.promise)
+      log.push(`before: pending=${queue.pending} size=${queue.size}`)
+      queue.concurrency = 3
+      await ticks(2)
+      log.push(`after: pending=${queue.pending} size=${queue.size} concurrency=${queue.concurrency}`)
+      gate.resolve()
+      await queue.onIdle()
+      try {
+        queue.concurrency = 0
+      } catch (error) {
+        log.push((error as Error).constructor.name)
+      }
+      return log
+    }))
+
+  it("onSizeLessThan resolves once fewer tasks wait", () =>
+    same(async (make) => {
+      const log: Array<string> = []
+      const queue = make({ concurrency: 1 })
+      for (let i = 0; i < 5; i++) queue.add(async () => void log.push(`task ${i}`))
+      await queue.onSizeLessThan(2)
+      const below = queue.size < 2
+      await queue.onIdle()
+      return [below, ...log]
+    }))
+
+  it("a signal aborted while the task is queued removes it; add rejects with the reason", () =>
+    same(async (make) => {
+      const log: Array<string> = []
+      const queue = make({ concurrency: 1 })
+      const controller = new AbortController()
+      const gate = deferred()
+      queue.add(() => gate.promise)
+      const aborted = queue.add(async () => void log.push("never"), { signal: controller.signal })
+      log.push(`size=${queue.size}`)
+      controller.abort(new Error("not needed"))
+      log.push(`rejected: ${((await rejection(aborted)) as Error).message}`)
+      log.push(`size=${queue.size}`)
+      gate.resolve()
+      await queue.onIdle()
+      const already = queue.add(async () => 1, { signal: AbortSignal.abort("too late") })
+      log.push(`rejected: ${String(await rejection(already))}`)
+      return log
+    }))
+
+  it("addAll resolves with the values in order; sync functions and throws are handled", () =>
+    same(async (make) => {
+      const queue = make({ concurrency: 2 })
+      const values = await queue.addAll([async () => 1, () => 2, async () => 3])
+      const thrown = await rejection(queue.add(() => {
+        throw new RangeError("sync throw")
+      }))
+      return [values, (thrown as Error).name, (thrown as Error).message]
+    }))
+
+  it("sizeBy counts queued tasks by priority", () =>
+    same(async (make) => {
+      const queue = make({ concurrency: 1 })
+      const gate = deferred()
+      queue.add(() => gate.promise)
+      queue.add(async () => "🦄", { priority: 1 })
+      queue.add(async () => "🦄", { priority: 0 })
+      queue.add(async () => "🦄", { priority: 1 })
+      const counts = [queue.sizeBy({ priority: 1 }), queue.sizeBy({ priority: 0 }), queue.size]
+      gate.resolve()
+      await queue.onIdle()
+      return counts
+    }))
+
+  it("runningTasks lists ids and priorities of running tasks", () =>
+    same(async (make) => {
+      const queue = make({ concurrency: 2 })
+      const gate = deferred()
+      queue.add(() => gate.promise, { id: "user-123" })
+      queue.add(() => gate.promise, { id: "posts-456", priority: 1 })
+      queue.add(() => gate.promise, { id: "waiting" })
+      const running = queue.runningTasks.map((t) => `${t.id}:${t.priority}`)
+      gate.resolve()
+      await queue.onIdle()
+      return running
+    }))
+
+  it("a timeout rejects with a TimeoutError (a function that honours its signal stops)", () =>
+    same(async (make) => {
+      const queue = make({ concurrency: 1, timeout: 20 })
+      const error = await rejection(queue.add(({ signal }) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 5_000)
+          signal?.addEventListener("abort", () => {
+            clearTimeout(timer)
+            reject(signal.reason)
+          })
+        })
+      ))
+      const quick = await queue.add(async () => "in time")
+      return [(error as Error).name, quick, queue.timeout]
+    }))
+
+  it("rejects bad options as p-queue does", () =>
+    same(async (make) => {
+      const errors: Array<string> = []
+      for (
+        const options of [{ concurrency: 0 }, { timeout: -1 }, { intervalCap: 0 }, { interval: -5 }, {
+          interval: Infinity
+        }]
+      ) {
+        try {
+          make(options)
+          errors.push("accepted")
+        } catch (error) {
+          errors.push((error as Error).constructor.name)
+        }
+      }
+      return errors
+    }))
+})
+
+describe("Executor events", () => {
+  it("as the README defines them: add, active, completed, error, empty, idle, pendingZero, next", async () => {
+    const log: Array<string> = []
+    const queue = new Executor({ concurrency: 2 })
+    for (const event of ["add", "active", "empty", "idle", "pendingZero", "next"] as const) {
+      queue.on(event, () => log.push(`${event} size=${queue.size} pending=${queue.pending}`))
+    }
+    queue.on("completed", (value) => log.push(`completed ${String(value)}`))
+    queue.on("error", (error) => log.push(`error ${(error as Error).message}`))
+    const gate = deferred()
+    const jobs = [
+      queue.add(async () => {
+        await gate.promise
+        return "a"
+      }),
+      queue.add(async () => {
+        await gate.promise
+        throw new Error("b failed")
+      }).catch(() => {}),
+      queue.add(async () => "c")
+    ]
+    log.push("--- added")
+    gate.resolve()
+    await Promise.all(jobs)
+    await queue.onIdle()
+    await ticks(2)
+    assert.deepStrictEqual(log, [
+      "add size=1 pending=0",
+      "active size=0 pending=1",
+      "empty size=0 pending=1",
+      "add size=1 pending=1",
+      "active size=0 pending=2",
+      "empty size=0 pending=2",
+      "add size=1 pending=2",
+      "--- added",
+      // a and b end together; c takes a's slot before anyone hears of it (no moment with a free slot)
+      "completed a",
+      "error b failed",
+      "active size=0 pending=2",
+      "empty size=0 pending=2",
+      "next size=0 pending=1",
+      "completed c",
+      "next size=0 pending=1",
+      "pendingZero size=0 pending=0",
+      "idle size=0 pending=0",
+      "next size=0 pending=0"
+    ])
+  })
+})
+
+describe("Executor, where it differs from p-queue on purpose", () => {
+  it("a timeout aborts the task's signal and waits for it: the slot is held until it has stopped", async () => {
+    const queue = new Executor({ concurrency: 1, timeout: 10 })
+    const log: Array<string> = []
+    const release = deferred()
+    const first = queue.add(async ({ signal }) => {
+      await untilAborted(signal).catch((e) => log.push(`aborted: ${(e as Error).name}`))
+      await release.promise
+      log.push("first stopped")
+    })
+    const second = queue.add(async () => void log.push("second ran"))
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    assert.deepStrictEqual(log, ["aborted: TimeoutError"])
+    assert.strictEqual(await stateOf(first), "pending")
+    assert.strictEqual(queue.pending, 1)
+    release.resolve()
+    assert.instanceOf(await rejection(first), TimeoutError)
+    await second
+    assert.deepStrictEqual(log, ["aborted: TimeoutError", "first stopped", "second ran"])
+  })
+
+  it("clear() settles the dropped tasks' promises with TaskDroppedError, with no unhandled rejection", async () => {
+    const dropped: Array<Promise<unknown>> = []
+    const seen = await unhandledRejections(async () => {
+      const queue = new Executor({ concurrency: 1 })
+      const gate = deferred()
+      const running = queue.add(() => gate.promise)
+      for (let i = 0; i < 3; i++) dropped.push(queue.add(async () => i))
+      assert.strictEqual(queue.size, 3)
+      queue.clear()
+      assert.strictEqual(queue.size, 0)
+      gate.resolve()
+      await running
+      await queue.onIdle()
+    })
+    assert.deepStrictEqual(seen, [])
+    for (const promise of dropped) assert.instanceOf(await rejection(promise), TaskDroppedError)
+  })
+
+  it("a running task gets its own signal; the caller's signal aborts it with its reason, then add rejects", async () => {
+    const queue = new Executor()
+    const controller = new AbortController()
+    const log: Array<string> = []
+    const task = queue.add(async ({ signal }) => {
+      await untilAborted(signal).catch((e) => log.push(`aborted: ${String(e)}`))
+      await tick()
+      log.push("cleaned up")
+    }, { signal: controller.signal })
+    await tick()
+    assert.strictEqual(queue.pending, 1)
+    controller.abort("user left")
+    assert.strictEqual(await rejection(task), "user left")
+    assert.deepStrictEqual(log, ["aborted: user left", "cleaned up"])
+    assert.strictEqual(queue.pending, 0)
+  })
+
+  it("errors come back as thrown: instanceof and fields intact", async () => {
+    class RateLimited extends Error {
+      constructor(readonly retryAfter: number) {
+        super("429")
+      }
+    }
+    const queue = new Executor({ concurrency: 2 })
+    const error = await rejection(queue.add(async () => {
+      throw new RateLimited(7)
+    }))
+    assert.instanceOf(error, RateLimited)
+    assert.strictEqual((error as RateLimited).retryAfter, 7)
+  })
+
+  it("close() waits for every task, then refuses more; await using does the same", async () => {
+    const log: Array<string> = []
+    {
+      await using queue = new Executor({ concurrency: 1 })
+      for (let i = 0; i < 3; i++) {
+        queue.add(async () => {
+          await tick()
+          log.push(`task ${i}`)
+        })
+      }
+    }
+    assert.deepStrictEqual(log, ["task 0", "task 1", "task 2"])
+    const queue = new Executor()
+    const report = await queue.close()
+    assert.deepStrictEqual(report, { completedInTime: true, neverRan: [], interrupted: [] })
+    assert.match(String(await rejection(queue.add(async () => 1))), /ExecutorClosedError|draining or closed/)
+  })
+
+  it("close with a grace cancels what is left and reports it; no promise is left pending", async () => {
+    const queue = new Executor({ concurrency: 1 })
+    const running = queue.add(({ signal }) => untilAborted(signal), { id: "long" })
+    const queued = queue.add(async () => "never", { id: "queued" })
+    await tick()
+    const report = await queue.close({ grace: 0 })
+    assert.deepStrictEqual(report, { completedInTime: false, neverRan: ["queued"], interrupted: ["long"] })
+    assert.instanceOf(await rejection(running), CancelledError)
+    assert.instanceOf(await rejection(queued), CancelledError)
+  })
+
+  it("a listener that throws does not break the executor", async () => {
+    const queue = new Executor()
+    const uncaught: Array<unknown> = []
+    const onUncaught = (error: unknown) => uncaught.push(error)
+    process.prependListener("uncaughtException", onUncaught)
+    try {
+      queue.on("completed", () => {
+        throw new Error("listener bug")
+      })
+      assert.strictEqual(await queue.add(async () => 42), 42)
+      await ticks(2)
+    } finally {
+      process.off("uncaughtException", onUncaught)
+    }
+    assert.strictEqual(uncaught.length, 1)
+  })
+})
