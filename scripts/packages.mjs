@@ -147,7 +147,9 @@ const prepack = () => {
     )
   }
   const tsc = require.resolve("typescript/bin/tsc")
-  execFileSync(process.execPath, [tsc, "-b", join(dir, "tsconfig.json")], { stdio: "inherit" })
+  // a deleted dist/ beside a kept .tsbuildinfo/ looks up to date to tsc -b: build it again in full
+  const force = existsSync(join(dir, "dist", "index.js")) ? [] : ["--force"]
+  execFileSync(process.execPath, [tsc, "-b", join(dir, "tsconfig.json"), ...force], { stdio: "inherit" })
   // tsc never deletes: output whose source is gone would be published
   const stale = []
   const walk = (d) => {
