@@ -55,8 +55,13 @@ export default tseslint.config(
     }
   },
   {
-    // the documentation's examples are read in a ~690 px column: 80 columns, no horizontal scroll
-    files: ["docs/examples/**/*.ts"],
+    // the documentation's examples, and the sources the guides show in part, are read in a ~690 px
+    // column: 80 columns, no horizontal scroll
+    files: [
+      "docs/examples/**/*.ts",
+      "apps/price-fetcher/src/{app,main,writer,fetcher}.ts",
+      "packages/platform-node/test/fixtures/drain-pattern.mjs"
+    ],
     rules: {
       "@effect/dprint": ["error", {
         config: {

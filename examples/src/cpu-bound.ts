@@ -21,9 +21,9 @@
  *     loop = asyncio.get_running_loop()
  *     beat = asyncio.create_task(heartbeat())
  *     with ProcessPoolExecutor(max_workers=2) as pool:
- *         results = await asyncio.gather(*(loop.run_in_executor(pool, fib, n) for n in (32, 33)))
+ *         results = await asyncio.gather(*(loop.run_in_executor(pool, fib, n) for n in (35, 36)))
  *     beat.cancel()
- *     print(f"fib(32), fib(33) = {results}; the event loop ticked {beats} times meanwhile")
+ *     print(f"fib(35), fib(36) = {results}; the event loop ticked {beats} times meanwhile")
  *
  * asyncio.run(main())
  * ```
@@ -42,8 +42,8 @@ export const main = Effect.gen(function*() {
     Effect.forever(Effect.zipRight(Effect.sleep("50 millis"), Effect.sync(() => beats++)))
   )
   const pool = yield* Offload.make({ module: new URL("../cpu.mjs", import.meta.url), concurrency: 2 })
-  const results = yield* Effect.all([pool.run<number>("fib", 32), pool.run<number>("fib", 33)], { concurrency: 2 })
+  const results = yield* Effect.all([pool.run<number>("fib", 35), pool.run<number>("fib", 36)], { concurrency: 2 })
   yield* Fiber.interrupt(heartbeat)
-  yield* Console.log(`fib(32), fib(33) = [${results.join(", ")}]; the event loop ticked ${beats} times meanwhile`)
+  yield* Console.log(`fib(35), fib(36) = [${results.join(", ")}]; the event loop ticked ${beats} times meanwhile`)
   return { results, beats }
 }).pipe(Effect.scoped)

@@ -1,6 +1,6 @@
 /**
- * The application: the command line, the run, and its graceful shutdown. `main.ts` loads this module
- * after it has installed its early signal handlers.
+ * The application: the command line, the run, and its graceful shutdown.
+ * `main.ts` loads this module after it has installed its early signal handlers.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Limiter, Shutdown, Timeline, WorkQueue } from "@taskscope/core"
@@ -17,7 +17,14 @@ import { randomBytes } from "node:crypto"
 import { type Config, parse } from "./config.js"
 import * as Fetcher from "./fetcher.js"
 import * as Mock from "./server.js"
-import { renderRound, renderServerCounters, renderSummary, renderTable, spreadOf, type Summary } from "./ui.js"
+import {
+  renderRound,
+  renderServerCounters,
+  renderSummary,
+  renderTable,
+  spreadOf,
+  type Summary
+} from "./ui.js"
 import * as Writer from "./writer.js"
 
 export type Signal = "SIGINT" | "SIGTERM"
@@ -25,11 +32,13 @@ export type Signal = "SIGINT" | "SIGTERM"
 export const STOPPING = "stopping… (Ctrl-C again to force)"
 
 /** A failure the user is told about in one line on stderr; the exit code is 1. */
-export class Fatal extends Data.TaggedError("Fatal")<{ readonly message: string }> {}
+export class Fatal
+  extends Data.TaggedError("Fatal")<{ readonly message: string }>
+{}
 
 /**
- * stdout that survives its reader going away (`--json | head -1`): after EPIPE nothing more is
- * written and `onClosed` is called once.
+ * stdout that survives its reader going away (`--json | head -1`): after EPIPE
+ * nothing more is written and `onClosed` is called once.
  */
 const makeOutput = (stream: NodeJS.WriteStream) => {
   let closed = false
@@ -38,14 +47,18 @@ const makeOutput = (stream: NodeJS.WriteStream) => {
   const close = (e: NodeJS.ErrnoException) => {
     if (closed) return
     closed = true
-    // a reader that went away is not an error; a full disk or a file-size limit on stdout is
-    if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") failure = `cannot write to stdout: ${e.message}`
+    // a reader that went away is not an error; a full disk or a file-size limit
+    // on stdout is
+    if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") {
+      failure = `cannot write to stdout: ${e.message}`
+    }
     onClosed()
   }
   stream.on("error", close)
   return {
     isTTY: stream.isTTY === true,
-    width: () => (stream.isTTY === true && stream.columns > 0 ? stream.columns : 80),
+    width:
+      () => (stream.isTTY === true && stream.columns > 0 ? stream.columns : 80),
     write: (text: string) => {
       if (closed) return
       try {
@@ -80,7 +93,11 @@ const httpClient = NodeHttpClient.layerWithoutAgent.pipe(
 const serveExchange = (config: Config, out: Output) =>
   Effect.scoped(Effect.gen(function*() {
     const shutdown = yield* Shutdown.Shutdown
-    const mock = yield* Mock.start({ faults: config.faults, seed: config.seed, port: config.port })
+    const mock = yield* Mock.start({
+      faults: config.faults,
+      seed: config.seed,
+      port: config.port
+    })
     out.write(
       config.json
         ? JSON.stringify({ exchange: mock.url }) + "\n"
@@ -95,9 +112,10 @@ const serveExchange = (config: Config, out: Output) =>
   }))
 
 /**
- * How long the requests cut off at the end of the grace period may take to clean up (give their
- * permits back) before the run goes on to flush and report. In memory that takes microseconds; with
- * Redis gone it would take the client's whole retry budget, and the grace is the bound.
+ * How long the requests cut off at the end of the grace period may take to
+ * clean up (give their permits back) before the run goes on to flush and
+ * report. In memory that takes microseconds; with Redis gone it would take the
+ * client's whole retry budget, and the grace is the bound.
  */
 const CLEANUP_MS = 200
 
@@ -129,7 +147,8 @@ const program = (config: Config, out: Output, announced: boolean) =>
     const tty = out.isTTY && !config.json
     out.onClose(() => Effect.runFork(shutdown.request("stdout closed")))
 
-    // what went wrong (and what recovered): in the live table on a terminal, else one line on stderr
+    // what went wrong (and what recovered): in the live table on a terminal,
+    // else one line on stderr
     const alerts: Array<string> = []
     const problems = new Map<string, string>()
     const tell = (line: string) => {
@@ -155,30 +174,43 @@ const program = (config: Config, out: Output, announced: boolean) =>
     const stats = Fetcher.makeStats()
     const table: Fetcher.Table = new Map()
 
-    // fetched prices go through a queue to one consumer that writes the file and the table
+    // fetched prices go through a queue to one consumer that writes the file
+    // and the table
     const file = yield* Writer.open(config.out, { append: config.append })
-    const queue = yield* WorkQueue.bounded<Fetcher.Price>(1024, { name: "prices" })
+    const queue = yield* WorkQueue.bounded<Fetcher.Price>(1024, {
+      name: "prices"
+    })
     let writeError: Writer.WriteError | undefined
-    const writer = yield* Effect.forkScoped(WorkQueue.consume(queue, { concurrency: 1 }, (price) =>
-      writeError !== undefined
-        ? Effect.void
-        : file.append(JSON.stringify({ run: runId, ...price })).pipe(
-          Effect.map(() => {
-            // counted once its whole line is in the file
-            stats.fetched = file.lines()
-            const row = table.get(price.symbol) ?? {}
-            row[price.exchange] = { price: price.price, at: price.at }
-            table.set(price.symbol, row)
-            if (config.json) out.write(JSON.stringify({ fetched: { run: runId, ...price } }) + "\n")
-          }),
-          Effect.catchAll((e) =>
-            Effect.suspend(() => {
-              writeError = e
-              // nothing more can be saved: stop the run
-              return shutdown.request("write failed")
-            })
-          )
-        )))
+    const writer = yield* Effect.forkScoped(
+      WorkQueue.consume(
+        queue,
+        { concurrency: 1 },
+        (price) =>
+          writeError !== undefined
+            ? Effect.void
+            : file.append(JSON.stringify({ run: runId, ...price })).pipe(
+              Effect.map(() => {
+                // counted once its whole line is in the file
+                stats.fetched = file.lines()
+                const row = table.get(price.symbol) ?? {}
+                row[price.exchange] = { price: price.price, at: price.at }
+                table.set(price.symbol, row)
+                if (config.json) {
+                  out.write(
+                    JSON.stringify({ fetched: { run: runId, ...price } }) + "\n"
+                  )
+                }
+              }),
+              Effect.catchAll((e) =>
+                Effect.suspend(() => {
+                  writeError = e
+                  // nothing more can be saved: stop the run
+                  return shutdown.request("write failed")
+                })
+              )
+            )
+      )
+    )
 
     const fetcher = yield* Fetcher.make({
       config,
@@ -190,8 +222,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
           : mock === undefined
           ? exchange.liveBase
           : `${mock.url}/${exchange.name}`,
-      emit: (price) =>
-        Effect.orDie(queue.put(price))
+      emit: (price) => Effect.orDie(queue.put(price))
     })
 
     let stopping = false
@@ -207,23 +238,39 @@ const program = (config: Config, out: Output, announced: boolean) =>
         alerts,
         width: out.width()
       })
-    // repaint in place: home, each line cleared to its end, then the rest of the screen
-    const paint = (text: string) => out.write(`\x1b[H${text.split("\n").join("\x1b[K\n")}\x1b[K\n\x1b[J`)
+    // repaint in place: home, each line cleared to its end, then the rest of
+    // the screen
+    const paint = (text: string) =>
+      out.write(`\x1b[H${text.split("\n").join("\x1b[K\n")}\x1b[K\n\x1b[J`)
 
     const lastRound = { timeline: yield* Timeline.make() }
     const poller = yield* Effect.fork(Effect.gen(function*() {
-      if (config.source === "mock" && !(yield* shutdown.isRequested)) yield* fetcher.warmUp
-      for (let n = 1; n <= config.rounds && !stopping && !(yield* shutdown.isRequested); n++) {
+      if (config.source === "mock" && !(yield* shutdown.isRequested)) {
+        yield* fetcher.warmUp
+      }
+      for (
+        let n = 1;
+        n <= config.rounds && !stopping && !(yield* shutdown.isRequested);
+        n++
+      ) {
         stats.rounds = n
         lastRound.timeline = yield* Timeline.make()
         yield* fetcher.round(n, lastRound.timeline)
-        if (!tty && !config.json) out.write(renderRound(n, stats, out.width()) + "\n")
+        if (!tty && !config.json) {
+          out.write(renderRound(n, stats, out.width()) + "\n")
+        }
         // the pause between rounds ends early when shutdown is requested
-        if (n < config.rounds) yield* Effect.raceFirst(Effect.sleep(config.interval), shutdown.requested)
+        if (n < config.rounds) {
+          yield* Effect.raceFirst(
+            Effect.sleep(config.interval),
+            shutdown.requested
+          )
+        }
       }
     }))
     // #region duration
-    // --duration is a bound: when it is over, the run stops as on Ctrl-C (the round in flight gets the grace)
+    // --duration is a bound: when it is over, the run stops as on Ctrl-C (the
+    // round in flight gets the grace)
     yield* Effect.forkScoped(Effect.zipRight(
       Effect.sleep(Duration.millis(Math.max(0, deadline - Date.now()))),
       shutdown.request("finished")
@@ -232,22 +279,39 @@ const program = (config: Config, out: Output, announced: boolean) =>
 
     if (tty) out.write("\x1b[2J")
     const painter = tty
-      ? yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sync(() => paint(frame())), Effect.sleep(500))))
+      ? yield* Effect.forkScoped(
+        Effect.forever(Effect.zipRight(
+          Effect.sync(() => paint(frame())),
+          Effect.sleep(500)
+        ))
+      )
       : undefined
-    // after the first Ctrl-C, say so at once (the entry module has said it for a signal during start-up)
-    yield* Effect.forkScoped(Effect.flatMap(shutdown.requested, (reason) =>
-      Effect.sync(() => {
-        if (!isSignal(reason)) return
-        status = STOPPING
-        if (tty) paint(frame())
-        else if (!announced) stderrLine(STOPPING)
-      })))
+    // after the first Ctrl-C, say so at once (the entry module has said it for
+    // a signal during start-up)
+    yield* Effect.forkScoped(
+      Effect.flatMap(shutdown.requested, (reason) =>
+        Effect.sync(() => {
+          if (!isSignal(reason)) return
+          status = STOPPING
+          if (tty) paint(frame())
+          else if (!announced) stderrLine(STOPPING)
+        }))
+    )
 
-    // shutdown phases: stop polling → let the round in flight finish within the grace → flush → report
+    // shutdown phases: stop polling → let the round in flight finish within the
+    // grace → flush → report
     // #region shutdown
-    yield* shutdown.register("stopIntake", "poller", Effect.sync(() => (stopping = true)))
+    yield* shutdown.register(
+      "stopIntake",
+      "poller",
+      Effect.sync(() => (stopping = true))
+    )
     yield* shutdown.register("drain", "round in flight", Fiber.await(poller))
-    yield* shutdown.register("interrupt", "poller", interruptWithin(poller, CLEANUP_MS))
+    yield* shutdown.register(
+      "interrupt",
+      "poller",
+      interruptWithin(poller, CLEANUP_MS)
+    )
     yield* shutdown.register(
       "flush",
       "prices file",
@@ -255,7 +319,9 @@ const program = (config: Config, out: Output, announced: boolean) =>
         yield* queue.shutdown()
         yield* Fiber.await(writer)
         if (writeError === undefined) {
-          yield* file.sync.pipe(Effect.catchAll((e) => Effect.sync(() => (writeError = e))))
+          yield* file.sync.pipe(
+            Effect.catchAll((e) => Effect.sync(() => (writeError = e)))
+          )
         }
       })
     )
@@ -288,13 +354,24 @@ const program = (config: Config, out: Output, announced: boolean) =>
           ...(mock === undefined ? {} : { server: mock.counters })
         }
         if (config.json) {
-          const spreads = Object.fromEntries(Array.from(table, ([symbol, row]) => [symbol, spreadOf(row) ?? null]))
-          out.write(JSON.stringify({ summary: { ...summary, spreadsBp: spreads } }) + "\n")
+          const spreads = Object.fromEntries(
+            Array.from(
+              table,
+              ([symbol, row]) => [symbol, spreadOf(row) ?? null]
+            )
+          )
+          out.write(
+            JSON.stringify({ summary: { ...summary, spreadsBp: spreads } }) +
+              "\n"
+          )
         } else {
           if (config.timeline) {
             out.write(
               `Timeline of the last round:\n${
-                Timeline.toAscii(yield* lastRound.timeline.entries, { width: 50, maxRows: 40 })
+                Timeline.toAscii(yield* lastRound.timeline.entries, {
+                  width: 50,
+                  maxRows: 40
+                })
               }\n\n`
             )
           }
@@ -304,87 +381,132 @@ const program = (config: Config, out: Output, announced: boolean) =>
     )
 
     // #region run
-    // run until the rounds are done, the duration is over, or a signal asks us to stop
+    // run until the rounds are done, the duration is over, or a signal asks us
+    // to stop
     yield* Effect.raceFirst(
       Effect.zipRight(Fiber.await(poller), shutdown.request("finished")),
       shutdown.requested
     )
     reason = yield* shutdown.requested
-    // the reader of our output is gone (`| head -1`): stop without waiting for the round in flight
+    // the reader of our output is gone (`| head -1`): stop without waiting for
+    // the round in flight
     yield* shutdown.run(reason === "stdout closed" ? { grace: 0 } : undefined)
     // #endregion run
 
-    if (writeError !== undefined) return yield* new Fatal({ message: writeError.message })
+    if (writeError !== undefined) {
+      return yield* new Fatal({ message: writeError.message })
+    }
     const stdoutFailure = out.failure()
-    if (stdoutFailure !== undefined) return yield* new Fatal({ message: stdoutFailure })
-    // requests were made and not one answer was a price: that run failed, whatever the reason
+    if (stdoutFailure !== undefined) {
+      return yield* new Fatal({ message: stdoutFailure })
+    }
+    // requests were made and not one answer was a price: that run failed,
+    // whatever the reason
     if (file.lines() === 0 && stats.requests > 0) {
-      const [first, ...more] = problems.size > 0 ? problems.values() : alerts.slice(-1)
+      const [first, ...more] = problems.size > 0
+        ? problems.values()
+        : alerts.slice(-1)
       return yield* new Fatal({
         message: first === undefined
           ? `no price fetched in ${stats.requests} requests${
-            stats.stalls === 0 ? "" : ` (the process froze ${stats.stalls} times; each paused the exchanges for 1 s)`
+            stats.stalls === 0
+              ? ""
+              : ` (the process froze ${stats.stalls} times; each paused the exchanges for 1 s)`
           }`
-          : `no price fetched: ${first}${more.length === 0 ? "" : ` (and ${more.length} more problems)`}`
+          : `no price fetched: ${first}${
+            more.length === 0 ? "" : ` (and ${more.length} more problems)`
+          }`
       })
     }
   }))
 
 /** Every failure as one line on stderr (exit 1); a defect too, never a stack trace on stdout. */
-const speak = (redis: string | undefined) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  self.pipe(
-    Effect.catchAllCause((cause) => {
-      if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
-      const failure = Cause.failureOption(cause)
-      const error = failure._tag === "Some" ? failure.value as { _tag?: string; message?: string } : undefined
-      let message: string
-      if (error?._tag === "BackendError" && redis !== undefined) {
-        // the client's detail names the server (its password hidden) and what is wrong:
-        // "connection refused by redis://127.0.0.1:6390: is redis-server running there?"
-        message = `cannot connect to Redis: ${(error as unknown as { detail: string }).detail}`
-      } else if (error?._tag === "InvalidOptionsError" && redis !== undefined) {
-        message = `--redis: ${error.message}`
-      } else if (error !== undefined) {
-        message = error.message ?? String(error)
-      } else {
-        const defect = Cause.squash(cause)
-        message = `unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`
-      }
-      stderrLine(Fetcher.oneLine(message, 300))
-      return Effect.failCause(cause)
-    })
-  )
+const speak =
+  (redis: string | undefined) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    self.pipe(
+      Effect.catchAllCause((cause) => {
+        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+        const failure = Cause.failureOption(cause)
+        const error = failure._tag === "Some"
+          ? failure.value as { _tag?: string; message?: string }
+          : undefined
+        let message: string
+        if (error?._tag === "BackendError" && redis !== undefined) {
+          // the client's detail names the server (its password hidden) and what
+          // is wrong: "connection refused by redis://127.0.0.1:6390: is
+          // redis-server running there?"
+          message = `cannot connect to Redis: ${
+            (error as unknown as { detail: string }).detail
+          }`
+        } else if (
+          error?._tag === "InvalidOptionsError" && redis !== undefined
+        ) {
+          message = `--redis: ${error.message}`
+        } else if (error !== undefined) {
+          message = error.message ?? String(error)
+        } else {
+          const defect = Cause.squash(cause)
+          message = `unexpected error: ${
+            defect instanceof Error ? defect.message : String(defect)
+          }`
+        }
+        stderrLine(Fetcher.oneLine(message, 300))
+        return Effect.failCause(cause)
+      })
+    )
 
 /**
- * Reads the command line and runs. `early` holds the signals `main.ts` caught while this module was
- * loading (it keeps collecting until `release` removes its handlers, right after `runMain` has
- * installed its own).
+ * Reads the command line and runs. `early` holds the signals `main.ts` caught
+ * while this module was loading (it keeps collecting until `release` removes
+ * its handlers, right after `runMain` has installed its own).
  */
-export const run = (argv: ReadonlyArray<string>, early: ReadonlyArray<Signal>, release: () => void): void => {
-  void Effect.runPromise(parse(argv, process.env, (line) => process.stderr.write(line))).then((parsed) => {
+export const run = (
+  argv: ReadonlyArray<string>,
+  early: ReadonlyArray<Signal>,
+  release: () => void
+): void => {
+  void Effect.runPromise(
+    parse(argv, process.env, (line) => process.stderr.write(line))
+  ).then((parsed) => {
     if (parsed._tag === "Invalid") return process.exit(2)
     if (parsed._tag === "Done") return process.exit(0)
     const config = parsed.config
     const out = makeOutput(process.stdout)
-    // in memory, or shared with every fetcher on the same Redis server: one Layer decides
+    // in memory, or shared with every fetcher on the same Redis server: one
+    // Layer decides
     const limiters = config.redis === undefined
       ? Limiter.layerMemory
       : RedisLimiter.layer.pipe(
-        // a short retry budget: an unreachable server is reported within seconds, at start and mid-run
-        Layer.provide(Redis.layer({ url: config.redis, prefix: "price-fetcher", retryFor: "2 seconds" }))
+        // a short retry budget: an unreachable server is reported within
+        // seconds, at start and mid-run
+        Layer.provide(
+          Redis.layer({
+            url: config.redis,
+            prefix: "price-fetcher",
+            retryFor: "2 seconds"
+          })
+        )
       )
-    const main = config.serveExchange ? serveExchange(config, out) : program(config, out, early.length > 0)
+    const main = config.serveExchange
+      ? serveExchange(config, out)
+      : program(config, out, early.length > 0)
     Runtime.runMain(
       main.pipe(
         Effect.provide(Layer.merge(httpClient, limiters)),
         speak(config.redis),
         // library warnings go to stderr, never into --json output
-        Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)))
+        Effect.provide(
+          Logger.replace(
+            Logger.defaultLogger,
+            Logger.withConsoleError(Logger.logfmtLogger)
+          )
+        )
       ),
       { grace: config.grace, received: early, reportErrors: false }
     )
-    // only now, with runMain's handlers in place: removing the last listener of a signal makes Node
-    // stop watching it, and a signal it had caught but not yet handed over would be lost
+    // only now, with runMain's handlers in place: removing the last listener of
+    // a signal makes Node stop watching it, and a signal it had caught but not
+    // yet handed over would be lost
     release()
   })
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * The entry point of the Taskscope demo (a rate-limited crypto price fetcher with an embedded mock
- * exchange and graceful shutdown; `--help` for the flags).
+ * The entry point of the Taskscope demo (a rate-limited crypto price fetcher
+ * with an embedded mock exchange and graceful shutdown; `--help` for the
+ * flags).
  *
- * Loading the application takes about half a second. So that a Ctrl-C in that time is handled like
- * any other — "stopping…" at once, a clean summary, exit 0; a second one exits at once — this module
- * installs its signal handlers first, with nothing imported, and hands the signals it caught to the
+ * Loading the application takes about half a second. So that a Ctrl-C in that
+ * time is handled like any other — "stopping…" at once, a clean summary, exit
+ * 0; a second one exits at once — this module installs its signal handlers
+ * first, with nothing imported, and hands the signals it caught to the
  * application, which passes them on to `Runtime.runMain`.
  */
 type Signal = "SIGINT" | "SIGTERM"
@@ -18,7 +20,8 @@ const onEarly = (signal: Signal) => {
     early.push(signal)
     process.stderr.write("price-fetcher: stopping… (Ctrl-C again to force)\n")
   } else if (Date.now() - firstAt >= 200) {
-    // (one within 200 ms is the same Ctrl-C: `pnpm demo` passes it on, so it arrives twice)
+    // (one within 200 ms is the same Ctrl-C: `pnpm demo` passes it on, so it
+    // arrives twice)
     process.exit(signal === "SIGINT" ? 130 : 143)
   }
 }

@@ -11,13 +11,13 @@ import type { Pipeable } from "effect/Pipeable"
 import * as internal from "./internal/event.js"
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category symbols
  */
 export const TypeId: unique symbol = internal.TypeId
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category symbols
  */
 export type TypeId = typeof TypeId
@@ -75,7 +75,7 @@ export const make: (initiallySet?: boolean) => Effect.Effect<Event> = internal.m
  * const program = Effect.map(Event.make(), Event.isEvent) // true
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category refinements
  */
 export const isEvent = (u: unknown): u is Event => typeof u === "object" && u !== null && TypeId in u

@@ -211,7 +211,7 @@ export interface Options {
  * const limits = decodeLimits({ concurrency: 4, rate: { limit: 10, interval: "1 second" } })
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const OptionsSchema: Schema.Schema<Options, Options> = internal.OptionsSchema as Schema.Schema<

@@ -177,7 +177,7 @@ export interface ShutdownOptions {
  * })
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const make: <A>(options?: Options) => Effect.Effect<WorkQueue<A>, InvalidOptionsError> = internal.make
