@@ -14,6 +14,13 @@ const effectImmediate = Effect.async((resume) => {
 })
 const fmt = (n) => n.toLocaleString("en")
 
+/**
+ * Runs `effect` n times one after another, the way a user writes a loop over their items. (Not
+ * `Effect.repeatN`: it yields to the scheduler between repetitions, a cost of its own that the
+ * peers' plain loops do not pay.)
+ */
+const times = (n, effect) => Effect.forEach(Array.from({ length: n }), () => effect, { discard: true })
+
 /** The practical floor: a hand-written promise limiter (no fibers, no bookkeeping). */
 const promiseLimiter = async (n, concurrency, task) => {
   let next = 0
@@ -31,7 +38,7 @@ const groupOf = (n, child, options) =>
   new Promise((resolve) => {
     const fiber = Effect.runFork(TaskGroup.scoped((g) =>
       Effect.zipRight(
-        Effect.repeatN(g.spawn(child), n - 1),
+        times(n, g.spawn(child)),
         Effect.zipRight(Effect.sync(() => resolve(fiber)), Effect.never)
       ), options))
   })
@@ -58,7 +65,7 @@ export const case1 = async ({ h, quick, scale }) => {
         "TaskGroup concurrency",
         N,
         () =>
-          run(TaskGroup.scoped((g) => Effect.suspend(() => Effect.repeatN(g.spawn(effectTask), N - 1)), {
+          run(TaskGroup.scoped((g) => times(N, g.spawn(effectTask)), {
             concurrency: c
           })),
         { ours: true, vs: [{ peer: "Effect.forEach", target: ">= 1" }, { peer: "p-limit" }] }
@@ -89,7 +96,7 @@ export const case1 = async ({ h, quick, scale }) => {
         () =>
           run(Effect.scoped(Effect.gen(function*() {
             const ex = yield* Executor.make({ concurrency: c, queueCapacity: Infinity })
-            yield* Effect.repeatN(ex.submit(spec), N - 1)
+            yield* times(N, ex.submit(spec))
             yield* ex.onIdle
           }))),
         { ours: true, vs: [{ peer: "p-queue", target: ">= 1" }, { peer: bottleneck }] }
@@ -134,12 +141,12 @@ export const case2 = async ({ h, quick, scale }) => {
   const ours = (permits, n) => () =>
     run(
       Effect.flatMap(Limiter.semaphore(permits), (sem) =>
-        TaskGroup.scoped((g) => Effect.repeatN(g.spawn(sem.withPermit(task)), n - 1)))
+        TaskGroup.scoped((g) => times(n, g.spawn(sem.withPermit(task)))))
     )
   const effects = (permits, n) => () =>
     run(
       Effect.flatMap(Effect.makeSemaphore(permits), (sem) =>
-        TaskGroup.scoped((g) => Effect.repeatN(g.spawn(sem.withPermits(1)(task)), n - 1)))
+        TaskGroup.scoped((g) => times(n, g.spawn(sem.withPermits(1)(task)))))
     )
   for (const permits of [1, 8, 64]) {
     const group = `2. ${fmt(N)} fibers contending for ${permits} permit${permits === 1 ? "" : "s"}`
@@ -244,7 +251,7 @@ export const case4 = async ({ h, scale }) => {
     const scope = await run(Scope.make())
     const ex = await run(Scope.extend(Executor.make({ concurrency: 1, queueCapacity: Infinity }), scope))
     await run(ex.submit({ name: "blocker", effect: Effect.never }))
-    await run(Effect.repeatN(ex.submit({ name: "t", effect: Effect.void }), n - 1))
+    await run(times(n, ex.submit({ name: "t", effect: Effect.void })))
     return () => run(Effect.zipRight(ex.drain({ grace: 0 }), Scope.close(scope, Exit.void)))
   }, { ours: true, limit: "<= 625", vs: [{ peer: "p-queue: queued" }] })
   await h.memory(group, "TaskGroup: queued child (concurrency 1)", N, async (n) => {
@@ -258,7 +265,7 @@ export const case4 = async ({ h, scale }) => {
   await h.memory(group, "Effect fiber in a FiberSet", N, async (n) => {
     const scope = await run(Scope.make())
     const set = await run(Scope.extend(FiberSet.make(), scope))
-    await run(Effect.repeatN(FiberSet.run(set, Effect.never), n - 1))
+    await run(times(n, FiberSet.run(set, Effect.never)))
     await immediate()
     return () => run(Scope.close(scope, Exit.void))
   })
@@ -320,7 +327,7 @@ export const case5 = async ({ h, scale }) => {
       finalized = 0
       const scope = await run(Scope.make())
       const set = await run(Scope.extend(FiberSet.make(), scope))
-      await run(Effect.repeatN(FiberSet.run(set, child), N - 1))
+      await run(times(N, FiberSet.run(set, child)))
       await immediate()
       return () => run(Scope.close(scope, Exit.void))
     },

@@ -362,10 +362,14 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         task.markStarted()
         const listeners = this.listeners
         for (let i = 0; i < listeners.length; i++) listeners[i].onStarted?.(task, run)
-        return Effect.flatMap(Effect.exit(restore(effect)), (exit) => {
+        const ended = (exit: Exit.Exit<unknown, unknown>) => {
           worker.current = undefined
           this.onEnd(run, exit, true)
           return loop
+        }
+        return Effect.matchCauseEffect(restore(effect), {
+          onFailure: (cause) => ended(Exit.failCause(cause)),
+          onSuccess: (value) => ended(Exit.succeed(value))
         })
       })
       return loop
