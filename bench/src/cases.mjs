@@ -138,15 +138,18 @@ export const case1 = async ({ h, quick, scale }) => {
 export const case2 = async ({ h, quick, scale }) => {
   const N = Math.round(20_000 * scale)
   const task = Effect.yieldNow()
+  // the children arrive one per scheduler turn (repeatN yields between spawns), as requests do:
+  // 20,000 waiting at once would take Effect 3's semaphore (every release wakes every waiter)
+  // past the heap
   const ours = (permits, n) => () =>
     run(
       Effect.flatMap(Limiter.semaphore(permits), (sem) =>
-        TaskGroup.scoped((g) => times(n, g.spawn(sem.withPermit(task)))))
+        TaskGroup.scoped((g) => Effect.repeatN(g.spawn(sem.withPermit(task)), n - 1)))
     )
   const effects = (permits, n) => () =>
     run(
       Effect.flatMap(Effect.makeSemaphore(permits), (sem) =>
-        TaskGroup.scoped((g) => times(n, g.spawn(sem.withPermits(1)(task)))))
+        TaskGroup.scoped((g) => Effect.repeatN(g.spawn(sem.withPermits(1)(task)), n - 1)))
     )
   for (const permits of [1, 8, 64]) {
     const group = `2. ${fmt(N)} fibers contending for ${permits} permit${permits === 1 ? "" : "s"}`
