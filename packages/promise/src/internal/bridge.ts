@@ -32,7 +32,8 @@ export abstract class Call<A = unknown> {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   /** The effective deadline (epoch ms, Infinity for none) and when the call started. */
   deadline = Infinity
-  startedAt = 0
+  // a double from the start, as the clock readings stored here are (no field migration in V8)
+  startedAt = 0.5
   promise: PromiseLike<A> | undefined = undefined
   /** The signal was aborted: what the promise does now is how it stops. */
   stopping = false

@@ -69,7 +69,8 @@ class Entry extends Call {
   settled = false
   /** The core task has ended (or never reached the core). */
   ended = false
-  startTime = 0
+  /** Epoch ms, read once started. A double from the start, as `Date.now()` is (no field migration in V8). */
+  startTime = 0.5
   resolve: (value: unknown) => void = noop
   reject: (error: unknown) => void = noop
   /** The promise `add` returned. */
