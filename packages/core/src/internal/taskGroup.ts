@@ -362,16 +362,19 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         task.markStarted()
         const listeners = this.listeners
         for (let i = 0; i < listeners.length; i++) listeners[i].onStarted?.(task, run)
-        const ended = (exit: Exit.Exit<unknown, unknown>) => {
-          worker.current = undefined
-          this.onEnd(run, exit, true)
-          return loop
-        }
-        return Effect.matchCauseEffect(restore(effect), {
-          onFailure: (cause) => ended(Exit.failCause(cause)),
-          onSuccess: (value) => ended(Exit.succeed(value))
-        })
+        return Effect.matchCauseEffect(restore(effect), handlers)
       })
+      // made once per worker, not per child: the child is `worker.current`
+      const ended = (exit: Exit.Exit<unknown, unknown>) => {
+        const run = worker.current!
+        worker.current = undefined
+        this.onEnd(run, exit, true)
+        return loop
+      }
+      const handlers = {
+        onFailure: (cause: Cause.Cause<unknown>) => ended(Exit.failCause(cause)),
+        onSuccess: (value: unknown) => ended(Exit.succeed(value))
+      }
       return loop
     })
   }
