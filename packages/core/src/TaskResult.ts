@@ -142,7 +142,16 @@ const common = (meta: Meta): Common => ({
 export const fromExit = <A, E>(exit: Exit.Exit<A, E>, meta: Meta): TaskResult<A, E> => {
   switch (outcomeOf(exit)) {
     case "Succeeded":
-      return { _tag: "Succeeded", value: (exit as Exit.Success<A, E>).value, ...common(meta) }
+      // the common case, spelled out: a spread per result showed in profiles of large batches
+      return {
+        _tag: "Succeeded",
+        value: (exit as Exit.Success<A, E>).value,
+        name: meta.name,
+        attempts: meta.attempts,
+        startedAt: meta.startedAt,
+        endedAt: meta.endedAt,
+        duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
+      }
     case "Cancelled":
       return { _tag: "Cancelled", started: meta.started ?? true, ...common(meta) }
     case "TimedOut":
