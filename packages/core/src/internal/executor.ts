@@ -619,7 +619,8 @@ export class ExecutorImpl implements Executor.Executor {
       context,
       this.effectOf(spec, data),
       spec.name,
-      this.higherFirst ? -given : given,
+      // 0, not -0: a -0 is no small integer, and would change the run records' field representation
+      this.higherFirst ? -given || 0 : given,
       data
     ) as TaskImpl<A, E>
   }
@@ -783,7 +784,7 @@ export class ExecutorImpl implements Executor.Executor {
       const run = this.queued(id)
       if (run === undefined) return false
       dataOf(run).priority = priority
-      const moved = this.queue.reprioritize(run, this.higherFirst ? -priority : priority)
+      const moved = this.queue.reprioritize(run, this.higherFirst ? -priority || 0 : priority)
       if (moved) this.group.drain()
       return moved
     })
