@@ -202,7 +202,6 @@ const freePort = () =>
 
 const fleet = async (n, processes) => {
   const port = await freePort()
-  const redisDir = join(dir, "redis")
   const redis = spawn("redis-server", [
     "--bind",
     "127.0.0.1",
@@ -213,11 +212,20 @@ const fleet = async (n, processes) => {
     "--appendonly",
     "no"
   ], {
-    stdio: "ignore",
+    stdio: ["ignore", "pipe", "ignore"],
     cwd: tmpdir()
   })
-  await new Promise((r) => setTimeout(r, 500))
-  void redisDir
+  // ready when it says so (a fixed wait was a race on a busy machine)
+  await new Promise((resolve, reject) => {
+    let out = ""
+    redis.stdout.on("data", (chunk) => {
+      out += chunk
+      if (out.includes("Ready to accept connections")) resolve()
+    })
+    redis.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)))
+    redis.once("error", reject)
+  })
+  redis.stdout.resume()
   const t = totals()
   try {
     for (let i = 0; i < n; i++) {

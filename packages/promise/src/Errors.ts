@@ -14,19 +14,6 @@
  *
  * @since 0.1.0
  */
-import {
-  ExecutorClosedError,
-  ExecutorFullError,
-  InvalidOptionsError,
-  OverReleaseError,
-  QueueEmptyError,
-  QueueFullError,
-  QueueShutDownError,
-  TaskDoneError,
-  TaskDroppedError,
-  TaskGroupClosedError,
-  TimeoutError
-} from "@taskscope/core/Errors"
 
 /**
  * Errors of `@taskscope/core`, re-exported: `TimeoutError` (a deadline passed), `QueueShutDownError`,
@@ -49,7 +36,7 @@ export {
   TaskDroppedError,
   TaskGroupClosedError,
   TimeoutError
-}
+} from "@taskscope/core/Errors"
 
 /**
  * The work was cancelled: its task group was cancelled, a sibling failed, or `task.cancel()` was
