@@ -273,7 +273,7 @@ describe("price-fetcher end to end", () => {
   it("`pnpm demo` and Ctrl-C in a terminal: the app's exit 0 is pnpm's, with no 'Command failed'", async () => {
     const root = fileURLToPath(new URL("../../..", import.meta.url))
     const file = tempFile()
-    const r = await runInTerminal(`pnpm demo -- --grace 1s --out '${file}'`, {
+    const r = await runInTerminal(`exec pnpm demo -- --grace 1s --out '${file}'`, {
       columns: 100,
       cwd: root,
       ctrlC: (output) => counterLines(output).length >= 2,

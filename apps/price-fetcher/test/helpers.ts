@@ -227,8 +227,12 @@ export const runInTerminal = (
 ): Promise<PtyRun> =>
   new Promise((resolve, reject) => {
     const started = Date.now()
+    // `script` runs the command with $SHELL, or /bin/sh when it is unset (as on CI): named here so a
+    // run is the same everywhere. A non-interactive dash dies of the Ctrl-C itself (exit 130) while
+    // bash waits for its child, so a command that should own the terminal is given with `exec`.
     const child = spawn("script", ["-qfec", `stty cols ${options.columns} rows 50; ${command}`, "/dev/null"], {
       cwd: options.cwd,
+      env: { ...process.env, SHELL: "/bin/sh" },
       stdio: ["pipe", "pipe", "pipe"]
     })
     let output = ""
