@@ -1,18 +1,19 @@
 import * as Deadline from "@taskscope/core/Deadline"
-import * as CoreExecutor from "@taskscope/core/Executor"
-import type * as CoreTask from "@taskscope/core/Task"
-import * as TaskApi from "@taskscope/core/Task"
-import type * as TaskResult from "@taskscope/core/TaskResult"
+import { ExecutorClosedError, TaskDroppedError, TimeoutError } from "@taskscope/core/Errors"
+import * as Options from "@taskscope/core/Options"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
+import * as Runtime from "effect/Runtime"
 import { CancelledError, SuppressedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
-import { Call } from "./bridge.js"
+import { Call, isThenable } from "./bridge.js"
 import { asyncDispose, ensure } from "./dispose.js"
-import { runPromise, runSync, runtimeHere, toThrown } from "./runtime.js"
+import { linkRuntime, runtimeHere, toThrown } from "./runtime.js"
 
 const noop = () => {}
 
@@ -44,31 +45,24 @@ const concurrencyOf = (subject: string, value: unknown): number => {
   return n
 }
 
-/** What an entry tells its executor. */
-interface Host {
-  started(entry: Entry): void
-  settled(entry: Entry, ok: boolean, value: unknown): void
-}
-
 /** What a task's function gets: `{ signal }`, an own property (so `{ ...options }` keeps it), made when read. */
-const optionsOf = (call: Call): { readonly signal: AbortSignal } => ({
+const optionsOf = (entry: Entry): { readonly signal: AbortSignal } => ({
   get signal() {
-    return call.signal
+    return entry.signal
   }
 })
 
+const QUEUED = 0
+const RUNNING = 1
+const ENDED = 2
+
 /**
- * One `add`: its promise, its core task, where it is — and the call of its function. The promise
- * settles right where the call ends (no wrapper per task); the counts change when the core says
- * the task has ended, just before the next one starts.
+ * One `add`: its promise, where it is, and the call of its function. A task without a timeout is
+ * called right here, as p-queue calls it; a task with one runs on a fiber under a `Deadline` (the
+ * executor's clock, and the deadline reaches every Taskscope call given its signal).
  */
 class Entry extends Call {
-  task: CoreTask.Task<unknown, unknown> | undefined = undefined
-  started = false
-  /** The promise `add` returned has settled. */
-  settled = false
-  /** The core task has ended (or never reached the core). */
-  ended = false
+  state = QUEUED
   /** Epoch ms, read once started. A double from the start, as `Date.now()` is (no field migration in V8). */
   startTime = 0.5
   resolve: (value: unknown) => void = noop
@@ -76,8 +70,15 @@ class Entry extends Call {
   /** The promise `add` returned. */
   outcome: Promise<unknown> | undefined = undefined
   onAbort: (() => void) | undefined = undefined
+  /** The fiber of a task with a timeout. */
+  runner: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /** Why the executor stops it: the caller's signal's reason, or a `CancelledError` from `close`. */
+  stopReason: unknown = undefined
+  /** How the call ended, as the fiber of a task with a timeout heard it. */
+  ok = false
+  value: unknown = undefined
   constructor(
-    readonly host: Host,
+    readonly host: ExecutorImpl,
     readonly fn: Executor.Executor.Task<unknown>,
     readonly id: string,
     public priority: number,
@@ -87,63 +88,185 @@ class Entry extends Call {
     super()
   }
 
+  override get signal(): AbortSignal {
+    if (this.controller !== undefined) return this.controller.signal
+    const signal = super.signal
+    // a call given this signal runs on the executor's runtime (a test's clock)
+    if (this.fiber === undefined && this.host.linked) linkRuntime(signal, this.host.runtime)
+    return signal
+  }
+
   override invoke(): unknown {
-    if (!this.started) this.host.started(this)
     return this.fn(optionsOf(this))
   }
 
   override reason(): unknown {
-    const signal = this.userSignal
-    return signal?.aborted ? signal.reason : super.reason()
+    return this.stopReason !== undefined ? this.stopReason : super.reason()
   }
 
   override finished(ok: boolean, value: unknown): void {
-    this.host.settled(this, ok, value)
+    this.ok = ok
+    this.value = value
   }
 
   override stopped(failed: boolean, error: unknown): void {
     const reason = this.controller?.signal.aborted ? this.controller.signal.reason : this.reason()
-    this.host.settled(
-      this,
-      false,
-      failed
-        ? new SuppressedError(error, reason, `${String((error as Error)?.message ?? error)} (while stopping)`)
-        : reason
-    )
+    this.ok = false
+    this.value = failed ? whileStopping(error, reason) : reason
   }
 
-  /** What the core runs: the call, under the task's timeout if it has one. */
+  /** What the fiber of a task with a timeout runs: the call under its deadline. */
   body(): Effect.Effect<unknown, unknown> {
-    if (this.timeout === undefined) return this.effect()
     return Deadline.within(
       Effect.flatMap(Deadline.current, (deadline) => {
         this.deadline = Option.getOrElse(deadline, () => Infinity)
         return this.effect()
       }),
-      this.timeout
+      this.timeout!
     )
   }
 }
 
+/** Stops listening to the caller's signal. */
+const unlisten = (entry: Entry): void => {
+  if (entry.onAbort !== undefined) {
+    entry.userSignal!.removeEventListener("abort", entry.onAbort)
+    entry.onAbort = undefined
+  }
+}
+
+const whileStopping = (error: unknown, reason: unknown): unknown =>
+  new SuppressedError(error, reason, `${String((error as Error)?.message ?? error)} (while stopping)`)
+
+/**
+ * The tasks waiting to start: one FIFO per priority, the highest first. Most tasks share one
+ * priority, so `push` and `shift` are O(1); removing one (its signal aborted, `setPriority`) is
+ * O(n) in its priority, as in p-queue.
+ */
+class Backlog {
+  levels: Array<Level> = []
+  size = 0
+
+  push(entry: Entry): void {
+    this.levelFor(entry.priority).items.push(entry)
+    this.size++
+  }
+
+  shift(): Entry | undefined {
+    const level = this.levels[0]
+    if (level === undefined) return undefined
+    const entry = level.items[level.head]!
+    level.items[level.head++] = undefined
+    if (level.head === level.items.length) {
+      this.levels.shift()
+    } else if (level.head > 1024 && level.head * 2 > level.items.length) {
+      level.items = level.items.slice(level.head)
+      level.head = 0
+    }
+    this.size--
+    return entry
+  }
+
+  remove(entry: Entry): boolean {
+    const at = this.levels.findIndex((l) => l.priority === entry.priority)
+    if (at < 0) return false
+    const level = this.levels[at]
+    const i = level.items.indexOf(entry, level.head)
+    if (i < 0) return false
+    level.items.splice(i, 1)
+    if (level.head === level.items.length) this.levels.splice(at, 1)
+    this.size--
+    return true
+  }
+
+  find(f: (entry: Entry) => boolean): Entry | undefined {
+    for (const level of this.levels) {
+      for (let i = level.head; i < level.items.length; i++) {
+        if (f(level.items[i]!)) return level.items[i]
+      }
+    }
+    return undefined
+  }
+
+  count(f: (entry: Entry) => boolean): number {
+    let n = 0
+    for (const level of this.levels) {
+      for (let i = level.head; i < level.items.length; i++) if (f(level.items[i]!)) n++
+    }
+    return n
+  }
+
+  /** Removes and returns every entry, in the order they would have started. */
+  clear(): Array<Entry> {
+    const out: Array<Entry> = []
+    for (const level of this.levels) {
+      for (let i = level.head; i < level.items.length; i++) out.push(level.items[i]!)
+    }
+    this.levels = []
+    this.size = 0
+    return out
+  }
+
+  private levelFor(priority: number): Level {
+    const levels = this.levels
+    const last = levels[levels.length - 1]
+    if (last !== undefined && last.priority === priority) return last
+    let i = 0
+    while (i < levels.length && levels[i].priority > priority) i++
+    if (i < levels.length && levels[i].priority === priority) return levels[i]
+    const level = new Level(priority)
+    levels.splice(i, 0, level)
+    return level
+  }
+}
+
+class Level {
+  items: Array<Entry | undefined> = []
+  head = 0
+  constructor(readonly priority: number) {}
+}
+
 type Listener = (...args: Array<any>) => void
 
-/** @internal */
+const RECORDED = 1024
+
+const decodeGrace = Options.decodeOrDie("Executor.close", Options.NonNegativeDurationOrInfinity)
+
+/**
+ * p-queue's scheduler, step for step (`add` starts a task when a slot is free; a microtask after a
+ * task ends, the next one starts and `next` is emitted), with Taskscope's guarantees on top: every
+ * task gets its own signal and is stopped through it (a timeout, the caller's signal, `close`), and
+ * its slot is held until it has stopped; no promise is left pending; `close` drains.
+ * @internal
+ */
 export class ExecutorImpl implements Executor.Executor {
-  readonly core: CoreExecutor.Executor
-  readonly scope: Scope.CloseableScope
+  readonly name: string
   timeout: number | undefined
+  /** The runtime it was made on: its Clock times the timeouts, the rate and `close`'s grace. */
+  readonly runtime: Runtime.Runtime<never>
+  /** The runtime is not the default one (a test's, a caller's): signals handed out are linked to it. */
+  readonly linked: boolean
   #concurrency: number
   #paused: boolean
-  #size = 0
   #pending = 0
   #nextId = 1
+  readonly #backlog = new Backlog()
+  readonly #running = new Set<Entry>()
   readonly #listeners = new Map<string, Array<{ readonly listener: Listener; readonly once: boolean }>>()
-  #clearing = false
-  /** Tasks added and not yet handed to the core. */
-  #batch: Array<Entry> = []
-  /** Every task not yet ended. */
-  readonly #live = new Set<Entry>()
+  // the rate: at most #cap starts in any window of #interval ms
+  readonly #cap: number
+  readonly #interval: number
+  #ticks: Array<number> = []
+  #tickHead = 0
+  #rateTimer = false
+  // closing
+  #closed = false
   #closing: Promise<Executor.Executor.CloseReport> | undefined = undefined
+  #whenIdle: (() => void) | undefined = undefined
+  // stats
+  readonly #counts = { submitted: 0, succeeded: 0, failed: 0, timedOut: 0, cancelled: 0, dropped: 0 }
+  readonly #durations = new Float64Array(RECORDED)
+  #recorded = 0
 
   constructor(options: Executor.Executor.Options = {}) {
     ensure()
@@ -165,33 +288,18 @@ export class ExecutorImpl implements Executor.Executor {
     if (!(typeof interval === "number" && Number.isFinite(interval) && interval >= 0)) {
       throw new TypeError(`Executor: Expected \`interval\` to be a finite number >= 0, actual ${String(interval)}`)
     }
+    const name = options.name ?? "Executor"
+    if (typeof name !== "string") throw new TypeError(`Executor: Expected \`name\` to be a string, actual ${name}`)
+    this.name = name
+    this.#cap = intervalCap === Infinity || interval === 0 ? Infinity : intervalCap
+    this.#interval = interval
     this.#paused = options.autoStart === false
-    const config: CoreExecutor.Config = {
-      name: options.name ?? "Executor",
-      concurrency: this.#concurrency,
-      queueCapacity: Infinity,
-      priority: "higherFirst",
-      autoStart: !this.#paused,
-      grace: Infinity,
-      spans: false,
-      ...(intervalCap === Infinity || interval === 0 ? {} : { rate: { limit: intervalCap, interval } })
-    }
-    const made = Effect.flatMap(
-      Scope.make(),
-      (scope) => Effect.map(Scope.extend(CoreExecutor.make(config), scope), (core) => [scope, core] as const)
-    )
-    const [scope, core] = runSync(made, undefined, runtimeHere())
-    this.scope = scope
-    this.core = core
-  }
-
-  get name(): string {
-    return this.core.name
+    this.runtime = runtimeHere()
+    this.linked = this.runtime !== Runtime.defaultRuntime
   }
 
   // ---------------------------------------------------------------------------------------------
-  // adding: tasks are handed to the core in batches (one fiber per batch, not per task), at the
-  // next microtask or as soon as anything about the executor is read or changed
+  // adding and starting
 
   add<R>(fn: Executor.Executor.Task<R>, options?: Executor.Executor.AddOptions): Promise<R> {
     if (typeof fn !== "function") {
@@ -220,36 +328,31 @@ export class ExecutorImpl implements Executor.Executor {
             )
           )
         }
-        priority = options.priority
+        // 0 stays 0 (-0 is no small integer for V8)
+        priority = options.priority || 0
       }
       signal = options.signal
       id = options.id ?? String(this.#nextId++)
-      if (signal?.aborted) return Promise.reject(signal.reason)
     } else {
       id = String(this.#nextId++)
     }
-    const entry = new Entry(this.#host, fn, id, priority, timeout, signal)
+    if (this.#closed) return Promise.reject(new ExecutorClosedError({ executor: this.name, task: id }))
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    const entry = new Entry(this, fn, id, priority, timeout, signal)
     const promise = new Promise<R>((resolve, reject) => {
       entry.resolve = resolve as (value: unknown) => void
       entry.reject = reject
     })
     entry.outcome = promise
-    this.#live.add(entry)
-    this.#size++
+    this.#counts.submitted++
+    this.#backlog.push(entry)
     if (signal !== undefined) {
       const onAbort = () => this.#abort(entry)
       entry.onAbort = onAbort
       signal.addEventListener("abort", onAbort, { once: true })
     }
     this.#emit("add")
-    if (this.#batch.length === 0 && !this.#paused && this.#pending < this.#concurrency) {
-      // a slot is free: it starts now, inside add, as in p-queue
-      Effect.runSync(this.#submit(entry))
-    } else {
-      // it would wait anyway: it waits in a batch that goes to the core in one step
-      this.#batch.push(entry)
-      if (this.#batch.length === 1) queueMicrotask(this.#flush)
-    }
+    this.#tryToStartAnother()
     return promise
   }
 
@@ -257,145 +360,205 @@ export class ExecutorImpl implements Executor.Executor {
     return Promise.all(fns.map((fn) => this.add(fn, options)))
   }
 
-  /** Hands the waiting batch to the core executor: one fiber for all of them. */
-  readonly #flush = (): void => {
-    const batch = this.#batch
-    if (batch.length === 0) return
-    this.#batch = []
-    Effect.runSync(Effect.forEach(batch, (entry) => this.#submit(entry), { discard: true }))
+  /** p-queue's `#tryToStartAnother`: starts the next task if a slot, the rate and the pause allow. */
+  #tryToStartAnother(): boolean {
+    if (this.#backlog.size === 0) {
+      this.#emit("empty")
+      if (this.#pending === 0) this.#idle()
+      return false
+    }
+    if (this.#paused || this.#pending >= this.#concurrency) return false
+    if (this.#cap !== Infinity && !this.#takeTick()) return false
+    this.#start(this.#backlog.shift()!)
+    this.#emit("active")
+    return true
   }
 
-  #submit(entry: Entry): Effect.Effect<void> {
-    const spec = { name: entry.id, effect: Effect.suspend(() => entry.body()), priority: entry.priority }
-    return Effect.matchCauseEffect(this.core.submit(spec), {
-      onFailure: (cause) => Effect.sync(() => this.#endOutside(entry, toThrown(cause, undefined), false)),
-      onSuccess: (task) => {
-        entry.task = task
-        return TaskApi.onDone(task, (result) => this.#ended(entry, result))
-      }
-    })
-  }
-
-  readonly #host: Host = {
-    /** The task starts: it leaves the queue. */
-    started: (entry) => {
-      entry.started = true
-      entry.startTime = Date.now()
-      this.#size--
-      this.#pending++
-      this.#emit("active")
-      if (this.#size === 0) this.#emit("empty")
-    },
-    /** The task's call has ended: its promise settles. */
-    settled: (entry, ok, value) => {
-      if (entry.settled) return
-      entry.settled = true
-      if (ok) {
-        entry.resolve(value)
-        this.#emit("completed", value)
-      } else {
-        entry.reject(value)
-        this.#emit("error", value)
-      }
+  #processQueue(): void {
+    while (this.#tryToStartAnother()) {
+      // starts as many as may start
     }
   }
 
-  /** The core task has ended: the counts change, a task that never ran settles, then the events. */
-  #ended(entry: Entry, result: TaskResult.TaskResult<unknown, unknown>): void {
-    entry.ended = true
-    this.#live.delete(entry)
-    if (entry.onAbort !== undefined) entry.userSignal!.removeEventListener("abort", entry.onAbort)
-    if (entry.started) this.#pending--
-    else this.#size--
-    if (!entry.settled) {
-      entry.settled = true
-      if (result._tag === "Succeeded") {
-        entry.resolve(result.value)
-      } else {
-        const error = entry.userSignal?.aborted
-          ? entry.userSignal.reason
-          : result._tag === "Cancelled"
-          ? new CancelledError(entry.started ? undefined : "The executor dropped the task before it started")
-          : toThrown(result.cause, undefined)
-        // a task that never ran (cleared, closed): p-queue leaves its promise pending — nobody
-        // has to handle this rejection
-        if (!entry.started && !entry.userSignal?.aborted) entry.outcome!.catch(noop)
-        entry.reject(error)
-      }
+  #idle(): void {
+    this.#emit("idle")
+    const whenIdle = this.#whenIdle
+    if (whenIdle !== undefined) {
+      this.#whenIdle = undefined
+      whenIdle()
     }
-    if (!this.#clearing) this.#afterEnd(entry.started)
   }
 
-  /** A task that never reached the core (aborted while in the batch, or refused): it settles here. */
-  #endOutside(entry: Entry, error: unknown, handled: boolean): void {
-    if (entry.ended) return
-    entry.ended = true
-    entry.settled = true
-    this.#live.delete(entry)
-    if (entry.onAbort !== undefined) entry.userSignal!.removeEventListener("abort", entry.onAbort)
-    this.#size--
-    if (handled) entry.outcome!.catch(noop)
-    entry.reject(error)
-    this.#afterEnd(false)
+  #start(entry: Entry): void {
+    entry.state = RUNNING
+    entry.startTime = Date.now()
+    this.#pending++
+    this.#running.add(entry)
+    if (entry.timeout !== undefined) {
+      const fiber = Runtime.runFork(this.runtime)(entry.body())
+      entry.runner = fiber
+      fiber.addObserver((exit) => this.#fiberEnded(entry, exit))
+      return
+    }
+    let out: unknown
+    try {
+      out = entry.fn(optionsOf(entry))
+    } catch (error) {
+      return this.#end(entry, false, error)
+    }
+    if (isThenable(out)) {
+      entry.promise = out
+      out.then((value) => this.#settled(entry, true, value), (error) => this.#settled(entry, false, error))
+    } else {
+      // p-queue awaits a plain value too: it settles a microtask later
+      queueMicrotask(() => this.#settled(entry, true, out))
+    }
   }
 
-  /** The caller's signal aborted: a queued task is dropped, a running one is cancelled. */
+  /** The function of a task without a timeout has settled. */
+  #settled(entry: Entry, ok: boolean, value: unknown): void {
+    if (entry.state !== RUNNING) return
+    if (!entry.stopping) return this.#end(entry, ok, value)
+    // it was stopped: a value or the abort itself means it stopped; anything else failed while stopping
+    const reason = entry.controller!.signal.reason
+    this.#end(entry, false, ok || entry.isAbort(value) ? reason : whileStopping(value, reason))
+  }
+
+  /** The fiber of a task with a timeout has ended. */
+  #fiberEnded(entry: Entry, exit: Exit.Exit<unknown, unknown>): void {
+    if (entry.state !== RUNNING) return
+    if (Exit.isSuccess(exit)) return this.#end(entry, true, exit.value)
+    const heard = entry.failedFirst || entry.stopping
+    this.#end(entry, false, heard ? entry.value : toThrown(exit.cause, undefined))
+  }
+
+  /** A running task has ended: its promise settles, and a microtask later the next one starts. */
+  #end(entry: Entry, ok: boolean, value: unknown): void {
+    entry.state = ENDED
+    this.#running.delete(entry)
+    unlisten(entry)
+    this.#durations[this.#recorded++ % RECORDED] = Date.now() - entry.startTime
+    const counts = this.#counts
+    if (ok) counts.succeeded++
+    else if (entry.stopReason !== undefined) counts.cancelled++
+    else if (entry.timeout !== undefined && value instanceof TimeoutError) counts.timedOut++
+    else counts.failed++
+    if (ok) {
+      entry.resolve(value)
+      this.#emit("completed", value)
+    } else {
+      entry.reject(value)
+      this.#emit("error", value)
+    }
+    queueMicrotask(this.#next)
+  }
+
+  /** p-queue's `#next`. */
+  readonly #next = (): void => {
+    this.#pending--
+    if (this.#pending === 0) this.#emit("pendingZero")
+    this.#tryToStartAnother()
+    this.#emit("next")
+  }
+
+  /** Stops a running task through its signal; its promise rejects with `reason` once it has stopped. */
+  #stop(entry: Entry, reason: unknown): void {
+    if (entry.state !== RUNNING || entry.stopReason !== undefined) return
+    entry.stopReason = reason
+    if (entry.runner !== undefined) {
+      entry.runner.unsafeInterruptAsFork(FiberId.none)
+    } else {
+      entry.stopping = true
+      entry.abort(reason)
+    }
+  }
+
+  /** The caller's signal aborted: a queued task is removed, a running one is stopped. */
   #abort(entry: Entry): void {
-    if (entry.ended) return
-    const task = entry.task
-    if (task === undefined) {
-      // still in the batch: it never reaches the core
-      const i = this.#batch.indexOf(entry)
-      if (i >= 0) this.#batch.splice(i, 1)
-      return this.#endOutside(entry, entry.userSignal!.reason, false)
-    }
-    if (!runSync(this.core.remove(task.id))) runPromise(task.cancel).catch(noop)
+    const signal = entry.userSignal!
+    entry.onAbort = undefined
+    if (entry.state === RUNNING) return this.#stop(entry, signal.reason)
+    if (entry.state !== QUEUED || !this.#backlog.remove(entry)) return
+    entry.state = ENDED
+    this.#counts.dropped++
+    entry.reject(signal.reason)
+    this.#tryToStartAnother()
+    this.#emit("next")
   }
 
-  /**
-   * p-queue's `#next`, a microtask after a task ended — by then the next task has started:
-   * `pendingZero` if nothing runs, `idle` if nothing waits either, then `next`.
-   */
-  #afterEnd(started: boolean): void {
-    if (this.#listeners.size === 0) return
-    queueMicrotask(() => {
-      if (started && this.#pending === 0) this.#emit("pendingZero")
-      if (!started && this.#size === 0) this.#emit("empty")
-      if (this.#size === 0 && this.#pending === 0) this.#emit("idle")
-      this.#emit("next")
+  /** A queued task that will never run: its promise rejects with `error`, marked handled. */
+  #drop(entry: Entry, error: unknown): void {
+    entry.state = ENDED
+    unlisten(entry)
+    this.#counts.dropped++
+    entry.outcome!.catch(noop)
+    entry.reject(error)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the rate and timers, on the executor's clock
+
+  /** The sliding window has room: takes a start from it; else wakes the queue when it will. */
+  #takeTick(): boolean {
+    const now = this.#now()
+    this.#expireTicks(now)
+    if (this.#ticks.length - this.#tickHead < this.#cap) {
+      this.#ticks.push(now)
+      return true
+    }
+    if (!this.#rateTimer) {
+      this.#rateTimer = true
+      this.#after(this.#ticks[this.#tickHead] + this.#interval - now, () => {
+        this.#rateTimer = false
+        this.#processQueue()
+      })
+    }
+    return false
+  }
+
+  #expireTicks(now: number): void {
+    const ticks = this.#ticks
+    while (this.#tickHead < ticks.length && now - ticks[this.#tickHead] >= this.#interval) this.#tickHead++
+    if (this.#tickHead === ticks.length || (this.#tickHead > 128 && this.#tickHead * 2 > ticks.length)) {
+      this.#ticks = ticks.slice(this.#tickHead)
+      this.#tickHead = 0
+    }
+  }
+
+  #now(): number {
+    return Runtime.runSync(this.runtime)(Clock.currentTimeMillis)
+  }
+
+  /** Calls `f` after `ms` on the executor's clock; the returned function cancels it. */
+  #after(ms: number, f: () => void): () => void {
+    const fiber = Runtime.runFork(this.runtime)(Effect.sleep(Math.max(0, ms)))
+    fiber.addObserver((exit) => {
+      if (Exit.isSuccess(exit)) f()
     })
+    return () => fiber.unsafeInterruptAsFork(FiberId.none)
   }
 
   // ---------------------------------------------------------------------------------------------
   // control
 
   start(): this {
-    this.#flush()
     if (this.#paused) {
       this.#paused = false
-      runSync(this.core.resume)
+      this.#processQueue()
     }
     return this
   }
 
   pause(): void {
-    this.#flush()
-    if (!this.#paused) {
-      this.#paused = true
-      runSync(this.core.pause)
-    }
+    this.#paused = true
   }
 
   clear(): void {
-    this.#flush()
-    this.#clearing = true
-    try {
-      runSync(this.core.clear)
-    } finally {
-      this.#clearing = false
+    for (const entry of this.#backlog.clear()) {
+      this.#drop(entry, new TaskDroppedError({ executor: this.name, task: entry.id, reason: "cleared" }))
     }
     this.#emit("empty")
-    if (this.#pending === 0) this.#emit("idle")
+    if (this.#pending === 0) this.#idle()
     this.#emit("next")
   }
 
@@ -404,9 +567,8 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   set concurrency(n: number) {
-    this.#flush()
     this.#concurrency = concurrencyOf("Executor.concurrency", n)
-    runSync(this.core.update({ concurrency: n }))
+    this.#processQueue()
   }
 
   setPriority(id: string, priority: number): void {
@@ -415,61 +577,59 @@ export class ExecutorImpl implements Executor.Executor {
         `Executor.setPriority: Expected \`priority\` to be a finite number, actual ${String(priority)}`
       )
     }
-    this.#flush()
-    let entry: Entry | undefined = undefined
-    for (const live of this.#live) {
-      if (live.id === id && !live.started) {
-        entry = live
-        break
-      }
-    }
-    if (entry === undefined || entry.task === undefined || !runSync(this.core.setPriority(entry.task.id, priority))) {
-      throw new ReferenceError(`No promise function with the id "${id}" exists in the queue.`)
-    }
-    entry.priority = priority
+    const entry = this.#backlog.find((e) => e.id === id)
+    if (entry === undefined) throw new ReferenceError(`No promise function with the id "${id}" exists in the queue.`)
+    // as p-queue: it moves behind the tasks already waiting with that priority
+    this.#backlog.remove(entry)
+    entry.priority = priority || 0
+    this.#backlog.push(entry)
   }
 
   // ---------------------------------------------------------------------------------------------
   // waiting
 
   onEmpty(): Promise<void> {
-    this.#flush()
-    return this.#size === 0 ? Promise.resolve() : runPromise(this.core.onEmpty)
+    return this.#backlog.size === 0 ? Promise.resolve() : this.#onEvent(["empty"])
   }
 
   onIdle(): Promise<void> {
-    this.#flush()
-    return this.#size === 0 && this.#pending === 0 ? Promise.resolve() : runPromise(this.core.onIdle)
+    return this.#backlog.size === 0 && this.#pending === 0 ? Promise.resolve() : this.#onEvent(["idle"])
   }
 
   onSizeLessThan(limit: number): Promise<void> {
-    this.#flush()
-    return this.#size < limit ? Promise.resolve() : runPromise(this.core.onSizeLessThan(limit))
+    return this.#backlog.size < limit
+      ? Promise.resolve()
+      : this.#onEvent(["next", "active"], () => this.#backlog.size < limit)
   }
 
   onPendingZero(): Promise<void> {
-    this.#flush()
-    if (this.#pending === 0) return Promise.resolve()
-    return new Promise((resolve) => this.once("pendingZero", () => resolve()))
+    return this.#pending === 0 ? Promise.resolve() : this.#onEvent(["pendingZero"])
   }
 
   onError(): Promise<never> {
     return new Promise((_, reject) => this.once("error", reject))
   }
 
+  #onEvent(events: ReadonlyArray<Executor.Executor.EventName>, filter?: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const listener = () => {
+        if (filter !== undefined && !filter()) return
+        for (const event of events) this.off(event, listener)
+        resolve()
+      }
+      for (const event of events) this.on(event, listener)
+    })
+  }
+
   // ---------------------------------------------------------------------------------------------
   // state
 
   get size(): number {
-    return this.#size
+    return this.#backlog.size
   }
 
   sizeBy(options: { readonly priority?: number }): number {
-    let n = 0
-    for (const entry of this.#live) {
-      if (!entry.started && (options.priority === undefined || entry.priority === options.priority)) n++
-    }
-    return n
+    return this.#backlog.count((entry) => options.priority === undefined || entry.priority === options.priority)
   }
 
   get pending(): number {
@@ -483,8 +643,7 @@ export class ExecutorImpl implements Executor.Executor {
   get runningTasks(): ReadonlyArray<Executor.Executor.RunningTask> {
     const now = Date.now()
     const out: Array<Executor.Executor.RunningTask> = []
-    for (const entry of this.#live) {
-      if (!entry.started) continue
+    for (const entry of this.#running) {
       out.push({
         id: entry.id,
         priority: entry.priority,
@@ -497,13 +656,28 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   get stats(): Executor.Executor.Stats {
-    this.#flush()
-    const s = runSync(this.core.stats)
+    const sorted = this.#durations.slice(0, Math.min(this.#recorded, RECORDED)).sort()
+    const pct = (p: number) =>
+      sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
+    const c = this.#counts
+    let rateLimited = false
+    if (this.#cap !== Infinity && this.#backlog.size > 0) {
+      this.#expireTicks(this.#now())
+      rateLimited = this.#ticks.length - this.#tickHead >= this.#cap
+    }
     return {
-      ...s,
-      p50: Duration.toMillis(s.p50),
-      p90: Duration.toMillis(s.p90),
-      p99: Duration.toMillis(s.p99)
+      ...c,
+      queued: this.#backlog.size,
+      running: this.#pending,
+      done: c.succeeded + c.failed + c.timedOut + c.cancelled + c.dropped,
+      retries: 0,
+      concurrency: this.#concurrency,
+      paused: this.#paused,
+      rateLimited,
+      closed: this.#closed,
+      p50: pct(0.5),
+      p90: pct(0.9),
+      p99: pct(0.99)
     }
   }
 
@@ -552,14 +726,15 @@ export class ExecutorImpl implements Executor.Executor {
     return this.#listeners.get(event)?.length ?? 0
   }
 
-  #emit(event: string, ...args: Array<unknown>): void {
+  #emit(event: string, value?: unknown): void {
     if (this.#listeners.size === 0) return
     const list = this.#listeners.get(event)
     if (list === undefined) return
     for (const entry of list.slice()) {
       if (entry.once) this.off(event as Executor.Executor.EventName, entry.listener)
       try {
-        entry.listener(...args)
+        if (value === undefined) entry.listener()
+        else entry.listener(value)
       } catch (error) {
         report(error)
       }
@@ -570,18 +745,46 @@ export class ExecutorImpl implements Executor.Executor {
   // closing
 
   close(options?: { readonly grace?: Duration.DurationInput }): Promise<Executor.Executor.CloseReport> {
-    if (this.#closing === undefined) {
-      this.#flush()
-      this.#closing = runPromise(
-        Effect.flatMap(this.core.drain(options), (report) =>
-          Effect.as(Scope.close(this.scope, Exit.void), {
-            completedInTime: report.completedInTime,
-            neverRan: report.neverRan.map((u) => u.task.name),
-            interrupted: report.interrupted.map((u) => u.task.name)
-          }))
-      )
+    if (this.#closing !== undefined) return this.#closing
+    let grace: number
+    try {
+      grace = options?.grace === undefined ? Infinity : Duration.toMillis(decodeGrace(options.grace))
+    } catch (error) {
+      return Promise.reject(error)
     }
+    this.#closed = true
+    this.#closing = new Promise((resolve) => {
+      if (this.#backlog.size === 0 && this.#pending === 0) {
+        return resolve({ completedInTime: true, neverRan: [], interrupted: [] })
+      }
+      let cancelTimer: (() => void) | undefined = undefined
+      this.#whenIdle = () => {
+        cancelTimer?.()
+        resolve({ completedInTime: true, neverRan: [], interrupted: [] })
+      }
+      // a paused executor cannot finish its queue: closing resumes it
+      this.start()
+      if (this.#whenIdle !== undefined && grace !== Infinity) {
+        cancelTimer = this.#after(grace, () => this.#expire(resolve))
+      }
+    })
     return this.#closing
+  }
+
+  /** The grace has run out: what waits never runs, what runs is stopped; resolves once all have ended. */
+  #expire(resolve: (report: Executor.Executor.CloseReport) => void): void {
+    const neverRan: Array<string> = []
+    for (const entry of this.#backlog.clear()) {
+      neverRan.push(entry.id)
+      this.#drop(entry, new CancelledError("The executor dropped the task before it started"))
+    }
+    const interrupted: Array<string> = []
+    for (const entry of this.#running) {
+      interrupted.push(entry.id)
+      this.#stop(entry, new CancelledError())
+    }
+    this.#whenIdle = () => resolve({ completedInTime: false, neverRan, interrupted })
+    this.#tryToStartAnother()
   }
 
   [asyncDispose](): Promise<void> {
@@ -593,6 +796,6 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   toJSON(): unknown {
-    return { _id: "Executor", name: this.name, size: this.#size, pending: this.#pending, paused: this.#paused }
+    return { _id: "Executor", name: this.name, size: this.#backlog.size, pending: this.#pending, paused: this.#paused }
   }
 }
