@@ -268,8 +268,8 @@ export interface LimitFunction {
 /**
  * p-limit, structured: `limit(n)` returns a function that runs at most `n` calls at once, in FIFO
  * order. A drop-in for `pLimit(n)` — same calls, same `activeCount`, `pendingCount`, `concurrency`,
- * `clearQueue` and `map` — on the core's Executor (a FIFO queue of plain records and a worker
- * pool: no fiber per waiting call), plus `run(fn, { signal })` for calls that take a signal.
+ * `clearQueue` and `map` — on this package's `Executor` (a FIFO of plain records: no fiber per
+ * call), plus `run(fn, { signal })` for calls that take a signal.
  *
  * @example
  * ```ts

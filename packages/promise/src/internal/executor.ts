@@ -74,6 +74,8 @@ class Entry extends Call {
   runner: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   /** Why the executor stops it: the caller's signal's reason, or a `CancelledError` from `close`. */
   stopReason: unknown = undefined
+  /** `limit`'s calls: the function is called with these, not with `{ signal }`. */
+  args: Array<unknown> | undefined = undefined
   /** How the call ended, as the fiber of a task with a timeout heard it. */
   ok = false
   value: unknown = undefined
@@ -97,7 +99,9 @@ class Entry extends Call {
   }
 
   override invoke(): unknown {
-    return this.fn(optionsOf(this))
+    return this.args === undefined
+      ? this.fn(optionsOf(this))
+      : (this.fn as (...args: Array<unknown>) => unknown)(...this.args)
   }
 
   override reason(): unknown {
@@ -339,6 +343,15 @@ export class ExecutorImpl implements Executor.Executor {
     if (this.#closed) return Promise.reject(new ExecutorClosedError({ executor: this.name, task: id }))
     if (signal?.aborted) return Promise.reject(signal.reason)
     const entry = new Entry(this, fn, id, priority, timeout, signal)
+    if (signal !== undefined) {
+      const onAbort = () => this.#abort(entry)
+      entry.onAbort = onAbort
+      signal.addEventListener("abort", onAbort, { once: true })
+    }
+    return this.#enqueue(entry)
+  }
+
+  #enqueue<R>(entry: Entry): Promise<R> {
     const promise = new Promise<R>((resolve, reject) => {
       entry.resolve = resolve as (value: unknown) => void
       entry.reject = reject
@@ -346,14 +359,18 @@ export class ExecutorImpl implements Executor.Executor {
     entry.outcome = promise
     this.#counts.submitted++
     this.#backlog.push(entry)
-    if (signal !== undefined) {
-      const onAbort = () => this.#abort(entry)
-      entry.onAbort = onAbort
-      signal.addEventListener("abort", onAbort, { once: true })
-    }
     this.#emit("add")
     this.#tryToStartAnother()
     return promise
+  }
+
+  /** `fn(...args)` as a task with no options (p-limit's call): nothing to check, no `{ signal }`. */
+  call<R>(fn: (...args: Array<any>) => PromiseLike<R> | R, args: Array<unknown>): Promise<R> {
+    const id = String(this.#nextId++)
+    if (this.#closed) return Promise.reject(new ExecutorClosedError({ executor: this.name, task: id }))
+    const entry = new Entry(this, fn, id, 0, this.timeout, undefined)
+    entry.args = args
+    return this.#enqueue(entry)
   }
 
   addAll<R>(fns: ReadonlyArray<Executor.Executor.Task<R>>, options?: Executor.Executor.AddOptions): Promise<Array<R>> {
@@ -402,7 +419,7 @@ export class ExecutorImpl implements Executor.Executor {
     }
     let out: unknown
     try {
-      out = entry.fn(optionsOf(entry))
+      out = entry.invoke()
     } catch (error) {
       return this.#end(entry, false, error)
     }

@@ -168,7 +168,7 @@ export const limit = (options: number | { readonly concurrency: number }): Limit
     if (typeof fn !== "function") {
       return Promise.reject(new TypeError(`limit: Expected a function, actual ${String(fn)}`))
     }
-    return executor.add(() => fn(...args))
+    return executor.call(fn, args)
   }) as Limiter.LimitFunction
 
   Object.defineProperties(generator, {
