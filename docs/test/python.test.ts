@@ -34,7 +34,10 @@ const commentBlock = (region: ReadonlyArray<string>, from: number, first: string
 /** Runs a file as `python3 file.py` would, with Ctrl-C working even if the test runner ignores SIGINT. */
 const run = (file: string, interruptAfter?: string) =>
   new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
+    // -u: unbuffered, as in a terminal; with a pipe (and no PYTHONUNBUFFERED) the line the test
+    // waits for before Ctrl-C stays in Python's buffer
     const child = spawn("python3", [
+      "-u",
       "-c",
       "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); " +
       "runpy.run_path(sys.argv[1], run_name='__main__')",
