@@ -139,16 +139,22 @@ const unlisten = (entry: Entry): void => {
   }
 }
 
+const isSignal = (u: unknown): u is AbortSignal =>
+  typeof u === "object" && u !== null && typeof (u as AbortSignal).addEventListener === "function" &&
+  typeof (u as AbortSignal).aborted === "boolean"
+
 const whileStopping = (error: unknown, reason: unknown): unknown =>
   new SuppressedError(error, reason, `${String((error as Error)?.message ?? error)} (while stopping)`)
 
 /**
  * The tasks waiting to start: one FIFO per priority, the highest first. Most tasks share one
- * priority, so `push` and `shift` are O(1); removing one (its signal aborted, `setPriority`) is
- * O(n) in its priority, as in p-queue.
+ * priority, so `push` and `shift` are O(1). A task that leaves the line (its signal aborted) is
+ * only marked ended and skipped when its turn comes — one signal aborting many queued tasks is
+ * O(n), not O(n²); `setPriority`, rare, takes the task out of its line.
  */
 class Backlog {
   levels: Array<Level> = []
+  /** Tasks waiting (those marked as left are not counted). */
   size = 0
 
   push(entry: Entry): void {
@@ -157,36 +163,48 @@ class Backlog {
   }
 
   shift(): Entry | undefined {
-    const level = this.levels[0]
-    if (level === undefined) return undefined
-    const entry = level.items[level.head]!
-    level.items[level.head++] = undefined
-    if (level.head === level.items.length) {
+    while (this.levels.length > 0) {
+      const level = this.levels[0]
+      const items = level.items
+      while (level.head < items.length) {
+        const entry = items[level.head]!
+        items[level.head++] = undefined
+        if (entry.state !== QUEUED) continue
+        if (level.head === items.length) {
+          this.levels.shift()
+        } else if (level.head > 1024 && level.head * 2 > items.length) {
+          level.items = items.slice(level.head)
+          level.head = 0
+        }
+        this.size--
+        return entry
+      }
       this.levels.shift()
-    } else if (level.head > 1024 && level.head * 2 > level.items.length) {
-      level.items = level.items.slice(level.head)
-      level.head = 0
     }
-    this.size--
-    return entry
+    return undefined
   }
 
+  /** The task leaves the line: marked ended, skipped later. */
   remove(entry: Entry): boolean {
-    const at = this.levels.findIndex((l) => l.priority === entry.priority)
-    if (at < 0) return false
-    const level = this.levels[at]
-    const i = level.items.indexOf(entry, level.head)
-    if (i < 0) return false
-    level.items.splice(i, 1)
-    if (level.head === level.items.length) this.levels.splice(at, 1)
-    this.size--
+    if (entry.state !== QUEUED) return false
+    entry.state = ENDED
+    if (--this.size === 0) this.levels = []
     return true
+  }
+
+  /** Takes a waiting task out of its line (to put it back with another priority). */
+  take(entry: Entry): void {
+    const level = this.levels.find((l) => l.priority === entry.priority)!
+    level.items.splice(level.items.indexOf(entry, level.head), 1)
+    if (level.head === level.items.length) this.levels.splice(this.levels.indexOf(level), 1)
+    this.size--
   }
 
   find(f: (entry: Entry) => boolean): Entry | undefined {
     for (const level of this.levels) {
       for (let i = level.head; i < level.items.length; i++) {
-        if (f(level.items[i]!)) return level.items[i]
+        const entry = level.items[i]!
+        if (entry.state === QUEUED && f(entry)) return entry
       }
     }
     return undefined
@@ -195,16 +213,22 @@ class Backlog {
   count(f: (entry: Entry) => boolean): number {
     let n = 0
     for (const level of this.levels) {
-      for (let i = level.head; i < level.items.length; i++) if (f(level.items[i]!)) n++
+      for (let i = level.head; i < level.items.length; i++) {
+        const entry = level.items[i]!
+        if (entry.state === QUEUED && f(entry)) n++
+      }
     }
     return n
   }
 
-  /** Removes and returns every entry, in the order they would have started. */
+  /** Removes and returns every waiting task, in the order they would have started. */
   clear(): Array<Entry> {
     const out: Array<Entry> = []
     for (const level of this.levels) {
-      for (let i = level.head; i < level.items.length; i++) out.push(level.items[i]!)
+      for (let i = level.head; i < level.items.length; i++) {
+        const entry = level.items[i]!
+        if (entry.state === QUEUED) out.push(entry)
+      }
     }
     this.levels = []
     this.size = 0
@@ -267,6 +291,9 @@ export class ExecutorImpl implements Executor.Executor {
   #closed = false
   #closing: Promise<Executor.Executor.CloseReport> | undefined = undefined
   #whenIdle: (() => void) | undefined = undefined
+  #closeResolve: ((report: Executor.Executor.CloseReport) => void) | undefined = undefined
+  #graceTimers: Array<() => void> = []
+  #expired = false
   // stats
   readonly #counts = { submitted: 0, succeeded: 0, failed: 0, timedOut: 0, cancelled: 0, dropped: 0 }
   readonly #durations = new Float64Array(RECORDED)
@@ -306,56 +333,69 @@ export class ExecutorImpl implements Executor.Executor {
   // adding and starting
 
   add<R>(fn: Executor.Executor.Task<R>, options?: Executor.Executor.AddOptions): Promise<R> {
+    try {
+      return this.#add(fn, options)
+    } catch (error) {
+      // a bad argument rejects, as from p-queue's async `add`
+      return Promise.reject(error)
+    }
+  }
+
+  #add<R>(fn: Executor.Executor.Task<R>, options?: Executor.Executor.AddOptions): Promise<R> {
     if (typeof fn !== "function") {
-      return Promise.reject(
-        new TypeError(`Executor.add: Expected a function ({ signal }) => value or promise, actual ${String(fn)}`)
-      )
+      throw new TypeError(`Executor.add: Expected a function ({ signal }) => value or promise, actual ${String(fn)}`)
     }
     let timeout = this.timeout
     let priority = 0
     let id: string
     let signal: AbortSignal | undefined = undefined
     if (options !== undefined) {
-      if ("timeout" in options) timeout = options.timeout
-      if (timeout !== undefined) {
-        try {
-          positive("Executor.add", "timeout", timeout, false)
-        } catch (error) {
-          return Promise.reject(error)
-        }
+      if (typeof options !== "object" || options === null) {
+        throw new TypeError(`Executor.add: Expected an options object, actual ${String(options)}`)
       }
+      if ("timeout" in options) timeout = options.timeout
       if (options.priority !== undefined) {
         if (typeof options.priority !== "number" || !Number.isFinite(options.priority)) {
-          return Promise.reject(
-            new TypeError(
-              `Executor.add: Expected \`priority\` to be a finite number, actual ${String(options.priority)}`
-            )
+          throw new TypeError(
+            `Executor.add: Expected \`priority\` to be a finite number, actual ${String(options.priority)}`
           )
         }
         // 0 stays 0 (-0 is no small integer for V8)
         priority = options.priority || 0
       }
       signal = options.signal
+      if (signal !== undefined && !isSignal(signal)) {
+        throw new TypeError(`Executor.add: Expected \`signal\` to be an AbortSignal, actual ${String(signal)}`)
+      }
       id = options.id ?? String(this.#nextId++)
     } else {
       id = String(this.#nextId++)
     }
-    if (this.#closed) return Promise.reject(new ExecutorClosedError({ executor: this.name, task: id }))
-    if (signal?.aborted) return Promise.reject(signal.reason)
+    // the executor's default too: it can be set to anything at run time
+    if (timeout !== undefined) positive("Executor.add", "timeout", timeout, false)
+    if (this.#closed) throw new ExecutorClosedError({ executor: this.name, task: id })
+    if (signal?.aborted) {
+      // as p-queue: the task is removed at once, and the queue moves on
+      const reason = signal.reason
+      this.#tryToStartAnother()
+      this.#emit("next")
+      throw reason
+    }
     const entry = new Entry(this, fn, id, priority, timeout, signal)
     if (signal !== undefined) {
       const onAbort = () => this.#abort(entry)
       entry.onAbort = onAbort
       signal.addEventListener("abort", onAbort, { once: true })
     }
-    return this.#enqueue(entry)
+    return this.#enqueue<R>(entry)
   }
 
   #enqueue<R>(entry: Entry): Promise<R> {
-    const promise = new Promise<R>((resolve, reject) => {
+    const settles = new Promise<R>((resolve, reject) => {
       entry.resolve = resolve as (value: unknown) => void
       entry.reject = reject
     })
+    const promise = settles
     entry.outcome = promise
     this.#counts.submitted++
     this.#backlog.push(entry)
@@ -374,7 +414,10 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   addAll<R>(fns: ReadonlyArray<Executor.Executor.Task<R>>, options?: Executor.Executor.AddOptions): Promise<Array<R>> {
-    return Promise.all(fns.map((fn) => this.add(fn, options)))
+    if (!Array.isArray(fns)) {
+      return Promise.reject(new TypeError(`Executor.addAll: Expected an array of functions, actual ${String(fns)}`))
+    }
+    return Promise.all(fns.map((fn) => this.add<R>(fn, options)))
   }
 
   /** p-queue's `#tryToStartAnother`: starts the next task if a slot, the rate and the pause allow. */
@@ -408,9 +451,17 @@ export class ExecutorImpl implements Executor.Executor {
 
   #start(entry: Entry): void {
     entry.state = RUNNING
-    entry.startTime = Date.now()
+    entry.startTime = this.#clock()
     this.#pending++
     this.#running.add(entry)
+    const signal = entry.userSignal
+    if (signal !== undefined && signal.aborted) {
+      // aborted while it was being started (by the task before it, say): never called, as in
+      // p-queue, and its start in the rate window is given back
+      if (this.#cap !== Infinity) this.#ticks.pop()
+      entry.stopReason = signal.reason
+      return this.#end(entry, false, signal.reason)
+    }
     if (entry.timeout !== undefined) {
       const fiber = Runtime.runFork(this.runtime)(entry.body())
       entry.runner = fiber
@@ -421,11 +472,15 @@ export class ExecutorImpl implements Executor.Executor {
     try {
       out = entry.invoke()
     } catch (error) {
-      return this.#end(entry, false, error)
+      // (a function that aborted its caller's signal first failed while stopping)
+      return this.#settled(entry, false, error)
     }
     if (isThenable(out)) {
-      entry.promise = out
-      out.then((value) => this.#settled(entry, true, value), (error) => this.#settled(entry, false, error))
+      // a thenable that is not a promise is adopted as `await` adopts it: a `then` that throws, or
+      // that calls back at once or with a promise, is handled as p-queue's await handles it
+      const promise = out instanceof Promise ? out : Promise.resolve(out)
+      entry.promise = promise
+      promise.then((value) => this.#settled(entry, true, value), (error) => this.#settled(entry, false, error))
     } else {
       // p-queue awaits a plain value too: it settles a microtask later
       queueMicrotask(() => this.#settled(entry, true, out))
@@ -454,7 +509,7 @@ export class ExecutorImpl implements Executor.Executor {
     entry.state = ENDED
     this.#running.delete(entry)
     unlisten(entry)
-    this.#durations[this.#recorded++ % RECORDED] = Date.now() - entry.startTime
+    this.#durations[this.#recorded++ % RECORDED] = this.#clock() - entry.startTime
     const counts = this.#counts
     if (ok) counts.succeeded++
     else if (entry.stopReason !== undefined) counts.cancelled++
@@ -546,6 +601,11 @@ export class ExecutorImpl implements Executor.Executor {
     return Runtime.runSync(this.runtime)(Clock.currentTimeMillis)
   }
 
+  /** The time for `runningTasks` and run times: the executor's clock (the default one is `Date.now`). */
+  #clock(): number {
+    return this.linked ? this.#now() : Date.now()
+  }
+
   /** Calls `f` after `ms` on the executor's clock; the returned function cancels it. */
   #after(ms: number, f: () => void): () => void {
     const fiber = Runtime.runFork(this.runtime)(Effect.sleep(Math.max(0, ms)))
@@ -597,7 +657,7 @@ export class ExecutorImpl implements Executor.Executor {
     const entry = this.#backlog.find((e) => e.id === id)
     if (entry === undefined) throw new ReferenceError(`No promise function with the id "${id}" exists in the queue.`)
     // as p-queue: it moves behind the tasks already waiting with that priority
-    this.#backlog.remove(entry)
+    this.#backlog.take(entry)
     entry.priority = priority || 0
     this.#backlog.push(entry)
   }
@@ -658,7 +718,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   get runningTasks(): ReadonlyArray<Executor.Executor.RunningTask> {
-    const now = Date.now()
+    const now = this.#clock()
     const out: Array<Executor.Executor.RunningTask> = []
     for (const entry of this.#running) {
       out.push({
@@ -685,7 +745,7 @@ export class ExecutorImpl implements Executor.Executor {
     return {
       ...c,
       queued: this.#backlog.size,
-      running: this.#pending,
+      running: this.#running.size,
       done: c.succeeded + c.failed + c.timedOut + c.cancelled + c.dropped,
       retries: 0,
       concurrency: this.#concurrency,
@@ -719,12 +779,13 @@ export class ExecutorImpl implements Executor.Executor {
     return this
   }
 
+  /** Removes every registration of `listener` (EventEmitter3's rule, which p-queue has). */
   off(event: Executor.Executor.EventName, listener: Listener): this {
     const list = this.#listeners.get(event)
     if (list !== undefined) {
-      const i = list.findIndex((l) => l.listener === listener)
-      if (i >= 0) list.splice(i, 1)
-      if (list.length === 0) this.#listeners.delete(event)
+      const kept = list.filter((l) => l.listener !== listener)
+      if (kept.length === 0) this.#listeners.delete(event)
+      else this.#listeners.set(event, kept)
     }
     return this
   }
@@ -743,12 +804,21 @@ export class ExecutorImpl implements Executor.Executor {
     return this.#listeners.get(event)?.length ?? 0
   }
 
+  /** Removes this one registration (a `once` that fired), not others of the same function. */
+  #forget(event: string, registration: { readonly listener: Listener; readonly once: boolean }): void {
+    const list = this.#listeners.get(event)
+    if (list === undefined) return
+    const i = list.indexOf(registration)
+    if (i >= 0) list.splice(i, 1)
+    if (list.length === 0) this.#listeners.delete(event)
+  }
+
   #emit(event: string, value?: unknown): void {
     if (this.#listeners.size === 0) return
     const list = this.#listeners.get(event)
     if (list === undefined) return
     for (const entry of list.slice()) {
-      if (entry.once) this.off(event as Executor.Executor.EventName, entry.listener)
+      if (entry.once) this.#forget(event, entry)
       try {
         if (value === undefined) entry.listener()
         else entry.listener(value)
@@ -762,34 +832,52 @@ export class ExecutorImpl implements Executor.Executor {
   // closing
 
   close(options?: { readonly grace?: Duration.DurationInput }): Promise<Executor.Executor.CloseReport> {
-    if (this.#closing !== undefined) return this.#closing
     let grace: number
     try {
       grace = options?.grace === undefined ? Infinity : Duration.toMillis(decodeGrace(options.grace))
     } catch (error) {
       return Promise.reject(error)
     }
+    if (this.#closing !== undefined) {
+      // a second close with a grace (a second Ctrl-C) applies it: the first grace to run out wins
+      if (grace !== Infinity) this.#armGrace(grace)
+      return this.#closing
+    }
     this.#closed = true
-    this.#closing = new Promise((resolve) => {
-      if (this.#backlog.size === 0 && this.#pending === 0) {
-        return resolve({ completedInTime: true, neverRan: [], interrupted: [] })
-      }
-      let cancelTimer: (() => void) | undefined = undefined
-      this.#whenIdle = () => {
-        cancelTimer?.()
-        resolve({ completedInTime: true, neverRan: [], interrupted: [] })
-      }
-      // a paused executor cannot finish its queue: closing resumes it
-      this.start()
-      if (this.#whenIdle !== undefined && grace !== Infinity) {
-        cancelTimer = this.#after(grace, () => this.#expire(resolve))
-      }
-    })
+    let resolve!: (report: Executor.Executor.CloseReport) => void
+    this.#closing = new Promise((r) => (resolve = r))
+    if (this.#backlog.size === 0 && this.#pending === 0) {
+      resolve({ completedInTime: true, neverRan: [], interrupted: [] })
+      return this.#closing
+    }
+    this.#closeResolve = resolve
+    this.#whenIdle = () => this.#closed_({ completedInTime: true, neverRan: [], interrupted: [] })
+    if (grace !== Infinity) this.#armGrace(grace)
+    // a paused executor cannot finish its queue: closing resumes it
+    this.start()
     return this.#closing
   }
 
+  #armGrace(grace: number): void {
+    if (this.#closeResolve === undefined || this.#expired) return
+    // no grace: no timer to wait for
+    if (grace === 0) return this.#expire()
+    this.#graceTimers.push(this.#after(grace, () => this.#expire()))
+  }
+
+  #closed_(report: Executor.Executor.CloseReport): void {
+    const resolve = this.#closeResolve
+    if (resolve === undefined) return
+    this.#closeResolve = undefined
+    for (const cancel of this.#graceTimers) cancel()
+    this.#graceTimers = []
+    resolve(report)
+  }
+
   /** The grace has run out: what waits never runs, what runs is stopped; resolves once all have ended. */
-  #expire(resolve: (report: Executor.Executor.CloseReport) => void): void {
+  #expire(): void {
+    if (this.#closeResolve === undefined || this.#expired) return
+    this.#expired = true
     const neverRan: Array<string> = []
     for (const entry of this.#backlog.clear()) {
       neverRan.push(entry.id)
@@ -798,10 +886,13 @@ export class ExecutorImpl implements Executor.Executor {
     const interrupted: Array<string> = []
     for (const entry of this.#running) {
       interrupted.push(entry.id)
+      // the closer asked for it: nobody has to handle this rejection
+      entry.outcome!.catch(noop)
       this.#stop(entry, new CancelledError())
     }
-    this.#whenIdle = () => resolve({ completedInTime: false, neverRan, interrupted })
+    this.#whenIdle = () => this.#closed_({ completedInTime: false, neverRan, interrupted })
     this.#tryToStartAnother()
+    this.#emit("next")
   }
 
   [asyncDispose](): Promise<void> {
