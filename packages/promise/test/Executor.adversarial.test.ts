@@ -11,6 +11,7 @@ import {
   limit,
   SuppressedError,
   TaskDroppedError,
+  TaskGroup,
   TimeoutError,
   toEffect,
   withTimeout
@@ -102,6 +103,37 @@ describe("odd functions", () => {
       uncaught: [],
       pending: 0
     })
+  })
+
+  it("a task with a timeout (on its fiber), or a TaskGroup child, returning an odd thenable: settles as await would", async () => {
+    const queue = new Executor({ concurrency: 1 })
+    const bad = () =>
+      ({
+        then() {
+          throw new Error("bad thenable")
+        }
+      }) as unknown as PromiseLike<never>
+    const error = await rejection(queue.add(bad, { timeout: 1_000 }))
+    assert.strictEqual((error as Error).message, "bad thenable")
+    assert.strictEqual(await queue.add(async () => "next", { timeout: 1_000 }), "next")
+    const grouped = await rejection(TaskGroup.run(async (group) => {
+      await group.spawn(bad)
+    }))
+    assert.strictEqual((grouped as Error).message, "bad thenable")
+    // a thenable that resolves with a rejected promise failed, as `await` sees it
+    const nested = () =>
+      ({
+        then(resolve: (value: unknown) => void) {
+          const inner = Promise.reject(new Error("inner"))
+          inner.catch(() => {})
+          resolve(inner)
+        }
+      }) as unknown as PromiseLike<never>
+    assert.strictEqual((await rejection(queue.add(nested, { timeout: 1_000 })) as Error).message, "inner")
+    const child = await rejection(TaskGroup.run(async (group) => {
+      await group.spawn(nested)
+    }))
+    assert.strictEqual((child as Error).message, "inner")
   })
 
   it("a thenable that calls back synchronously: the same events in the same order as p-queue", () =>

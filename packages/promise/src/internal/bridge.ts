@@ -111,8 +111,11 @@ export abstract class Call<A = unknown> {
       this.finished(true, out)
       return resume(Effect.succeed(out))
     }
-    this.promise = out
-    out.then((value) => {
+    // a thenable that is not a promise is adopted as `await` adopts it: a `then` that throws, or
+    // that calls back at once or with a promise, is a rejection or a value like any other
+    const promise = out instanceof Promise ? out as Promise<A> : Promise.resolve(out)
+    this.promise = promise
+    promise.then((value) => {
       if (this.stopping) return
       this.finished(true, value)
       resume(Effect.succeed(value))
