@@ -18,25 +18,9 @@ import {
 } from "@taskscope/promise"
 import { Effect, Fiber, TestClock } from "effect"
 import pLimit from "p-limit"
-import PQueue from "p-queue"
 import { vi } from "vitest"
 import { deferred, rejection, stateOf, tick, ticks, unhandledRejections, untilAborted } from "./helpers.js"
-
-type Queue = InstanceType<typeof PQueue>
-type Make = (options?: ConstructorParameters<typeof PQueue>[0]) => Queue
-
-const implementations: ReadonlyArray<readonly [string, Make]> = [
-  ["p-queue", (options) => new PQueue(options)],
-  ["Executor", (options) => new Executor(options as Executor.Options) as unknown as Queue]
-]
-
-/** Runs `scenario` on both and checks that the logs are equal (and not empty). */
-const same = async (scenario: (make: Make) => Promise<Array<unknown>>) => {
-  const reference = await scenario(implementations[0][1])
-  const ours = await scenario(implementations[1][1])
-  assert.isAbove(reference.length, 0)
-  assert.deepStrictEqual(ours, reference)
-}
+import { implementations, type Make, type Queue, same } from "./pqueue.js"
 
 /** Logs every event of `queue` into `log`. */
 const record = (queue: Queue, log: Array<string>) => {

@@ -6,24 +6,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { CancelledError, Executor, SuppressedError, TaskDroppedError, TimeoutError } from "@taskscope/promise"
-import PQueue from "p-queue"
 import { deferred, rejection, stateOf, tick, ticks, unhandledRejections, untilAborted } from "./helpers.js"
-
-type Queue = InstanceType<typeof PQueue>
-type Make = (options?: ConstructorParameters<typeof PQueue>[0]) => Queue
-
-const implementations: ReadonlyArray<readonly [string, Make]> = [
-  ["p-queue", (options) => new PQueue(options)],
-  ["Executor", (options) => new Executor(options as Executor.Options) as unknown as Queue]
-]
-
-/** Runs `scenario` on both and checks that the logs are equal (and not empty). */
-const same = async (scenario: (make: Make) => Promise<Array<unknown>>) => {
-  const reference = await scenario(implementations[0][1])
-  const ours = await scenario(implementations[1][1])
-  assert.isAbove(reference.length, 0)
-  assert.deepStrictEqual(ours, reference)
-}
+import { implementations, type Make, same } from "./pqueue.js"
 
 /** p-queue's README "advanced example", on the given queue. */
 const advancedExample = async (make: Make): Promise<Array<string>> => {
