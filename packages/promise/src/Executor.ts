@@ -73,6 +73,10 @@ export interface Executor extends AsyncDisposable {
   /** Tasks running. */
   readonly pending: number
   readonly isPaused: boolean
+  /** Tasks wait because every slot is taken or the rate holds them back. */
+  readonly isSaturated: boolean
+  /** The rate (`intervalCap` per `interval`) holds the next task back now. */
+  readonly isRateLimited: boolean
   /** Tasks running at once; setting it starts more at once, or lets running ones finish above a lower one. */
   concurrency: number
   /** The default timeout in milliseconds for tasks added from now on (`undefined`: none). */

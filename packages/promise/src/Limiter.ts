@@ -268,8 +268,11 @@ export interface LimitFunction {
 /**
  * p-limit, structured: `limit(n)` returns a function that runs at most `n` calls at once, in FIFO
  * order. A drop-in for `pLimit(n)` — same calls, same `activeCount`, `pendingCount`, `concurrency`,
- * `clearQueue` and `map` — on this package's `Executor` (a FIFO of plain records: no fiber per
- * call), plus `run(fn, { signal })` for calls that take a signal.
+ * `clearQueue` and `map`; like p-limit 7, a call is counted active at once and its function is
+ * called a microtask later — on this package's `Executor` (a FIFO of plain records: no fiber per
+ * call), plus `run(fn, { signal })` for calls that take a signal. One difference: `clearQueue()`
+ * always settles the calls it drops (they reject with `TaskDroppedError`, marked handled), as if
+ * p-limit's `rejectOnClear` were on; the option is accepted and changes nothing.
  *
  * @example
  * ```ts
@@ -283,4 +286,6 @@ export interface LimitFunction {
  * @since 0.1.0
  * @category constructors
  */
-export const limit: (concurrency: number | { readonly concurrency: number }) => LimitFunction = internal.limit
+export const limit: (
+  concurrency: number | { readonly concurrency: number; readonly rejectOnClear?: boolean }
+) => LimitFunction = internal.limit

@@ -1011,6 +1011,38 @@ describe("more edges", () => {
       assert.instanceOf(yield* Fiber.join(fiber), TimeoutError)
     }))
 
+  it("limit(): the call is active at once and its function is called a microtask later, as in p-limit 7", async () => {
+    const logs: Array<Array<string>> = []
+    for (const make of [pLimit, limit] as const) {
+      const log: Array<string> = []
+      const limited = make(2)
+      const done = limited(async (x: number) => void log.push(`called with ${x}`), 1)
+      log.push(`after the call: active ${limited.activeCount}, pending ${limited.pendingCount}`)
+      await done
+      logs.push(log)
+    }
+    assert.deepStrictEqual(logs[1], logs[0])
+    assert.deepStrictEqual(logs[0], ["after the call: active 1, pending 0", "called with 1"])
+    assert.throws(() => limit({ concurrency: 2, rejectOnClear: "yes" as never }), /rejectOnClear/)
+    assert.throws(() => limit("2" as never), /actual 2/)
+  })
+
+  it("isSaturated and isRateLimited, as p-queue has them", () =>
+    same(async (make) => {
+      const log: Array<string> = []
+      const queue = make({ concurrency: 1 }) as Queue & { isSaturated: boolean }
+      const gate = deferred()
+      log.push(`empty: ${queue.isSaturated}`)
+      const first = queue.add(() => gate.promise)
+      log.push(`one running: ${queue.isSaturated}`)
+      const second = queue.add(async () => 2)
+      log.push(`one waiting: ${queue.isSaturated}`)
+      gate.resolve()
+      await Promise.all([first, second])
+      log.push(`done: ${queue.isSaturated}`)
+      return log
+    }))
+
   it("limit(): a function returning a thenable whose then throws rejects, and the next call runs (as p-limit)", async () => {
     const outcomes: Array<Array<string>> = []
     for (const make of [pLimit, limit] as const) {

@@ -468,6 +468,14 @@ export class ExecutorImpl implements Executor.Executor {
       fiber.addObserver((exit) => this.#fiberEnded(entry, exit))
       return
     }
+    // `limit`'s calls: as in p-limit 7, the function is called a microtask after it took its slot
+    if (entry.args !== undefined) return queueMicrotask(() => this.#call(entry))
+    this.#call(entry)
+  }
+
+  /** Calls the function of a task without a timeout and hears how it settles. */
+  #call(entry: Entry): void {
+    if (entry.state !== RUNNING) return
     let out: unknown
     try {
       out = entry.invoke()
@@ -715,6 +723,18 @@ export class ExecutorImpl implements Executor.Executor {
 
   get isPaused(): boolean {
     return this.#paused
+  }
+
+  /** Every slot is taken and tasks wait (p-queue's `isSaturated`). */
+  get isSaturated(): boolean {
+    return this.#backlog.size > 0 && (this.#pending >= this.#concurrency || this.isRateLimited)
+  }
+
+  /** The rate (`intervalCap` per `interval`) holds the next task back now (p-queue's `isRateLimited`). */
+  get isRateLimited(): boolean {
+    if (this.#cap === Infinity) return false
+    this.#expireTicks(this.#now())
+    return this.#ticks.length - this.#tickHead >= this.#cap
   }
 
   get runningTasks(): ReadonlyArray<Executor.Executor.RunningTask> {

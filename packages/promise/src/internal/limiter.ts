@@ -157,8 +157,14 @@ const checkConcurrency = (subject: string, n: unknown): number => {
 }
 
 /** @internal */
-export const limit = (options: number | { readonly concurrency: number }): Limiter.LimitFunction => {
-  const concurrency = checkConcurrency("limit", typeof options === "number" ? options : options?.concurrency)
+export const limit = (
+  options: number | { readonly concurrency: number; readonly rejectOnClear?: boolean }
+): Limiter.LimitFunction => {
+  const isObject = typeof options === "object" && options !== null
+  const concurrency = checkConcurrency("limit", isObject ? options.concurrency : options)
+  if (isObject && options.rejectOnClear !== undefined && typeof options.rejectOnClear !== "boolean") {
+    throw new TypeError(`limit: Expected \`rejectOnClear\` to be a boolean, actual ${String(options.rejectOnClear)}`)
+  }
   const executor = new ExecutorImpl({ concurrency, name: "limit" })
 
   const generator = (<Args extends Array<unknown>, R>(
