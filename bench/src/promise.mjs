@@ -11,9 +11,8 @@ export const promiseRows = async ({ h, group, N, c, promiseTask }) => {
     for (let i = 0; i < N; i++) queue.add(promiseTask)
     await queue.onIdle()
   }, { ours: true, vs: [{ peer: "p-queue", target: ">= 1" }, { peer: "Executor.submit + onIdle" }] })
-  // with a timeout on every task (a crawler's pattern): p-queue races a timer, the Executor runs
-  // each such task on a fiber under a Deadline (its deadline reaches calls given its signal).
-  // A fifth of the tasks: the rate is per task either way.
+  // with a timeout on every task (a crawler's pattern): p-queue races a timer; the Executor sets
+  // a timer that aborts the task's signal. A fifth of the tasks: the rate is per task either way.
   const NT = Math.max(1, Math.floor(N / 5))
   await h.measure(group, "p-queue, timeout per task", NT, async () => {
     const queue = new PQueue({ concurrency: c, timeout: 60_000 })

@@ -33,6 +33,7 @@ import { dual } from "effect/Function"
 import type { Inspectable } from "effect/Inspectable"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
+import type * as Runtime from "effect/Runtime"
 import { TimeoutError } from "./Errors.js"
 import * as internal from "./internal/deadline.js"
 
@@ -159,6 +160,34 @@ export const remaining: Effect.Effect<Option.Option<Duration.Duration>> = intern
  * @category utils
  */
 export const current: Effect.Effect<Option.Option<number>> = internal.current
+
+/**
+ * For bridges from promise code: a Runtime like `runtime` whose effects run under the deadline
+ * `instant` (epoch milliseconds on `runtime`'s clock), as if inside `Deadline.at(…, instant)` —
+ * `Deadline.current` sees it, an inner `within` never outlives it. It does not fire on its own: the
+ * bridge stops the work when the instant passes (say, by aborting the signal it handed out) and
+ * calls `end()` once the work is over, so that effects run later no longer see the deadline.
+ * `@taskscope/promise` uses it for tasks with a timeout that it runs without a fiber.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option, Runtime } from "effect"
+ * import { Deadline } from "@taskscope/core"
+ *
+ * const { runtime, end } = Deadline.unsafeRuntimeAt(Runtime.defaultRuntime, Date.now() + 1_000)
+ * const seen = Runtime.runSync(runtime)(Deadline.current) // Option.some(<that instant>)
+ * end()
+ * const after = Runtime.runSync(runtime)(Deadline.current) // Option.none()
+ * console.log(Option.isSome(seen), Option.isNone(after)) // true true
+ * ```
+ *
+ * @since 0.1.0
+ * @category bridges
+ */
+export const unsafeRuntimeAt: (
+  runtime: Runtime.Runtime<never>,
+  instant: number
+) => { readonly runtime: Runtime.Runtime<never>; readonly end: () => void } = internal.unsafeRuntimeAt
 
 /**
  * Trio's shielded scope: runs work that must not be cut short — neither an outer deadline nor

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deadline, Orphans, TaskGroup } from "@taskscope/core"
-import { Cause, Duration, Effect, Exit, Fiber, Option, Ref, TestClock } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Option, Ref, Runtime, TestClock } from "effect"
 import { defectMessage, exitAfter, now, runFor } from "./helpers.js"
 
 const remainingMillis = Effect.map(Deadline.remaining, Option.map(Duration.toMillis))
@@ -262,5 +262,28 @@ describe("Deadline.shield", () => {
       assert.strictEqual(at, 5000)
       // the shielded work ran to its own bound; then the outer deadline, long passed, is reported
       assert.isTrue(result._tag === "Left" && result.left._tag === "TimeoutError" && result.left.deadline === 1000)
+    }))
+})
+
+describe("Deadline.unsafeRuntimeAt", () => {
+  it.effect("effects run on it see the deadline, inner deadlines never outlive it, and end() lifts it", () =>
+    Effect.gen(function*() {
+      const base = yield* Effect.runtime<never>()
+      const { end, runtime } = Deadline.unsafeRuntimeAt(base, 1_000)
+      const run = Runtime.runSync(runtime)
+      assert.deepStrictEqual(run(Deadline.current), Option.some(1_000))
+      // an inner deadline that is later is bounded by it; an earlier one wins
+      const later = Runtime.runFork(runtime)(Deadline.within(remainingMillis, "5 seconds"))
+      const earlier = Runtime.runFork(runtime)(Deadline.within(remainingMillis, "200 millis"))
+      assert.deepStrictEqual(yield* Fiber.join(later), Option.some(1_000))
+      assert.deepStrictEqual(yield* Fiber.join(earlier), Option.some(200))
+      // the deadline does not fire on its own: work on it runs past the instant
+      const past = Runtime.runFork(runtime)(Effect.as(Effect.sleep("2 seconds"), "ran past"))
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(yield* Fiber.join(past), "ran past")
+      end()
+      assert.deepStrictEqual(run(Deadline.current), Option.none())
+      // the runtime it came from never saw it
+      assert.deepStrictEqual(Runtime.runSync(base)(Deadline.current), Option.none())
     }))
 })

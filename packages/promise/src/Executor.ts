@@ -23,8 +23,7 @@
  *   `strict: true`; `strict` and `carryoverIntervalCount` are accepted and change nothing.
  *   `queueClass` is not supported.
  * - `close()` (or `await using`) stops intake, waits for every task, and reports.
- * - A task with a timeout runs on a fiber under a `Deadline` (the deadline reaches every Taskscope
- *   call given its signal): it is called a moment after `add`, not inside it. A task without one
+ * - A task's deadline (its timeout) reaches every Taskscope call given its signal. Otherwise a task
  *   is called inside `add` when a slot is free, as in p-queue, and the events come in p-queue's
  *   order.
  * - `add`'s promise settles with the task, two microtasks before p-queue's (an `async` wrapper).

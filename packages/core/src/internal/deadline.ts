@@ -7,12 +7,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import type * as FiberId from "effect/FiberId"
+import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import type * as Scheduler from "effect/Scheduler"
+import * as Scheduler from "effect/Scheduler"
 import type * as Deadline from "../Deadline.js"
 import { TimeoutError } from "../Errors.js"
 import * as Options from "../Options.js"
@@ -407,3 +408,25 @@ export const shield = <A, E, R>(
     const handle = scope!
     return runIn(handle, effect, (rest, start) => timeoutFailure(handle, rest, start))
   })
+
+/** @internal */
+export const unsafeRuntimeAt = (
+  runtime: Runtime.Runtime<never>,
+  instant: number
+): { readonly runtime: Runtime.Runtime<never>; readonly end: () => void } => {
+  const parent = FiberRefs.getOrDefault(runtime.fiberRefs, currentScope)
+  const clock = Runtime.runSync(runtime)(Effect.clock)
+  // a scope with no fiber and no timer: it never fires; the bridge stops the work itself
+  const scope = new ScopeImpl(parent, instant, false, false, clock, runtime, Scheduler.defaultScheduler)
+  const fiberRefs = FiberRefs.updateAs(runtime.fiberRefs, {
+    fiberId: FiberId.none,
+    fiberRef: currentScope,
+    value: scope
+  })
+  return {
+    runtime: Runtime.make({ context: runtime.context, fiberRefs, runtimeFlags: runtime.runtimeFlags }),
+    end: () => {
+      scope.ended = true
+    }
+  }
+}

@@ -5,15 +5,13 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import { CancelledError, SuppressedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
 import { Call, isThenable } from "./bridge.js"
 import { asyncDispose, ensure } from "./dispose.js"
-import { linkRuntime, runtimeHere, toThrown } from "./runtime.js"
+import { linkRuntime, runtimeHere } from "./runtime.js"
 
 const noop = () => {}
 
@@ -57,9 +55,9 @@ const RUNNING = 1
 const ENDED = 2
 
 /**
- * One `add`: its promise, where it is, and the call of its function. A task without a timeout is
- * called right here, as p-queue calls it; a task with one runs on a fiber under a `Deadline` (the
- * executor's clock, and the deadline reaches every Taskscope call given its signal).
+ * One `add`: its promise, where it is, and the call of its function — called right here, as
+ * p-queue calls it, with no fiber. A task with a timeout has a timer on the executor's clock that
+ * stops it through its signal, and its signal carries the deadline to every Taskscope call given it.
  */
 class Entry extends Call {
   state = QUEUED
@@ -70,15 +68,17 @@ class Entry extends Call {
   /** The promise `add` returned. */
   outcome: Promise<unknown> | undefined = undefined
   onAbort: (() => void) | undefined = undefined
-  /** The fiber of a task with a timeout. */
-  runner: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /** A task with a timeout: its deadline (epoch ms on the executor's clock), and the timer's cancel. */
+  deadlineAt = 0.5
+  cancelTimer: (() => void) | undefined = undefined
+  /** It was stopped by its timeout. */
+  timedOut = false
+  /** Lifts the deadline its signal carries, once the task has ended. */
+  endDeadline: (() => void) | undefined = undefined
   /** Why the executor stops it: the caller's signal's reason, or a `CancelledError` from `close`. */
   stopReason: unknown = undefined
   /** `limit`'s calls: the function is called with these, not with `{ signal }`. */
   args: Array<unknown> | undefined = undefined
-  /** How the call ended, as the fiber of a task with a timeout heard it. */
-  ok = false
-  value: unknown = undefined
   constructor(
     readonly host: ExecutorImpl,
     readonly fn: Executor.Executor.Task<unknown>,
@@ -93,8 +93,15 @@ class Entry extends Call {
   override get signal(): AbortSignal {
     if (this.controller !== undefined) return this.controller.signal
     const signal = super.signal
-    // a call given this signal runs on the executor's runtime (a test's clock)
-    if (this.fiber === undefined && this.host.linked) linkRuntime(signal, this.host.runtime)
+    if (this.timeout !== undefined && this.state === RUNNING) {
+      // a call given this signal runs on the executor's runtime, under the task's deadline
+      const { end, runtime } = Deadline.unsafeRuntimeAt(this.host.runtime, this.deadlineAt)
+      linkRuntime(signal, runtime)
+      this.endDeadline = end
+    } else if (this.host.linked) {
+      // a call given this signal runs on the executor's runtime (a test's clock)
+      linkRuntime(signal, this.host.runtime)
+    }
     return signal
   }
 
@@ -106,28 +113,6 @@ class Entry extends Call {
 
   override reason(): unknown {
     return this.stopReason !== undefined ? this.stopReason : super.reason()
-  }
-
-  override finished(ok: boolean, value: unknown): void {
-    this.ok = ok
-    this.value = value
-  }
-
-  override stopped(failed: boolean, error: unknown): void {
-    const reason = this.controller?.signal.aborted ? this.controller.signal.reason : this.reason()
-    this.ok = false
-    this.value = failed ? whileStopping(error, reason) : reason
-  }
-
-  /** What the fiber of a task with a timeout runs: the call under its deadline. */
-  body(): Effect.Effect<unknown, unknown> {
-    return Deadline.within(
-      Effect.flatMap(Deadline.current, (deadline) => {
-        this.deadline = Option.getOrElse(deadline, () => Infinity)
-        return this.effect()
-      }),
-      this.timeout!
-    )
   }
 }
 
@@ -463,17 +448,15 @@ export class ExecutorImpl implements Executor.Executor {
       return this.#end(entry, false, signal.reason)
     }
     if (entry.timeout !== undefined) {
-      const fiber = Runtime.runFork(this.runtime)(entry.body())
-      entry.runner = fiber
-      fiber.addObserver((exit) => this.#fiberEnded(entry, exit))
-      return
+      entry.deadlineAt = entry.startTime + entry.timeout
+      entry.cancelTimer = this.#timer(entry.timeout, () => this.#timeUp(entry))
     }
     // `limit`'s calls: as in p-limit 7, the function is called a microtask after it took its slot
     if (entry.args !== undefined) return queueMicrotask(() => this.#call(entry))
     this.#call(entry)
   }
 
-  /** Calls the function of a task without a timeout and hears how it settles. */
+  /** Calls the function and hears how it settles. */
   #call(entry: Entry): void {
     if (entry.state !== RUNNING) return
     let out: unknown
@@ -495,7 +478,7 @@ export class ExecutorImpl implements Executor.Executor {
     }
   }
 
-  /** The function of a task without a timeout has settled. */
+  /** The function has settled. */
   #settled(entry: Entry, ok: boolean, value: unknown): void {
     if (entry.state !== RUNNING) return
     if (!entry.stopping) return this.#end(entry, ok, value)
@@ -504,24 +487,21 @@ export class ExecutorImpl implements Executor.Executor {
     this.#end(entry, false, ok || entry.isAbort(value) ? reason : whileStopping(value, reason))
   }
 
-  /** The fiber of a task with a timeout has ended. */
-  #fiberEnded(entry: Entry, exit: Exit.Exit<unknown, unknown>): void {
-    if (entry.state !== RUNNING) return
-    if (Exit.isSuccess(exit)) return this.#end(entry, true, exit.value)
-    const heard = entry.failedFirst || entry.stopping
-    this.#end(entry, false, heard ? entry.value : toThrown(exit.cause, undefined))
-  }
-
   /** A running task has ended: its promise settles, and a microtask later the next one starts. */
   #end(entry: Entry, ok: boolean, value: unknown): void {
     entry.state = ENDED
     this.#running.delete(entry)
     unlisten(entry)
+    if (entry.cancelTimer !== undefined) {
+      entry.cancelTimer()
+      entry.cancelTimer = undefined
+    }
+    if (entry.endDeadline !== undefined) entry.endDeadline()
     this.#durations[this.#recorded++ % RECORDED] = this.#clock() - entry.startTime
     const counts = this.#counts
     if (ok) counts.succeeded++
+    else if (entry.timedOut) counts.timedOut++
     else if (entry.stopReason !== undefined) counts.cancelled++
-    else if (entry.timeout !== undefined && value instanceof TimeoutError) counts.timedOut++
     else counts.failed++
     if (ok) {
       entry.resolve(value)
@@ -545,12 +525,23 @@ export class ExecutorImpl implements Executor.Executor {
   #stop(entry: Entry, reason: unknown): void {
     if (entry.state !== RUNNING || entry.stopReason !== undefined) return
     entry.stopReason = reason
-    if (entry.runner !== undefined) {
-      entry.runner.unsafeInterruptAsFork(FiberId.none)
-    } else {
-      entry.stopping = true
-      entry.abort(reason)
-    }
+    entry.stopping = true
+    entry.abort(reason)
+  }
+
+  /** A task's timeout has passed: it is stopped with a `TimeoutError`. */
+  #timeUp(entry: Entry): void {
+    if (entry.state !== RUNNING || entry.stopReason !== undefined) return
+    entry.timedOut = true
+    const elapsed = Duration.millis(Math.max(0, this.#clock() - entry.startTime))
+    this.#stop(entry, new TimeoutError({ deadline: entry.deadlineAt, elapsed }))
+  }
+
+  /** Calls `f` after `ms` on the executor's clock (a plain timer on the default one). */
+  #timer(ms: number, f: () => void): () => void {
+    if (this.linked) return this.#after(ms, f)
+    const timer = setTimeout(f, ms)
+    return () => clearTimeout(timer)
   }
 
   /** The caller's signal aborted: a queued task is removed, a running one is stopped. */
