@@ -724,8 +724,32 @@ export class ExecutorImpl implements Executor.Executor {
     return Effect.flatMap(this.submit(spec), (task) => task.result)
   }
 
+  /**
+   * `submit` for each spec, in order: those admitted at once in one step (no effect per task),
+   * from the first that finds the queue full on, one `submit` each (waiting for room).
+   */
+  submitAll<A, E, R>(
+    specs: Iterable<Executor.TaskSpec<A, E, R>>
+  ): Effect.Effect<Array<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError | ExecutorFullError, R> {
+    return Effect.withFiberRuntime((fiber) => {
+      const list = Array.from(specs)
+      const tasks: Array<Task.Task<A, E | TaskDroppedError>> = []
+      let i = 0
+      for (; i < list.length; i++) {
+        const spec = list[i]
+        checkSpec(spec)
+        const admitted = this.admit(spec, fiber.currentContext)
+        if (admitted === "full") break
+        if (admitted instanceof ExecutorClosedError) return Effect.fail(admitted)
+        tasks.push(admitted)
+      }
+      if (i === list.length) return Effect.succeed(tasks)
+      return Effect.map(Effect.forEach(list.slice(i), (spec) => this.submit(spec)), (rest) => tasks.concat(rest))
+    })
+  }
+
   runAll<A, E, R>(specs: Iterable<Executor.TaskSpec<A, E, R>>) {
-    return Effect.flatMap(Effect.forEach(specs, (spec) => this.submit(spec)), (tasks) =>
+    return Effect.flatMap(this.submitAll(specs), (tasks) =>
       // one wait for the whole batch, not a wake-up per task
       Effect.map(
         Effect.async<void>((resume) => {
