@@ -289,3 +289,26 @@ export interface LimitFunction {
 export const limit: (
   concurrency: number | { readonly concurrency: number; readonly rejectOnClear?: boolean }
 ) => LimitFunction = internal.limit
+
+/**
+ * p-limit's `limitFunction`: `fn` with its own signature, at most `concurrency` calls at once — the
+ * same calls as `limit(concurrency)(fn, ...args)` — and `clearQueue()` to drop the calls that wait.
+ *
+ * @example
+ * ```ts
+ * import { limitFunction } from "@taskscope/promise"
+ *
+ * const fetchStatus = limitFunction(
+ *   async (url: string) => (await fetch(url)).status,
+ *   { concurrency: 2 }
+ * )
+ * const statuses = await Promise.all(["https://example.com/1", "https://example.com/2"].map(fetchStatus))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const limitFunction: <Args extends Array<unknown>, R>(
+  fn: (...args: Args) => PromiseLike<R> | R,
+  options: { readonly concurrency: number; readonly rejectOnClear?: boolean }
+) => ((...args: Args) => Promise<R>) & { readonly clearQueue: () => void } = internal.limitFunction

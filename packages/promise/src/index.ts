@@ -18,6 +18,7 @@ export {
   type Limiter,
   limiter,
   type LimitFunction,
+  limitFunction,
   type Permit,
   rateLimit,
   semaphore

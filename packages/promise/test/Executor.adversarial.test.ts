@@ -9,6 +9,7 @@ import {
   deadlineOf,
   Executor,
   limit,
+  limitFunction,
   SuppressedError,
   TaskDroppedError,
   TaskGroup,
@@ -17,7 +18,7 @@ import {
   withTimeout
 } from "@taskscope/promise"
 import { Effect, Fiber, TestClock } from "effect"
-import pLimit from "p-limit"
+import pLimit, { limitFunction as pLimitFunction } from "p-limit"
 import { vi } from "vitest"
 import { deferred, rejection, stateOf, tick, ticks, unhandledRejections, untilAborted } from "./helpers.js"
 import { implementations, type Make, type Queue, same } from "./pqueue.js"
@@ -1019,6 +1020,36 @@ describe("more edges", () => {
     assert.deepStrictEqual(logs[0], ["after the call: active 1, pending 0", "called with 1"])
     assert.throws(() => limit({ concurrency: 2, rejectOnClear: "yes" as never }), /rejectOnClear/)
     assert.throws(() => limit("2" as never), /actual 2/)
+  })
+
+  it("limitFunction: the same calls, order and clearQueue as p-limit's", async () => {
+    const logs: Array<Array<string>> = []
+    for (const make of [pLimitFunction, limitFunction] as const) {
+      const log: Array<string> = []
+      const gate = deferred()
+      const fetchOne = make(async (name: string, n: number) => {
+        log.push(`start ${name}`)
+        await gate.promise
+        return `${name}${n}`
+      }, { concurrency: 2, rejectOnClear: true })
+      const calls = ["a", "b", "c", "d"].map((name, n) => fetchOne(name, n).then(String, (e) => `dropped (${e.name})`))
+      await tick()
+      fetchOne.clearQueue()
+      gate.resolve()
+      log.push(...(await Promise.all(calls)))
+      logs.push(log)
+    }
+    // p-limit rejects what clearQueue dropped with an AbortError, Taskscope with a TaskDroppedError
+    assert.deepStrictEqual(logs[0], ["start a", "start b", "a0", "b1", "dropped (AbortError)", "dropped (AbortError)"])
+    assert.deepStrictEqual(logs[1], [
+      "start a",
+      "start b",
+      "a0",
+      "b1",
+      "dropped (TaskDroppedError)",
+      "dropped (TaskDroppedError)"
+    ])
+    assert.throws(() => limitFunction(42 as never, { concurrency: 1 }), /limitFunction: Expected a function, actual 42/)
   })
 
   it("isSaturated and isRateLimited, as p-queue has them", () =>

@@ -213,3 +213,15 @@ export const limit = (
   })
   return generator
 }
+
+/** @internal */
+export const limitFunction = <Args extends Array<unknown>, R>(
+  fn: (...args: Args) => PromiseLike<R> | R,
+  options: { readonly concurrency: number; readonly rejectOnClear?: boolean }
+): ((...args: Args) => Promise<R>) & { readonly clearQueue: () => void } => {
+  if (typeof fn !== "function") throw new TypeError(`limitFunction: Expected a function, actual ${String(fn)}`)
+  const limited = limit(options)
+  const call = (...args: Args): Promise<R> => limited(fn, ...args)
+  Object.defineProperty(call, "clearQueue", { value: limited.clearQueue })
+  return call as ((...args: Args) => Promise<R>) & { readonly clearQueue: () => void }
+}
