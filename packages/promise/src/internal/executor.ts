@@ -110,10 +110,6 @@ class Entry extends Call {
       ? this.fn(optionsOf(this))
       : (this.fn as (...args: Array<unknown>) => unknown)(...this.args)
   }
-
-  override reason(): unknown {
-    return this.stopReason !== undefined ? this.stopReason : super.reason()
-  }
 }
 
 /** Stops listening to the caller's signal. */
