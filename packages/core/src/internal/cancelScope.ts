@@ -8,8 +8,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import type * as FiberId from "effect/FiberId"
+import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
@@ -96,7 +97,8 @@ export class ScopeImpl extends Base implements Deadline.CancelScope {
       // inert once the scope has ended (asyncio refuses, Trio ignores): its deadline stays as it was
       if (this.ended) return
       this.deadlineMs = ms
-      if (this.fiber !== undefined && !this.cancelRequested) this.arm()
+      epoch.value++
+      if (this.fiber !== undefined) this.arm()
     })
   }
 
@@ -114,7 +116,21 @@ export class ScopeImpl extends Base implements Deadline.CancelScope {
   }
 
   get cancelCalled(): Effect.Effect<boolean> {
-    return Effect.sync(() => this.cancelRequested)
+    return Effect.sync(() => {
+      this.notePassedDeadline()
+      return this.cancelRequested
+    })
+  }
+
+  /**
+   * Trio's `cancel_called` reflects the clock: a deadline that has passed while the scope is open
+   * counts as a cancellation even before its timer has run (two deadlines passing at one instant).
+   */
+  notePassedDeadline(): void {
+    if (!this.cancelRequested && !this.ended && this.clock.unsafeCurrentTimeMillis() >= this.deadlineMs) {
+      this.cancelRequested = true
+      this.hasExpired = true
+    }
   }
 
   get cancelledCaught(): Effect.Effect<boolean> {
@@ -128,7 +144,7 @@ export class ScopeImpl extends Base implements Deadline.CancelScope {
   /** (Re)starts the timer for the current deadline. */
   arm(): void {
     this.stopTimer()
-    if (this.deadlineMs === Infinity || this.cancelRequested || this.ended) return
+    if (this.deadlineMs === Infinity || this.fired || this.ended) return
     const wait = this.deadlineMs - this.clock.unsafeCurrentTimeMillis()
     if (wait <= 0) {
       // after the body's first slice: it times out at its first suspension, as asyncio.timeout(0)
@@ -157,7 +173,7 @@ export class ScopeImpl extends Base implements Deadline.CancelScope {
 
   onTimer(): void {
     this.disarm = undefined
-    if (this.cancelRequested || this.ended) return
+    if (this.fired || this.ended) return
     const now = this.clock.unsafeCurrentTimeMillis()
     if (now < this.deadlineMs) return this.arm()
     // every enclosing scope whose deadline has passed too expires now, outermost first: it is the
@@ -165,7 +181,7 @@ export class ScopeImpl extends Base implements Deadline.CancelScope {
     const expired: Array<ScopeImpl> = [this]
     if (!this.shield) {
       for (let s = this.parent; s !== undefined; s = s.parent) {
-        if (!s.ended && !s.cancelRequested && s.fiber !== undefined && s.deadlineMs <= now) expired.push(s)
+        if (!s.ended && !s.fired && s.fiber !== undefined && s.deadlineMs <= now) expired.push(s)
         if (s.shield) break
       }
     }
@@ -184,6 +200,7 @@ export class ScopeImpl extends Base implements Deadline.CancelScope {
     if (this.fired || this.ended) return
     this.fired = true
     this.firedAt = ++sequence.value
+    epoch.value++
     this.onFire?.()
     this.fiber?.unsafeInterruptAsFork(this.id)
   }
@@ -197,9 +214,16 @@ export class ScopeImpl extends Base implements Deadline.CancelScope {
 
   /** The body has ended: no timer, no cancel reaches it any more. */
   end(): void {
+    this.notePassedDeadline()
     this.ended = true
+    epoch.value++
     this.stopTimer()
   }
+
+  /** `effectiveDeadline` and `hasMovable` of the chain from here, valid while `cachedAt` is the epoch. */
+  cachedAt = -1
+  cachedDeadline = Infinity
+  cachedMovable = false
 
   /**
    * Trio's `parent_cancellation_is_visible_to_us`: an enclosing scope this one can see (none when
@@ -246,27 +270,45 @@ export const currentScope: FiberRef.FiberRef<ScopeImpl | undefined> = globalValu
   () => FiberRef.unsafeMake<ScopeImpl | undefined>(undefined, { fork: (s) => s, join: (parent) => parent })
 )
 
+/** Bumped whenever a scope's deadline, firing or end changes what the chains below it see. */
+const epoch = globalValue(Symbol.for("@taskscope/core/CancelScope/epoch"), () => ({ value: 0 }))
+
+/**
+ * Fills the cache of `scope` and of every ancestor whose cache is stale, from the top down: O(1)
+ * for a scope opened below one whose cache is current (a chain of nested scopes costs linear time).
+ */
+const refresh = (scope: ScopeImpl): void => {
+  const stale: Array<ScopeImpl> = []
+  for (let s: ScopeImpl | undefined = scope; s !== undefined && s.cachedAt !== epoch.value; s = s.parent) {
+    stale.push(s)
+    if (s.shield) break
+  }
+  for (let i = stale.length - 1; i >= 0; i--) {
+    const s = stale[i]
+    const live = !s.fired && !s.ended
+    const above = s.shield ? undefined : s.parent
+    s.cachedDeadline = Math.min(live ? s.deadlineMs : Infinity, above === undefined ? Infinity : above.cachedDeadline)
+    s.cachedMovable = (live && s.movable) || (above !== undefined && above.cachedMovable)
+    s.cachedAt = epoch.value
+  }
+}
+
 /**
  * The effective deadline below `scope`: the earliest of the chain, up to the first shield. Scopes
  * that have already fired are left out: code that still runs in them is their cleanup.
  * @internal
  */
 export const effectiveDeadline = (scope: ScopeImpl | undefined): number => {
-  let deadline = Infinity
-  for (let s = scope; s !== undefined; s = s.parent) {
-    if (!s.fired && !s.ended && s.deadlineMs < deadline) deadline = s.deadlineMs
-    if (s.shield) break
-  }
-  return deadline
+  if (scope === undefined) return Infinity
+  if (scope.cachedAt !== epoch.value) refresh(scope)
+  return scope.cachedDeadline
 }
 
-/** Whether an enclosing scope (up to a shield) can still move its deadline or be cancelled by hand. */
+/** Whether an enclosing scope (up to a shield) can still move its deadline or be cancelled by hand. @internal */
 export const hasMovable = (scope: ScopeImpl | undefined): boolean => {
-  for (let s = scope; s !== undefined; s = s.parent) {
-    if (s.movable && !s.fired && !s.ended) return true
-    if (s.shield) break
-  }
-  return false
+  if (scope === undefined) return false
+  if (scope.cachedAt !== epoch.value) refresh(scope)
+  return scope.cachedMovable
 }
 
 /** The current effective deadline in epoch milliseconds (`Infinity`: none). @internal */
@@ -309,29 +351,53 @@ export const open = (
  * - `caught(rest, start)` when this scope caught its own cancellation (`rest`: whatever else
  *   failed meanwhile, e.g. the body's cleanup);
  * - otherwise the body's failure, an interruption passed on as the caller's own.
+ *
+ * The body runs on a fiber of its own whose scope chain starts fresh (the scope is the one entry of
+ * its FiberRef, so nesting a thousand scopes copies no stack of a thousand), started
+ * uninterruptible (it ends with an Exit: an interruption that arrives once the body has its value
+ * is not applied to it). The caller waits interruptibly when it may be interrupted, and passes an
+ * interruption on to the body; a shielded scope's caller waits without interruption.
  * @internal
  */
 export const runIn = <A, E, R, B, E2>(
   scope: ScopeImpl,
   effect: Effect.Effect<A, E, R>,
   caught: (rest: Cause.Cause<E>, start: number) => Effect.Effect<B, E | E2>
-): Effect.Effect<A | B, E | E2, R> => {
-  const start = scope.clock.unsafeCurrentTimeMillis()
-  // the body's fiber starts uninterruptible (as the caller is here) and ends with an Exit: an
-  // interruption that arrives once the body has its value is not applied to it
-  const body = Effect.exit(Effect.interruptible(Effect.locally(effect, currentScope, scope)))
-  return Effect.uninterruptible(
-    Effect.flatMap(scope.shield ? Effect.forkDaemon(body) : Effect.fork(body), (fiber) => {
+): Effect.Effect<A | B, E | E2, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiberRuntime<A | B, E | E2, R>((caller) => {
+      const start = scope.clock.unsafeCurrentTimeMillis()
+      const fiberRefs = FiberRefs.updateManyAs(caller.getFiberRefs(), {
+        entries: [[currentScope, [[FiberId.none, scope]]]]
+      })
+      const runtime = Runtime.make({
+        context: caller.currentContext,
+        fiberRefs,
+        runtimeFlags: caller.getFiberRef(FiberRef.currentRuntimeFlags)
+      })
+      // the context is the caller's, which provides R
+      const body = Effect.exit(Effect.interruptible(effect)) as Effect.Effect<Exit.Exit<A, E>>
+      // started on the scheduler, not here: a nest of scopes must not recurse on the host's stack
+      const fiber = Runtime.runFork(runtime)(body, { immediate: false })
       scope.attach(fiber as Fiber.RuntimeFiber<unknown, unknown>)
-      return Effect.flatMap(Fiber.join(fiber), (exit): Effect.Effect<A | B, E | E2> => {
+      const awaited: Effect.Effect<Exit.Exit<Exit.Exit<A, E>>> = scope.shield
+        ? Fiber.await(fiber)
+        : Effect.flatMap(Effect.exit(restore(Fiber.await(fiber))), (waited) => {
+          if (Exit.isSuccess(waited)) return waited
+          // the caller was interrupted: so is the body, and the caller waits for its cleanup
+          fiber.unsafeInterruptAsFork(caller.id())
+          return Fiber.await(fiber)
+        })
+      return Effect.flatMap(awaited, (fiberExit): Effect.Effect<A | B, E | E2> => {
         scope.end()
+        // the body's fiber ends with the body's Exit; a defect outside it (none is expected) as is
+        const exit = Exit.isSuccess(fiberExit) ? fiberExit.value : (fiberExit as Exit.Exit<never, never>)
         const outcome = classify(scope, exit, caught, start)
         const timers = scope.timerFibers
         return timers === undefined ? outcome : Effect.zipRight(Fiber.interruptAll(timers), outcome)
       })
     })
   )
-}
 
 const classify = <A, E, B, E2>(
   scope: ScopeImpl,
