@@ -70,6 +70,8 @@ export class ScopeImpl extends Base implements Deadline.CancelScope {
   caught = false
   /** Called once when the scope fires, before its body is interrupted (a TaskGroup cancels its children). */
   onFire: (() => void) | undefined = undefined
+  /** See `OpenOptions.ownInterruptibility`. */
+  ownInterruptibility = false
 
   constructor(
     readonly parent: ScopeImpl | undefined,
@@ -318,6 +320,13 @@ export const currentDeadline: Effect.Effect<number> = Effect.map(FiberRef.get(cu
 export interface OpenOptions {
   readonly shield: boolean
   readonly movable: boolean
+  /**
+   * The body decides where it may be interrupted (it starts uninterruptible and makes its parts
+   * interruptible itself): a TaskGroup's own bookkeeping runs in its scope this way, so that a
+   * cancellation arriving after the body has its value does not take the value away. Default: the
+   * whole body is interruptible.
+   */
+  readonly ownInterruptibility?: boolean
 }
 
 /** A new scope below the one `fiber` runs in. @internal */
@@ -330,7 +339,7 @@ export const open = (
   const clock = Context.get(fiber.currentDefaultServices, ClockTag)
   let runtime: Runtime.Runtime<never> | undefined
   const refs = fiber.getFiberRefs()
-  return new ScopeImpl(
+  const scope = new ScopeImpl(
     parent,
     deadline,
     options.shield,
@@ -343,6 +352,8 @@ export const open = (
     })),
     fiber.currentScheduler
   )
+  if (options.ownInterruptibility === true) scope.ownInterruptibility = true
+  return scope
 }
 
 /**
@@ -376,7 +387,9 @@ export const runIn = <A, E, R, B, E2>(
         runtimeFlags: caller.getFiberRef(FiberRef.currentRuntimeFlags)
       })
       // the context is the caller's, which provides R
-      const body = Effect.exit(Effect.interruptible(effect)) as Effect.Effect<Exit.Exit<A, E>>
+      const body = Effect.exit(scope.ownInterruptibility ? effect : Effect.interruptible(effect)) as Effect.Effect<
+        Exit.Exit<A, E>
+      >
       // started on the scheduler, not here: a nest of scopes must not recurse on the host's stack
       const fiber = Runtime.runFork(runtime)(body, { immediate: false })
       scope.attach(fiber as Fiber.RuntimeFiber<unknown, unknown>)
