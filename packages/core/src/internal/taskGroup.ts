@@ -259,15 +259,15 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   ): Effect.Effect<V, any, R> {
     return Effect.withFiberRuntime((caller) => {
       const deferred = Deferred.unsafeMake<V, unknown>(caller.id())
-      let task: TaskImpl<A, E> | undefined
       let readyCalled = false
+      let name = options?.name ?? "the child"
       const gate: StartGate = { ready: false }
       const ready = (value: V) =>
         Effect.suspend(() => {
           if (readyCalled) {
             return Effect.die(
               new Cause.RuntimeException(
-                `TaskGroup.start: ready was called twice (task "${task?.name}" in TaskGroup "${this.name}")`
+                `TaskGroup.start: ready was called twice (task "${name}" in TaskGroup "${this.name}")`
               )
             )
           }
@@ -288,7 +288,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         gate
       )
       if (!(spawned instanceof TaskImpl)) return Effect.fail(spawned)
-      task = spawned
+      name = spawned.name
       spawned.addObserver((exit) => {
         Deferred.unsafeDone(
           deferred,
