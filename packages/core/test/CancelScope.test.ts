@@ -151,7 +151,7 @@ describe("Deadline.scope nesting: the outermost cancelled scope catches", () => 
         const fiber = yield* Effect.fork(effect)
         yield* TestClock.adjust(1)
         const exit = yield* Fiber.interrupt(fiber)
-        assert.isTrue(Exit.isInterrupted(exit) && Cause.isInterruptedOnly(exit.cause))
+        assert.isTrue(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause))
         assert.strictEqual(yield* Ref.get(finalized), 1)
       }))
   }

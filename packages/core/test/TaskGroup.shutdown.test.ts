@@ -224,7 +224,7 @@ describe("group.start to the letter of Trio's nursery.start", () => {
           const started = yield* Deadline.scope((scope) =>
             Effect.zipRight(
               scope.cancel,
-              group.start<string, never, never, never>((ready) =>
+              group.start<string, void, never, never>((ready) =>
                 Effect.gen(function*() {
                   // ready is called while the caller's scope is already cancelled: it does nothing
                   yield* ready("up")
@@ -288,7 +288,7 @@ describe("group.start to the letter of Trio's nursery.start", () => {
       let leaked: TaskGroup.TaskGroup | undefined
       yield* TaskGroup.scoped((group) => Effect.sync(() => (leaked = group)))
       const exit = yield* Effect.exit(
-        leaked!.start<number, never, never, never>((ready) => Effect.zipRight(Ref.set(ran, true), ready(1)))
+        leaked!.start<number, void, never, never>((ready) => Effect.zipRight(Ref.set(ran, true), ready(1)))
       )
       assert.isTrue(Exit.isFailure(exit) && Cause.squash(exit.cause) instanceof TaskGroup.TaskGroupClosedError)
       assert.isFalse(yield* Ref.get(ran))
@@ -300,7 +300,7 @@ describe("group.start to the letter of Trio's nursery.start", () => {
       const result = yield* TaskGroup.scoped((group) =>
         Deadline.scope((scope) =>
           Effect.gen(function*() {
-            const value = yield* group.start<string, never, never, never>((ready) =>
+            const value = yield* group.start<string, void, never, never>((ready) =>
               Effect.zipRight(
                 ready("up"),
                 Effect.zipRight(Effect.sleep(50), Ref.update(log, (l) => [...l, "child ran on"]))
