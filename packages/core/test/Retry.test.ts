@@ -1,6 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Concurrent, Deadline, Retry, TaskGroup } from "@taskscope/core"
-import { Data, Duration, Effect, Exit, Fiber, Random, Ref, TestClock } from "effect"
+import { Data, Duration, Effect, Exit, Fiber, Option, Random, Ref, TestClock } from "effect"
 import { defectMessage, exitAfter, now, runFor } from "./helpers.js"
 
 class Busy extends Data.TaggedError("Busy")<{ readonly n: number }> {}
@@ -112,6 +112,12 @@ describe("Retry.retry", () => {
         Retry.retryAfterOf({ retryAfter: "3 seconds" })
       )
     }))
+
+  it("reads Python's spelling, retry_after, as it reads retryAfter (seconds for a number)", () => {
+    expect(Retry.retryAfterOf({ retry_after: 3 })).toStrictEqual(Option.some(Duration.seconds(3)))
+    expect(Retry.retryAfterOf({ retry_after: "2 seconds" })).toStrictEqual(Option.some(Duration.seconds(2)))
+    expect(Retry.retryAfterOf({ other: 3 })).toStrictEqual(Option.none())
+  })
 
   it.effect("never sleeps past the deadline: the last error comes out when the next attempt cannot start in time", () =>
     Effect.gen(function*() {
