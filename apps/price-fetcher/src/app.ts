@@ -145,7 +145,9 @@ const program = (config: Config, out: Output, announced: boolean) =>
     const deadline = started + Duration.toMillis(config.duration)
     const runId = randomBytes(4).toString("hex")
     const tty = out.isTTY && !config.json
-    out.onClose(() => Effect.runFork(shutdown.request("stdout closed")))
+    out.onClose(() =>
+      Effect.runFork(shutdown.request("stdout closed", { grace: 0 }))
+    )
 
     // what went wrong (and what recovered): in the live table on a terminal,
     // else one line on stderr
@@ -390,7 +392,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
     reason = yield* shutdown.requested
     // the reader of our output is gone (`| head -1`): stop without waiting for
     // the round in flight
-    yield* shutdown.run(reason === "stdout closed" ? { grace: 0 } : undefined)
+    yield* shutdown.run()
     // #endregion run
 
     if (writeError !== undefined) {

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Runtime } from "@taskscope/platform-node"
+import { Runtime, Signals } from "@taskscope/platform-node"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url"
 const app = fileURLToPath(new URL("./fixtures/executor-app.mjs", import.meta.url))
 const runmainApp = fileURLToPath(new URL("./fixtures/runmain-app.mjs", import.meta.url))
 const drainPattern = fileURLToPath(new URL("./fixtures/drain-pattern.mjs", import.meta.url))
+const earlyApp = fileURLToPath(new URL("./fixtures/early-app.mjs", import.meta.url))
 
 interface Run {
   readonly code: number | null
@@ -156,8 +157,72 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
     for (const grace of [-1, Number.NaN, "soon", "-2 seconds"]) {
       assert.throws(() => Runtime.runMain(Effect.void, untyped({ grace })), /Runtime\.runMain.*grace/)
     }
-    assert.throws(() => Runtime.runMain(Effect.void, untyped({ received: ["SIGHUP"] })), /Runtime\.runMain.*received/)
+    assert.throws(() => Runtime.runMain(Effect.void, untyped({ received: ["SIGKILL"] })), /Runtime\.runMain.*received/)
     assert.strictEqual(process.listenerCount("SIGINT"), 0)
+  })
+})
+
+describe("runMain: the grace is a hard bound (real subprocess)", () => {
+  it("a program stuck in an uninterruptible region ends at grace + the exit margin after one SIGINT, naming what still runs", async () => {
+    const r = await runMode("stuck", { GRACE: "700 millis" })
+    assert.strictEqual(r.code, Runtime.graceExceededExitCode, r.stderr)
+    // 700 ms of grace + 500 ms of margin; the rest is the process's own start and exit
+    assert.isAtLeast(r.exitedAfterMs!, 1_150)
+    assert.isBelow(r.exitedAfterMs!, 700 + 500 + 400, r.stderr)
+    const lines = r.stderr.trim().split("\n")
+    assert.match(
+      lines[0],
+      /^taskscope: the shutdown \(SIGINT\) overran its grace of 0\.7 s by 0\.\d s; exiting with code 124\. Still running:$/
+    )
+    assert.include(lines, "  main program (running)")
+    assert.isTrue(lines.some((l) => /^ {2}workers\/stuck \(running, for \d+\.\d s\)$/.test(l)), r.stderr)
+    assert.isTrue(lines.some((l) => /^ {2}workers\/frozen cleanup \(running, for \d+\.\d s\)$/.test(l)), r.stderr)
+    assert.deepStrictEqual(order(r.steps), ["ready"], "no flush: the process was ended")
+  })
+
+  it("SIGHUP (the terminal closed) drains like SIGINT: phases, report, exit 0", async () => {
+    const r = await runMode("drain", { GRACE: "5 seconds", DRAIN_MS: "100" }, "SIGHUP")
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
+    assert.deepInclude(r.steps[1], { reason: "SIGHUP" })
+  })
+
+  it("a second SIGHUP exits at once with 129; a second SIGTERM with 143", async () => {
+    assert.strictEqual((await run(["SIGHUP", "SIGHUP"], 400, { DRAIN: "10 seconds" })).code, 129)
+    assert.strictEqual((await run(["SIGTERM", "SIGTERM"], 400, { DRAIN: "10 seconds" })).code, 143)
+  }, 30_000)
+
+  it("a signal while the program is still loading (Signals installed first) is a request like any other", async () => {
+    const r = await new Promise<{ code: number | null; steps: Array<string>; reason: unknown }>((resolve, reject) => {
+      const child = spawn(process.execPath, [earlyApp], {
+        env: { ...process.env, LOAD_MS: "600" },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = ""
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL")
+        reject(new Error(`did not exit: ${out}`))
+      }, 15_000)
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString()
+        if (out.includes("installed")) child.kill("SIGINT")
+      })
+      child.on("exit", (code) => {
+        clearTimeout(timer)
+        const steps = out.trim().split("\n").map((l) => JSON.parse(l))
+        resolve({ code, steps: steps.map((s) => s.step), reason: steps.find((s) => s.step === "requested")?.reason })
+      })
+    })
+    assert.strictEqual(r.code, 0)
+    assert.deepStrictEqual(r.steps, ["installed", "loaded", "requested", "report"])
+    assert.strictEqual(r.reason, "SIGINT")
+  })
+
+  it("Signals describes each signal, naming how to force the exit", () => {
+    assert.deepStrictEqual(
+      (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => Signals.describe(s).force),
+      ["press Ctrl-C again to force", "send SIGTERM again to force", "send SIGHUP again to force"]
+    )
   })
 })
 
@@ -203,6 +268,9 @@ describe("runMain and signals (real subprocess)", () => {
   }, 30_000)
 
   it("exit codes per signal", () => {
-    assert.deepStrictEqual([Runtime.exitCodeOf("SIGINT"), Runtime.exitCodeOf("SIGTERM")], [130, 143])
+    assert.deepStrictEqual(
+      [Runtime.exitCodeOf("SIGINT"), Runtime.exitCodeOf("SIGTERM"), Runtime.exitCodeOf("SIGHUP")],
+      [130, 143, 129]
+    )
   })
 })
