@@ -35,6 +35,14 @@ export const exitCodeOf: (signal: Signals.Signal) => number = Signals.exitCodeOf
  * interrupts it (its finalizers then run): 250 ms. Work bounded by the deadline itself — the drain
  * phase, an Executor's `drain` — has stopped by then and handed back what it did not do.
  *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { Runtime } from "@taskscope/platform-node"
+ *
+ * Duration.toMillis(Runtime.interruptMargin) // 250
+ * ```
+ *
  * @since 0.2.0
  * @category constants
  */
@@ -45,6 +53,15 @@ export const interruptMargin: Duration.Duration = Duration.millis(250)
  * uninterruptible region, a finalizer waiting on a frozen dependency: 500 ms. It first writes one
  * line per task still running to stderr, then exits with {@link graceExceededExitCode}.
  *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { Runtime } from "@taskscope/platform-node"
+ *
+ * // with a grace of 5 s, the process has ended 5.5 s after Ctrl-C at the latest
+ * const latest = Duration.sum(Duration.seconds(5), Runtime.exitMargin)
+ * ```
+ *
  * @since 0.2.0
  * @category constants
  */
@@ -53,6 +70,13 @@ export const exitMargin: Duration.Duration = Duration.millis(500)
 /**
  * The exit code of a process that `runMain` ended because its shutdown overran the grace (as GNU
  * `timeout` reports a command it stopped).
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from "@taskscope/platform-node"
+ *
+ * Runtime.graceExceededExitCode // 124
+ * ```
  *
  * @since 0.2.0
  * @category constants

@@ -28,6 +28,15 @@
 export type Signal = "SIGINT" | "SIGTERM" | "SIGHUP"
 
 /**
+ * The signals handled, in the order their handlers are installed.
+ *
+ * @example
+ * ```ts
+ * import { signals } from "@taskscope/platform-node/Signals"
+ *
+ * signals // ["SIGINT", "SIGTERM", "SIGHUP"]
+ * ```
+ *
  * @since 0.2.0
  * @category constants
  */
@@ -35,6 +44,13 @@ export const signals: ReadonlyArray<Signal> = ["SIGINT", "SIGTERM", "SIGHUP"]
 
 /**
  * Signals this close to the first are the same request (a package manager passes Ctrl-C on twice).
+ *
+ * @example
+ * ```ts
+ * import { sameSignalMillis } from "@taskscope/platform-node/Signals"
+ *
+ * sameSignalMillis // 200
+ * ```
  *
  * @since 0.2.0
  * @category constants
@@ -94,6 +110,14 @@ export const describe = (signal: Signal): Description =>
 
 /**
  * Whether a value is one of the signals handled here.
+ *
+ * @example
+ * ```ts
+ * import { isSignal } from "@taskscope/platform-node/Signals"
+ *
+ * isSignal("SIGHUP") // true
+ * isSignal("SIGKILL") // false
+ * ```
  *
  * @since 0.2.0
  * @category utils
@@ -172,6 +196,14 @@ export const install = (): void => {
  * Removes the handlers and forgets the signals received (the defaults apply again: a signal ends
  * the process). For tests and for programs that hand signals to someone else.
  *
+ * @example
+ * ```ts
+ * import { install, uninstall } from "@taskscope/platform-node/Signals"
+ *
+ * install()
+ * uninstall() // Ctrl-C ends the process again
+ * ```
+ *
  * @since 0.2.0
  * @category signals
  */
@@ -214,6 +246,13 @@ export const subscribe = (listener: Listener): () => void => {
 /**
  * The first signal received since `install`, if any.
  *
+ * @example
+ * ```ts
+ * import { received } from "@taskscope/platform-node/Signals"
+ *
+ * if (received() !== undefined) console.error("stopping before we started")
+ * ```
+ *
  * @since 0.2.0
  * @category signals
  */
@@ -222,6 +261,14 @@ export const received = (): Signal | undefined => state().first?.signal
 /**
  * Acts as if `signal` had just arrived (for programs that get the request another way, e.g. a
  * message from a supervisor, and for tests).
+ *
+ * @example
+ * ```ts
+ * import { raise } from "@taskscope/platform-node/Signals"
+ *
+ * // a supervisor asked us over IPC to stop, as SIGTERM would
+ * process.on("message", (m) => m === "stop" && raise("SIGTERM"))
+ * ```
  *
  * @since 0.2.0
  * @category signals
