@@ -62,6 +62,29 @@ describe("price-fetcher end to end", () => {
   )
 
   it(
+    "SIGHUP (the terminal closed) in a terminal: the run drains like Ctrl-C, prints its summary, exit 0, every price saved",
+    async () => {
+      const file = tempFile()
+      const r = await runInTerminal(`exec '${process.execPath}' '${main}' --grace 2s --out '${file}'`, {
+        columns: 80,
+        hangUp: (output, elapsed) => new Set(counterLines(output)).size >= 3 || elapsed > 15_000
+      })
+      const screen = stripAnsi(r.output)
+      assert.strictEqual(r.code, 0, screen.slice(-2000))
+      assert.include(screen, "stopping… (send SIGHUP again to force)")
+      assert.isAtMost(r.afterCtrlCMs!, 2_000 + SLACK_MS, "the run outlived its grace")
+      const summary = screen.match(/Summary \(SIGHUP, [\d.]+s, run [0-9a-f]{8}\)/)
+      assert.isNotNull(summary, screen.slice(-2000))
+      const saved = Number(screen.match(/prices saved (\d+) → /)?.[1])
+      const text = readFileSync(file, "utf8")
+      assert.isTrue(text.endsWith("\n"))
+      assert.strictEqual(lines(text).length, saved, "the summary counts what the file holds")
+      assert.isAbove(saved, 0)
+    },
+    60_000
+  )
+
+  it(
     "SIGINT and SIGTERM mid-flight: 'stopping…' at once, exit 0 within --grace, every reported price saved once, summary matches the file, the exchange counts no breach",
     async () => {
       const runs = await Promise.all(
@@ -90,7 +113,13 @@ describe("price-fetcher end to end", () => {
       for (const { file, r, signal } of runs) {
         assert.strictEqual(r.code, 0, r.stderr)
         noStack(r)
-        assert.strictEqual(r.stderr, "price-fetcher: stopping… (Ctrl-C again to force)\n")
+        // the message names the signal that arrived and how to force it
+        assert.strictEqual(
+          r.stderr,
+          signal === "SIGINT"
+            ? "price-fetcher: stopping… (press Ctrl-C again to force)\n"
+            : "price-fetcher: stopping… (send SIGTERM again to force)\n"
+        )
         assert.isAtMost(r.stoppingAfterMs!, 1_000)
         assert.isAtMost(r.afterSignalMs!, 2_000 + SLACK_MS, `${signal}: the run outlived its grace`)
         const saved = checkFile(r, file)
@@ -147,7 +176,7 @@ describe("price-fetcher end to end", () => {
     const r = await runApp(["--json", "--out", tempFile()], { signals: ["SIGINT"], afterMs: 400 })
     assert.strictEqual(r.signal, null, "killed by the signal instead of handling it")
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.strictEqual(r.stderr, "price-fetcher: stopping… (Ctrl-C again to force)\n")
+    assert.strictEqual(r.stderr, "price-fetcher: stopping… (press Ctrl-C again to force)\n")
     assert.isAtMost(r.stoppingAfterMs!, 500)
     const summary = summaryOf(r)!
     assert.strictEqual(summary.reason, "SIGINT")
