@@ -12,7 +12,7 @@
  *
  * Set DOCS_DIST to test another build of the site.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { createServer, type Server } from "node:http"
@@ -183,7 +183,7 @@ describe("the documentation site in Chromium", () => {
         const ids = anchors.get(page)
         if (ids !== undefined && !ids.has(id)) problems.push(`${from}: link to ${page}#${id}, which has no such anchor`)
       }
-      assert.deepStrictEqual([...new Set(problems)], [])
+      expect([...new Set(problems)]).toStrictEqual([])
     },
     900_000
   )

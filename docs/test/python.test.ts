@@ -6,7 +6,7 @@
  * (`# requires: python 3.13`) or Trio (`# requires: trio`) are skipped, with the reason, where the
  * interpreter cannot run them.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -86,7 +86,7 @@ describe.concurrent("the Python side of the asyncio / Trio page", () => {
     it.skipIf(skip !== undefined)(`${file} prints what the page says${skip ? ` (skipped: ${skip})` : ""}`, async () => {
       const region = regionOf(source)
       assert.isAbove(region.length, 0, "a `# region example` … `# endregion example` region")
-      assert.deepStrictEqual(region.filter((l) => l.length > 80), [], "lines longer than 80 columns")
+      expect(region.filter((l) => l.length > 80), "lines longer than 80 columns").toStrictEqual([])
       const arrow = region.findIndex((l) => l.startsWith("# → "))
       const output = region.findIndex((l) => l.trim() === "# Output:")
       assert.isTrue(arrow >= 0 || output >= 0, "a `# →` or `# Output:` block states the result")

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Runtime } from "@taskscope/platform-node"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
@@ -95,7 +95,7 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("a program that ignores the request is interrupted once the grace is over, its finalizers run, then flush and report", async () => {
     const r = await runMode("ignore", { GRACE: "700 millis" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "finalizer", "flush", "report"])
+    expect(order(r.steps)).toStrictEqual(["ready", "finalizer", "flush", "report"])
     // interrupted when the grace is over, not before and not much after
     assert.isAtLeast(at(r.steps, "finalizer")!, 650)
     assert.isBelow(r.exitedAfterMs!, 700 + 2_000)
@@ -104,21 +104,21 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("flush and report run after the program has drained its own tasks, not when the signal arrives", async () => {
     const r = await runMode("drain", { GRACE: "5 seconds", DRAIN_MS: "400" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
-    assert.deepInclude(r.steps[1], { reason: "SIGINT" })
+    expect(order(r.steps)).toStrictEqual(["ready", "requested", "drained", "finalizer", "flush", "report"])
+    expect(r.steps[1]).toMatchObject({ reason: "SIGINT" })
     assert.isAtLeast(at(r.steps, "flush")!, 400)
   })
 
   it("flush and report also run when the program ends by itself", async () => {
     const r = await runMode("exit", {}, null)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "returned", "finalizer", "flush", "report"])
+    expect(order(r.steps)).toStrictEqual(["ready", "returned", "finalizer", "flush", "report"])
   })
 
   it("one budget: the drain phase gets what is left of the grace when the program runs the phases late", async () => {
     const r = await runMode("late", { GRACE: "1500 millis", LATE_MS: "700" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "flush", "report", "ran", "finalizer"])
+    expect(order(r.steps)).toStrictEqual(["ready", "flush", "report", "ran", "finalizer"])
     const ran = r.steps.find((s) => s.step === "ran")!
     // 1500 ms from the signal, 700 of them already spent: the never-ending drain gets about 800
     assert.isBelow(ran.drainMs as number, 1_200)
@@ -129,8 +129,8 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("signals received before runMain was called request shutdown at once", async () => {
     const r = await runMode("drain", { RECEIVED: "SIGTERM", DRAIN_MS: "50" }, null)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
-    assert.deepInclude(r.steps[1], { reason: "SIGTERM" })
+    expect(order(r.steps)).toStrictEqual(["ready", "requested", "drained", "finalizer", "flush", "report"])
+    expect(r.steps[1]).toMatchObject({ reason: "SIGTERM" })
   })
 
   it("the documented drain pattern: stop intake, drain, flush and report, exit 0", async () => {
@@ -166,13 +166,13 @@ describe("runMain and signals (real subprocess)", () => {
     it(`${signal}: drains, reports, exits 0; no task lost or run twice`, async () => {
       const r = await run([signal])
       assert.strictEqual(r.code, 0)
-      assert.deepStrictEqual(r.lines.find((l) => l.shutdown !== undefined), { shutdown: signal })
+      expect(r.lines.find((l) => l.shutdown !== undefined)).toStrictEqual({ shutdown: signal })
       const { done, report, started } = account(r)
       assert.isDefined(report)
       assert.strictEqual(new Set(started).size, started.length, "no task started twice")
       const all = [...done, ...report.neverRan, ...report.interrupted]
       assert.strictEqual(new Set(all).size, all.length, "no task counted twice")
-      assert.deepStrictEqual(all.sort(), Array.from({ length: 200 }, (_, i) => `t${i}`).sort())
+      expect(all.sort()).toStrictEqual(Array.from({ length: 200 }, (_, i) => `t${i}`).sort())
       assert.isAbove(report.neverRan.length, 0)
       assert.isFalse(report.completedInTime)
     }, 30_000)
@@ -183,7 +183,7 @@ describe("runMain and signals (real subprocess)", () => {
     assert.strictEqual(r.code, 0)
     const { done, report } = account(r)
     assert.isTrue(report.completedInTime)
-    assert.deepStrictEqual([done.length, report.neverRan.length, report.interrupted.length], [40, 0, 0])
+    expect([done.length, report.neverRan.length, report.interrupted.length]).toStrictEqual([40, 0, 0])
   }, 30_000)
 
   it("a second SIGINT exits at once with 130", async () => {
@@ -203,6 +203,6 @@ describe("runMain and signals (real subprocess)", () => {
   }, 30_000)
 
   it("exit codes per signal", () => {
-    assert.deepStrictEqual([Runtime.exitCodeOf("SIGINT"), Runtime.exitCodeOf("SIGTERM")], [130, 143])
+    expect([Runtime.exitCodeOf("SIGINT"), Runtime.exitCodeOf("SIGTERM")]).toStrictEqual([130, 143])
   })
 })
