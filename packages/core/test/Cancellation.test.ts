@@ -402,7 +402,11 @@ describe("Deadline.scope: a cancel-scope handle (Trio's CancelScope, asyncio's T
       const after = yield* Ref.make<Option.Option<Option.Option<string>>>(Option.none())
       const fiber = yield* runFor(
         Deadline.scope(
-          () => Effect.sleep(2000).pipe(Effect.zipRight(Ref.set(inner, Option.some("shielded work done")))),
+          () =>
+            Effect.sleep(2000).pipe(
+              Effect.as("shielded work done"),
+              Effect.tap((done) => Ref.set(inner, Option.some(done)))
+            ),
           { shield: true, timeout: "3 seconds" }
         )
           .pipe(
