@@ -132,7 +132,10 @@ describe("the old Executor's bugs, each a regression test", () => {
               (i) => executor.submit({ name: "t", effect: i % 10 === 0 ? Effect.fail("bad") : Effect.void }),
               { discard: true }
             ),
-            () => executor.onIdle
+            // then a turn of the event loop: a million tasks without one held this worker for ~10 s under load, so
+            // that vitest's reports to the main process could time out (issue 28)
+            () =>
+              Effect.zipRight(executor.onIdle, Effect.promise(() => new Promise((resolve) => setImmediate(resolve))))
           )
         yield* Effect.scoped(Effect.gen(function*() {
           const executor = yield* Executor.make({ concurrency: 64, queueCapacity: Infinity })
