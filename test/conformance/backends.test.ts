@@ -2,7 +2,7 @@
 // layers (on the TestClock) and against Redis (in real time: the limits are decided on the server's
 // clock). Where a shared backend cannot match, the contract says so on the `Limiter` and `WorkQueue`
 // interfaces ("Where a shared backend differs"), and the tests below encode that difference.
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Limiter, WorkQueue } from "@taskscope/core"
 import { Redis, RedisLimiter, RedisWorkQueue } from "@taskscope/redis"
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Schema, TestClock } from "effect"
@@ -121,9 +121,9 @@ for (const backend of [memory, redis]) {
         }
         yield* sem.release()
         yield* Effect.forEach(fibers, Fiber.join)
-        assert.deepStrictEqual(order, [1, 2, 3])
+        expect(order).toStrictEqual([1, 2, 3])
         const s = yield* sem.stats
-        assert.deepStrictEqual([s.held, s.waiting, s.available], [0, 0, 1])
+        expect([s.held, s.waiting, s.available]).toStrictEqual([0, 0, 1])
       }))
 
     test("weighted permits: a smaller, later request never overtakes a waiting one", () =>
@@ -137,12 +137,12 @@ for (const backend of [memory, redis]) {
         yield* eventually(backend, Effect.map(sem.stats, (s) => s.waiting === 2), "the small request waits")
         yield* sleep(50)
         // one permit is free, but the big request is first in line
-        assert.deepStrictEqual(order, [])
+        expect(order).toStrictEqual([])
         assert.isFalse(yield* sem.tryAcquire({ permits: 1 }), "tryAcquire never barges past a waiter")
         yield* sem.release(2)
         yield* Fiber.join(big)
         yield* Fiber.join(small)
-        assert.deepStrictEqual(order, ["big", "small"])
+        expect(order).toStrictEqual(["big", "small"])
         assert.strictEqual((yield* sem.stats).held, 0)
       }))
 
@@ -322,7 +322,7 @@ for (const backend of [memory, redis]) {
         assert.match(yield* defectOf(sem.release(1.5)), /^Limiter\.release: .*actual 1\.5$/)
         // nothing was taken by the calls that died
         const s = yield* sem.stats
-        assert.deepStrictEqual([s.held, s.waiting, s.rate?.available], [0, 0, 5])
+        expect([s.held, s.waiting, s.rate?.available]).toStrictEqual([0, 0, 5])
       }))
 
     test("release: in memory it can add a permit; a shared backend gives back only a lease it holds (documented)", () =>
@@ -355,15 +355,12 @@ for (const backend of [memory, redis]) {
         const q = yield* open("fifo", Schema.String)
         yield* Effect.forEach(["a", "b", "c"], (x) => q.put(x))
         assert.strictEqual(yield* q.size, 3)
-        assert.deepStrictEqual(yield* q.snapshot, ["a", "b", "c"])
+        expect(yield* q.snapshot).toStrictEqual(["a", "b", "c"])
         assert.strictEqual(yield* q.take, "a")
         assert.strictEqual(yield* q.tryTake, "b")
         const stats = yield* q.stats
-        assert.deepStrictEqual(
-          [stats.size, stats.unfinished, stats.inFlight, stats.shutdown],
-          [1, 3, 2, false]
-        )
-        assert.deepStrictEqual(yield* q.snapshot, ["c"])
+        expect([stats.size, stats.unfinished, stats.inFlight, stats.shutdown]).toStrictEqual([1, 3, 2, false])
+        expect(yield* q.snapshot).toStrictEqual(["c"])
         assert.isFalse(yield* q.isEmpty)
       }))
 
@@ -381,7 +378,7 @@ for (const backend of [memory, redis]) {
         assert.isTrue(Option.isNone(yield* Fiber.poll(putter)), "put waits while the queue is full")
         assert.strictEqual(yield* q.take, 1)
         yield* Fiber.join(putter)
-        assert.deepStrictEqual(yield* q.snapshot, [2, 3])
+        expect(yield* q.snapshot).toStrictEqual([2, 3])
         yield* q.take
         yield* q.take
         const empty = yield* Effect.flip(q.tryTake)
@@ -395,7 +392,7 @@ for (const backend of [memory, redis]) {
         const joiner = yield* Effect.fork(q.join)
         // one fiber takes, another marks done
         const taken = yield* Effect.fork(Effect.forEach([1, 2, 3], () => q.take)).pipe(Effect.flatMap(Fiber.join))
-        assert.deepStrictEqual(taken, [1, 2, 3])
+        expect(taken).toStrictEqual([1, 2, 3])
         yield* q.taskDone
         yield* q.taskDone
         yield* sleep(50)
@@ -422,7 +419,7 @@ for (const backend of [memory, redis]) {
         assert.strictEqual(yield* q.process((x) => Effect.succeed(x)), "c")
         yield* q.join
         const s = yield* q.stats
-        assert.deepStrictEqual([s.size, s.unfinished, s.inFlight], [0, 0, 0])
+        expect([s.size, s.unfinished, s.inFlight]).toStrictEqual([0, 0, 0])
       }))
 
     test("process: where a given-back item goes — memory: first; a shared stream: last (documented)", () =>
@@ -434,7 +431,7 @@ for (const backend of [memory, redis]) {
         yield* started.await
         yield* Fiber.interrupt(stuck)
         const order = [yield* q.process(Effect.succeed), yield* q.process(Effect.succeed)]
-        assert.deepStrictEqual(order, backend.shared ? ["b", "a"] : ["a", "b"])
+        expect(order).toStrictEqual(backend.shared ? ["b", "a"] : ["a", "b"])
       }))
 
     test("a waiting taker that is interrupted leaves no trace; the next item goes to the next taker", () =>
@@ -448,7 +445,7 @@ for (const backend of [memory, redis]) {
         yield* q.put(7)
         assert.strictEqual(yield* Fiber.join(second), 7)
         const s = yield* q.stats
-        assert.deepStrictEqual([s.size, s.unfinished, s.inFlight, s.waitingTakers], [0, 1, 1, 0])
+        expect([s.size, s.unfinished, s.inFlight, s.waitingTakers]).toStrictEqual([0, 1, 1, 0])
       }))
 
     test("graceful shutdown: put fails, take returns what is left then fails, waiting putters fail", () =>
@@ -459,11 +456,11 @@ for (const backend of [memory, redis]) {
         const putter = yield* Effect.fork(q.put(3))
         yield* eventually(backend, Effect.map(q.stats, (s) => s.waitingPutters === 1), "a putter waits")
         const removed = yield* q.shutdown()
-        assert.deepStrictEqual(removed, [])
+        expect(removed).toStrictEqual([])
         assert.isTrue(yield* q.isShutdown)
         assert.strictEqual((yield* Effect.flip(Fiber.join(putter)))._tag, "QueueShutDownError")
         assert.strictEqual((yield* Effect.flip(q.put(9)))._tag, "QueueShutDownError")
-        assert.deepStrictEqual([yield* q.take, yield* q.take], [1, 2])
+        expect([yield* q.take, yield* q.take]).toStrictEqual([1, 2])
         assert.strictEqual((yield* Effect.flip(q.take))._tag, "QueueShutDownError")
         assert.strictEqual((yield* Effect.flip(q.tryTake))._tag, "QueueShutDownError")
       }))
@@ -487,14 +484,14 @@ for (const backend of [memory, redis]) {
         assert.strictEqual((yield* Effect.flip(q.put(4)))._tag, "QueueShutDownError")
         const stats = yield* q.stats
         if (backend.shared) {
-          assert.deepStrictEqual(removed, [])
+          expect(removed).toStrictEqual([])
           // the items stay in the shared stream: not removed, still unfinished
           assert.strictEqual(stats.size + (Exit.isSuccess(exit) ? 1 : 0), 2)
           assert.strictEqual(stats.unfinished, 3)
         } else {
           const expected = Exit.isSuccess(exit) ? [3] : [2, 3]
-          assert.deepStrictEqual(removed, expected)
-          assert.deepStrictEqual([stats.size, stats.unfinished], [0, 3 - expected.length])
+          expect(removed).toStrictEqual(expected)
+          expect([stats.size, stats.unfinished]).toStrictEqual([0, 3 - expected.length])
         }
       }))
 
@@ -531,7 +528,7 @@ for (const backend of [memory, redis]) {
         yield* q.shutdown()
         const report = yield* Fiber.join(pool)
         assert.strictEqual(report.processed, 20)
-        assert.deepStrictEqual(report.failed.map((f) => f.item).sort((x, y) => x - y), [5, 10, 15, 20])
+        expect(report.failed.map((f) => f.item).sort((x, y) => x - y)).toStrictEqual([5, 10, 15, 20])
         assert.strictEqual(seen.length, 16)
         assert.strictEqual(
           yield* defectOf(WorkQueue.consume(q, { concurrency: 0 }, () => Effect.void)),

@@ -3,7 +3,7 @@
  * exchange with faults on — in a pipe, in a pseudo-terminal, with real signals. Real time is the
  * point here; the runs are few and dense (each checks several promises).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -46,7 +46,7 @@ describe("price-fetcher end to end", () => {
       // nothing wraps: every line the terminal shows fits in 80 columns
       const shown = stripAnsi(r.output).split(/\r?\n/)
       const long = shown.filter((l) => l.length > 80)
-      assert.deepStrictEqual(long, [], "lines wider than the terminal")
+      expect(long, "lines wider than the terminal").toStrictEqual([])
       assert.isDefined(r.stoppingAfterMs, "no 'stopping… (Ctrl-C again to force)'")
       assert.isAtMost(r.stoppingAfterMs!, 1_000)
       assert.isAtMost(r.afterCtrlCMs!, 2_000 + SLACK_MS, "the run outlived its grace")
@@ -270,7 +270,7 @@ describe("price-fetcher end to end", () => {
       ])
       assert.strictEqual(outJson.code, 2)
       assert.strictEqual(outJson.stderr, "price-fetcher: --out: needs a value, got the flag \"--json\"\n")
-      assert.deepStrictEqual(readdirSync(cwd), [])
+      expect(readdirSync(cwd)).toStrictEqual([])
       assert.strictEqual(help.code, 0)
       assert.include(help.stdout, "--grace time")
       assert.include(help.stdout, "--max-pause time")
@@ -285,10 +285,8 @@ describe("price-fetcher end to end", () => {
       assert.strictEqual(summaryOf(first)!.fetched, 6)
       const inFile = lines(readFileSync(file, "utf8")).map((l) => JSON.parse(l) as { run: string })
       const runs = [summaryOf(second)!.run, summaryOf(third)!.run]
-      assert.deepStrictEqual(
-        [...new Set(inFile.map((p) => p.run))],
-        runs,
-        "the first run's lines are gone, the second's kept"
+      expect([...new Set(inFile.map((p) => p.run))], "the first run's lines are gone, the second's kept").toStrictEqual(
+        runs
       )
       assert.strictEqual(summaryOf(second)!.fetched, 6)
       assert.strictEqual(summaryOf(third)!.fetched, 6)

@@ -3,7 +3,7 @@
  * pass signals on cleanly), in a pipe or in a pseudo-terminal, with real signals.
  * `PRICE_FETCHER_MAIN` points the tests at another build (e.g. an older one, to see them fail).
  */
-import { assert } from "@effect/vitest"
+import { assert, expect } from "@effect/vitest"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
@@ -143,7 +143,7 @@ export const checkFile = (r: Run, file: string): Array<Saved> => {
   const ids = saved.map((p) => p.id)
   assert.strictEqual(new Set(ids).size, ids.length, "a price is in the file twice")
   const reported = out.filter((o) => o.fetched !== undefined).map((o) => o.fetched.id as string)
-  assert.deepStrictEqual([...reported].sort(), [...ids].sort(), "reported and saved prices differ")
+  expect([...reported].sort(), "reported and saved prices differ").toStrictEqual([...ids].sort())
   assert.strictEqual(summary.fetched, saved.length, "the summary does not count what the file holds")
   for (const p of saved) assert.isTrue(Number.isFinite(p.price) && p.price > 0)
   return saved

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Runtime, Signals } from "@taskscope/platform-node"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
@@ -96,7 +96,7 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("a program that ignores the request is interrupted once the grace is over, its finalizers run, then flush and report", async () => {
     const r = await runMode("ignore", { GRACE: "700 millis" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "finalizer", "flush", "report"])
+    expect(order(r.steps)).toStrictEqual(["ready", "finalizer", "flush", "report"])
     // interrupted when the grace is over, not before and not much after
     assert.isAtLeast(at(r.steps, "finalizer")!, 650)
     assert.isBelow(r.exitedAfterMs!, 700 + 2_000)
@@ -105,21 +105,21 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("flush and report run after the program has drained its own tasks, not when the signal arrives", async () => {
     const r = await runMode("drain", { GRACE: "5 seconds", DRAIN_MS: "400" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
-    assert.deepInclude(r.steps[1], { reason: "SIGINT" })
+    expect(order(r.steps)).toStrictEqual(["ready", "requested", "drained", "finalizer", "flush", "report"])
+    expect(r.steps[1]).toMatchObject({ reason: "SIGINT" })
     assert.isAtLeast(at(r.steps, "flush")!, 400)
   })
 
   it("flush and report also run when the program ends by itself", async () => {
     const r = await runMode("exit", {}, null)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "returned", "finalizer", "flush", "report"])
+    expect(order(r.steps)).toStrictEqual(["ready", "returned", "finalizer", "flush", "report"])
   })
 
   it("one budget: the drain phase gets what is left of the grace when the program runs the phases late", async () => {
     const r = await runMode("late", { GRACE: "1500 millis", LATE_MS: "700" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "flush", "report", "ran", "finalizer"])
+    expect(order(r.steps)).toStrictEqual(["ready", "flush", "report", "ran", "finalizer"])
     const ran = r.steps.find((s) => s.step === "ran")!
     // 1500 ms from the signal, 700 of them already spent: the never-ending drain gets about 800
     assert.isBelow(ran.drainMs as number, 1_200)
@@ -130,8 +130,8 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("signals received before runMain was called request shutdown at once", async () => {
     const r = await runMode("drain", { RECEIVED: "SIGTERM", DRAIN_MS: "50" }, null)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
-    assert.deepInclude(r.steps[1], { reason: "SIGTERM" })
+    expect(order(r.steps)).toStrictEqual(["ready", "requested", "drained", "finalizer", "flush", "report"])
+    expect(r.steps[1]).toMatchObject({ reason: "SIGTERM" })
   })
 
   it("the documented drain pattern: stop intake, drain, flush and report, exit 0", async () => {
@@ -177,14 +177,14 @@ describe("runMain: the grace is a hard bound (real subprocess)", () => {
     assert.include(lines, "  main program (running)")
     assert.isTrue(lines.some((l) => /^ {2}workers\/stuck \(running, for \d+\.\d s\)$/.test(l)), r.stderr)
     assert.isTrue(lines.some((l) => /^ {2}workers\/frozen cleanup \(running, for \d+\.\d s\)$/.test(l)), r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready"], "no flush: the process was ended")
+    expect(order(r.steps), "no flush: the process was ended").toStrictEqual(["ready"])
   })
 
   it("SIGHUP (the terminal closed) drains like SIGINT: phases, report, exit 0", async () => {
     const r = await runMode("drain", { GRACE: "5 seconds", DRAIN_MS: "100" }, "SIGHUP")
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
-    assert.deepInclude(r.steps[1], { reason: "SIGHUP" })
+    expect(order(r.steps)).toStrictEqual(["ready", "requested", "drained", "finalizer", "flush", "report"])
+    expect(r.steps[1]).toMatchObject({ reason: "SIGHUP" })
   })
 
   it("a second SIGHUP exits at once with 129; a second SIGTERM with 143", async () => {
@@ -214,15 +214,16 @@ describe("runMain: the grace is a hard bound (real subprocess)", () => {
       })
     })
     assert.strictEqual(r.code, 0)
-    assert.deepStrictEqual(r.steps, ["installed", "loaded", "requested", "report"])
+    expect(r.steps).toStrictEqual(["installed", "loaded", "requested", "report"])
     assert.strictEqual(r.reason, "SIGINT")
   })
 
   it("Signals describes each signal, naming how to force the exit", () => {
-    assert.deepStrictEqual(
-      (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => Signals.describe(s).force),
-      ["press Ctrl-C again to force", "send SIGTERM again to force", "send SIGHUP again to force"]
-    )
+    expect((["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => Signals.describe(s).force)).toStrictEqual([
+      "press Ctrl-C again to force",
+      "send SIGTERM again to force",
+      "send SIGHUP again to force"
+    ])
   })
 })
 
@@ -231,13 +232,13 @@ describe("runMain and signals (real subprocess)", () => {
     it(`${signal}: drains, reports, exits 0; no task lost or run twice`, async () => {
       const r = await run([signal])
       assert.strictEqual(r.code, 0)
-      assert.deepStrictEqual(r.lines.find((l) => l.shutdown !== undefined), { shutdown: signal })
+      expect(r.lines.find((l) => l.shutdown !== undefined)).toStrictEqual({ shutdown: signal })
       const { done, report, started } = account(r)
       assert.isDefined(report)
       assert.strictEqual(new Set(started).size, started.length, "no task started twice")
       const all = [...done, ...report.neverRan, ...report.interrupted]
       assert.strictEqual(new Set(all).size, all.length, "no task counted twice")
-      assert.deepStrictEqual(all.sort(), Array.from({ length: 200 }, (_, i) => `t${i}`).sort())
+      expect(all.sort()).toStrictEqual(Array.from({ length: 200 }, (_, i) => `t${i}`).sort())
       assert.isAbove(report.neverRan.length, 0)
       assert.isFalse(report.completedInTime)
     }, 30_000)
@@ -248,7 +249,7 @@ describe("runMain and signals (real subprocess)", () => {
     assert.strictEqual(r.code, 0)
     const { done, report } = account(r)
     assert.isTrue(report.completedInTime)
-    assert.deepStrictEqual([done.length, report.neverRan.length, report.interrupted.length], [40, 0, 0])
+    expect([done.length, report.neverRan.length, report.interrupted.length]).toStrictEqual([40, 0, 0])
   }, 30_000)
 
   it("a second SIGINT exits at once with 130", async () => {
@@ -268,9 +269,7 @@ describe("runMain and signals (real subprocess)", () => {
   }, 30_000)
 
   it("exit codes per signal", () => {
-    assert.deepStrictEqual(
-      [Runtime.exitCodeOf("SIGINT"), Runtime.exitCodeOf("SIGTERM"), Runtime.exitCodeOf("SIGHUP")],
-      [130, 143, 129]
-    )
+    expect([Runtime.exitCodeOf("SIGINT"), Runtime.exitCodeOf("SIGTERM"), Runtime.exitCodeOf("SIGHUP")])
+      .toStrictEqual([130, 143, 129])
   })
 })
