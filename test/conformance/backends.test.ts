@@ -26,7 +26,7 @@ import {
 import type { Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import { inject } from "vitest"
-import { blackHoleProxy, ownRedis, recordOutput } from "./faults.js"
+import { blackHoleProxy, ownRedis, recordOutput, silentPort } from "./faults.js"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -769,4 +769,98 @@ describe("Connection faults: redis", () => {
       )
     }, 30_000)
   }
+
+  it.scopedLive("a port that never answers, at startup: the layer fails within 1 s with a typed error", () => {
+    const output = recordOutput()
+    return Effect.gen(function*() {
+      const port = yield* Effect.acquireRelease(
+        Effect.promise(() => silentPort()),
+        (p) => Effect.promise(() => p.close())
+      )
+      const t0 = Date.now()
+      const error = yield* Effect.flip(connect(`redis://127.0.0.1:${port.port}`))
+      const ms = Date.now() - t0
+      assert.instanceOf(error, Errors.BackendError)
+      assert.include(error.message, "accepted the connection but did not answer")
+      assert.isAtMost(ms, REPORTED_WITHIN, `reported after ${ms} ms`)
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      output.stop()
+      assert.deepStrictEqual(output.seen, [])
+    })))
+  })
+
+  it.scopedLive("with retryFor, callers that wait ride out a short outage; calls that never wait fail at once", () => {
+    const output = recordOutput()
+    return Effect.gen(function*() {
+      const server = yield* frozen.make()
+      const { context, states } = yield* connect(server.url, { retryFor: "5 seconds" })
+      const limiters = Context.get(context, Limiter.Limiters)
+      const queues = Context.get(context, WorkQueue.WorkQueues)
+      const rate = yield* limiters.make({ name: "rate", rate: { limit: 1, interval: "1 second" } })
+      yield* rate.acquire()
+      const rateWaiter = yield* watched(rate.withPermit(Effect.succeed("started")))
+      const queue = yield* queues.open("jobs", Schema.Number)
+      const taker = yield* watched(queue.take)
+      yield* eventually(redis, Effect.map(queue.stats, (s) => s.waitingTakers === 1), "a taker waits")
+      yield* Effect.sleep("100 millis")
+      const t0 = Date.now()
+      server.inject()
+      yield* eventually(redis, Effect.sync(() => states.length === 2), "the Lost state")
+      assert.isAtMost(states[1]!.at - t0, REPORTED_WITHIN)
+      const putter = yield* watched(queue.put(5))
+      const started = Date.now()
+      const tried = yield* outcomeOf(yield* watched(rate.tryAcquire()), "tryAcquire")
+      assert.strictEqual(backendErrorOf(tried, "tryAcquire").reason, "unavailable")
+      assert.isAtMost(tried.at - started, 100)
+      yield* Effect.sleep("1500 millis")
+      for (
+        const [what, done] of [["the rate waiter", rateWaiter], ["the taker", taker], ["the put", putter]] as const
+      ) {
+        assert.isTrue(Option.isNone(yield* Deferred.poll(done)), `${what} ended during the outage`)
+      }
+      const t1 = Date.now()
+      yield* Effect.promise(() => server.recover())
+      const put = yield* outcomeOf(putter, "the put", 3000)
+      assert.isTrue(Exit.isSuccess(put.exit), String(put.exit))
+      assert.isAtLeast(put.at, t1)
+      const took = yield* outcomeOf(taker, "the taker", 3000)
+      assert.deepStrictEqual(took.exit, Exit.succeed(5))
+      const ran = yield* outcomeOf(rateWaiter, "the rate waiter", 3000)
+      assert.deepStrictEqual(ran.exit, Exit.succeed("started"))
+      yield* Effect.sleep("500 millis")
+      assert.deepStrictEqual(states.map((s) => s.tag), ["Connected", "Lost", "Connected"])
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      output.stop()
+      assert.deepStrictEqual(output.seen, [])
+    })))
+  }, 30_000)
+
+  it.scopedLive(
+    "with retryFor, a longer outage fails every waiting caller retryFor after the loss",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* frozen.make()
+        const { context, states } = yield* connect(server.url, { retryFor: "1 second" })
+        const limiters = Context.get(context, Limiter.Limiters)
+        const sem = yield* limiters.make({ name: "permits", concurrency: 1 })
+        yield* sem.acquire()
+        const waiter = yield* watched(sem.withPermit(Effect.void))
+        yield* eventually(redis, Effect.map(sem.stats, (s) => s.waiting === 1), "a caller waits")
+        server.inject()
+        yield* eventually(redis, Effect.sync(() => states.length === 2), "the Lost state")
+        const lostAt = states[1]!.at
+        const late = yield* watched(sem.withPermit(Effect.void))
+        for (const [what, done] of [["the waiter", waiter], ["a caller who came later", late]] as const) {
+          const outcome = yield* outcomeOf(done, what)
+          const error = backendErrorOf(outcome, what)
+          assert.match(error.message, /waited \d+ms for it to come back \(retryFor\)|waited [\d.]+s for it/)
+          // everyone fails together, retryFor after the loss (a timer may fire a little late)
+          assert.isAtLeast(outcome.at - lostAt, 1000 - 5, what)
+          assert.isAtMost(outcome.at - lostAt, 1000 + 200, `${what}: ${outcome.at - lostAt} ms after the loss`)
+        }
+        yield* Effect.promise(() => server.recover())
+        yield* eventually(redis, Effect.sync(() => states.length === 3), "the Connected state")
+      }),
+    30_000
+  )
 })

@@ -1,7 +1,7 @@
 /**
  * The Redis connection shared by `RedisLimiter` and `RedisWorkQueue`.
  *
- * A health check pings the server every `pingInterval` (default 250 ms). When it gets no answer
+ * A health check pings the server every `pingInterval` (default 100 ms). When it gets no answer
  * within `pingTimeout` (default 500 ms) — a stopped server, a dead network path — or the socket
  * closes — a killed or restarted server — the connection is **lost**, within a second of the fault:
  * every command in flight fails at once with a typed `BackendError` (`reason: "unavailable"`), the
@@ -28,8 +28,8 @@ import * as internal from "./internal/client.js"
  * | --- | --- | --- | --- |
  * | `url` | string | — | `redis://` or `rediss://` (TLS) |
  * | `prefix` | string | `"taskscope"` | not empty |
- * | `connectTimeout` | Duration input | 1 second | > 0, finite |
- * | `pingInterval` | Duration input | 250 ms | > 0, finite |
+ * | `connectTimeout` | Duration input | 800 ms | > 0, finite |
+ * | `pingInterval` | Duration input | 100 ms | > 0, finite |
  * | `pingTimeout` | Duration input | 500 ms | > 0, finite |
  * | `commandTimeout` | Duration input | 5 seconds | > 0, finite |
  * | `retryFor` | Duration input | 0 | ≥ 0, finite |
@@ -42,9 +42,9 @@ export interface Options {
   readonly url: string
   /** Prefix of every key (default `"taskscope"`), so several applications can share one server. */
   readonly prefix?: string
-  /** How long one attempt to connect may take: TCP, TLS and the Redis handshake (default 1 s). */
+  /** How long one attempt to connect may take: TCP, TLS and the Redis handshake (default 800 ms). */
   readonly connectTimeout?: Duration.DurationInput
-  /** How often the health check pings the server (default 250 ms). */
+  /** How often the health check pings the server (default 100 ms). */
   readonly pingInterval?: Duration.DurationInput
   /** How long the server may stay silent after a ping before the connection is lost (default 500 ms). */
   readonly pingTimeout?: Duration.DurationInput

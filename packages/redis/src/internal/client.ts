@@ -48,7 +48,7 @@ export const decodeConfig = (input: unknown): Effect.Effect<ClientConfig, Errors
     prefix: c.prefix ?? "taskscope",
     commandTimeout: c.commandTimeout ?? Duration.seconds(5),
     connectTimeout: c.connectTimeout ?? Duration.millis(800),
-    pingInterval: c.pingInterval ?? Duration.millis(250),
+    pingInterval: c.pingInterval ?? Duration.millis(100),
     pingTimeout: c.pingTimeout ?? Duration.millis(500),
     retryFor: c.retryFor ?? Duration.zero
   }))
