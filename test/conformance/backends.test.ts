@@ -12,6 +12,7 @@ import {
   Deferred,
   Duration,
   Effect,
+  Equal,
   Exit,
   Fiber,
   Layer,
@@ -23,7 +24,7 @@ import {
   Stream,
   TestClock
 } from "effect"
-import type { Scope } from "effect"
+import { Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import { inject } from "vitest"
 import { blackHoleProxy, ownRedis, recordOutput, silentPort } from "./faults.js"
@@ -729,7 +730,7 @@ describe("Connection faults: redis", () => {
           ] as const
         ) {
           const started = Date.now()
-          const outcome = yield* outcomeOf(yield* watched(call), what)
+          const outcome = yield* outcomeOf(yield* watched<unknown, unknown, never>(call), what)
           assert.strictEqual(backendErrorOf(outcome, what).reason, "unavailable")
           assert.isAtMost(outcome.at - started, 100, `${what} took ${outcome.at - started} ms`)
         }
@@ -797,6 +798,9 @@ describe("Connection faults: redis", () => {
       const limiters = Context.get(context, Limiter.Limiters)
       const queues = Context.get(context, WorkQueue.WorkQueues)
       const rate = yield* limiters.make({ name: "rate", rate: { limit: 1, interval: "1 second" } })
+      const sem = yield* limiters.make({ name: "permits", concurrency: 1 })
+      const holder = yield* Effect.fork(sem.withPermit(Effect.never))
+      yield* eventually(redis, Effect.map(sem.stats, (s) => s.held === 1), "the holder holds")
       yield* rate.acquire()
       const rateWaiter = yield* watched(rate.withPermit(Effect.succeed("started")))
       const queue = yield* queues.open("jobs", Schema.Number)
@@ -808,10 +812,26 @@ describe("Connection faults: redis", () => {
       yield* eventually(redis, Effect.sync(() => states.length === 2), "the Lost state")
       assert.isAtMost(states[1]!.at - t0, REPORTED_WITHIN)
       const putter = yield* watched(queue.put(5))
-      const started = Date.now()
-      const tried = yield* outcomeOf(yield* watched(rate.tryAcquire()), "tryAcquire")
-      assert.strictEqual(backendErrorOf(tried, "tryAcquire").reason, "unavailable")
-      assert.isAtMost(tried.at - started, 100)
+      // the calls that never wait fail at once, whatever retryFor says
+      for (
+        const [what, call] of [
+          ["tryAcquire (permits)", sem.tryAcquire()],
+          ["tryAcquire (rate)", rate.tryAcquire()],
+          ["stats", sem.stats],
+          ["tryPut", queue.tryPut(6)],
+          ["tryTake", queue.tryTake],
+          ["queue stats", queue.stats]
+        ] as const
+      ) {
+        const started = Date.now()
+        const tried = yield* outcomeOf(yield* watched<unknown, unknown, never>(call), what)
+        assert.strictEqual(backendErrorOf(tried, what).reason, "unavailable")
+        assert.isAtMost(tried.at - started, 100, `${what} took ${tried.at - started} ms`)
+      }
+      // cleanup never waits for the connection, whatever retryFor says
+      const interrupted = Date.now()
+      yield* Fiber.interrupt(holder)
+      assert.isAtMost(Date.now() - interrupted, 100, "interrupting the holder waited for Redis")
       yield* Effect.sleep("1500 millis")
       for (
         const [what, done] of [["the rate waiter", rateWaiter], ["the taker", taker], ["the put", putter]] as const
@@ -824,9 +844,11 @@ describe("Connection faults: redis", () => {
       assert.isTrue(Exit.isSuccess(put.exit), String(put.exit))
       assert.isAtLeast(put.at, t1)
       const took = yield* outcomeOf(taker, "the taker", 3000)
-      assert.deepStrictEqual(took.exit, Exit.succeed(5))
+      assert.isTrue(Equal.equals(took.exit, Exit.succeed(5)), String(took.exit))
       const ran = yield* outcomeOf(rateWaiter, "the rate waiter", 3000)
-      assert.deepStrictEqual(ran.exit, Exit.succeed("started"))
+      assert.isTrue(Equal.equals(ran.exit, Exit.succeed("started")), String(ran.exit))
+      // the holder's permit was given back when the connection came back, not after leaseTtl
+      assert.isTrue(yield* sem.tryAcquire())
       yield* Effect.sleep("500 millis")
       assert.deepStrictEqual(states.map((s) => s.tag), ["Connected", "Lost", "Connected"])
     }).pipe(Effect.ensuring(Effect.sync(() => {
@@ -834,6 +856,35 @@ describe("Connection faults: redis", () => {
       assert.deepStrictEqual(output.seen, [])
     })))
   }, 30_000)
+
+  it.scopedLive("releasing the layer while the server is frozen does not wait for it", () =>
+    Effect.gen(function*() {
+      const server = yield* frozen.make()
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(
+        Layer.merge(RedisLimiter.layer, RedisWorkQueue.layer()).pipe(
+          Layer.provideMerge(Redis.layer({ url: server.url, retryFor: "30 seconds" }))
+        ),
+        scope
+      )
+      const sem = yield* Context.get(context, Limiter.Limiters).make({ name: "permits", concurrency: 2 })
+      const queue = yield* Context.get(context, WorkQueue.WorkQueues).open("jobs", Schema.Number)
+      yield* sem.acquire()
+      yield* queue.put(1)
+      yield* queue.take
+      yield* Effect.forkIn(queue.take, scope)
+      yield* Effect.forkIn(sem.withPermit(Effect.never, { permits: 2 }), scope)
+      yield* Effect.sleep("100 millis")
+      server.inject()
+      yield* eventually(
+        redis,
+        Effect.map(Effect.provide(Redis.connectionState, context), (s) => s._tag === "Lost"),
+        "the Lost state"
+      )
+      const t0 = Date.now()
+      yield* Scope.close(scope, Exit.void)
+      assert.isAtMost(Date.now() - t0, 200, `the release took ${Date.now() - t0} ms`)
+    }), 30_000)
 
   it.scopedLive(
     "with retryFor, a longer outage fails every waiting caller retryFor after the loss",
@@ -849,6 +900,8 @@ describe("Connection faults: redis", () => {
         server.inject()
         yield* eventually(redis, Effect.sync(() => states.length === 2), "the Lost state")
         const lostAt = states[1]!.at
+        // a caller who comes half-way through the outage waits only for what is left of retryFor
+        yield* Effect.sleep("500 millis")
         const late = yield* watched(sem.withPermit(Effect.void))
         for (const [what, done] of [["the waiter", waiter], ["a caller who came later", late]] as const) {
           const outcome = yield* outcomeOf(done, what)

@@ -328,7 +328,10 @@ export class Client {
   /** Remembers why a connection failed, so that a command's "Connection is closed" can say why. */
   private watch(redis: IORedis): void {
     redis.on("error", (e: unknown) => {
-      this.lastError = e
+      // keep the cause, not the client library's "the connection is closed" that follows it
+      if (this.lastError === undefined || !/not open|closed before the reply|Connection is closed/.test(message(e))) {
+        this.lastError = e
+      }
     })
     redis.on("ready", () => {
       this.lastError = undefined
@@ -403,6 +406,7 @@ export class Client {
   /** The detail of a failed command: the command's own error, or the connection's when that is the cause. */
   private describe(e: unknown): string {
     const text = message(e)
+    if (/Unknown RESP type|Protocol error/i.test(text)) return explain(e, this.where).detail
     if (this.lastError !== undefined && /closed|writeable|Connection/i.test(text)) {
       return `connection lost: ${explain(this.lastError, this.where).detail}`
     }
@@ -668,7 +672,13 @@ export class Client {
       return Effect.zipRight(
         Effect.raceFirst(Effect.interruptible(settled), Effect.interruptible(watchdog)),
         Effect.sync(() => {
-          if (typeof outcome === "object" && !this.closed) this.markLost(explain(outcome.error, this.where).detail)
+          if (typeof outcome === "object" && !this.closed) {
+            // a PING refused because the socket is closing: the cause is the connection's last error
+            const generic = /not open|closed before the reply|Connection is closed/.test(message(outcome.error))
+            this.markLost(
+              generic && this.lastError !== undefined ? this.closedDetail() : explain(outcome.error, this.where).detail
+            )
+          }
         })
       )
     })
