@@ -5,6 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Limiter } from "@taskscope/core"
 import { Redis, RedisLimiter } from "@taskscope/redis"
 import { Duration, Effect, Layer, Option, Stream } from "effect"
+import { Redis as IORedis } from "ioredis"
 import { createServer, type Server, type Socket, Socket as NetSocket } from "node:net"
 import { afterEach, beforeEach, vi } from "vitest"
 import { freePort, startRedis } from "./redisServer.js"
@@ -136,6 +137,23 @@ describe("Redis.layer: what is wrong, what was tried, how long it took", () => {
         Effect.flatMap(Layer.build(Redis.layer({ url })), (context) => Effect.provide(Redis.connectionState, context))
       )
       assert.strictEqual(state._tag, "Connected")
+    }))
+
+  it.scopedLive("a user who may not run INFO connects, and the client library's warning about it never shows", () =>
+    Effect.gen(function*() {
+      const redis = yield* redisServer({})
+      yield* Effect.acquireUseRelease(
+        Effect.sync(() => new IORedis(redis.url, { lazyConnect: true })),
+        (admin) => Effect.promise(() => admin.call("ACL", "SETUSER", "limited", "on", ">pw", "~*", "+@all", "-info")),
+        (admin) => Effect.sync(() => admin.disconnect())
+      )
+      const url = redis.url.replace("redis://", "redis://limited:pw@")
+      const context = yield* Layer.build(RedisLimiter.layer.pipe(Layer.provideMerge(Redis.layer({ url }))))
+      const limiter = yield* Effect.provide(
+        Effect.flatMap(Limiter.Limiters, (l) => l.make({ name: "acl", concurrency: 1 })),
+        context
+      )
+      assert.strictEqual(yield* limiter.withPermit(Effect.succeed("ran")), "ran")
     }))
 
   it.scopedLive("no password for a server that needs one: says to put it in the URL", () =>
