@@ -91,7 +91,8 @@ describe("Redis.layer: what is wrong, what was tried, how long it took", () => {
           reportedMs(once.error.message)
         }ms)`
       )
-      assert.isAtMost(once.ms, 200)
+      // (one attempt: not tried again)
+      assert.isAtMost(once.ms, 1000)
       const { error, ms } = yield* connectError({ url: `redis://127.0.0.1:${port}`, retryFor: "300 millis" })
       assert.match(
         error.message,
