@@ -543,7 +543,7 @@ export class Client {
             // the server at once, and treat the command as every other one if the connection is lost
             if (failure.reason === "unavailable" && !checked) {
               checked = true
-              return Effect.zipRight(this.pingOnce, Effect.suspend(() => retryOrFail(failure)))
+              return Effect.zipRight(this.checkNow, Effect.suspend(() => retryOrFail(failure)))
             }
             return retryOrFail(failure)
           }
@@ -635,6 +635,26 @@ export class Client {
   get healthCheck(): Effect.Effect<never> {
     const interval = Duration.toMillis(this.config.pingInterval)
     return Effect.forever(Effect.zipRight(this.pingOnce, Effect.sleep(interval)))
+  }
+
+  /** The PING on its way for `checkNow`, shared by every command that asks meanwhile. */
+  private checking: Deferred.Deferred<void> | undefined = undefined
+
+  /** Asks the server now (one PING for every caller that asks at the same time). */
+  private get checkNow(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const running = this.checking
+      if (running !== undefined) return Effect.interruptible(Deferred.await(running))
+      const done = Deferred.unsafeMake<void>(FiberId.none)
+      this.checking = done
+      return Effect.ensuring(
+        this.pingOnce,
+        Effect.sync(() => {
+          this.checking = undefined
+          Deferred.unsafeDone(done, Effect.void)
+        })
+      )
+    })
   }
 
   /** One PING: ends when it is answered, or when the connection is found lost (no answer within `pingTimeout`). */
