@@ -48,10 +48,13 @@ const waitFor = async (check: () => boolean, ms: number, what: string) => {
   }
 }
 
-/** Puts the jobs and waits (join) until every one is acknowledged, from this process. */
+/**
+ * Puts the jobs, from this process; the queue it returns waits (join) until every one is
+ * acknowledged. It waits for a lost connection for `retryFor` (the workers do the same).
+ */
 const produce = (url: string, prefix: string, jobs: ReadonlyArray<{ n: number; ms: number }>) =>
   Effect.gen(function*() {
-    const redis = yield* Layer.build(Redis.layer({ url, prefix }))
+    const redis = yield* Layer.build(Redis.layer({ url, prefix, retryFor: "30 seconds" }))
     const queue = yield* Effect.provide(RedisWorkQueue.open("jobs", Job), redis)
     yield* Effect.forEach(jobs, (job) => queue.put(job), { discard: true })
     return queue
