@@ -145,7 +145,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 /** The lines runMain writes when it ends a shutdown that overran its grace. */
 const overrunReport = (reason: string, graceMs: number, overMs: number, main: boolean, now: number): string => {
-  const running = Registry.unsafeSnapshot(now).filter((t) => t.state === "running")
+  const running = Registry.unsafeSnapshot(now).tasks.filter((t) => t.state === "running")
   const lines = [
     `taskscope: the shutdown (${reason}) overran its grace of ${seconds(graceMs)} by ${
       seconds(overMs)

@@ -21,10 +21,10 @@ import type * as Registry from "../Registry.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
-import { currentScope, type ScopeImpl, withScope } from "./cancelScope.js"
+import { currentScope, effectiveDeadline, type ScopeImpl, withScope } from "./cancelScope.js"
 import { andThen, both, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
-import { pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
+import { nextId as nextRegistryId, pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
 import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
@@ -641,23 +641,70 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     })
   }
 
-  /** The children now running and queued, for the registry. */
-  *entries(now: number): Iterable<Registry.TaskEntry> {
-    const group = pathOf(this)
-    for (const run of this.runningRuns()) {
+  /** Unique in the process, for the registry. */
+  readonly registryId: number = nextRegistryId()
+
+  /** This group and its children, for a registry snapshot. */
+  describe(now: number, into: { groups: Array<Registry.GroupEntry>; tasks: Array<Registry.TaskEntry> }): void {
+    const path = pathOf(this)
+    const parentGroup = this.parentTask?.registryGroup
+    const queued = this.queue.toArray()
+    const running = this.runningRuns()
+    into.groups.push({
+      id: this.registryId,
+      name: this.name,
+      path,
+      parent: parentGroup === undefined || this.parentTask === undefined
+        ? undefined
+        : { group: parentGroup.registryId, task: this.parentTask.id },
+      mode: this.mode,
+      status: this.status === OPEN ? "open" : this.status === CANCELLING ? "cancelling" : "closed",
+      concurrency: this.concurrency === Infinity ? null : this.concurrency,
+      running: running.length,
+      queued: queued.length
+    })
+    for (const run of running) {
       const task = run.task
-      yield {
+      const fiber = run.worker === undefined ? run.fiber : run.worker.fiber
+      const deadline = fiber === undefined ? Infinity : effectiveDeadline(fiber.getFiberRef(currentScope))
+      const waiting = task.waiting
+      into.tasks.push({
         id: task.id,
         name: task.name,
-        group,
+        groupId: this.registryId,
+        group: path,
         state: "running",
         since: task.startedAt,
-        forMillis: now - task.startedAt
-      }
+        forMillis: now - task.startedAt,
+        waiting: waiting === undefined
+          ? undefined
+          : { on: waiting.on, name: waiting.name, reason: waiting.reason, forMillis: Math.max(0, now - waiting.since) },
+        deadline: deadline === Infinity ? undefined : deadline,
+        remainingMillis: deadline === Infinity ? undefined : Math.max(0, deadline - now),
+        attempt: task.attempts
+      })
     }
-    for (const run of this.queue.toArray()) {
-      yield { id: run.task.id, name: run.task.name, group, state: "queued", since: undefined, forMillis: undefined }
+    for (const run of queued) {
+      const task = run.task
+      into.tasks.push({
+        id: task.id,
+        name: task.name,
+        groupId: this.registryId,
+        group: path,
+        state: "queued",
+        since: undefined,
+        forMillis: undefined,
+        waiting: { on: "group", name: path, reason: `queued for a slot of ${path}`, forMillis: 0 },
+        deadline: undefined,
+        remainingMillis: undefined,
+        attempt: task.attempts
+      })
     }
+  }
+
+  removeListener(listener: Listener): void {
+    const i = this.listeners.indexOf(listener)
+    if (i >= 0) this.listeners.splice(i, 1)
   }
 
   /** Failures nobody may look at any more: the failFast failure and the supervise shutdown failures. */
