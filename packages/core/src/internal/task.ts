@@ -14,6 +14,7 @@ import { TimeoutError } from "../Errors.js"
 import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import * as TaskResult from "../TaskResult.js"
+import type { ScopeImpl } from "./cancelScope.js"
 import { andThen, removeInterrupts } from "./cause.js"
 import { moveOnAfter } from "./deadline.js"
 import { Base } from "./inspectable.js"
@@ -98,6 +99,8 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
   run: unknown = undefined
   /** What it waits on, while it waits in one of the core's primitives (for the registry). */
   waiting: Waiting | undefined = undefined
+  /** The innermost cancel scope open in it, if any (for the registry's deadline). */
+  scope: ScopeImpl | undefined = undefined
 
   constructor(readonly host: TaskHost, private readonly _name: string | undefined) {
     super()

@@ -666,7 +666,11 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     for (const run of running) {
       const task = run.task
       const fiber = run.worker === undefined ? run.fiber : run.worker.fiber
-      const deadline = fiber === undefined ? Infinity : effectiveDeadline(fiber.getFiberRef(currentScope))
+      const deadline = task.scope !== undefined
+        ? effectiveDeadline(task.scope)
+        : fiber === undefined
+        ? Infinity
+        : effectiveDeadline(fiber.getFiberRef(currentScope))
       const waiting = task.waiting
       into.tasks.push({
         id: task.id,
