@@ -12,6 +12,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as internal from "./internal/registry.js"
+import type * as Timeline from "./Timeline.js"
 
 /**
  * One live group.
@@ -156,3 +157,51 @@ export const snapshot: Effect.Effect<Snapshot> = Effect.clockWith((clock) =>
 export const unsafeSetEnabled = (enabled: boolean): void => {
   internal.state.enabled = enabled
 }
+
+/**
+ * What ran while a trace was recorded: the tasks that ended (as Timeline entries, for
+ * `Timeline.toChromeTrace`) and those still running when it stopped.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Recording {
+  readonly now: number
+  readonly entries: ReadonlyArray<Timeline.Entry>
+  readonly running: ReadonlyArray<TaskEntry>
+}
+
+/**
+ * Starts recording the lifecycle of every task in every group (groups opened later too), at most
+ * `limit` ended tasks (default 100,000; the oldest go first). `taskscope trace` uses it.
+ *
+ * @example
+ * ```ts
+ * import { Registry, Timeline } from "@taskscope/core"
+ *
+ * Registry.unsafeStartTrace()
+ * // … some time later
+ * const recording = Registry.unsafeStopTrace(Date.now())
+ * const trace = Timeline.toChromeTrace(recording.entries)
+ * ```
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const unsafeStartTrace: (limit?: number) => void = internal.startRecording
+
+/**
+ * Stops recording (see {@link unsafeStartTrace}) and returns what ran.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "@taskscope/core"
+ *
+ * Registry.unsafeStartTrace()
+ * const { entries, running } = Registry.unsafeStopTrace(Date.now())
+ * ```
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const unsafeStopTrace: (now: number) => Recording = internal.stopRecording

@@ -78,25 +78,33 @@ export const state: State = globalValue(KEY, () => {
     tracer: undefined,
     traced: new Map(),
     inspect: () => JSON.stringify(snapshot(Date.now())),
-    startTrace: (limit = 100_000) => {
-      const timeline = new TimelineImpl(limit)
-      recording = timeline
-      startTrace(timeline)
-    },
-    stopTrace: () => {
-      const timeline = recording
-      recording = undefined
-      stopTrace()
-      const now = Date.now()
-      const running = snapshot(now).tasks.filter((t) => t.state === "running")
-      return JSON.stringify({ now, entries: timeline?.recorded ?? [], running })
-    }
+    startTrace: (limit) => startRecording(limit),
+    stopTrace: () => JSON.stringify(stopRecording(Date.now()))
   }
   ;(globalThis as Record<symbol, unknown>)[KEY] ??= s
   return s
 })
 
 let recording: TimelineImpl | undefined
+
+/** Starts recording every group's lifecycle into a timeline of at most `limit` entries. @internal */
+export const startRecording = (limit = 100_000): void => {
+  const timeline = new TimelineImpl(limit)
+  recording = timeline
+  startTrace(timeline)
+}
+
+/** Stops recording: the tasks that ended meanwhile, and those still running at `now`. @internal */
+export const stopRecording = (now: number): Registry.Recording => {
+  const timeline = recording
+  recording = undefined
+  stopTrace()
+  return {
+    now,
+    entries: timeline?.recorded.slice() ?? [],
+    running: snapshot(now).tasks.filter((t) => t.state === "running")
+  }
+}
 
 /** @internal */
 export const register = (group: RegisteredGroup): WeakRef<RegisteredGroup> | undefined => {
