@@ -392,7 +392,7 @@ describe("events and listeners", () => {
       return log
     }))
 
-  it("add's promise settles two microtasks before p-queue's (whose add is an async function wrapping it): documented", async () => {
+  it("add's promise settles a turn after the task's bookkeeping (p-queue's state), sooner than p-queue's async add: the interleaving with later tasks differs (documented)", async () => {
     const logs: Array<Array<string>> = []
     for (const [, make] of implementations) {
       const log: Array<string> = []

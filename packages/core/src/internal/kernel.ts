@@ -38,10 +38,10 @@ export interface Job {
   seq: number
   /** OUTSIDE, QUEUED or ADMITTED. */
   kstate: number
-  /** The key gate it waits on and holds, if the kernel has keys. */
-  gate: KeyGate<any> | undefined
-  /** What it takes from the reservoir (1 for most). */
-  weight: number
+  /** The key gate it waits on and holds, if the kernel has keys (the kernel only reads it). */
+  readonly gate: KeyGate<any> | undefined
+  /** What it takes from the reservoir, 1 for most (the kernel only reads it). */
+  readonly weight: number
 }
 
 /** The base class owners may extend to get the fields. @internal */
