@@ -203,6 +203,13 @@ export interface MapIterableOptions {
 /**
  * Returned by a mapper, leaves its element out of the result (p-map's `pMapSkip`).
  *
+ * @example
+ * ```ts
+ * import { map, mapSkip } from "@taskscope/promise"
+ *
+ * const found = await map(["a", "", "b"], (s) => s || mapSkip)
+ * ```
+ *
  * @since 0.1.0
  * @category utils
  */

@@ -9,7 +9,12 @@ import pMap, { pMapIterable, pMapSkip } from "p-map"
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 const implementations = [
-  ["p-map", pMap as unknown as typeof map, pMapIterable as unknown as typeof mapIterable, pMapSkip as unknown as typeof mapSkip],
+  [
+    "p-map",
+    pMap as unknown as typeof map,
+    pMapIterable as unknown as typeof mapIterable,
+    pMapSkip as unknown as typeof mapSkip
+  ],
   ["map", map, mapIterable, mapSkip]
 ] as const
 
