@@ -911,11 +911,11 @@ export class Kernel<J extends Job> {
 // -----------------------------------------------------------------------------------------------
 // counts and stats
 
-/** The one status vocabulary of a task, in every module. @internal */
+/** The one status vocabulary (`outcome.ts` classifies exits into it). @internal */
 export type Status = "queued" | "running" | "succeeded" | "failed" | "timedOut" | "cancelled"
 
 /** How a task that ended ended (a `Status` past running). @internal */
-export type Ended = "succeeded" | "failed" | "timedOut" | "cancelled"
+export type Ended = Exclude<Status, "queued" | "running">
 
 const RECORDED = 1024
 

@@ -321,7 +321,8 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
 
   /** Emits an event; a listener that throws is reported as uncaught, and the executor goes on. */
   #emit(event: Executor.Executor.EventName, value?: unknown): void {
-    if (this.listenerCount(event) === 0) return
+    // eventemitter3's count of events with listeners: most executors have none
+    if ((this as unknown as { _eventsCount: number })._eventsCount === 0 || this.listenerCount(event) === 0) return
     try {
       if (value === undefined) this.emit(event)
       else this.emit(event, value)
