@@ -83,7 +83,7 @@ class Entry extends Call implements Job {
   /** `limit`'s calls: the function is called with these, not with `{ signal }`. */
   args: Array<unknown> | undefined = undefined
   /** A waiting `limit` call: starts it through the callback registered in its caller's context. */
-  go: (() => void) | undefined = undefined
+  go: ((self: Entry) => void) | undefined = undefined
   constructor(
     readonly host: ExecutorImpl,
     readonly fn: Executor.Executor.Task<unknown>,
@@ -392,12 +392,25 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     return this.#enqueue<R>(entry)
   }
 
-  #enqueue<R>(entry: Entry): Promise<R> {
-    const promise = new Promise<R>((resolve, reject) => {
-      entry.resolve = resolve as (value: unknown) => void
-      entry.reject = reject
-    })
+  // a promise's resolvers, taken by one shared executor function (no closure per task)
+  #resolve: (value: unknown) => void = noop
+  #reject: (error: unknown) => void = noop
+  readonly #capture = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
+    this.#resolve = resolve
+    this.#reject = reject
+  }
+
+  /** Makes the promise a task's caller gets. */
+  #promiseOf<R>(entry: Entry): Promise<R> {
+    const promise = new Promise<R>(this.#capture as (resolve: (value: R) => void) => void)
+    entry.resolve = this.#resolve
+    entry.reject = this.#reject
     entry.outcome = promise
+    return promise
+  }
+
+  #enqueue<R>(entry: Entry): Promise<R> {
+    const promise = this.#promiseOf<R>(entry)
     this.#stats.submitted++
     this.#kernel.push(entry)
     this.#emit("add")
@@ -417,22 +430,18 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     const entry = new Entry(this, fn, id, 0, this.timeout, undefined)
     entry.args = args
     const kernel = this.#kernel
+    // the callback that calls it is registered now, so it runs in the caller's context (the
+    // shared functions take the entry as the promise's value: no closure per call)
+    new Promise<Entry>(this.#capture as (resolve: (entry: Entry) => void) => void).then(this.#callEntry)
+    entry.go = this.#resolve
     if (kernel.size === 0 && kernel.tryStart(entry)) {
-      // a free slot: called a microtask from now, from here (the caller's context)
-      const promise = new Promise<R>((resolve, reject) => {
-        entry.resolve = resolve as (value: unknown) => void
-        entry.reject = reject
-      })
-      entry.outcome = promise
+      // a free slot: called a microtask from now
+      const promise = this.#promiseOf<R>(entry)
       this.#stats.submitted++
       this.#begin(entry)
-      queueMicrotask(() => this.#call(entry))
+      entry.go(entry)
       return promise
     }
-    // it waits: the callback that calls it is registered now, so it runs in the caller's context
-    new Promise<void>((go) => {
-      entry.go = go
-    }).then(() => this.#call(entry))
     return this.#enqueue<R>(entry)
   }
 
@@ -521,9 +530,11 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     }
     this.#begin(entry)
     // `limit`'s calls: called through the callback registered in the caller's context
-    if (entry.go !== undefined) return entry.go()
+    if (entry.go !== undefined) return entry.go(entry)
     this.#call(entry)
   }
+
+  readonly #callEntry = (entry: Entry): void => this.#call(entry)
 
   /** Calls the function and hears how it settles. */
   #call(entry: Entry): void {
