@@ -97,6 +97,24 @@ export interface KeyLimits {
 }
 
 /**
+ * Bottleneck's reservoir: `initial` starts are allowed; every `refreshInterval` the reservoir is
+ * set to `refreshAmount`; every `increaseInterval`, `increaseAmount` is added, up to
+ * `increaseMaximum`. When a start takes the last one, a `Depleted` event is published. Refreshes
+ * and increases count from the executor's start, on its Clock.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reservoir {
+  readonly initial: number
+  readonly refreshInterval?: Duration.DurationInput
+  readonly refreshAmount?: number
+  readonly increaseInterval?: Duration.DurationInput
+  readonly increaseAmount?: number
+  readonly increaseMaximum?: number
+}
+
+/**
  * Configuration, decoded once when the executor starts (a bad value is an `InvalidOptionsError`).
  *
  * | option | type | default | notes |
@@ -107,6 +125,7 @@ export interface KeyLimits {
  * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest"` | `"block"` | when the queue is full |
  * | `rate` | `{ limit, interval }` | none | global starts per interval |
  * | `minTime` | duration ≥ 0 | 0 | between two starts |
+ * | `reservoir` | `Reservoir` | none | Bottleneck's: starts left, refreshed or increased over time |
  * | `keys` | `(key) => KeyLimits` | none | per-key concurrency and rate |
  * | `idleTimeout` | duration > 0 | 60 s | an idle key's state is forgotten |
  * | `autoStart` | boolean | `true` | `false`: paused until `resume` |
@@ -131,6 +150,8 @@ export interface Config {
   readonly rate?: Rate
   /** At least this long between two task starts (Bottleneck's `minTime`). */
   readonly minTime?: Duration.DurationInput
+  /** Bottleneck's reservoir: each start takes one; nothing gives it back but a refresh or an increase. */
+  readonly reservoir?: Reservoir
   /** Limits per key, looked up on the key's first use. */
   readonly keys?: (key: string) => KeyLimits
   /** A key with nothing running, queued or remembered by its rate is forgotten after this long (default 60 s). */
@@ -230,6 +251,7 @@ export type ExecutorEvent =
     readonly reason: "cleared" | "removed" | "overflow"
   }
   | { readonly _tag: "RateLimited"; readonly at: number; readonly key?: string; readonly wait: Duration.Duration }
+  | { readonly _tag: "Depleted"; readonly at: number; readonly empty: boolean }
   | { readonly _tag: "Empty"; readonly at: number }
   | { readonly _tag: "Idle"; readonly at: number }
 

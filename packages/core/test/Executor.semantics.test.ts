@@ -313,6 +313,59 @@ describe("what a p-queue / Bottleneck user expects", () => {
       yield* TestClock.adjust(500)
     }))
 
+  it.scoped("dropOldest drops the lowest priority's oldest task, not the oldest of all", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1, queueCapacity: 3, overflow: "dropOldest" })
+      const starts: Array<string> = []
+      yield* executor.submit(timed("running", starts))
+      yield* TestClock.adjust(1)
+      const urgent = yield* executor.submit(timed("urgent", starts, 100, { priority: 0 }))
+      const lowOld = yield* executor.submit(timed("low old", starts, 100, { priority: 5 }))
+      const lowNew = yield* executor.submit(timed("low new", starts, 100, { priority: 5 }))
+      yield* executor.submit(timed("extra", starts, 100, { priority: 1 }))
+      const dropped = yield* Effect.flip(lowOld.join)
+      assert.isTrue(dropped._tag === "TaskDroppedError" && dropped.reason === "overflow")
+      yield* TestClock.adjust(1000)
+      assert.deepStrictEqual(Exit.isSuccess(yield* urgent.await), true)
+      assert.deepStrictEqual(Exit.isSuccess(yield* lowNew.await), true)
+      assert.deepStrictEqual(starts.map((s) => s.split("@")[0]), ["running", "urgent", "extra", "low new"])
+    }))
+
+  it.scoped("reservoir: starts take from it, a refresh sets it again; Depleted is published", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({
+        concurrency: 10,
+        reservoir: { initial: 2, refreshInterval: "1 second", refreshAmount: 2 }
+      })
+      const events = yield* Effect.fork(
+        Stream.runCollect(Stream.take(Stream.filter(executor.events, (e) => e._tag === "Depleted"), 2))
+      )
+      // the subscription is in place before the first submit
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+      const starts: Array<string> = []
+      for (const name of ["a", "b", "c", "d", "e"]) yield* executor.submit(timed(name, starts, 10))
+      yield* TestClock.adjust(1)
+      assert.deepStrictEqual(starts, ["a@0", "b@0"])
+      yield* TestClock.adjust(999)
+      assert.deepStrictEqual(starts, ["a@0", "b@0", "c@1000", "d@1000"])
+      yield* TestClock.adjust(1000)
+      assert.deepStrictEqual(starts.slice(4), ["e@2000"])
+      yield* TestClock.adjust(10)
+      const depleted = Chunk.toReadonlyArray(yield* Fiber.join(events))
+      // b took the last one when nothing else was queued yet (each submit starts at once); d with e waiting
+      assert.deepStrictEqual(depleted.map((e) => e._tag === "Depleted" ? [e.at, e.empty] : []), [[0, true], [
+        1000,
+        false
+      ]])
+    }))
+
+  it.effect("a bad reservoir is an InvalidOptionsError naming it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.scoped(Executor.make({ reservoir: { initial: -1 } })))
+      assert.strictEqual(error._tag, "InvalidOptionsError")
+      assert.include(error.message, "reservoir")
+    }))
+
   it.scoped("rate-limited state and events", () =>
     Effect.gen(function*() {
       const executor = yield* Executor.make({

@@ -556,6 +556,8 @@ export interface KernelOptions<J extends Job> {
   readonly onDepleted?: ((empty: boolean) => void) | undefined
   /** The time of the first call, for the reservoir's refresh and increase clock. */
   readonly now?: number | undefined
+  /** A key's head starts waiting for its key's rate, for `waitMs` (for a RateLimited event). */
+  readonly onKeyWait?: ((gate: KeyGate<J>, waitMs: number) => void) | undefined
 }
 
 /**
@@ -574,6 +576,7 @@ export class Kernel<J extends Job> {
   lastStart = -Infinity
   reservoir: Reservoir | undefined
   onDepleted: ((empty: boolean) => void) | undefined
+  readonly onKeyWait: ((gate: KeyGate<J>, waitMs: number) => void) | undefined
   /** Without keys: the one line. */
   readonly lane: Lane<J>
   /** With keys: every gate by name, the keyless jobs' gate, and the gates whose head may start now. */
@@ -594,6 +597,7 @@ export class Kernel<J extends Job> {
     this.minTimeMs = options.minTimeMs ?? 0
     this.reservoir = options.reservoir === undefined ? undefined : new Reservoir(options.reservoir, options.now ?? 0)
     this.onDepleted = options.onDepleted
+    this.onKeyWait = options.onKeyWait
     this.limitsFor = options.keys
     this.lane = options.lane ?? new Levels<J>()
     this.anyGate = options.keys === undefined ? undefined : new KeyGate<J>(undefined, Infinity, undefined, 0)
@@ -637,6 +641,7 @@ export class Kernel<J extends Job> {
     if (wait !== Infinity && !gate.timed) {
       gate.timed = true
       this.timed.push(gate)
+      this.onKeyWait?.(gate, wait)
     }
   }
 
@@ -724,14 +729,20 @@ export class Kernel<J extends Job> {
   }
 
   /**
-   * Takes the job that would start last: the lowest priority's oldest (the highest number, the
-   * first to arrive among those) — for overflow `dropOldest`.
+   * The job to drop first for room (overflow `dropOldest`): of the lowest priority (the highest
+   * number), the one that arrived first.
    */
-  dropOldest(): J | undefined {
+  oldestLowest(): J | undefined {
     let worst: J | undefined = undefined
     for (const job of this.toArray()) {
       if (worst === undefined || job.priority > worst.priority) worst = job
     }
+    return worst
+  }
+
+  /** Takes `oldestLowest()` out of the line. */
+  dropOldest(): J | undefined {
+    const worst = this.oldestLowest()
     if (worst !== undefined) this.remove(worst)
     return worst
   }
@@ -746,6 +757,11 @@ export class Kernel<J extends Job> {
     if (this.minTimeMs > 0) wait = Math.max(wait, this.lastStart + this.minTimeMs - now)
     if (this.reservoir !== undefined) wait = Math.max(wait, this.reservoir.waitFor(weight, now))
     return wait
+  }
+
+  /** The head of the line the global gates look at (a ready key's head with keys), if any. */
+  peekHead(): J | undefined {
+    return this.anyGate === undefined ? this.lane.peek() : this.ready.peek()?.lane.peek()
   }
 
   /** The job `next` would take at `now`, if one may start. */
@@ -865,6 +881,23 @@ export class Kernel<J extends Job> {
     }
     if (head === undefined) return Infinity
     return this.globalWait(head.weight, now)
+  }
+
+  /**
+   * One more start outside the line (a retry's next attempt) when the global gates and the key's
+   * rate allow it now: 0, and the start is counted; else how long to wait.
+   */
+  takeStart(gate: KeyGate<J> | undefined, now: number): number {
+    const wait = Math.max(
+      this.rate === undefined ? 0 : this.rate.waitFor(1, now, this.running),
+      this.minTimeMs > 0 ? this.lastStart + this.minTimeMs - now : 0,
+      gate?.rate === undefined ? 0 : gate.rate.waitFor(1, now, gate.running)
+    )
+    if (wait > 0) return wait
+    this.rate?.consume(1, now)
+    gate?.rate?.consume(1, now)
+    if (this.minTimeMs > 0) this.lastStart = now
+    return 0
   }
 
   /** Jobs wait, and the global rate holds them back now (p-queue's `isRateLimited`). */

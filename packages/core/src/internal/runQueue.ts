@@ -165,14 +165,6 @@ export class PriorityQueue<R extends Queued> implements RunQueue<R> {
     return true
   }
 
-  /** Moves a waiting run to a new priority (it goes behind the runs already there). */
-  reprioritize(run: R, priority: number): boolean {
-    if (!this.remove(run)) return false
-    run.priority = priority
-    this.push(run)
-    return true
-  }
-
   clear(): Array<R> {
     const out: Array<R> = []
     for (const p of this.priorities) out.push(...this.buckets.get(p)!.clear())
@@ -186,90 +178,5 @@ export class PriorityQueue<R extends Queued> implements RunQueue<R> {
     const out: Array<R> = []
     for (const p of this.priorities) out.push(...this.buckets.get(p)!.toArray())
     return out
-  }
-}
-
-/** Something kept in an indexed heap. @internal */
-export interface Indexed {
-  /** Position in the heap; -1 when not in it. */
-  index: number
-}
-
-/** An indexed binary min-heap: entries can leave or move in O(log n). @internal */
-export class IndexedHeap<T extends Indexed> {
-  items: Array<T> = []
-  constructor(readonly before: (a: T, b: T) => boolean) {}
-
-  get size(): number {
-    return this.items.length
-  }
-
-  has(item: T): boolean {
-    return item.index >= 0 && this.items[item.index] === item
-  }
-
-  push(item: T): void {
-    item.index = this.items.length
-    this.items.push(item)
-    this.up(item.index)
-  }
-
-  peek(): T | undefined {
-    return this.items[0]
-  }
-
-  remove(item: T): boolean {
-    if (!this.has(item)) return false
-    const items = this.items
-    const i = item.index
-    const last = items.pop()!
-    item.index = -1
-    if (i < items.length) {
-      items[i] = last
-      last.index = i
-      this.up(i)
-      this.down(last.index)
-    }
-    return true
-  }
-
-  /** Restores the order after `item`'s key changed. */
-  update(item: T): void {
-    if (!this.has(item)) return
-    this.up(item.index)
-    this.down(item.index)
-  }
-
-  private up(i: number): void {
-    const items = this.items
-    const item = items[i]
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      const p = items[parent]
-      if (!this.before(item, p)) break
-      items[i] = p
-      p.index = i
-      i = parent
-    }
-    items[i] = item
-    item.index = i
-  }
-
-  private down(i: number): void {
-    const items = this.items
-    const n = items.length
-    const item = items[i]
-    while (true) {
-      const l = 2 * i + 1
-      if (l >= n) break
-      const r = l + 1
-      const c = r < n && this.before(items[r], items[l]) ? r : l
-      if (!this.before(items[c], item)) break
-      items[i] = items[c]
-      items[i].index = i
-      i = c
-    }
-    items[i] = item
-    item.index = i
   }
 }
