@@ -39,7 +39,7 @@ import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { InvalidOptionsError } from "./Errors.js"
-import { ExecutorClosedError, ExecutorFullError, TaskDroppedError } from "./Errors.js"
+import { DuplicateTaskIdError, ExecutorClosedError, ExecutorFullError, TaskDroppedError } from "./Errors.js"
 import * as internal from "./internal/executor.js"
 import type * as Retry from "./Retry.js"
 import type * as Task from "./Task.js"
@@ -50,7 +50,7 @@ import type * as Timeline from "./Timeline.js"
  * @since 0.1.0
  * @category errors
  */
-export { ExecutorClosedError, ExecutorFullError, TaskDroppedError }
+export { DuplicateTaskIdError, ExecutorClosedError, ExecutorFullError, TaskDroppedError }
 
 /**
  * What to run.
@@ -66,6 +66,11 @@ export interface TaskSpec<A, E = never, R = never> {
   readonly priority?: number
   /** The limits of this key apply (see `Config.keys`). */
   readonly key?: string
+  /**
+   * Your id for the task (Bottleneck's job id): a second task with the same id is refused with
+   * `DuplicateTaskIdError` while the first is queued or running.
+   */
+  readonly id?: string
   /** A bound on each attempt, counted from the moment the attempt starts. */
   readonly timeout?: Duration.DurationInput
   /** A retry policy, or `false` to disable the default one. */
@@ -122,7 +127,7 @@ export interface Reservoir {
  * | `name` | string | `"Executor"` | |
  * | `concurrency` | positive integer or `Infinity` | 16 | changeable with `update` |
  * | `queueCapacity` | positive integer or `Infinity` | 10,000 | tasks waiting to start |
- * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest"` | `"block"` | when the queue is full |
+ * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest" \| "overflowPriority"` | `"block"` | when the queue is full |
  * | `rate` | `{ limit, interval }` | none | global starts per interval |
  * | `minTime` | duration ≥ 0 | 0 | between two starts |
  * | `reservoir` | `Reservoir` | none | Bottleneck's: starts left, refreshed or increased over time |
@@ -145,7 +150,7 @@ export interface Config {
   /** Tasks waiting to start before the overflow policy applies (default 10,000; `Infinity` for no limit). */
   readonly queueCapacity?: number
   /** What happens to a submit when the queue is full (default `"block"`: it waits). */
-  readonly overflow?: "block" | "reject" | "dropOldest" | "dropNewest"
+  readonly overflow?: "block" | "reject" | "dropOldest" | "dropNewest" | "overflowPriority"
   /** At most `limit` task starts in any `interval` (p-queue's `intervalCap`/`interval`). */
   readonly rate?: Rate
   /** At least this long between two task starts (Bottleneck's `minTime`). */
@@ -325,21 +330,29 @@ export interface Executor {
    */
   submit<A, E, R>(
     spec: TaskSpec<A, E, R>
-  ): Effect.Effect<Task.Task<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R>
+  ): Effect.Effect<
+    Task.Task<A, E | TaskDroppedError>,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
+    R
+  >
   /** Like `submit`, but never waits: `none` when the queue is full (and the policy would block or reject). */
   trySubmit<A, E, R>(
     spec: TaskSpec<A, E, R>
-  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError, R>
+  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError | DuplicateTaskIdError, R>
   /** Submits and waits for the outcome. */
   run<A, E, R>(
     spec: TaskSpec<A, E, R>
-  ): Effect.Effect<TaskResult.TaskResult<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R>
+  ): Effect.Effect<
+    TaskResult.TaskResult<A, E | TaskDroppedError>,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
+    R
+  >
   /** Submits a batch and settles it: one result per spec, in order. */
   runAll<A, E, R>(
     specs: Iterable<TaskSpec<A, E, R>>
   ): Effect.Effect<
     Array<TaskResult.TaskResult<A, E | TaskDroppedError>>,
-    ExecutorClosedError | ExecutorFullError,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
     R
   >
   /** Starts no more tasks until `resume`; running tasks go on (p-queue's `pause`). */

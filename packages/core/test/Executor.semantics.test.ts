@@ -331,6 +331,46 @@ describe("what a p-queue / Bottleneck user expects", () => {
       assert.deepStrictEqual(starts.map((s) => s.split("@")[0]), ["running", "urgent", "extra", "low new"])
     }))
 
+  it.scoped("job ids: a duplicate is refused while the first is queued or running, free again once it ended", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1 })
+      const starts: Array<string> = []
+      yield* executor.submit(timed("first", starts, 100, { id: "job-1" }))
+      yield* executor.submit(timed("second", starts, 100, { id: "job-2" }))
+      yield* TestClock.adjust(1)
+      const running = yield* Effect.flip(executor.submit(timed("again", starts, 100, { id: "job-1" })))
+      assert.strictEqual(running._tag, "DuplicateTaskIdError")
+      assert.include(running.message, `"job-1"`)
+      const queued = yield* Effect.flip(executor.trySubmit(timed("again", starts, 100, { id: "job-2" })))
+      assert.strictEqual(queued._tag, "DuplicateTaskIdError")
+      yield* TestClock.adjust(100)
+      // job-1 ended: its id is free
+      const again = yield* executor.submit(timed("again", starts, 100, { id: "job-1" }))
+      yield* TestClock.adjust(300)
+      assert.isTrue(Exit.isSuccess(yield* again.await))
+      assert.deepStrictEqual(starts.map((s) => s.split("@")[0]), ["first", "second", "again"])
+    }))
+
+  it.scoped("overflowPriority: a full queue makes room only for a task of a better priority", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1, queueCapacity: 2, overflow: "overflowPriority" })
+      const starts: Array<string> = []
+      yield* executor.submit(timed("running", starts))
+      yield* TestClock.adjust(1)
+      const low = yield* executor.submit(timed("low", starts, 100, { priority: 5 }))
+      yield* executor.submit(timed("mid", starts, 100, { priority: 3 }))
+      // not better than the worst queued (5): the new task is dropped
+      const same = yield* executor.submit(timed("same", starts, 100, { priority: 5 }))
+      const sameError = yield* Effect.flip(same.join)
+      assert.isTrue(sameError._tag === "TaskDroppedError" && sameError.reason === "overflow")
+      // better: the worst queued makes room
+      yield* executor.submit(timed("urgent", starts, 100, { priority: 0 }))
+      const lowError = yield* Effect.flip(low.join)
+      assert.isTrue(lowError._tag === "TaskDroppedError" && lowError.reason === "overflow")
+      yield* TestClock.adjust(1000)
+      assert.deepStrictEqual(starts.map((s) => s.split("@")[0]), ["running", "urgent", "mid"])
+    }))
+
   it.scoped("reservoir: starts take from it, a refresh sets it again; Depleted is published", () =>
     Effect.gen(function*() {
       const executor = yield* Executor.make({

@@ -14,7 +14,13 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Deadline from "../Deadline.js"
-import { ExecutorClosedError, ExecutorFullError, type InvalidOptionsError, TaskDroppedError } from "../Errors.js"
+import {
+  DuplicateTaskIdError,
+  ExecutorClosedError,
+  ExecutorFullError,
+  type InvalidOptionsError,
+  TaskDroppedError
+} from "../Errors.js"
 import type * as Executor from "../Executor.js"
 import * as Options from "../Options.js"
 import * as Retry from "../Retry.js"
@@ -35,7 +41,7 @@ const ConfigSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
   concurrency: Schema.optional(Options.PositiveIntOrInfinity),
   queueCapacity: Schema.optional(Options.PositiveIntOrInfinity),
-  overflow: Schema.optional(Schema.Literal("block", "reject", "dropOldest", "dropNewest")),
+  overflow: Schema.optional(Schema.Literal("block", "reject", "dropOldest", "dropNewest", "overflowPriority")),
   grace: Schema.optional(Options.NonNegativeDurationOrInfinity),
   rate: Schema.optional(RateSchema),
   minTime: Schema.optional(Options.NonNegativeDuration),
@@ -83,6 +89,7 @@ const SpecSchema = Schema.Struct({
   effect: Schema.Any,
   priority: Schema.optional(Schema.Number.pipe(Schema.finite())),
   key: Schema.optional(Schema.String),
+  id: Schema.optional(Schema.String),
   timeout: Schema.optional(Options.PositiveDuration),
   retry: Schema.optional(Schema.Any)
 })
@@ -94,6 +101,7 @@ const checkSpec = (spec: Executor.TaskSpec<any, any, any>): void => {
     typeof spec !== "object" || spec === null || typeof spec.name !== "string" || !Effect.isEffect(spec.effect) ||
     (spec.priority !== undefined && !Number.isFinite(spec.priority)) ||
     (spec.key !== undefined && typeof spec.key !== "string") ||
+    (spec.id !== undefined && typeof spec.id !== "string") ||
     spec.timeout !== undefined
   ) {
     decodeSpec(spec)
@@ -325,6 +333,8 @@ export class ExecutorImpl implements Executor.Executor {
   readonly idleMs: number
   readonly higherFirst: boolean
   timeoutMs: number | undefined
+  /** The tasks queued or running that were given an `id`. */
+  readonly ids = new Map<string, TaskImpl<any, any>>()
   /** Submitters waiting for room in the intake (overflow "block"), oldest first. */
   readonly blocked: Array<() => void> = []
   /** Waiters of onIdle, onEmpty and onSizeLessThan, each woken only once its condition holds. */
@@ -510,22 +520,37 @@ export class ExecutorImpl implements Executor.Executor {
   admit<A, E>(
     spec: Executor.TaskSpec<A, E, any>,
     context: Context.Context<never>
-  ): Task.Task<A, E | TaskDroppedError> | ExecutorClosedError | "full" {
+  ): Task.Task<A, E | TaskDroppedError> | ExecutorClosedError | DuplicateTaskIdError | "full" {
     if (this.closed) return this.closedError(spec.name)
+    if (spec.id !== undefined && this.ids.has(spec.id)) {
+      return new DuplicateTaskIdError({ executor: this.name, id: spec.id })
+    }
     if (this.queue.size >= this.capacity) {
       if (this.overflow === "block" || this.overflow === "reject") return "full"
       if (this.overflow === "dropNewest") return this.dropped(spec, context)
-      // dropOldest: of the lowest priority, the task queued first makes room
+      // of the lowest priority, the task queued first makes room (dropOldest); with
+      // overflowPriority only for a task of a better priority, else the new task is dropped
       const oldest = this.queue.kernel.oldestLowest()
-      if (oldest !== undefined) this.drop(oldest.run, "overflow")
+      if (oldest !== undefined) {
+        if (this.overflow === "overflowPriority" && !(this.kernelPriority(spec) < oldest.priority)) {
+          return this.dropped(spec, context)
+        }
+        this.drop(oldest.run, "overflow")
+      }
     }
     return this.accept(spec, context)
+  }
+
+  /** A spec's priority in the kernel's order (lower first). */
+  kernelPriority(spec: Executor.TaskSpec<any, any, any>): number {
+    const given = spec.priority ?? this.config.defaults?.priority ?? 0
+    return this.higherFirst ? -given || 0 : given
   }
 
   accept<A, E>(spec: Executor.TaskSpec<A, E, any>, context: Context.Context<never>): Task.Task<A, E> {
     const given = spec.priority ?? this.config.defaults?.priority ?? 0
     const data = new TaskJob(spec, this.queue.gateFor(spec.key), given)
-    return this.group.unsafeSpawn<A, E>(
+    const task = this.group.unsafeSpawn<A, E>(
       context,
       this.effectOf(spec, data),
       spec.name,
@@ -533,6 +558,15 @@ export class ExecutorImpl implements Executor.Executor {
       this.higherFirst ? -given || 0 : given,
       data
     ) as TaskImpl<A, E>
+    const id = spec.id
+    if (id !== undefined && task.phase !== DONE) {
+      // the id is taken while the task is queued or running
+      this.ids.set(id, task)
+      task.addObserver(() => {
+        if (this.ids.get(id) === task) this.ids.delete(id)
+      })
+    }
+    return task
   }
 
   /** A task that never entered the queue: it ends at once, dropped (overflow `dropNewest`). */
@@ -592,12 +626,16 @@ export class ExecutorImpl implements Executor.Executor {
 
   submit<A, E, R>(
     spec: Executor.TaskSpec<A, E, R>
-  ): Effect.Effect<Task.Task<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R> {
+  ): Effect.Effect<
+    Task.Task<A, E | TaskDroppedError>,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
+    R
+  > {
     return Effect.withFiberRuntime((fiber) => {
       checkSpec(spec)
       const admitted = this.admit(spec, fiber.currentContext)
       if (admitted !== "full") {
-        return admitted instanceof ExecutorClosedError
+        return admitted instanceof ExecutorClosedError || admitted instanceof DuplicateTaskIdError
           ? Effect.fail(admitted)
           : Effect.succeed(admitted)
       }
@@ -622,12 +660,14 @@ export class ExecutorImpl implements Executor.Executor {
 
   trySubmit<A, E, R>(
     spec: Executor.TaskSpec<A, E, R>
-  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError, R> {
+  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError | DuplicateTaskIdError, R> {
     return Effect.withFiberRuntime((fiber) => {
       checkSpec(spec)
       const admitted = this.blocked.length > 0 ? "full" : this.admit(spec, fiber.currentContext)
       if (admitted === "full") return Effect.succeed(Option.none())
-      return admitted instanceof ExecutorClosedError ? Effect.fail(admitted) : Effect.succeed(Option.some(admitted))
+      return admitted instanceof ExecutorClosedError || admitted instanceof DuplicateTaskIdError
+        ? Effect.fail(admitted)
+        : Effect.succeed(Option.some(admitted))
     })
   }
 
@@ -641,7 +681,11 @@ export class ExecutorImpl implements Executor.Executor {
    */
   submitAll<A, E, R>(
     specs: Iterable<Executor.TaskSpec<A, E, R>>
-  ): Effect.Effect<Array<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError | ExecutorFullError, R> {
+  ): Effect.Effect<
+    Array<Task.Task<A, E | TaskDroppedError>>,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
+    R
+  > {
     return Effect.withFiberRuntime((fiber) => {
       const list = Array.from(specs)
       const tasks: Array<Task.Task<A, E | TaskDroppedError>> = []
@@ -651,7 +695,9 @@ export class ExecutorImpl implements Executor.Executor {
         checkSpec(spec)
         const admitted = this.admit(spec, fiber.currentContext)
         if (admitted === "full") break
-        if (admitted instanceof ExecutorClosedError) return Effect.fail(admitted)
+        if (admitted instanceof ExecutorClosedError || admitted instanceof DuplicateTaskIdError) {
+          return Effect.fail(admitted)
+        }
         tasks.push(admitted)
       }
       if (i === list.length) return Effect.succeed(tasks)
