@@ -38,7 +38,7 @@ const sample = (variant, depth, capMs) =>
   })
 
 export const case8 = async ({ h, quick }) => {
-  const depths = [50, 200, 500]
+  const depths = [50, 200, 500, 5000]
   const capMs = quick ? 5_000 : 30_000
   const samples = quick ? 1 : 3
   const variants = [

@@ -222,6 +222,19 @@ export const shield: {
 
 /**
  * A cancel scope (Trio's `CancelScope`, asyncio's `Timeout`), handed to the body of {@link scope}.
+ * Every deadline of this module is one; so are `Task.waitFor`, a `TaskGroup`'s `cancel` and
+ * `runMain`'s shutdown deadline. The rules, Trio's:
+ *
+ * - Scopes nest to any depth; a cancelled scope stops everything inside it (a scope opened inside
+ *   a cancelled one is stopped with it), and the outermost cancelled scope catches the
+ *   cancellation: an inner one passes it on, whatever its own state.
+ * - `cancelledCaught` is true only for the scope that caught an interruption and nothing else: a
+ *   body that failed with its own error, or whose cleanup failed, was not stopped by the scope alone.
+ * - A body that ends with its value keeps it, even when a cancel was on its way (Trio drops it).
+ * - A scope that is shielded keeps enclosing cancellations out; they reach the code around it as
+ *   soon as it returns (in Effect every step is a checkpoint, where Trio waits for the next `await`).
+ * - Cleanup (finalizers, `Effect.ensuring`) runs uninterruptibly, as always in Effect: an enclosing
+ *   scope that has already fired does not stop the cleanup, and a deadline opened in it works.
  *
  * @since 0.1.0
  * @category models
@@ -231,20 +244,26 @@ export interface CancelScope extends Pipeable, Inspectable {
   readonly deadline: Effect.Effect<Option.Option<number>>
   /**
    * Moves the deadline, earlier or later, to an instant (epoch milliseconds, a `Date` or a
-   * `DateTime`), or removes it with `null` (asyncio's `reschedule`). No effect once the scope has
-   * fired or ended.
+   * `DateTime`), or removes it with `null` (asyncio's `reschedule`). A deadline already past
+   * cancels the scope. Once the scope has ended it changes nothing, the deadline included.
    */
   reschedule(at: number | Date | DateTime.DateTime | null): Effect.Effect<void>
   /**
-   * Cancels the scope (Trio's `cancel()`): the body is interrupted at its next suspension, its
-   * cleanup runs, and {@link scope} returns `none`. Does not suspend.
+   * Cancels the scope (Trio's `cancel()`). Does not suspend: the code that called it runs on to its
+   * next suspension (Trio's next checkpoint) and is interrupted there; the body's cleanup runs, and
+   * {@link scope} returns `none`. A body that returns before its next suspension keeps its value.
+   * Calling it again, or after the scope ended, changes nothing but `cancelCalled`.
    */
   readonly cancel: Effect.Effect<void>
-  /** Whether `cancel` was called (Trio's `cancel_called`). */
+  /** Whether the scope was cancelled: `cancel` was called or the deadline passed (Trio's `cancel_called`). */
   readonly cancelCalled: Effect.Effect<boolean>
-  /** Whether the scope stopped its body — by its deadline or by `cancel` (Trio's `cancelled_caught`). */
+  /**
+   * Whether this scope caught its cancellation: it stopped the body, by its deadline or by `cancel`,
+   * and the body ended with that interruption alone (Trio's `cancelled_caught`). False when an
+   * enclosing scope was cancelled too (that one catches).
+   */
   readonly cancelledCaught: Effect.Effect<boolean>
-  /** Whether the deadline passed and stopped the body (asyncio's `expired()`). */
+  /** Whether the deadline passed and cancelled the scope (asyncio's `expired()`). */
   readonly expired: Effect.Effect<boolean>
   /** Whether enclosing deadlines and cancellations are kept out (Trio's `shield`). */
   readonly shield: boolean
@@ -285,7 +304,8 @@ export interface ScopeOptions {
  *     yield* Effect.fork(Effect.zipRight(Effect.sleep("2 seconds"), scope.cancel))
  *     return yield* poll
  *   }), { timeout: "5 seconds" })
- * // Option.none() after 2 s; scope.cancelCalled is true, scope.expired false
+ * // Option.none() after 2 s; scope.cancelCalled is true, scope.expired false,
+ * // scope.cancelledCaught true
  * ```
  *
  * @since 0.1.0

@@ -177,11 +177,11 @@ export interface SpawnOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options<M extends Mode = Mode> {
   /** Shown in errors. Defaults to `"TaskGroup"`. */
   readonly name?: string
   /** `failFast` (default) or `supervise`. */
-  readonly mode?: Mode
+  readonly mode?: M
   /** A positive integer, or `Infinity` (default): how many children run at once. */
   readonly concurrency?: number
   /**
@@ -226,16 +226,37 @@ export interface Options {
  * @since 0.1.0
  * @category constructors
  */
-export const scoped: {
-  <A, E, R, CE = unknown>(
-    body: (group: TaskGroup<"supervise", CE>) => Effect.Effect<A, E, R>,
-    options: Options & { readonly mode: "supervise" }
-  ): Effect.Effect<A, E, R>
-  <A, E, R, CE = unknown>(
-    body: (group: TaskGroup<"failFast", CE>) => Effect.Effect<A, E, R>,
-    options?: Options & { readonly mode?: "failFast" }
-  ): Effect.Effect<A, E, R>
-} = internal.scoped as never
+export const scoped: <
+  B extends Effect.Effect<any, any, any> | PromiseLike<unknown>,
+  M extends Mode = "failFast",
+  CE = unknown
+>(
+  body: (group: TaskGroup<M, CE>) => B & NotAPromise<B, "TaskGroup.scoped">,
+  options?: Options<M>
+) => EffectOf<B> = internal.scoped as never
+
+/**
+ * The Effect a body returns, with its value, error and requirement types.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type EffectOf<B> = [B] extends [Effect.Effect<infer A, infer E, infer R>] ? Effect.Effect<A, E, R> : never
+
+/**
+ * A compile-time hint: a function that should return an Effect returned a Promise (an `async`
+ * function, say). TypeScript reports the missing property, whose name says what to do.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type NotAPromise<B, Where extends string> = [B] extends [PromiseLike<unknown>] ? {
+    readonly [
+      K
+        in `${Where}: the function returned a Promise, not an Effect — wrap async code in Effect.promise or Effect.tryPromise (or use @taskscope/promise)`
+    ]: never
+  }
+  : unknown
 
 /**
  * Makes a group bound to the current `Scope`. When the scope closes successfully the group waits for
@@ -261,14 +282,9 @@ export const scoped: {
  * @since 0.1.0
  * @category constructors
  */
-export const make: {
-  <CE = unknown>(
-    options: Options & { readonly mode: "supervise" }
-  ): Effect.Effect<TaskGroup<"supervise", CE>, never, Scope.Scope>
-  <CE = unknown>(
-    options?: Options & { readonly mode?: "failFast" }
-  ): Effect.Effect<TaskGroup<"failFast", CE>, never, Scope.Scope>
-} = internal.make as never
+export const make: <M extends Mode = "failFast", CE = unknown>(
+  options?: Options<M>
+) => Effect.Effect<TaskGroup<M, CE>, never, Scope.Scope> = internal.make as never
 
 /**
  * @example

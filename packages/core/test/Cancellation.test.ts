@@ -393,7 +393,7 @@ describe("Deadline.scope: a cancel-scope handle (Trio's CancelScope, asyncio's T
         }),
         "100 millis"
       )
-      assert.deepStrictEqual(timedOut, Exit.succeed([false, true, true]))
+      assert.deepStrictEqual(timedOut, Exit.succeed([true, true, true]))
     }))
 
   it.effect("shield: an enclosing deadline does not reach inside; its own does", () =>

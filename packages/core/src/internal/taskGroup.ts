@@ -4,6 +4,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
@@ -19,7 +20,8 @@ import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
-import { andThen, both, interruptedByOthers, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
+import { currentScope, type ScopeImpl, withScope } from "./cancelScope.js"
+import { andThen, both, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
 import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
@@ -79,6 +81,11 @@ export class Run implements Runner, Queued, TaskInfo {
   context: Context.Context<never> | undefined = undefined
   /** Whatever the group's owner keeps per child (the Executor's spec, key and timings). */
   data: unknown = undefined
+  /**
+   * Started with `group.start`: until `ready`, it belongs to the caller of `start` (Trio's temporary
+   * nursery), so a failure before then is the caller's, not the group's.
+   */
+  startGate: StartGate | undefined = undefined
   constructor(readonly task: TaskImpl<any, any>) {}
   get name(): string {
     return this.task.name
@@ -86,6 +93,11 @@ export class Run implements Runner, Queued, TaskInfo {
 }
 
 const noop = () => {}
+
+/** Whether a child started with `group.start` has called `ready` (and so belongs to the group). */
+interface StartGate {
+  ready: boolean
+}
 
 /** A fiber that runs waiting children of a bounded group one after another. */
 class Worker implements Runner, TaskInfo {
@@ -204,13 +216,15 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     effect: Effect.Effect<A, E, any>,
     name: string | undefined,
     priority = 0,
-    data?: unknown
+    data?: unknown,
+    startGate?: StartGate
   ): TaskImpl<A, E> | TaskGroupClosedError {
     if (this.status !== OPEN) return this.closedError(name)
     const task = new TaskImpl<A, E>(this, name)
     const run = new Run(task)
     task.run = run
     run.data = data
+    run.startGate = startGate
     this.active++
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onQueued?.(task, run)
@@ -243,21 +257,48 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     f: (ready: (value: V) => Effect.Effect<void>) => Effect.Effect<A, E, R>,
     options?: TaskGroup.SpawnOptions
   ): Effect.Effect<V, any, R> {
-    return Effect.withFiberRuntime((fiber) => {
-      const deferred = Deferred.unsafeMake<V, unknown>(fiber.id())
-      const ready = (value: V) => Deferred.succeed(deferred, value).pipe(Effect.asVoid)
-      const task = this.unsafeSpawn(fiber.currentContext, Effect.suspend(() => f(ready)), options?.name)
-      if (!(task instanceof TaskImpl)) return Effect.fail(task)
-      task.addObserver((exit) => {
+    return Effect.withFiberRuntime((caller) => {
+      const deferred = Deferred.unsafeMake<V, unknown>(caller.id())
+      let readyCalled = false
+      let name = options?.name ?? "the child"
+      const gate: StartGate = { ready: false }
+      const ready = (value: V) =>
+        Effect.suspend(() => {
+          if (readyCalled) {
+            return Effect.die(
+              new Cause.RuntimeException(
+                `TaskGroup.start: ready was called twice (task "${name}" in TaskGroup "${this.name}")`
+              )
+            )
+          }
+          readyCalled = true
+          // Trio's started(): when the caller's cancel scope is cancelled, it does nothing — the child
+          // stays the caller's and is cancelled with it, and start fails with the cancellation
+          if (effectivelyCancelled(caller as Fiber.RuntimeFiber<unknown, unknown>)) return Effect.void
+          gate.ready = true
+          Deferred.unsafeDone(deferred, Exit.succeed(value))
+          return Effect.void
+        })
+      const spawned = this.unsafeSpawn(
+        caller.currentContext,
+        Effect.suspend(() => f(ready)),
+        options?.name,
+        0,
+        undefined,
+        gate
+      )
+      if (!(spawned instanceof TaskImpl)) return Effect.fail(spawned)
+      name = spawned.name
+      spawned.addObserver((exit) => {
         Deferred.unsafeDone(
           deferred,
           Exit.isSuccess(exit)
-            ? Exit.fail(new TaskExitedBeforeReadyError({ group: this.name, task: task.name }))
+            ? Exit.fail(new TaskExitedBeforeReadyError({ group: this.name, task: spawned.name }))
             : Exit.failCause(exit.cause)
         )
       })
       // Trio's nursery.start: until it is ready, the child lives under the caller's cancellation
-      return Effect.onInterrupt(Deferred.await(deferred), () => task.cancel)
+      return Effect.onInterrupt(Deferred.await(deferred), () => spawned.cancel)
     })
   }
 
@@ -407,7 +448,9 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     const ownFiber = run.worker === undefined && started
     task.complete(exit)
     // a failure is recorded before the slot is given back: after a failFast failure, no queued child starts
-    if (Exit.isFailure(exit) && !isInterruptedOnly(exit.cause)) this.recordFailure(task, exit)
+    if (Exit.isFailure(exit) && (run.startGate?.ready ?? true) && !isInterruptedOnly(exit.cause)) {
+      this.recordFailure(task, exit)
+    }
     this.active--
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onEnded?.(task, exit, run, started)
@@ -526,7 +569,22 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   }
 
   get cancel(): Effect.Effect<void> {
-    return Effect.sync(() => this.requestCancel())
+    return Effect.sync(() => {
+      if (this.cancelScope === undefined) return this.requestCancel()
+      // intake stops at once; the interruptions follow when the caller's slice is over
+      this.cancelled = true
+      if (this.status === OPEN) this.status = CANCELLING
+      this.cancelScope.unsafeCancel()
+    })
+  }
+
+  /** A `scoped` group runs in a cancel scope of its own: `cancel` is that scope's (Trio's nursery.cancel_scope). */
+  cancelScope: ScopeImpl | undefined = undefined
+
+  /** The group's cancel scope fired: intake stops, queued children are dropped, running ones interrupted. */
+  onScopeFired(): void {
+    this.cancelled = true
+    this.cancelAll(this.groupId)
   }
 
   get failures(): Effect.Effect<ReadonlyArray<TaskResult.Failed<unknown> | TaskResult.TimedOut<unknown>>> {
@@ -609,12 +667,14 @@ export const make = (options?: TaskGroup.Options): Effect.Effect<GroupImpl, neve
     ))
 
 /**
- * Runs the body on a fiber of its own, beside the children, and waits for all of them. The
+ * Runs the body on a fiber of its own, beside the children, and waits for all of them — inside a
+ * cancel scope of the group's own (Trio's nursery.cancel_scope), which `group.cancel` cancels. The
  * outcome, to the letter of asyncio 3.13 and Trio:
  * - the body and every child done: the body's value (or the group's failFast failure);
  * - the body or a child failed: every child is cancelled, and every failure — including those that
  *   happen while the others shut down — is in the Cause;
- * - `group.cancel`: absorbed — the body's value if it returned one, else `undefined`;
+ * - `group.cancel`: the group's scope catches it — the body's value if it returned one, else
+ *   `undefined`; failures during the cancellation still come out;
  * - the owner interrupted: everything is cancelled, and the Cause holds the interruption and every
  *   failure that happened during the shutdown.
  * @internal
@@ -625,69 +685,113 @@ export const scoped = <A, E, R>(
 ): Effect.Effect<A | undefined, unknown, R> =>
   Effect.suspend(() => {
     const decoded = checkOptions(options)
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiberRuntime<A | undefined, unknown, R>((owner) => {
-        const group = new GroupImpl(owner as Fiber.RuntimeFiber<unknown, unknown>, decoded)
-        // a child of the owner: an interruption of the owner reaches the body at once
-        return Effect.flatMap(Effect.fork(restore(Effect.suspend(() => body(group)))), (bodyFiber) => {
-          group.body = bodyFiber as Fiber.RuntimeFiber<unknown, unknown>
-          return Effect.flatMap(Effect.exit(restore(Fiber.await(bodyFiber))), (awaited) => {
-            if (Exit.isFailure(awaited)) return ownerInterrupted(group, bodyFiber, awaited.cause)
-            const bodyExit = awaited.value
-            group.bodyDone = true
-            if (Exit.isFailure(bodyExit)) return bodyEnded(group, bodyExit)
-            // the body is done: wait for the children (they may still spawn), interruptibly
-            return Effect.flatMap(Effect.exit(restore(group.awaitIdle)), (waited) => {
-              if (Exit.isFailure(waited)) return ownerInterrupted(group, bodyFiber, waited.cause)
-              return Effect.zipRight(
-                group.close(true, group.groupId),
-                Effect.suspend(() => {
-                  const failures = group.pendingFailures()
-                  return Cause.isEmpty(failures) ? bodyExit : Effect.failCause(failures)
-                })
-              )
-            })
-          })
-        })
-      })
+    return withScope(
+      () => Infinity,
+      GROUP_SCOPE,
+      (cancelScope) =>
+        Effect.withFiberRuntime<A, unknown, R>((owner) => {
+          const group = new GroupImpl(owner as Fiber.RuntimeFiber<unknown, unknown>, decoded)
+          group.cancelScope = cancelScope
+          cancelScope.onFire = () => group.onScopeFired()
+          return runGroup(group, body)
+        }),
+      // group.cancel is absorbed: the scope exits, and only failures come out
+      (_, rest) => (Cause.isEmpty(rest) ? Effect.succeed(undefined) : Effect.failCause(rest))
     )
   })
 
-/** The owner was interrupted: cancel everything, wait, and keep every failure beside the interruption. */
+/** The group's own bookkeeping runs uninterruptibly; the body and the waits are interruptible. */
+const GROUP_SCOPE = { shield: false, movable: false, ownInterruptibility: true } as const
+
+const runGroup = <A, E, R>(
+  group: GroupImpl,
+  body: (group: any) => Effect.Effect<A, E, R>
+): Effect.Effect<A, unknown, R> =>
+  // a child of the group's fiber: an interruption of it (the owner's, passed on, or the group's
+  // cancel scope) reaches the body at once
+  Effect.flatMap(Effect.fork(Effect.interruptible(Effect.suspend(() => body(group)))), (bodyFiber) => {
+    group.body = bodyFiber as Fiber.RuntimeFiber<unknown, unknown>
+    return Effect.flatMap(Effect.exit(Effect.interruptible(Fiber.await(bodyFiber))), (awaited) => {
+      if (Exit.isFailure(awaited)) return ownerInterrupted(group, bodyFiber, awaited.cause)
+      const bodyExit = awaited.value
+      group.bodyDone = true
+      if (Exit.isFailure(bodyExit)) return bodyEnded(group, bodyExit)
+      // the body is done: wait for the children (they may still spawn), interruptibly
+      return Effect.flatMap(Effect.exit(Effect.interruptible(group.awaitIdle)), (waited) => {
+        if (Exit.isFailure(waited)) return ownerInterrupted(group, bodyFiber, waited.cause)
+        return Effect.zipRight(
+          group.close(true, group.groupId),
+          Effect.suspend(() => {
+            const failures = group.pendingFailures()
+            return Cause.isEmpty(failures) ? bodyExit : Effect.failCause(failures)
+          })
+        )
+      })
+    })
+  })
+
+/** Whether `cause` is an interruption by `id` and nothing else. */
+const onlyBy = (cause: Cause.Cause<unknown>, id: FiberId.FiberId): boolean => {
+  if (!isInterruptedOnly(cause)) return false
+  for (const by of Cause.interruptors(cause)) if (!Equal.equals(by, id)) return false
+  return true
+}
+
+/** The group's fiber was interrupted: cancel everything, wait, and keep every failure beside the interruption. */
 const ownerInterrupted = (
   group: GroupImpl,
   bodyFiber: Fiber.RuntimeFiber<unknown, unknown>,
   interruption: Cause.Cause<unknown>
-): Effect.Effect<never, unknown> =>
+): Effect.Effect<any, unknown> =>
   Effect.suspend(() => {
     group.cancelAll(group.ownerId)
-    // the interruption reached the body already (it is the owner's child): no second signal
+    // group.cancel alone (the group's own scope fired): a body that has returned keeps its value
+    // (Trio: a `return` in the nursery's block stands; the nursery's scope catches the children's
+    // cancellation)
+    const byOwnScope = onlyBy(interruption, group.cancelScope!.id)
+    // the interruption reached the body already (it is the group fiber's child): no second signal
     return Effect.flatMap(Fiber.await(bodyFiber), (bodyExit) => {
       group.bodyDone = true
       return Effect.zipRight(
         group.close(false, group.ownerId),
         Effect.suspend(() => {
+          const failures = group.pendingFailures()
+          if (byOwnScope && Exit.isSuccess(bodyExit)) {
+            return Cause.isEmpty(failures)
+              ? bodyExit
+              : Effect.failCause(failures)
+          }
           const fromBody = Exit.isFailure(bodyExit) ? removeInterrupts(bodyExit.cause) : Cause.empty
-          return Effect.failCause(andThen(interruption, andThen(group.pendingFailures(), fromBody)))
+          return Effect.failCause(andThen(interruption, andThen(failures, fromBody)))
         })
       )
     })
   })
 
-/** The body failed, was interrupted by the group (a failFast failure, `cancel`), or by someone else. */
+/** The body failed, or was interrupted by the group after a failFast failure, or by someone else. */
 const bodyEnded = (group: GroupImpl, bodyExit: Exit.Failure<unknown, unknown>): Effect.Effect<any, unknown> =>
   Effect.zipRight(
     group.close(false, group.groupId),
     Effect.suspend(() => {
       const cause = bodyExit.cause
-      const byGroup = Cause.isInterrupted(cause) && !interruptedByOthers(cause, group.groupId)
-      const fromBody = byGroup ? removeInterrupts(cause) : cause
+      // the group interrupts its body for one reason: a failFast failure, which is what comes out
       if (group.failure !== undefined) {
         return Effect.failCause(both(group.pendingFailures(), removeInterrupts(cause)))
       }
-      const failures = andThen(fromBody, group.shutdownFailures)
-      // group.cancel is absorbed: the scope exits, and only failures come out
-      if (byGroup && group.cancelled && Cause.isEmpty(failures)) return Effect.succeed(undefined)
-      return Effect.failCause(failures)
+      return Effect.failCause(andThen(cause, group.shutdownFailures))
     })
   )
+
+/**
+ * Trio's "effectively cancelled" for the caller of `start`: it has been interrupted, or a cancel
+ * scope it runs in (up to a shield) has been cancelled, even if the interruption is still on its way.
+ * @internal
+ */
+export const effectivelyCancelled = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean => {
+  if (!Cause.isEmpty(fiber.getFiberRef(FiberRef.interruptedCause))) return true
+  for (let s = fiber.getFiberRef(currentScope); s !== undefined; s = s.parent) {
+    if (s.cancelRequested && !s.ended) return true
+    if (s.shield) break
+  }
+  return false
+}
