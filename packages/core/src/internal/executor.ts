@@ -265,9 +265,9 @@ class ExecutorQueue implements RunQueue<Run> {
     return this.kernel.toArray().map((job) => job.run)
   }
 
-  /** A started task ended: its slot and its key's permit are free again. */
-  release(job: TaskJob): void {
-    this.kernel.release(job, this.timed ? this.now() : 0)
+  /** A started task ended (the group says so): its key's permit is free again. */
+  release(run: Run): void {
+    this.kernel.release(dataOf(run), this.timed ? this.now() : 0)
   }
 
   /** The kernel holds every waiting task back for a time: one wake-up then, to drain again. */
@@ -423,7 +423,6 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   onEnded(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>, run: Run, started: boolean): void {
-    const data = dataOf(run)
     const outcome = outcomeOf(exit)
     const dropped = outcome === "Failed" && isDropped(exit)
     const status: Executor.TaskStatus = dropped ? "dropped" : statusOf[outcome]
@@ -434,7 +433,6 @@ export class ExecutorImpl implements Executor.Executor {
     if (!dropped) tasksByOutcome[outcome].unsafeUpdate(1, [])
     if (started) {
       this.running--
-      this.queue.release(data)
       const ms = task.endedAt - task.startedAt
       taskDuration.unsafeUpdate(ms, [])
       if (this.durations.length < 1024) this.durations.push(ms)
