@@ -2,6 +2,10 @@ import effect from "@effect/eslint-plugin"
 import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
+const deepMessage = "chai's deep equality cannot tell Option.none() from Option.some(x), also inside an Exit, an " +
+  "array or an object: use expect(actual).toStrictEqual(expected) (.toMatchObject for a subset), which " +
+  "vitest.setup.ts makes Effect-aware (Equal.equals)"
+
 export default tseslint.config(
   {
     ignores: [
@@ -73,6 +77,24 @@ export default tseslint.config(
           operatorPosition: "maintain",
           "arrowFunction.useParentheses": "force"
         }
+      }]
+    }
+  },
+  {
+    // chai's deep equality (assert.deepStrictEqual, assert.deepEqual, assert.deepInclude, …) cannot tell
+    // Option.none() from Option.some(1), also inside an Exit, an array or an object: tests compare with
+    // expect(actual).toStrictEqual(expected), which vitest.setup.ts makes Effect-aware (Equal.equals)
+    files: ["**/test/**/*.{ts,mts,mjs,js}", "**/*.test.{ts,mts,mjs,js}"],
+    rules: {
+      "no-restricted-syntax": ["error", {
+        // assert.deepStrictEqual, assert.deepEqual, assert.notDeepStrictEqual, assert.deepInclude,
+        // assert.sameDeepMembers…, node:assert's too (it tells none from some, but rejects equal Causes)
+        selector: "CallExpression[callee.object.name=/assert/i][callee.property.name=/^(not)?[dD]eep|Deep/]",
+        message: deepMessage
+      }, {
+        // chai's expect(x).to.deep.equal(y) / .eql(y)
+        selector: "MemberExpression[property.name=/^(deep|eql)$/]",
+        message: deepMessage
       }]
     }
   },

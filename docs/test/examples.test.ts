@@ -31,7 +31,7 @@
  *     // #endregion example
  *     export { program }                           ← harness exports, never shown
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { spawn } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
@@ -121,7 +121,7 @@ describe("documentation examples", () => {
     it(`${file}: the page shows the user's code at 80 columns, ending with how to run it`, () => {
       assert.isAbove(region.length, 0, "an `// #region example` … `// #endregion example` region")
       const long = source.split("\n").filter((l) => l.length > 80)
-      assert.deepStrictEqual(long, [], "lines longer than 80 columns")
+      expect(long, "lines longer than 80 columns").toStrictEqual([])
       const shown = region.join("\n")
       for (const harness of ["export const expected", "export const runs", "export const signal", "selfTimed"]) {
         assert.notInclude(shown, harness, "harness code stays out of the page")
@@ -153,7 +153,7 @@ describe("documentation examples", () => {
           yield* TestClock.adjust("1 hour")
           result = yield* Fiber.join(fiber)
         }
-        if (stated.kind === "value") assert.deepStrictEqual(result, stated.value)
+        if (stated.kind === "value") expect(result).toStrictEqual(stated.value)
         else assert.strictEqual(String(result), stated.text)
       }), 60_000)
   }

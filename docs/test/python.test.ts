@@ -6,19 +6,26 @@
  * (`# requires: python 3.13`) or Trio (`# requires: trio`) are skipped, with the reason, where the
  * interpreter cannot run them.
  */
-import { assert, describe, it } from "@effect/vitest"
-import { execFileSync, spawn, spawnSync } from "node:child_process"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { execFile, spawn } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+
+// never a synchronous child process in a test: it blocks the worker's event loop, and with it
+// vitest's reports to the main process (issue 28)
+const execFileAsync = promisify(execFile)
 
 const dir = fileURLToPath(new URL("../examples/python/", import.meta.url))
 const files = readdirSync(dir).filter((f) => f.endsWith(".py")).sort()
 
-const python = (() => {
-  const probe = spawnSync("python3", ["-c", "import sys; print(sys.version_info[0] * 100 + sys.version_info[1])"])
-  if (probe.status !== 0) return undefined
-  const trio = spawnSync("python3", ["-c", "import trio"]).status === 0
-  return { version: Number(String(probe.stdout).trim()), trio }
+const succeeds = (args: ReadonlyArray<string>) =>
+  execFileAsync("python3", args).then(({ stdout }) => stdout, () => undefined)
+const python = await (async () => {
+  const version = await succeeds(["-c", "import sys; print(sys.version_info[0] * 100 + sys.version_info[1])"])
+  if (version === undefined) return undefined
+  const trio = (await succeeds(["-c", "import trio"])) !== undefined
+  return { version: Number(version.trim()), trio }
 })()
 
 const regionOf = (source: string): Array<string> => {
@@ -86,7 +93,7 @@ describe.concurrent("the Python side of the asyncio / Trio page", () => {
     it.skipIf(skip !== undefined)(`${file} prints what the page says${skip ? ` (skipped: ${skip})` : ""}`, async () => {
       const region = regionOf(source)
       assert.isAbove(region.length, 0, "a `# region example` … `# endregion example` region")
-      assert.deepStrictEqual(region.filter((l) => l.length > 80), [], "lines longer than 80 columns")
+      expect(region.filter((l) => l.length > 80), "lines longer than 80 columns").toStrictEqual([])
       const arrow = region.findIndex((l) => l.startsWith("# → "))
       const output = region.findIndex((l) => l.trim() === "# Output:")
       assert.isTrue(arrow >= 0 || output >= 0, "a `# →` or `# Output:` block states the result")
@@ -94,12 +101,12 @@ describe.concurrent("the Python side of the asyncio / Trio page", () => {
         const expected = commentBlock(region, arrow, region[arrow].slice("# → ".length))
         const { code, stderr, stdout } = await run(dir + file)
         assert.strictEqual(code, 0, stderr)
-        const same = execFileSync("python3", [
+        const same = (await execFileAsync("python3", [
           "-c",
           "import ast, sys; print(ast.literal_eval(sys.argv[1]) == ast.literal_eval(sys.argv[2]))",
           stdout.trim(),
           expected
-        ]).toString().trim()
+        ])).stdout.trim()
         assert.strictEqual(same, "True", `printed ${stdout.trim()}\nthe page says ${expected}`)
       } else {
         const expected = region.slice(output + 1).map((l) => l.replace(/^# ?/, "")).join("\n")

@@ -4,7 +4,7 @@
  * release is `@since` that version — never a guess at the next one. (Checked against git history
  * with `git log -S` when this test was written: every export carried 0.1.0's version.)
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -31,11 +31,8 @@ describe("@since tags", () => {
       )
       assert.isAbove(tags.length, 0)
       const wrong = tags.filter((t) => !/^\d+\.\d+\.\d+$/.test(t.since) || compare(t.since, version) > 0)
-      assert.deepStrictEqual(
-        wrong.map((t) => `${t.file.slice(root.length)}: @since ${t.since}`),
-        [],
-        `@taskscope/${pkg} is at ${version}`
-      )
+      expect(wrong.map((t) => `${t.file.slice(root.length)}: @since ${t.since}`), `@taskscope/${pkg} is at ${version}`)
+        .toStrictEqual([])
     })
   }
 })

@@ -4,7 +4,7 @@
  * timestamps included, so each timing is asserted exactly. The examples avoid two tasks waking at
  * the same instant: neither asyncio nor Effect promises an order for those.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Event } from "@taskscope/core"
 import { Effect, Fiber, TestClock } from "effect"
 import { readdirSync } from "node:fs"
@@ -42,12 +42,12 @@ const transcript = <A, E>(program: Effect.Effect<A, E>) =>
   })
 
 const expectTranscript = <A, E>(program: Effect.Effect<A, E>, expected: ReadonlyArray<string>) =>
-  Effect.map(transcript(program), (lines) => assert.deepStrictEqual(lines, expected))
+  Effect.map(transcript(program), (lines) => expect(lines).toStrictEqual(expected))
 
 describe("the asyncio examples", () => {
   it("each example has a test here", () => {
     const files = readdirSync(new URL("../src/", import.meta.url)).filter((f) => f.endsWith(".ts")).sort()
-    assert.deepStrictEqual(files, [
+    expect(files).toStrictEqual([
       "as-completed.ts",
       "cpu-bound.ts",
       "create-task.ts",
@@ -120,7 +120,7 @@ describe("the asyncio examples", () => {
       // the "signal" arrives at 2.5 s, in the middle of a unit of work
       const signal = Effect.zipRight(Effect.sleep("2500 millis"), stop.set)
       const lines = yield* transcript(Effect.zipRight(Effect.fork(signal), gracefulShutdown.program(stop)))
-      assert.deepStrictEqual(lines, [
+      expect(lines).toStrictEqual([
         "[ 0.0s] fetcher: working",
         "[ 0.0s] writer: working",
         "[ 0.8s] writer: working",
@@ -203,11 +203,11 @@ describe("the asyncio examples", () => {
     () =>
       Effect.gen(function*() {
         const { lines, result: { beats, results } } = yield* captured(cpuBound.main)
-        assert.deepStrictEqual(results, [9227465, 14930352])
+        expect(results).toStrictEqual([9227465, 14930352])
         // the heartbeat (every 50 ms) went on while both threads computed (a blocked
         // event loop would not tick once before the heartbeat is interrupted)
         assert.isAtLeast(beats, 1)
-        assert.deepStrictEqual(lines, [
+        expect(lines).toStrictEqual([
           `fib(35), fib(36) = [9227465, 14930352]; the event loop ticked ${beats} times meanwhile`
         ])
       }),

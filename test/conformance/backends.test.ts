@@ -2,13 +2,32 @@
 // layers (on the TestClock) and against Redis (in real time: the limits are decided on the server's
 // clock). Where a shared backend cannot match, the contract says so on the `Limiter` and `WorkQueue`
 // interfaces ("Where a shared backend differs"), and the tests below encode that difference.
-import { assert, describe, it } from "@effect/vitest"
-import { Limiter, WorkQueue } from "@taskscope/core"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Errors, Limiter, WorkQueue } from "@taskscope/core"
 import { Redis, RedisLimiter, RedisWorkQueue } from "@taskscope/redis"
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Schema, TestClock } from "effect"
-import type { Scope } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Equal,
+  Exit,
+  Fiber,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Schedule,
+  Schema,
+  Stream,
+  TestClock
+} from "effect"
+import { Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import { inject } from "vitest"
+import { blackHoleProxy, ownRedis, recordOutput, silentPort } from "./faults.js"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -121,9 +140,9 @@ for (const backend of [memory, redis]) {
         }
         yield* sem.release()
         yield* Effect.forEach(fibers, Fiber.join)
-        assert.deepStrictEqual(order, [1, 2, 3])
+        expect(order).toStrictEqual([1, 2, 3])
         const s = yield* sem.stats
-        assert.deepStrictEqual([s.held, s.waiting, s.available], [0, 0, 1])
+        expect([s.held, s.waiting, s.available]).toStrictEqual([0, 0, 1])
       }))
 
     test("weighted permits: a smaller, later request never overtakes a waiting one", () =>
@@ -137,12 +156,12 @@ for (const backend of [memory, redis]) {
         yield* eventually(backend, Effect.map(sem.stats, (s) => s.waiting === 2), "the small request waits")
         yield* sleep(50)
         // one permit is free, but the big request is first in line
-        assert.deepStrictEqual(order, [])
+        expect(order).toStrictEqual([])
         assert.isFalse(yield* sem.tryAcquire({ permits: 1 }), "tryAcquire never barges past a waiter")
         yield* sem.release(2)
         yield* Fiber.join(big)
         yield* Fiber.join(small)
-        assert.deepStrictEqual(order, ["big", "small"])
+        expect(order).toStrictEqual(["big", "small"])
         assert.strictEqual((yield* sem.stats).held, 0)
       }))
 
@@ -322,7 +341,7 @@ for (const backend of [memory, redis]) {
         assert.match(yield* defectOf(sem.release(1.5)), /^Limiter\.release: .*actual 1\.5$/)
         // nothing was taken by the calls that died
         const s = yield* sem.stats
-        assert.deepStrictEqual([s.held, s.waiting, s.rate?.available], [0, 0, 5])
+        expect([s.held, s.waiting, s.rate?.available]).toStrictEqual([0, 0, 5])
       }))
 
     test("release: in memory it can add a permit; a shared backend gives back only a lease it holds (documented)", () =>
@@ -355,15 +374,12 @@ for (const backend of [memory, redis]) {
         const q = yield* open("fifo", Schema.String)
         yield* Effect.forEach(["a", "b", "c"], (x) => q.put(x))
         assert.strictEqual(yield* q.size, 3)
-        assert.deepStrictEqual(yield* q.snapshot, ["a", "b", "c"])
+        expect(yield* q.snapshot).toStrictEqual(["a", "b", "c"])
         assert.strictEqual(yield* q.take, "a")
         assert.strictEqual(yield* q.tryTake, "b")
         const stats = yield* q.stats
-        assert.deepStrictEqual(
-          [stats.size, stats.unfinished, stats.inFlight, stats.shutdown],
-          [1, 3, 2, false]
-        )
-        assert.deepStrictEqual(yield* q.snapshot, ["c"])
+        expect([stats.size, stats.unfinished, stats.inFlight, stats.shutdown]).toStrictEqual([1, 3, 2, false])
+        expect(yield* q.snapshot).toStrictEqual(["c"])
         assert.isFalse(yield* q.isEmpty)
       }))
 
@@ -381,7 +397,7 @@ for (const backend of [memory, redis]) {
         assert.isTrue(Option.isNone(yield* Fiber.poll(putter)), "put waits while the queue is full")
         assert.strictEqual(yield* q.take, 1)
         yield* Fiber.join(putter)
-        assert.deepStrictEqual(yield* q.snapshot, [2, 3])
+        expect(yield* q.snapshot).toStrictEqual([2, 3])
         yield* q.take
         yield* q.take
         const empty = yield* Effect.flip(q.tryTake)
@@ -395,7 +411,7 @@ for (const backend of [memory, redis]) {
         const joiner = yield* Effect.fork(q.join)
         // one fiber takes, another marks done
         const taken = yield* Effect.fork(Effect.forEach([1, 2, 3], () => q.take)).pipe(Effect.flatMap(Fiber.join))
-        assert.deepStrictEqual(taken, [1, 2, 3])
+        expect(taken).toStrictEqual([1, 2, 3])
         yield* q.taskDone
         yield* q.taskDone
         yield* sleep(50)
@@ -422,7 +438,7 @@ for (const backend of [memory, redis]) {
         assert.strictEqual(yield* q.process((x) => Effect.succeed(x)), "c")
         yield* q.join
         const s = yield* q.stats
-        assert.deepStrictEqual([s.size, s.unfinished, s.inFlight], [0, 0, 0])
+        expect([s.size, s.unfinished, s.inFlight]).toStrictEqual([0, 0, 0])
       }))
 
     test("process: where a given-back item goes — memory: first; a shared stream: last (documented)", () =>
@@ -434,7 +450,7 @@ for (const backend of [memory, redis]) {
         yield* started.await
         yield* Fiber.interrupt(stuck)
         const order = [yield* q.process(Effect.succeed), yield* q.process(Effect.succeed)]
-        assert.deepStrictEqual(order, backend.shared ? ["b", "a"] : ["a", "b"])
+        expect(order).toStrictEqual(backend.shared ? ["b", "a"] : ["a", "b"])
       }))
 
     test("a waiting taker that is interrupted leaves no trace; the next item goes to the next taker", () =>
@@ -448,7 +464,7 @@ for (const backend of [memory, redis]) {
         yield* q.put(7)
         assert.strictEqual(yield* Fiber.join(second), 7)
         const s = yield* q.stats
-        assert.deepStrictEqual([s.size, s.unfinished, s.inFlight, s.waitingTakers], [0, 1, 1, 0])
+        expect([s.size, s.unfinished, s.inFlight, s.waitingTakers]).toStrictEqual([0, 1, 1, 0])
       }))
 
     test("graceful shutdown: put fails, take returns what is left then fails, waiting putters fail", () =>
@@ -459,11 +475,11 @@ for (const backend of [memory, redis]) {
         const putter = yield* Effect.fork(q.put(3))
         yield* eventually(backend, Effect.map(q.stats, (s) => s.waitingPutters === 1), "a putter waits")
         const removed = yield* q.shutdown()
-        assert.deepStrictEqual(removed, [])
+        expect(removed).toStrictEqual([])
         assert.isTrue(yield* q.isShutdown)
         assert.strictEqual((yield* Effect.flip(Fiber.join(putter)))._tag, "QueueShutDownError")
         assert.strictEqual((yield* Effect.flip(q.put(9)))._tag, "QueueShutDownError")
-        assert.deepStrictEqual([yield* q.take, yield* q.take], [1, 2])
+        expect([yield* q.take, yield* q.take]).toStrictEqual([1, 2])
         assert.strictEqual((yield* Effect.flip(q.take))._tag, "QueueShutDownError")
         assert.strictEqual((yield* Effect.flip(q.tryTake))._tag, "QueueShutDownError")
       }))
@@ -487,14 +503,14 @@ for (const backend of [memory, redis]) {
         assert.strictEqual((yield* Effect.flip(q.put(4)))._tag, "QueueShutDownError")
         const stats = yield* q.stats
         if (backend.shared) {
-          assert.deepStrictEqual(removed, [])
+          expect(removed).toStrictEqual([])
           // the items stay in the shared stream: not removed, still unfinished
           assert.strictEqual(stats.size + (Exit.isSuccess(exit) ? 1 : 0), 2)
           assert.strictEqual(stats.unfinished, 3)
         } else {
           const expected = Exit.isSuccess(exit) ? [3] : [2, 3]
-          assert.deepStrictEqual(removed, expected)
-          assert.deepStrictEqual([stats.size, stats.unfinished], [0, 3 - expected.length])
+          expect(removed).toStrictEqual(expected)
+          expect([stats.size, stats.unfinished]).toStrictEqual([0, 3 - expected.length])
         }
       }))
 
@@ -531,7 +547,7 @@ for (const backend of [memory, redis]) {
         yield* q.shutdown()
         const report = yield* Fiber.join(pool)
         assert.strictEqual(report.processed, 20)
-        assert.deepStrictEqual(report.failed.map((f) => f.item).sort((x, y) => x - y), [5, 10, 15, 20])
+        expect(report.failed.map((f) => f.item).sort((x, y) => x - y)).toStrictEqual([5, 10, 15, 20])
         assert.strictEqual(seen.length, 16)
         assert.strictEqual(
           yield* defectOf(WorkQueue.consume(q, { concurrency: 0 }, () => Effect.void)),
@@ -540,3 +556,371 @@ for (const backend of [memory, redis]) {
       }))
   })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Connection faults. The contract of a shared backend when its server goes away is written once, in
+// the scaling-out guide ("When Redis goes away"); these tests check it against a redis-server of
+// their own, in real time (real time is the point): a server frozen with SIGSTOP, a port that never
+// answers (a black-hole proxy in front of the server), a server killed and restarted. The in-memory
+// backend has no connection to lose.
+
+/** Every fault is reported within this long (real time); the default health check needs at most 750 ms. */
+const REPORTED_WITHIN = 1000
+
+interface Outcome {
+  readonly exit: Exit.Exit<unknown, unknown>
+  readonly at: number
+}
+
+/** Runs `effect` in the background; its outcome and when it came. */
+const watched = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const done = yield* Deferred.make<Outcome>()
+    yield* Effect.forkScoped(
+      Effect.flatMap(Effect.exit(effect), (exit) => Deferred.succeed(done, { exit, at: Date.now() }))
+    )
+    return done
+  })
+
+/** The outcome, or a failure that says nothing came within `ms`. */
+const outcomeOf = (done: Deferred.Deferred<Outcome>, what: string, ms = 10_000) =>
+  Deferred.await(done).pipe(
+    Effect.timeoutFail({ duration: ms, onTimeout: () => new Error(`${what}: no outcome within ${ms} ms`) })
+  )
+
+/** The BackendError an outcome failed with (the test fails if it did not fail with one). */
+const backendErrorOf = (outcome: Outcome, what: string) => {
+  assert.isTrue(Exit.isFailure(outcome.exit), `${what} should have failed`)
+  const error = Exit.isFailure(outcome.exit) ? Cause.squash(outcome.exit.cause) : undefined
+  assert.instanceOf(error, Errors.BackendError, `${what}: ${String(error)}`)
+  return error as Errors.BackendError
+}
+
+interface Fault {
+  readonly name: string
+  /** The URL the client uses, and how to break and mend the server behind it. */
+  readonly make: () => Effect.Effect<
+    { readonly url: string; readonly inject: () => void; readonly recover: () => Promise<void> },
+    never,
+    Scope.Scope
+  >
+}
+
+const frozen: Fault = {
+  name: "server frozen (SIGSTOP), then thawed (SIGCONT)",
+  make: () =>
+    Effect.map(
+      Effect.acquireRelease(Effect.promise(() => ownRedis()), (server) => Effect.promise(() => server.close())),
+      (server) => ({ url: server.url, inject: server.freeze, recover: async () => server.thaw() })
+    )
+}
+
+const blackHole: Fault = {
+  name: "a port that never answers (a black hole on the path), then mended",
+  make: () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(() => ownRedis()),
+        (server) => Effect.promise(() => server.close())
+      )
+      const proxy = yield* Effect.acquireRelease(
+        Effect.promise(() => blackHoleProxy(server.port)),
+        (proxy) => Effect.promise(() => proxy.close())
+      )
+      return { url: `redis://127.0.0.1:${proxy.port}`, inject: proxy.cut, recover: async () => proxy.mend() }
+    })
+}
+
+const killed: Fault = {
+  name: "server killed (SIGKILL), then restarted",
+  make: () =>
+    Effect.map(
+      Effect.acquireRelease(Effect.promise(() => ownRedis()), (server) => Effect.promise(() => server.close())),
+      (server) => ({ url: server.url, inject: () => void server.kill(), recover: () => server.start() })
+    )
+}
+
+/** The services on a server of the test's own, and every state the connection went through (with when). */
+const connect = (url: string, options: Partial<Redis.Options> = {}) =>
+  Effect.gen(function*() {
+    const context = yield* Layer.build(
+      Layer.merge(RedisLimiter.layer, RedisWorkQueue.layer({ pollInterval: "10 millis" })).pipe(
+        Layer.provideMerge(Redis.layer({ url, prefix: `faults-${randomUUID()}`, ...options }))
+      )
+    )
+    const states: Array<{ readonly tag: string; readonly at: number }> = []
+    yield* Effect.forkScoped(
+      Effect.suspend(() =>
+        Stream.runForEach(
+          Redis.connectionChanges,
+          (state) => Effect.sync(() => states.push({ tag: state._tag, at: Date.now() }))
+        )
+      ).pipe(Effect.provide(context))
+    )
+    return { context, states }
+  })
+
+/** Log lines at Warning or above that reached Effect's Logger (the library writes nothing else). */
+const recordLogs = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make(({ logLevel, message }) => {
+    if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) lines.push(`${logLevel.label}: ${String(message)}`)
+  })
+  return { lines, layer: Logger.replace(Logger.defaultLogger, logger) }
+}
+
+describe("Connection faults: redis", () => {
+  for (const fault of [frozen, blackHole, killed]) {
+    it.scopedLive(`${fault.name}: every waiting caller gets a typed error within 1 s; one Lost, one Connected`, () => {
+      const output = recordOutput()
+      const logs = recordLogs()
+      return Effect.gen(function*() {
+        const server = yield* fault.make()
+        const { context, states } = yield* connect(server.url)
+        const limiters = Context.get(context, Limiter.Limiters)
+        const queues = Context.get(context, WorkQueue.WorkQueues)
+        // callers in every kind of wait: for a permit, for the rate, for an item
+        const sem = yield* limiters.make({ name: "permits", concurrency: 1 })
+        const holder = yield* Effect.fork(sem.withPermit(Effect.never))
+        yield* eventually(redis, Effect.map(sem.stats, (s) => s.held === 1), "the holder holds")
+        const permitWaiter = yield* watched(sem.withPermit(Effect.void))
+        yield* eventually(redis, Effect.map(sem.stats, (s) => s.waiting === 1), "a caller waits for the permit")
+        const rate = yield* limiters.make({ name: "rate", rate: { limit: 1, interval: "20 seconds" } })
+        yield* rate.acquire()
+        const rateWaiter = yield* watched(rate.withPermit(Effect.void))
+        const queue = yield* queues.open("jobs", Schema.Number)
+        const taker = yield* watched(queue.take)
+        yield* eventually(redis, Effect.map(queue.stats, (s) => s.waitingTakers === 1), "a taker waits")
+        // the taker's blocking read is on its way
+        yield* Effect.sleep("100 millis")
+
+        const t0 = Date.now()
+        server.inject()
+        for (
+          const [what, done] of [["the permit waiter", permitWaiter], ["the rate waiter", rateWaiter], [
+            "the taker",
+            taker
+          ]] as const
+        ) {
+          const outcome = yield* outcomeOf(done, what)
+          const error = backendErrorOf(outcome, what)
+          assert.strictEqual(error.reason, "unavailable", error.message)
+          assert.include(error.message, "connection lost", error.message)
+          assert.isAtMost(outcome.at - t0, REPORTED_WITHIN, `${what} learnt it after ${outcome.at - t0} ms`)
+        }
+        yield* eventually(redis, Effect.sync(() => states.length === 2), "the Lost state")
+        expect(states.map((s) => s.tag)).toStrictEqual(["Connected", "Lost"])
+        assert.isAtMost(states[1]!.at - t0, REPORTED_WITHIN, `Lost after ${states[1]!.at - t0} ms`)
+        const state = yield* Effect.provide(Redis.connectionState, context)
+        assert.strictEqual(state._tag, "Lost")
+        if (state._tag === "Lost") assert.include(state.error.detail, server.url)
+
+        // while it is lost: the calls that never wait fail at once, and so do the others (retryFor is 0)
+        for (
+          const [what, call] of [
+            ["tryAcquire", sem.tryAcquire()],
+            ["stats", sem.stats],
+            ["withPermit", sem.withPermit(Effect.void)],
+            ["put", queue.put(1)],
+            ["tryTake", queue.tryTake],
+            ["queue stats", queue.stats]
+          ] as const
+        ) {
+          const started = Date.now()
+          const outcome = yield* outcomeOf(yield* watched<unknown, unknown, never>(call), what)
+          assert.strictEqual(backendErrorOf(outcome, what).reason, "unavailable")
+          assert.isAtMost(outcome.at - started, 100, `${what} took ${outcome.at - started} ms`)
+        }
+        // cleanup never waits for the server: the holder ends at once
+        const interrupted = Date.now()
+        yield* Fiber.interrupt(holder)
+        assert.isAtMost(Date.now() - interrupted, 100, "interrupting the holder waited for Redis")
+        // no flapping while it is down
+        yield* Effect.sleep("1500 millis")
+        expect(states.map((s) => s.tag)).toStrictEqual(["Connected", "Lost"])
+
+        const t1 = Date.now()
+        yield* Effect.promise(() => server.recover())
+        yield* eventually(redis, Effect.sync(() => states.length === 3), "the Connected state")
+        assert.strictEqual(states[2]!.tag, "Connected")
+        console.log(
+          `${fault.name}: Lost ${states[1]!.at - t0} ms after the fault, Connected ${
+            states[2]!.at - t1
+          } ms after the recovery`
+        )
+        // the permits given back while it was lost are given back now: nobody waits for leaseTtl
+        const again = yield* outcomeOf(yield* watched(sem.withPermit(Effect.succeed("again"))), "withPermit", 3000)
+        assert.isTrue(Exit.isSuccess(again.exit), String(again.exit))
+        yield* queue.put(7)
+        assert.strictEqual(yield* queue.take.pipe(Effect.timeout("3 seconds")), 7)
+        // still one Lost and one Connected for the one outage
+        yield* Effect.sleep("1 second")
+        expect(states.map((s) => s.tag)).toStrictEqual(["Connected", "Lost", "Connected"])
+      }).pipe(
+        Effect.provide(logs.layer),
+        Effect.ensuring(Effect.sync(() => {
+          output.stop()
+          // nothing on stdout or stderr but this test's own line
+          expect(output.seen.filter((line) => !line.includes(": Lost "))).toStrictEqual([])
+          expect(logs.lines).toStrictEqual([])
+        }))
+      )
+    }, 30_000)
+  }
+
+  it.scopedLive("a port that never answers, at startup: the layer fails within 1 s with a typed error", () => {
+    const output = recordOutput()
+    return Effect.gen(function*() {
+      const port = yield* Effect.acquireRelease(
+        Effect.promise(() => silentPort()),
+        (p) => Effect.promise(() => p.close())
+      )
+      const t0 = Date.now()
+      const error = yield* Effect.flip(connect(`redis://127.0.0.1:${port.port}`))
+      const ms = Date.now() - t0
+      assert.instanceOf(error, Errors.BackendError)
+      assert.include(error.message, "accepted the connection but did not answer")
+      assert.isAtMost(ms, REPORTED_WITHIN, `reported after ${ms} ms`)
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      output.stop()
+      expect(output.seen).toStrictEqual([])
+    })))
+  })
+
+  it.scopedLive("with retryFor, callers that wait ride out a short outage; calls that never wait fail at once", () => {
+    const output = recordOutput()
+    return Effect.gen(function*() {
+      const server = yield* frozen.make()
+      const { context, states } = yield* connect(server.url, { retryFor: "5 seconds" })
+      const limiters = Context.get(context, Limiter.Limiters)
+      const queues = Context.get(context, WorkQueue.WorkQueues)
+      const rate = yield* limiters.make({ name: "rate", rate: { limit: 1, interval: "20 seconds" } })
+      const sem = yield* limiters.make({ name: "permits", concurrency: 1 })
+      const holder = yield* Effect.fork(sem.withPermit(Effect.never))
+      yield* eventually(redis, Effect.map(sem.stats, (s) => s.held === 1), "the holder holds")
+      const permitWaiter = yield* watched(sem.withPermit(Effect.succeed("got it")))
+      yield* eventually(redis, Effect.map(sem.stats, (s) => s.waiting === 1), "a caller waits for the permit")
+      yield* rate.acquire()
+      const rateWaiter = yield* watched(rate.withPermit(Effect.void))
+      const queue = yield* queues.open("jobs", Schema.Number)
+      const taker = yield* watched(queue.take)
+      yield* eventually(redis, Effect.map(queue.stats, (s) => s.waitingTakers === 1), "a taker waits")
+      yield* Effect.sleep("100 millis")
+      const t0 = Date.now()
+      server.inject()
+      yield* eventually(redis, Effect.sync(() => states.length === 2), "the Lost state")
+      assert.isAtMost(states[1]!.at - t0, REPORTED_WITHIN)
+      const putter = yield* watched(queue.put(5))
+      // the calls that never wait fail at once, whatever retryFor says
+      for (
+        const [what, call] of [
+          ["tryAcquire (permits)", sem.tryAcquire()],
+          ["tryAcquire (rate)", rate.tryAcquire()],
+          ["stats", sem.stats],
+          ["tryPut", queue.tryPut(6)],
+          ["tryTake", queue.tryTake],
+          ["queue stats", queue.stats]
+        ] as const
+      ) {
+        const started = Date.now()
+        const tried = yield* outcomeOf(yield* watched<unknown, unknown, never>(call), what)
+        assert.strictEqual(backendErrorOf(tried, what).reason, "unavailable")
+        assert.isAtMost(tried.at - started, 100, `${what} took ${tried.at - started} ms`)
+      }
+      // cleanup never waits for the connection, whatever retryFor says
+      const interrupted = Date.now()
+      yield* Fiber.interrupt(holder)
+      assert.isAtMost(Date.now() - interrupted, 100, "interrupting the holder waited for Redis")
+      yield* Effect.sleep("1500 millis")
+      for (
+        const [what, done] of [
+          ["the permit waiter", permitWaiter],
+          ["the rate waiter", rateWaiter],
+          ["the taker", taker],
+          ["the put", putter]
+        ] as const
+      ) {
+        assert.isTrue(Option.isNone(yield* Deferred.poll(done)), `${what} ended during the outage`)
+      }
+      const t1 = Date.now()
+      yield* Effect.promise(() => server.recover())
+      const put = yield* outcomeOf(putter, "the put", 3000)
+      assert.isTrue(Exit.isSuccess(put.exit), String(put.exit))
+      assert.isAtLeast(put.at, t1)
+      const took = yield* outcomeOf(taker, "the taker", 3000)
+      assert.isTrue(Equal.equals(took.exit, Exit.succeed(5)), String(took.exit))
+      // the holder's permit was given back when the connection came back (not after leaseTtl), and
+      // the caller waiting for it got it
+      const got = yield* outcomeOf(permitWaiter, "the permit waiter", 3000)
+      assert.isTrue(Equal.equals(got.exit, Exit.succeed("got it")), String(got.exit))
+      assert.isTrue(yield* sem.tryAcquire())
+      // the rate waiter goes on waiting for its window: the outage did not end its wait
+      assert.isTrue(Option.isNone(yield* Deferred.poll(rateWaiter)), "the rate waiter ended")
+      yield* Effect.sleep("500 millis")
+      expect(states.map((s) => s.tag)).toStrictEqual(["Connected", "Lost", "Connected"])
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      output.stop()
+      expect(output.seen).toStrictEqual([])
+    })))
+  }, 30_000)
+
+  it.scopedLive("releasing the layer while the server is frozen does not wait for it", () =>
+    Effect.gen(function*() {
+      const server = yield* frozen.make()
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(
+        Layer.merge(RedisLimiter.layer, RedisWorkQueue.layer()).pipe(
+          Layer.provideMerge(Redis.layer({ url: server.url, retryFor: "30 seconds" }))
+        ),
+        scope
+      )
+      const sem = yield* Context.get(context, Limiter.Limiters).make({ name: "permits", concurrency: 2 })
+      const queue = yield* Context.get(context, WorkQueue.WorkQueues).open("jobs", Schema.Number)
+      yield* sem.acquire()
+      yield* queue.put(1)
+      yield* queue.take
+      yield* Effect.forkIn(queue.take, scope)
+      yield* Effect.forkIn(sem.withPermit(Effect.never, { permits: 2 }), scope)
+      yield* Effect.sleep("100 millis")
+      server.inject()
+      yield* eventually(
+        redis,
+        Effect.map(Effect.provide(Redis.connectionState, context), (s) => s._tag === "Lost"),
+        "the Lost state"
+      )
+      const t0 = Date.now()
+      yield* Scope.close(scope, Exit.void)
+      assert.isAtMost(Date.now() - t0, 200, `the release took ${Date.now() - t0} ms`)
+    }), 30_000)
+
+  it.scopedLive(
+    "with retryFor, a longer outage fails every waiting caller retryFor after the loss",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* frozen.make()
+        const { context, states } = yield* connect(server.url, { retryFor: "1 second" })
+        const limiters = Context.get(context, Limiter.Limiters)
+        const sem = yield* limiters.make({ name: "permits", concurrency: 1 })
+        yield* sem.acquire()
+        const waiter = yield* watched(sem.withPermit(Effect.void))
+        yield* eventually(redis, Effect.map(sem.stats, (s) => s.waiting === 1), "a caller waits")
+        server.inject()
+        yield* eventually(redis, Effect.sync(() => states.length === 2), "the Lost state")
+        const lostAt = states[1]!.at
+        // a caller who comes half-way through the outage waits only for what is left of retryFor
+        yield* Effect.sleep("500 millis")
+        const late = yield* watched(sem.withPermit(Effect.void))
+        for (const [what, done] of [["the waiter", waiter], ["a caller who came later", late]] as const) {
+          const outcome = yield* outcomeOf(done, what)
+          const error = backendErrorOf(outcome, what)
+          assert.match(error.message, /waited \d+ms for it to come back \(retryFor\)|waited [\d.]+s for it/)
+          // everyone fails together, retryFor after the loss (a timer may fire a little late)
+          assert.isAtLeast(outcome.at - lostAt, 1000 - 5, what)
+          assert.isAtMost(outcome.at - lostAt, 1000 + 200, `${what}: ${outcome.at - lostAt} ms after the loss`)
+        }
+        yield* Effect.promise(() => server.recover())
+        yield* eventually(redis, Effect.sync(() => states.length === 3), "the Connected state")
+      }),
+    30_000
+  )
+})

@@ -3,7 +3,7 @@
  * working Taskscope: core's modules tree-shake and run, and Offload finds its worker thread's code
  * (it used to look for `../worker/offload-worker.mjs` next to the bundle and fail).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { build } from "esbuild"
 import { execFile } from "node:child_process"
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
@@ -69,7 +69,7 @@ Effect.runPromise(program).then((r) => console.log(JSON.stringify(r)))
     // the published JavaScript was bundled, not the TypeScript sources
     assert.isTrue(inputs.some((i) => /packages\/core\/dist\/TaskGroup\.js$/.test(i)), inputs.join("\n"))
     assert.isFalse(inputs.some((i) => /\/src\/.*\.ts$/.test(i)), inputs.join("\n"))
-    assert.deepStrictEqual(await node(outfile), { sum: 3, late: "None", all: ["x", "y"] })
+    expect(await node(outfile)).toStrictEqual({ sum: 3, late: "None", all: ["x", "y"] })
   })
 
   it("platform-node: Offload runs functions on worker threads from a bundle", async () => {
@@ -94,8 +94,8 @@ Effect.runPromise(program).then((r) => console.log(JSON.stringify(r)))
 `
     )
     // nothing but the bundle and the user's own module in that directory
-    assert.deepStrictEqual(readdirSync(out).sort(), ["core.mjs", "cpu.mjs", "offload.mjs"])
-    assert.deepStrictEqual(await node(outfile), {
+    expect(readdirSync(out).sort()).toStrictEqual(["core.mjs", "cpu.mjs", "offload.mjs"])
+    expect(await node(outfile)).toStrictEqual({
       fibs: [6765, 10946],
       error: ["OffloadError", "RangeError", "bad"]
     })

@@ -4,7 +4,7 @@
  * npm in a new project in the temporary directory, beside `effect@3`). Then a strict program is
  * type-checked with declaration emit under NodeNext, bundler and node10 resolution, and run with node.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
 import {
   copyFileSync,
@@ -154,7 +154,7 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
   })
 
   it("gets tarballs with dist, README, LICENSE, and no workspace: range", async () => {
-    assert.deepStrictEqual(tarballs().map((t) => basename(t)), [
+    expect(tarballs().map((t) => basename(t))).toStrictEqual([
       "taskscope-core.tgz",
       "taskscope-platform-node.tgz",
       "taskscope-promise.tgz",
@@ -162,7 +162,7 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
     ])
     for (const tarball of tarballs()) {
       const entries = readTarball(readFileSync(tarball))
-      assert.deepStrictEqual(problems(entries), [], tarball)
+      expect(problems(entries), tarball).toStrictEqual([])
       const paths = entries.map((e) => e.path)
       assert.include(paths, "dist/index.js")
       assert.notInclude(paths.join("\n"), ".test.")
@@ -194,7 +194,7 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
     // through it: it re-exports the core's errors, under a shorter specifier)
     assert.match(inferred, /import\("@taskscope\/(core\/Errors|promise)"\)\.InvalidOptionsError/, inferred)
     assert.match(inferred, /import\("@taskscope\/core\/TaskResult"\)\.Failed</)
-    for (const { file, text } of emitted) assert.deepStrictEqual(internalReferences(text), [], file)
+    for (const { file, text } of emitted) expect(internalReferences(text), file).toStrictEqual([])
   })
 
   it("type-checks it under bundler resolution with declaration emit", async () => {
@@ -207,7 +207,7 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
     assert.strictEqual(await tsc("tsconfig.bundler.json"), "")
     const emitted = declarations(join(app, "dist-bundler"))
     assert.isAtLeast(emitted.length, 2)
-    for (const { file, text } of emitted) assert.deepStrictEqual(internalReferences(text), [], file)
+    for (const { file, text } of emitted) expect(internalReferences(text), file).toStrictEqual([])
   })
 
   it("finds the types under node10 resolution (root and subpath imports)", async () => {
@@ -222,7 +222,7 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
       env: { ...plainEnv, REDIS_URL: inject("redisUrl") },
       timeout: 30_000
     })
-    assert.deepStrictEqual(JSON.parse(stdout), {
+    expect(JSON.parse(stdout)).toStrictEqual({
       fibs: [6765, 10946],
       timedOut: true,
       processed: 3,
@@ -236,7 +236,7 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
     "loads from CommonJS with require() (Node 20.19+)",
     async () => {
       const { stdout } = await exec(process.execPath, ["src/require.cjs"], { cwd: app, env: plainEnv })
-      assert.deepStrictEqual(JSON.parse(stdout), { taskGroup: "function", offload: "function" })
+      expect(JSON.parse(stdout)).toStrictEqual({ taskGroup: "function", offload: "function" })
     }
   )
 

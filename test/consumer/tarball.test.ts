@@ -2,7 +2,7 @@
  * The consumer test's rules catch each way a package can ship broken: a tarball built from a good
  * one, then broken one way at a time.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { type Entry, internalReferences, problems, readTarball, writeTarball } from "./tarball.js"
 
 const manifest = {
@@ -41,8 +41,8 @@ const check = (entries: ReadonlyArray<Entry>) => problems(readTarball(writeTarba
 
 describe("tarball rules", () => {
   it("a complete package passes", () => {
-    assert.deepStrictEqual(check(good), [])
-    assert.deepStrictEqual(readTarball(writeTarball(good)).map((e) => e.path), good.map((e) => e.path))
+    expect(check(good)).toStrictEqual([])
+    expect(readTarball(writeTarball(good)).map((e) => e.path)).toStrictEqual(good.map((e) => e.path))
   })
 
   it("reads long paths and file contents", () => {
@@ -54,11 +54,11 @@ describe("tarball rules", () => {
   })
 
   it("fails without a README", () => {
-    assert.deepStrictEqual(check(without("README.md")), ["no README.md"])
+    expect(check(without("README.md"))).toStrictEqual(["no README.md"])
   })
 
   it("fails without a LICENSE", () => {
-    assert.deepStrictEqual(check(without("LICENSE")), ["no LICENSE"])
+    expect(check(without("LICENSE"))).toStrictEqual(["no LICENSE"])
   })
 
   it("fails without dist", () => {
@@ -67,11 +67,11 @@ describe("tarball rules", () => {
   })
 
   it("fails when a file named by typesVersions is missing", () => {
-    assert.deepStrictEqual(check(without("dist/Thing.d.ts")), ["no dist/Thing.d.ts (named in package.json)"])
+    expect(check(without("dist/Thing.d.ts"))).toStrictEqual(["no dist/Thing.d.ts (named in package.json)"])
   })
 
   it("fails when a workspace: range leaks", () => {
-    assert.deepStrictEqual(check(withManifest({ dependencies: { "@taskscope/core": "workspace:*" } })), [
+    expect(check(withManifest({ dependencies: { "@taskscope/core": "workspace:*" } }))).toStrictEqual([
       "dependencies.@taskscope/core is \"workspace:*\""
     ])
     assert.lengthOf(check(withManifest({ peerDependencies: { "@taskscope/core": "workspace:^" } })), 1)
@@ -89,13 +89,13 @@ describe("internal references in emitted declarations", () => {
       `export declare const a: Effect<void, import("@taskscope/core/internal/taskGroup").TaskGroupClosedError>;
 export declare const b: import("../node_modules/@taskscope/core/dist/internal/deadline.js").X;
 export declare const c: import("@taskscope/core/Errors").TimeoutError;`
-    assert.deepStrictEqual(internalReferences(dts), [
+    expect(internalReferences(dts)).toStrictEqual([
       "@taskscope/core/internal/taskGroup",
       "../node_modules/@taskscope/core/dist/internal/deadline.js"
     ])
   })
 
   it("passes public modules", () => {
-    assert.deepStrictEqual(internalReferences(`import type { TaskGroup } from "@taskscope/core/TaskGroup"`), [])
+    expect(internalReferences(`import type { TaskGroup } from "@taskscope/core/TaskGroup"`)).toStrictEqual([])
   })
 })

@@ -3,8 +3,14 @@
  * `main.ts` loads this module after it has installed its early signal handlers.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Limiter, Shutdown, Timeline, WorkQueue } from "@taskscope/core"
-import { Runtime } from "@taskscope/platform-node"
+import {
+  Deadline,
+  Limiter,
+  Shutdown,
+  Timeline,
+  WorkQueue
+} from "@taskscope/core"
+import { Runtime, Signals } from "@taskscope/platform-node"
 import { Redis, RedisLimiter } from "@taskscope/redis"
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
@@ -27,9 +33,9 @@ import {
 } from "./ui.js"
 import * as Writer from "./writer.js"
 
-export type Signal = "SIGINT" | "SIGTERM"
-
-export const STOPPING = "stopping… (Ctrl-C again to force)"
+/** What the table and stderr say once a signal asked to stop, naming how to force it. */
+export const stoppingLine = (signal: Signals.Signal) =>
+  `stopping… (${Signals.describe(signal).force})`
 
 /** A failure the user is told about in one line on stderr; the exit code is 1. */
 export class Fatal
@@ -115,29 +121,10 @@ const serveExchange = (config: Config, out: Output) =>
  * How long the requests cut off at the end of the grace period may take to
  * clean up (give their permits back) before the run goes on to flush and
  * report. In memory that takes microseconds; with Redis gone it would take the
- * client's whole retry budget, and the grace is the bound.
+ * client's whole retry budget, and flush and report must fit in runMain's
+ * margin after the deadline.
  */
-const CLEANUP_MS = 200
-
-/** Interrupts `fiber` and waits for it to end, at most `ms` (never longer, even uninterruptibly). */
-const interruptWithin = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, ms: number) =>
-  Effect.zipRight(
-    Fiber.interruptFork(fiber),
-    Effect.async<void>((resume) => {
-      let done = false
-      const finish = () => {
-        if (done) return
-        done = true
-        clearTimeout(timer)
-        resume(Effect.void)
-      }
-      const timer = setTimeout(finish, ms)
-      fiber.addObserver(finish)
-    })
-  )
-
-const isSignal = (reason: string) => reason === "SIGINT" || reason === "SIGTERM"
-
+const CLEANUP = "200 millis"
 const program = (config: Config, out: Output, announced: boolean) =>
   Effect.scoped(Effect.gen(function*() {
     const shutdown = yield* Shutdown.Shutdown
@@ -145,7 +132,9 @@ const program = (config: Config, out: Output, announced: boolean) =>
     const deadline = started + Duration.toMillis(config.duration)
     const runId = randomBytes(4).toString("hex")
     const tty = out.isTTY && !config.json
-    out.onClose(() => Effect.runFork(shutdown.request("stdout closed")))
+    out.onClose(() =>
+      Effect.runFork(shutdown.request("stdout closed", { grace: 0 }))
+    )
 
     // what went wrong (and what recovered): in the live table on a terminal,
     // else one line on stderr
@@ -291,10 +280,10 @@ const program = (config: Config, out: Output, announced: boolean) =>
     yield* Effect.forkScoped(
       Effect.flatMap(shutdown.requested, (reason) =>
         Effect.sync(() => {
-          if (!isSignal(reason)) return
-          status = STOPPING
+          if (!Signals.isSignal(reason)) return
+          status = stoppingLine(reason)
           if (tty) paint(frame())
-          else if (!announced) stderrLine(STOPPING)
+          else if (!announced) stderrLine(status)
         }))
     )
 
@@ -310,7 +299,8 @@ const program = (config: Config, out: Output, announced: boolean) =>
     yield* shutdown.register(
       "interrupt",
       "poller",
-      interruptWithin(poller, CLEANUP_MS)
+      // the poller's cleanup gets CLEANUP, then the run goes on without it
+      Fiber.interrupt(poller).pipe(Deadline.moveOnAfter(CLEANUP))
     )
     yield* shutdown.register(
       "flush",
@@ -390,7 +380,7 @@ const program = (config: Config, out: Output, announced: boolean) =>
     reason = yield* shutdown.requested
     // the reader of our output is gone (`| head -1`): stop without waiting for
     // the round in flight
-    yield* shutdown.run(reason === "stdout closed" ? { grace: 0 } : undefined)
+    yield* shutdown.run()
     // #endregion run
 
     if (writeError !== undefined) {
@@ -456,15 +446,10 @@ const speak =
     )
 
 /**
- * Reads the command line and runs. `early` holds the signals `main.ts` caught
- * while this module was loading (it keeps collecting until `release` removes
- * its handlers, right after `runMain` has installed its own).
+ * Reads the command line and runs. `announced`: a signal arrived while the
+ * application was loading, and `main.ts` has said "stopping…" already.
  */
-export const run = (
-  argv: ReadonlyArray<string>,
-  early: ReadonlyArray<Signal>,
-  release: () => void
-): void => {
+export const run = (argv: ReadonlyArray<string>, announced: boolean): void => {
   void Effect.runPromise(
     parse(argv, process.env, (line) => process.stderr.write(line))
   ).then((parsed) => {
@@ -489,7 +474,7 @@ export const run = (
       )
     const main = config.serveExchange
       ? serveExchange(config, out)
-      : program(config, out, early.length > 0)
+      : program(config, out, announced)
     Runtime.runMain(
       main.pipe(
         Effect.provide(Layer.merge(httpClient, limiters)),
@@ -502,11 +487,7 @@ export const run = (
           )
         )
       ),
-      { grace: config.grace, received: early, reportErrors: false }
+      { grace: config.grace, reportErrors: false }
     )
-    // only now, with runMain's handlers in place: removing the last listener of
-    // a signal makes Node stop watching it, and a signal it had caught but not
-    // yet handed over would be lost
-    release()
   })
 }

@@ -6,30 +6,20 @@
  *
  * Loading the application takes about half a second. So that a Ctrl-C in that
  * time is handled like any other — "stopping…" at once, a clean summary, exit
- * 0; a second one exits at once — this module installs its signal handlers
- * first, with nothing imported, and hands the signals it caught to the
- * application, which passes them on to `Runtime.runMain`.
+ * 0; a second one exits at once — the one signal handler of the process
+ * (`Signals`, which imports nothing else) is installed first; `runMain` takes
+ * the request from it once the application has loaded.
  */
-type Signal = "SIGINT" | "SIGTERM"
+import * as Signals from "@taskscope/platform-node/Signals"
 
-const early: Array<Signal> = []
-let firstAt = 0
-const onEarly = (signal: Signal) => {
-  if (early.length === 0) {
-    firstAt = Date.now()
-    early.push(signal)
-    process.stderr.write("price-fetcher: stopping… (Ctrl-C again to force)\n")
-  } else if (Date.now() - firstAt >= 200) {
-    // (one within 200 ms is the same Ctrl-C: `pnpm demo` passes it on, so it
-    // arrives twice)
-    process.exit(signal === "SIGINT" ? 130 : 143)
-  }
-}
-process.on("SIGINT", onEarly)
-process.on("SIGTERM", onEarly)
+Signals.install()
+const whileLoading = Signals.subscribe({
+  onRequest: (signal) =>
+    process.stderr.write(
+      `price-fetcher: stopping… (${Signals.describe(signal).force})\n`
+    )
+})
 
 const app = await import("./app.js")
-app.run(process.argv.slice(2), early, () => {
-  process.off("SIGINT", onEarly)
-  process.off("SIGTERM", onEarly)
-})
+whileLoading()
+app.run(process.argv.slice(2), Signals.received() !== undefined)

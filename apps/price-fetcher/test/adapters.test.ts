@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { readFileSync } from "node:fs"
 import { binance, coinbase, exchangeNames, exchanges, kraken, render } from "../src/exchanges.js"
@@ -8,9 +8,9 @@ const fixture = (name: string): unknown =>
 
 describe("exchange adapters", () => {
   it("parse recorded responses of each exchange", () => {
-    assert.deepStrictEqual(binance.parse(fixture("binance-ticker-price.json"), "BTC"), Either.right(64231.52))
-    assert.deepStrictEqual(coinbase.parse(fixture("coinbase-spot.json"), "BTC"), Either.right(64198.235))
-    assert.deepStrictEqual(kraken.parse(fixture("kraken-ticker.json"), "BTC"), Either.right(64210.1))
+    expect(binance.parse(fixture("binance-ticker-price.json"), "BTC")).toStrictEqual(Either.right(64231.52))
+    expect(coinbase.parse(fixture("coinbase-spot.json"), "BTC")).toStrictEqual(Either.right(64198.235))
+    expect(kraken.parse(fixture("kraken-ticker.json"), "BTC")).toStrictEqual(Either.right(64210.1))
   })
 
   it("build the live request paths", () => {

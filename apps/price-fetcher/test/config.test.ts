@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { type Config, parse } from "../src/config.js"
 
@@ -12,7 +12,7 @@ const read = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) =>
 
 const config = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   Effect.map(read(argv, env), ({ errors, parsed }): Config => {
-    assert.deepStrictEqual(errors, [])
+    expect(errors).toStrictEqual([])
     if (parsed._tag !== "Run") throw new Error(`not a run: ${parsed._tag}`)
     return parsed.config
   })
@@ -25,7 +25,7 @@ describe("configuration (@effect/cli)", () => {
         PRICE_FETCHER_DURATION: "5s"
       })
       assert.strictEqual(Duration.toMillis(c.duration), 30_000)
-      assert.deepStrictEqual(c.symbols, ["BTC", "ETH"])
+      expect(c.symbols).toStrictEqual(["BTC", "ETH"])
       assert.strictEqual(c.concurrency, 4)
       assert.isTrue(c.json)
       assert.strictEqual(c.rounds, Infinity)
@@ -59,7 +59,7 @@ describe("configuration (@effect/cli)", () => {
   it.effect("duplicate symbols are merged, in their first place", () =>
     Effect.gen(function*() {
       const c = yield* config(["--symbols", "eth,BTC,Eth,btc,SOL"])
-      assert.deepStrictEqual(c.symbols, ["ETH", "BTC", "SOL"])
+      expect(c.symbols).toStrictEqual(["ETH", "BTC", "SOL"])
     }))
 
   it.effect("--grace may be 0 (interrupt at once); --append and --max-pause", () =>

@@ -3,7 +3,7 @@
  * exchange with faults on — in a pipe, in a pseudo-terminal, with real signals. Real time is the
  * point here; the runs are few and dense (each checks several promises).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -46,7 +46,7 @@ describe("price-fetcher end to end", () => {
       // nothing wraps: every line the terminal shows fits in 80 columns
       const shown = stripAnsi(r.output).split(/\r?\n/)
       const long = shown.filter((l) => l.length > 80)
-      assert.deepStrictEqual(long, [], "lines wider than the terminal")
+      expect(long, "lines wider than the terminal").toStrictEqual([])
       assert.isDefined(r.stoppingAfterMs, "no 'stopping… (Ctrl-C again to force)'")
       assert.isAtMost(r.stoppingAfterMs!, 1_000)
       assert.isAtMost(r.afterCtrlCMs!, 2_000 + SLACK_MS, "the run outlived its grace")
@@ -57,6 +57,29 @@ describe("price-fetcher end to end", () => {
       const text = readFileSync(file, "utf8")
       assert.isTrue(text.endsWith("\n"))
       for (const l of lines(text)) JSON.parse(l)
+    },
+    60_000
+  )
+
+  it(
+    "SIGHUP (the terminal closed) in a terminal: the run drains like Ctrl-C, prints its summary, exit 0, every price saved",
+    async () => {
+      const file = tempFile()
+      const r = await runInTerminal(`exec '${process.execPath}' '${main}' --grace 2s --out '${file}'`, {
+        columns: 80,
+        hangUp: (output, elapsed) => new Set(counterLines(output)).size >= 3 || elapsed > 15_000
+      })
+      const screen = stripAnsi(r.output)
+      assert.strictEqual(r.code, 0, screen.slice(-2000))
+      assert.include(screen, "stopping… (send SIGHUP again to force)")
+      assert.isAtMost(r.afterCtrlCMs!, 2_000 + SLACK_MS, "the run outlived its grace")
+      const summary = screen.match(/Summary \(SIGHUP, [\d.]+s, run [0-9a-f]{8}\)/)
+      assert.isNotNull(summary, screen.slice(-2000))
+      const saved = Number(screen.match(/prices saved (\d+) → /)?.[1])
+      const text = readFileSync(file, "utf8")
+      assert.isTrue(text.endsWith("\n"))
+      assert.strictEqual(lines(text).length, saved, "the summary counts what the file holds")
+      assert.isAbove(saved, 0)
     },
     60_000
   )
@@ -90,7 +113,13 @@ describe("price-fetcher end to end", () => {
       for (const { file, r, signal } of runs) {
         assert.strictEqual(r.code, 0, r.stderr)
         noStack(r)
-        assert.strictEqual(r.stderr, "price-fetcher: stopping… (Ctrl-C again to force)\n")
+        // the message names the signal that arrived and how to force it
+        assert.strictEqual(
+          r.stderr,
+          signal === "SIGINT"
+            ? "price-fetcher: stopping… (press Ctrl-C again to force)\n"
+            : "price-fetcher: stopping… (send SIGTERM again to force)\n"
+        )
         assert.isAtMost(r.stoppingAfterMs!, 1_000)
         assert.isAtMost(r.afterSignalMs!, 2_000 + SLACK_MS, `${signal}: the run outlived its grace`)
         const saved = checkFile(r, file)
@@ -147,7 +176,7 @@ describe("price-fetcher end to end", () => {
     const r = await runApp(["--json", "--out", tempFile()], { signals: ["SIGINT"], afterMs: 400 })
     assert.strictEqual(r.signal, null, "killed by the signal instead of handling it")
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.strictEqual(r.stderr, "price-fetcher: stopping… (Ctrl-C again to force)\n")
+    assert.strictEqual(r.stderr, "price-fetcher: stopping… (press Ctrl-C again to force)\n")
     assert.isAtMost(r.stoppingAfterMs!, 500)
     const summary = summaryOf(r)!
     assert.strictEqual(summary.reason, "SIGINT")
@@ -241,7 +270,7 @@ describe("price-fetcher end to end", () => {
       ])
       assert.strictEqual(outJson.code, 2)
       assert.strictEqual(outJson.stderr, "price-fetcher: --out: needs a value, got the flag \"--json\"\n")
-      assert.deepStrictEqual(readdirSync(cwd), [])
+      expect(readdirSync(cwd)).toStrictEqual([])
       assert.strictEqual(help.code, 0)
       assert.include(help.stdout, "--grace time")
       assert.include(help.stdout, "--max-pause time")
@@ -256,10 +285,8 @@ describe("price-fetcher end to end", () => {
       assert.strictEqual(summaryOf(first)!.fetched, 6)
       const inFile = lines(readFileSync(file, "utf8")).map((l) => JSON.parse(l) as { run: string })
       const runs = [summaryOf(second)!.run, summaryOf(third)!.run]
-      assert.deepStrictEqual(
-        [...new Set(inFile.map((p) => p.run))],
-        runs,
-        "the first run's lines are gone, the second's kept"
+      expect([...new Set(inFile.map((p) => p.run))], "the first run's lines are gone, the second's kept").toStrictEqual(
+        runs
       )
       assert.strictEqual(summaryOf(second)!.fetched, 6)
       assert.strictEqual(summaryOf(third)!.fetched, 6)

@@ -3,7 +3,7 @@
  * hang, ask for a pause of days or quote 0, and against a Redis that is not there or goes away
  * mid-run. Each run must end by --duration + --grace and say in one line what went wrong.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import type { ServerResponse } from "node:http"
 import { type ExchangeName, exchangeNames, render } from "../src/exchanges.js"
@@ -152,7 +152,7 @@ describe("price-fetcher when things go wrong", () => {
       const saved = checkFile(flaky, file)
       // prices came again once Redis was back, and the summary has no problem left
       assert.isAbove(saved.filter((p) => p.at > restartedAt).length, 0)
-      assert.deepStrictEqual(summaryOf(flaky)!.problems, [])
+      expect(summaryOf(flaky)!.problems).toStrictEqual([])
     },
     60_000
   )

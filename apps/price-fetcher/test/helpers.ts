@@ -3,8 +3,8 @@
  * pass signals on cleanly), in a pipe or in a pseudo-terminal, with real signals.
  * `PRICE_FETCHER_MAIN` points the tests at another build (e.g. an older one, to see them fail).
  */
-import { assert } from "@effect/vitest"
-import { type ChildProcess, spawn } from "node:child_process"
+import { assert, expect } from "@effect/vitest"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -143,7 +143,7 @@ export const checkFile = (r: Run, file: string): Array<Saved> => {
   const ids = saved.map((p) => p.id)
   assert.strictEqual(new Set(ids).size, ids.length, "a price is in the file twice")
   const reported = out.filter((o) => o.fetched !== undefined).map((o) => o.fetched.id as string)
-  assert.deepStrictEqual([...reported].sort(), [...ids].sort(), "reported and saved prices differ")
+  expect([...reported].sort(), "reported and saved prices differ").toStrictEqual([...ids].sort())
   assert.strictEqual(summary.fetched, saved.length, "the summary does not count what the file holds")
   for (const p of saved) assert.isTrue(Number.isFinite(p.price) && p.price > 0)
   return saved
@@ -206,8 +206,9 @@ export interface PtyRun {
   readonly code: number | null
   /** Everything the terminal showed, escape sequences included. */
   readonly output: string
+  /** Milliseconds from Ctrl-C (or the hang-up) to the exit. */
   readonly afterCtrlCMs: number | undefined
-  /** Milliseconds from Ctrl-C to "stopping…" on the screen. */
+  /** Milliseconds from Ctrl-C (or the hang-up) to "stopping…" on the screen. */
   readonly stoppingAfterMs: number | undefined
 }
 
@@ -221,6 +222,12 @@ export const runInTerminal = (
     readonly columns: number
     /** Called with the screen output so far; returns true when it is time for Ctrl-C. */
     readonly ctrlC?: (output: string, elapsedMs: number) => boolean
+    /**
+     * Called likewise; returns true when it is time to send SIGHUP to the program in the terminal
+     * (what the kernel sends when the terminal is closed), while the terminal stays there to show
+     * what the program prints next.
+     */
+    readonly hangUp?: (output: string, elapsedMs: number) => boolean
     readonly cwd?: string
     readonly timeoutMs?: number
   }
@@ -242,6 +249,12 @@ export const runInTerminal = (
       if (ctrlCAt === undefined && options.ctrlC?.(output, Date.now() - started) === true) {
         ctrlCAt = Date.now()
         child.stdin.write("\x03")
+      }
+      if (ctrlCAt === undefined && options.hangUp?.(output, Date.now() - started) === true) {
+        // the program is `script`'s child (the command line `exec`s it)
+        const pid = execFileSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" }).trim().split("\n")[0]
+        ctrlCAt = Date.now()
+        process.kill(Number(pid), "SIGHUP")
       }
     }
     const poll = setInterval(check, 50)

@@ -3,7 +3,8 @@
  * maximum number of attempts, a maximum elapsed time and a predicate on the error. On top of a
  * plain `Effect.retry`:
  *
- * - an error that says when to come back (a `retryAfter` field, or the {@link RetryAfter} symbol —
+ * - an error that says when to come back (a `retryAfter` field — or `retry_after`, Python's spelling —
+ *   or the {@link RetryAfter} symbol —
  *   e.g. from HTTP 429 `Retry-After`) is waited out exactly, instead of the backoff delay. Units
  *   as HTTP and Python give them: a plain **number is seconds**; a `Duration` is taken as is; a
  *   `Date` means "until then"; a string is an HTTP `Retry-After` value (seconds or an HTTP-date,

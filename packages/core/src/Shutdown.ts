@@ -3,26 +3,28 @@
  * the request or register work for a phase; `run` then goes through the phases in order:
  *
  * 1. `stopIntake` — stop accepting work (close servers, stop polling loops, drain intake queues);
- * 2. `drain` — let in-flight work finish, bounded together by the drain budget;
+ * 2. `drain` — let in-flight work finish, bounded by the shutdown's deadline;
  * 3. `interrupt` — cancel what is left (TaskGroups, executors);
  * 4. `flush` — write what must not be lost (files, buffers); shielded from interruption;
  * 5. `report` — print or send the summary; shielded too.
  *
  * Work registered for one phase runs concurrently; a phase starts when the one before has ended.
  * A failing piece of work is recorded in the report and does not stop the others.
- * `@taskscope/platform-node` wires SIGINT/SIGTERM to `request` and runs the phases.
+ *
+ * **One deadline.** The first `request` fixes the shutdown's deadline on Effect's `Clock`: the
+ * request's time plus the `grace`. It is the one budget of the whole shutdown: the drain phase
+ * ends by it, {@link Shutdown.remaining} counts down to it, an Executor's `drain` inside the
+ * program stops by it, and `@taskscope/platform-node`'s `runMain` (which wires SIGINT, SIGTERM and
+ * SIGHUP to `request`) interrupts the program and ends the process a documented margin after it.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Deadline from "./Deadline.js"
-import * as Event from "./Event.js"
+import type * as Option from "effect/Option"
+import * as internal from "./internal/shutdown.js"
 
 /**
  * @since 0.1.0
@@ -43,7 +45,7 @@ export type Phase = "stopIntake" | "drain" | "interrupt" | "flush" | "report"
  * @since 0.1.0
  * @category constants
  */
-export const phases: ReadonlyArray<Phase> = ["stopIntake", "drain", "interrupt", "flush", "report"]
+export const phases: ReadonlyArray<Phase> = internal.phases
 
 /**
  * @since 0.1.0
@@ -74,15 +76,31 @@ export interface Report {
  * @category models
  */
 export interface Shutdown {
+  /** How long the shutdown may take, from the request to the deadline. */
+  readonly grace: Duration.Duration
   /** Waits until shutdown is requested; returns the reason (e.g. `"SIGINT"`). */
   readonly requested: Effect.Effect<string>
   readonly isRequested: Effect.Effect<boolean>
-  /** Requests shutdown (the first reason wins). */
-  request(reason: string): Effect.Effect<void>
+  /**
+   * The shutdown's deadline in epoch milliseconds on Effect's `Clock` — the first request's time
+   * plus the grace — or `none` while no shutdown has been requested. Later requests do not move it.
+   */
+  readonly deadline: Effect.Effect<Option.Option<number>>
+  /** How long until the deadline (zero once it has passed), or `none` while not requested. */
+  readonly remaining: Effect.Effect<Option.Option<Duration.Duration>>
+  /**
+   * Requests shutdown: the first reason wins, and the first request fixes the deadline — its time
+   * plus the grace, or a shorter `grace` given here (e.g. 0 when the reader of the output is gone
+   * and there is nothing left to wait for).
+   */
+  request(reason: string, options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<void>
   /** Registers work for a phase. */
   register(phase: Phase, name: string, work: Effect.Effect<unknown, unknown>): Effect.Effect<void>
-  /** Requests shutdown if needed and runs the phases once; later calls return the same report. */
-  run(options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<Report>
+  /**
+   * Requests shutdown if needed and runs the phases once, the drain bounded by the deadline; later
+   * calls return the same report.
+   */
+  run(): Effect.Effect<Report>
 }
 
 /**
@@ -106,7 +124,8 @@ export interface Shutdown {
 export const Shutdown: Context.Tag<Shutdown, Shutdown> = Context.GenericTag<Shutdown>("@taskscope/core/Shutdown")
 
 /**
- * Makes a shutdown coordinator. `grace` (default 10 s) bounds the drain phase.
+ * Makes a shutdown coordinator. `grace` (default 10 s, finite and non-negative) is the time from the
+ * first request to the shutdown's deadline.
  *
  * @example
  * ```ts
@@ -124,74 +143,7 @@ export const Shutdown: Context.Tag<Shutdown, Shutdown> = Context.GenericTag<Shut
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<Shutdown> =>
-  Effect.gen(function*() {
-    const event = yield* Event.make()
-    let reason: string | undefined
-    const work = new Map<Phase, Array<{ readonly name: string; readonly work: Effect.Effect<unknown, unknown> }>>()
-    let report: Report | undefined
-    let running: Deferred.Deferred<Report> | undefined
-    const clock = yield* Effect.clock
-    const request = (why: string) =>
-      Effect.suspend(() => {
-        reason ??= why
-        return event.set
-      })
-    const runStep = (phase: Phase, name: string, effect: Effect.Effect<unknown, unknown>, budgetMs: number) =>
-      Effect.gen(function*() {
-        const start = yield* clock.currentTimeMillis
-        const bounded = phase === "drain" ? Deadline.within(effect, Math.max(0, budgetMs)) : effect
-        const guarded = phase === "flush" || phase === "report" ? Deadline.shield(bounded) : bounded
-        const exit = yield* Effect.exit(guarded)
-        const duration = Duration.millis((yield* clock.currentTimeMillis) - start)
-        if (Exit.isSuccess(exit)) return { phase, name, outcome: "done", duration } as StepReport
-        const error = exit.cause._tag === "Fail" ? exit.cause.error : exit.cause
-        const timedOut = error instanceof Deadline.TimeoutError
-        return { phase, name, outcome: timedOut ? "timedOut" : "failed", duration, error } as StepReport
-      })
-    return {
-      requested: Effect.zipRight(event.wait, Effect.sync(() => reason ?? "requested")),
-      isRequested: event.isSet,
-      request,
-      register: (phase, name, w) =>
-        Effect.sync(() => {
-          const list = work.get(phase) ?? []
-          list.push({ name, work: w })
-          work.set(phase, list)
-        }),
-      run: (runOptions) =>
-        Effect.suspend(() => {
-          // the phases run once: concurrent and later callers get the same report
-          if (running !== undefined) return Deferred.await(running)
-          running = Deferred.unsafeMake<Report>(FiberId.none)
-          const done = running
-          const budgetInput = runOptions?.grace ?? options?.grace ?? "10 seconds"
-          const budgetMs = Duration.toMillis(Duration.decode(budgetInput))
-          return Effect.gen(function*() {
-            yield* request("shutdown")
-            const start = yield* clock.currentTimeMillis
-            const steps: Array<StepReport> = []
-            for (const phase of phases) {
-              const list = work.get(phase) ?? []
-              const phaseStart = yield* clock.currentTimeMillis
-              const remaining = budgetMs - (phaseStart - start)
-              const results = yield* Effect.forEach(list, (w) => runStep(phase, w.name, w.work, remaining), {
-                concurrency: "unbounded"
-              })
-              steps.push(...results)
-            }
-            report = {
-              reason: reason ?? "shutdown",
-              steps,
-              elapsed: Duration.millis((yield* clock.currentTimeMillis) - start),
-              drainedInTime: steps.every((s) => s.phase !== "drain" || s.outcome !== "timedOut")
-            }
-            yield* Deferred.succeed(done, report)
-            return report
-          }).pipe(Effect.uninterruptible)
-        })
-    }
-  })
+export const make: (options?: { readonly grace?: Duration.DurationInput }) => Effect.Effect<Shutdown> = internal.make
 
 /**
  * The coordinator as a Layer.
@@ -207,4 +159,4 @@ export const make = (options?: { readonly grace?: Duration.DurationInput }): Eff
  * @category layers
  */
 export const layer = (options?: { readonly grace?: Duration.DurationInput }): Layer.Layer<Shutdown> =>
-  Layer.effect(Shutdown, make(options))
+  Layer.effect(Shutdown, internal.make(options))

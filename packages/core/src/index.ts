@@ -66,6 +66,13 @@ export * as Orphans from "./Orphans.js"
 export * as Progress from "./Progress.js"
 
 /**
+ * The live tasks of this process, as data.
+ *
+ * @since 0.2.0
+ */
+export * as Registry from "./Registry.js"
+
+/**
  * Retry policies: backoff with full jitter, Retry-After honoured exactly, never past the deadline.
  *
  * @since 0.1.0

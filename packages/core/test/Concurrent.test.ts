@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Concurrent, Orphans, TaskGroup } from "@taskscope/core"
 import { Cause, Chunk, Effect, Exit, Fiber, Option, Ref, Stream, TestClock } from "effect"
 import { defectMessage, exitAfter, now, runFor } from "./helpers.js"
@@ -13,7 +13,7 @@ describe("Concurrent.gather", () => {
         Concurrent.gather([after(300, "a"), after(100, "b"), after(200, "c")]).pipe(Effect.zip(now)),
         "300 millis"
       )
-      assert.deepStrictEqual(yield* Fiber.join(fiber), [["a", "b", "c"], 300])
+      expect(yield* Fiber.join(fiber)).toStrictEqual([["a", "b", "c"], 300])
     }))
 
   it.effect("fails fast with the first error and cancels the others, whose cleanup has run", () =>
@@ -27,7 +27,7 @@ describe("Concurrent.gather", () => {
         ]),
         "100 millis"
       )
-      assert.deepStrictEqual(exit, Exit.fail("boom"))
+      expect(exit).toStrictEqual(Exit.fail("boom"))
       yield* probe.verify
       assert.strictEqual((yield* probe.counts).size, 2)
     }))
@@ -38,7 +38,7 @@ describe("Concurrent.gather", () => {
         Concurrent.gather(Array.from({ length: 6 }, (_, i) => after(100, i)), { concurrency: 2 }).pipe(Effect.zip(now)),
         "300 millis"
       )
-      assert.deepStrictEqual(yield* Fiber.join(fiber), [[0, 1, 2, 3, 4, 5], 300])
+      expect(yield* Fiber.join(fiber)).toStrictEqual([[0, 1, 2, 3, 4, 5], 300])
     }))
 
   it.effect("a bad concurrency is a programmer error (a defect naming it)", () =>
@@ -71,7 +71,7 @@ describe("Concurrent.settle", () => {
         "200 millis"
       )
       const results = yield* Fiber.join(fiber)
-      assert.deepStrictEqual(results.map((r) => [r.name, r._tag, r.endedAt]), [
+      expect(results.map((r) => [r.name, r._tag, r.endedAt])).toStrictEqual([
         ["job-0", "Succeeded", 100],
         ["job-1", "Failed", 50],
         ["job-2", "Failed", 0],
@@ -90,7 +90,7 @@ describe("Concurrent.asCompleted", () => {
         Stream.runCollect(Concurrent.asCompleted([after(300, "slow"), after(100, "fast"), after(200, "mid")])),
         "300 millis"
       )
-      assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Fiber.join(fiber)), ["fast", "mid", "slow"])
+      expect(Chunk.toReadonlyArray(yield* Fiber.join(fiber))).toStrictEqual(["fast", "mid", "slow"])
     }))
 
   it.effect("ends with the first error", () =>
@@ -99,7 +99,7 @@ describe("Concurrent.asCompleted", () => {
         Stream.runCollect(Concurrent.asCompleted([after(300, "slow"), failAfter(100, "boom")])),
         "100 millis"
       )
-      assert.deepStrictEqual(exit, Exit.fail("boom"))
+      expect(exit).toStrictEqual(Exit.fail("boom"))
     }))
 })
 
@@ -123,25 +123,25 @@ describe("Concurrent.wait", () => {
   it.effect("firstCompleted", () =>
     Effect.gen(function*() {
       const r = yield* Fiber.join(yield* runFor(scenario("firstCompleted"), "300 millis"))
-      assert.deepStrictEqual(r, { done: ["a"], pending: ["b", "c"], at: 100, pendingStates: ["running", "running"] })
+      expect(r).toStrictEqual({ done: ["a"], pending: ["b", "c"], at: 100, pendingStates: ["running", "running"] })
     }))
 
   it.effect("firstError", () =>
     Effect.gen(function*() {
       const r = yield* Fiber.join(yield* runFor(scenario("firstError"), "300 millis"))
-      assert.deepStrictEqual(r, { done: ["a", "b"], pending: ["c"], at: 200, pendingStates: ["running"] })
+      expect(r).toStrictEqual({ done: ["a", "b"], pending: ["c"], at: 200, pendingStates: ["running"] })
     }))
 
   it.effect("allCompleted", () =>
     Effect.gen(function*() {
       const r = yield* Fiber.join(yield* runFor(scenario("allCompleted"), "300 millis"))
-      assert.deepStrictEqual(r, { done: ["a", "b", "c"], pending: [], at: 300, pendingStates: [] })
+      expect(r).toStrictEqual({ done: ["a", "b", "c"], pending: [], at: 300, pendingStates: [] })
     }))
 
   it.effect("timeout returns early without cancelling", () =>
     Effect.gen(function*() {
       const r = yield* Fiber.join(yield* runFor(scenario("allCompleted", 150), "300 millis"))
-      assert.deepStrictEqual(r, { done: ["a"], pending: ["b", "c"], at: 150, pendingStates: ["running", "running"] })
+      expect(r).toStrictEqual({ done: ["a"], pending: ["b", "c"], at: 150, pendingStates: ["running", "running"] })
     }))
 })
 
@@ -155,7 +155,7 @@ describe("Concurrent.firstSuccess", () => {
         ),
         "100 millis"
       )
-      assert.deepStrictEqual(yield* Fiber.join(fiber), ["fast", 100])
+      expect(yield* Fiber.join(fiber)).toStrictEqual(["fast", 100])
       yield* probe.verify
     }))
 
@@ -163,7 +163,7 @@ describe("Concurrent.firstSuccess", () => {
     Effect.gen(function*() {
       const exit = yield* exitAfter(Concurrent.firstSuccess([failAfter(10, "a"), failAfter(20, "b")]), "20 millis")
       assert.isTrue(Exit.isFailure(exit))
-      if (Exit.isFailure(exit)) assert.deepStrictEqual(Array.from(Cause.failures(exit.cause)).sort(), ["a", "b"])
+      if (Exit.isFailure(exit)) expect(Array.from(Cause.failures(exit.cause)).sort()).toStrictEqual(["a", "b"])
       const empty = yield* Effect.flip(Concurrent.firstSuccess(new Array<Effect.Effect<void>>()))
       assert.isTrue(Cause.isNoSuchElementException(empty))
     }))
@@ -189,8 +189,8 @@ describe("Concurrent.hedge", () => {
         Concurrent.hedge(request([50, 10], log), { delay: 100 }).pipe(Effect.zip(now)),
         "50 millis"
       )
-      assert.deepStrictEqual(yield* Fiber.join(fiber), [0, 50])
-      assert.deepStrictEqual(yield* Ref.get(log), ["start 0 @0"])
+      expect(yield* Fiber.join(fiber)).toStrictEqual([0, 50])
+      expect(yield* Ref.get(log)).toStrictEqual(["start 0 @0"])
     }))
 
   it.effect("starts a backup after the delay and keeps the first success", () =>
@@ -200,8 +200,8 @@ describe("Concurrent.hedge", () => {
         Concurrent.hedge(request([1000, 50], log), { delay: 100 }).pipe(Effect.zip(now)),
         "150 millis"
       )
-      assert.deepStrictEqual(yield* Fiber.join(fiber), [1, 150])
-      assert.deepStrictEqual(yield* Ref.get(log), ["start 0 @0", "start 1 @0", "cancel 0"])
+      expect(yield* Fiber.join(fiber)).toStrictEqual([1, 150])
+      expect(yield* Ref.get(log)).toStrictEqual(["start 0 @0", "start 1 @0", "cancel 0"])
     }))
 
   it.effect("a failed attempt starts the next one at once", () =>
@@ -212,7 +212,7 @@ describe("Concurrent.hedge", () => {
         Concurrent.hedge(flaky, { delay: 1000, attempts: 3 }).pipe(Effect.zip(now)),
         "30 millis"
       )
-      assert.deepStrictEqual(yield* Fiber.join(fiber), ["second", 30])
+      expect(yield* Fiber.join(fiber)).toStrictEqual(["second", 30])
     }))
 
   it.effect("rejects a bad delay or attempts", () =>

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Deadline, Orphans, TaskGroup } from "@taskscope/core"
 import { Cause, Duration, Effect, Exit, Fiber, Option, Ref, Runtime, TestClock } from "effect"
 import { defectMessage, exitAfter, now, runFor } from "./helpers.js"
@@ -18,7 +18,7 @@ describe("Deadline.within", () => {
         Effect.succeed("v").pipe(Effect.delay(500), Deadline.within("1 second")),
         "500 millis"
       )
-      assert.deepStrictEqual(exit, Exit.succeed("v"))
+      expect(exit).toStrictEqual(Exit.succeed("v"))
     }))
 
   it.effect("a slow body is interrupted, its finalizers run, and the caller gets a TimeoutError", () =>
@@ -45,14 +45,14 @@ describe("Deadline.within", () => {
         Effect.fail("own").pipe(Effect.delay(100), Deadline.within("1 second")),
         "100 millis"
       )
-      assert.deepStrictEqual(exit, Exit.fail("own"))
+      expect(exit).toStrictEqual(Exit.fail("own"))
     }))
 
   it.effect("zero or negative durations time out at the first yield", () =>
     Effect.gen(function*() {
       for (const d of [0, -5]) {
         const noYield = yield* exitAfter(Effect.succeed("sync").pipe(Deadline.within(d)), 0)
-        assert.deepStrictEqual(noYield, Exit.succeed("sync"))
+        expect(noYield).toStrictEqual(Exit.succeed("sync"))
         const yields = yield* exitAfter(Effect.sleep(10).pipe(Deadline.within(d)), 0)
         assert.isDefined(timeoutOf(yields))
       }
@@ -65,7 +65,7 @@ describe("Deadline.within", () => {
         assert.match(message, /^Deadline.within: Expected a duration/)
       }
       for (const d of [Infinity, Duration.infinity]) {
-        assert.deepStrictEqual(yield* exitAfter(Effect.succeed(1).pipe(Deadline.within(d)), 0), Exit.succeed(1))
+        expect(yield* exitAfter(Effect.succeed(1).pipe(Deadline.within(d)), 0)).toStrictEqual(Exit.succeed(1))
       }
     }))
 
@@ -77,8 +77,8 @@ describe("Deadline.within", () => {
       )
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) {
-        assert.deepStrictEqual(Array.from(Cause.defects(exit.cause)), ["flush failed"])
-        assert.deepStrictEqual(Array.from(Cause.failures(exit.cause)).map((e) => e._tag), ["TimeoutError"])
+        expect(Array.from(Cause.defects(exit.cause))).toStrictEqual(["flush failed"])
+        expect(Array.from(Cause.failures(exit.cause)).map((e) => e._tag)).toStrictEqual(["TimeoutError"])
       }
     }))
 
@@ -135,13 +135,13 @@ describe("Deadline.within", () => {
         const [result, at] = yield* Fiber.join(fiber)
         assert.strictEqual(at - start, 2000)
         assert.isTrue(result._tag === "Left" && result.left._tag === "TimeoutError", `inner ${inner}`)
-        assert.deepStrictEqual(yield* Ref.get(seen), Option.some(2000))
+        expect(yield* Ref.get(seen)).toStrictEqual(Option.some(2000))
       }
     }))
 
   it.effect("remaining decreases as virtual time passes, and is none when unbounded", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual(yield* remainingMillis, Option.none())
+      expect(yield* remainingMillis).toStrictEqual(Option.none())
       const fiber = yield* Effect.fork(
         Effect.gen(function*() {
           const a = yield* remainingMillis
@@ -151,7 +151,7 @@ describe("Deadline.within", () => {
         }).pipe(Deadline.within("4 seconds"))
       )
       yield* TestClock.adjust(1500)
-      assert.deepStrictEqual(yield* Fiber.join(fiber), [Option.some(4000), Option.some(2500), Option.some(4000)])
+      expect(yield* Fiber.join(fiber)).toStrictEqual([Option.some(4000), Option.some(2500), Option.some(4000)])
     }))
 
   it.effect("propagates into TaskGroup children, grandchildren and plain forks, which are stopped with cleanup", () =>
@@ -184,7 +184,7 @@ describe("Deadline.within", () => {
       const [result, at] = yield* Fiber.join(fiber)
       assert.isTrue(result._tag === "Left" && result.left._tag === "TimeoutError")
       assert.strictEqual(at, 1000)
-      assert.deepStrictEqual(yield* Ref.get(seen), [
+      expect(yield* Ref.get(seen)).toStrictEqual([
         Option.some(900),
         Option.some(900),
         Option.some(900),
@@ -198,9 +198,9 @@ describe("Deadline.moveOnAfter", () => {
   it.effect("returns none when its own deadline passes, some otherwise", () =>
     Effect.gen(function*() {
       const slow = yield* exitAfter(Effect.sleep(5000).pipe(Effect.as(1), Deadline.moveOnAfter("1 second")), "1 second")
-      assert.deepStrictEqual(slow, Exit.succeed(Option.none()))
+      expect(slow).toStrictEqual(Exit.succeed(Option.none()))
       const fast = yield* exitAfter(Effect.succeed(2).pipe(Deadline.moveOnAfter("1 second")), 0)
-      assert.deepStrictEqual(fast, Exit.succeed(Option.some(2)))
+      expect(fast).toStrictEqual(Exit.succeed(Option.some(2)))
     }))
 
   it.effect("an outer deadline still fails as the outer scope", () =>
@@ -258,7 +258,7 @@ describe("Deadline.shield", () => {
         "5 seconds"
       )
       const [result, at] = yield* Fiber.join(fiber)
-      assert.deepStrictEqual(yield* Ref.get(seen), Option.some(5000))
+      expect(yield* Ref.get(seen)).toStrictEqual(Option.some(5000))
       assert.strictEqual(at, 5000)
       // the shielded work ran to its own bound; then the outer deadline, long passed, is reported
       assert.isTrue(result._tag === "Left" && result.left._tag === "TimeoutError" && result.left.deadline === 1000)
@@ -271,19 +271,19 @@ describe("Deadline.unsafeRuntimeAt", () => {
       const base = yield* Effect.runtime<never>()
       const { end, runtime } = Deadline.unsafeRuntimeAt(base, 1_000)
       const run = Runtime.runSync(runtime)
-      assert.deepStrictEqual(run(Deadline.current), Option.some(1_000))
+      expect(run(Deadline.current)).toStrictEqual(Option.some(1_000))
       // an inner deadline that is later is bounded by it; an earlier one wins
       const later = Runtime.runFork(runtime)(Deadline.within(remainingMillis, "5 seconds"))
       const earlier = Runtime.runFork(runtime)(Deadline.within(remainingMillis, "200 millis"))
-      assert.deepStrictEqual(yield* Fiber.join(later), Option.some(1_000))
-      assert.deepStrictEqual(yield* Fiber.join(earlier), Option.some(200))
+      expect(yield* Fiber.join(later)).toStrictEqual(Option.some(1_000))
+      expect(yield* Fiber.join(earlier)).toStrictEqual(Option.some(200))
       // the deadline does not fire on its own: work on it runs past the instant
       const past = Runtime.runFork(runtime)(Effect.as(Effect.sleep("2 seconds"), "ran past"))
       yield* TestClock.adjust("2 seconds")
       assert.strictEqual(yield* Fiber.join(past), "ran past")
       end()
-      assert.deepStrictEqual(run(Deadline.current), Option.none())
+      expect(run(Deadline.current)).toStrictEqual(Option.none())
       // the runtime it came from never saw it
-      assert.deepStrictEqual(Runtime.runSync(base)(Deadline.current), Option.none())
+      expect(Runtime.runSync(base)(Deadline.current)).toStrictEqual(Option.none())
     }))
 })

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Event } from "@taskscope/core"
 import { Effect, Fiber, Option, TestClock } from "effect"
 import { now } from "./helpers.js"
@@ -13,7 +13,7 @@ describe("Event", () => {
       yield* event.set
       // a waiter woken by set wakes even if clear follows at once
       yield* event.clear
-      assert.deepStrictEqual(yield* Effect.forEach(waiters, Fiber.join), [100, 100])
+      expect(yield* Effect.forEach(waiters, Fiber.join)).toStrictEqual([100, 100])
       assert.isFalse(yield* event.isSet)
       const later = yield* Effect.fork(event.wait)
       yield* TestClock.adjust(100)
@@ -40,7 +40,7 @@ describe("Event", () => {
       // a waiter on a set event never waits
       yield* event.wait
       assert.strictEqual(yield* event.waiting, 0)
-      assert.deepStrictEqual((yield* Event.make(true)).toJSON(), { _id: "Event", isSet: true, waiting: 0 })
+      expect((yield* Event.make(true)).toJSON()).toStrictEqual({ _id: "Event", isSet: true, waiting: 0 })
     }))
 
   it.effect("an event made set lets waiters through at once; isEvent tells an event", () =>

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Executor } from "@taskscope/core"
 import { Chunk, Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
 import { now } from "./helpers.js"
@@ -28,8 +28,8 @@ describe("Executor", () => {
       ]))
       yield* TestClock.adjust(50)
       const results = yield* Fiber.join(fiber)
-      assert.deepStrictEqual(log, ["first", "high", "mid-a", "mid-b", "low"])
-      assert.deepStrictEqual(results.map((r) => r._tag), [
+      expect(log).toStrictEqual(["first", "high", "mid-a", "mid-b", "low"])
+      expect(results.map((r) => r._tag)).toStrictEqual([
         "Succeeded",
         "Succeeded",
         "Succeeded",
@@ -93,7 +93,7 @@ describe("Executor", () => {
       assert.strictEqual(flaky.attempts, 3)
       assert.strictEqual(slow._tag, "TimedOut")
       const seen = Chunk.toReadonlyArray(yield* Fiber.join(events)).map((e) => `${e._tag}:${e.task.name}@${e.at}`)
-      assert.deepStrictEqual(seen, [
+      expect(seen).toStrictEqual([
         "Queued:flaky@0",
         "Started:flaky@0",
         "Retrying:flaky@0",
@@ -104,10 +104,8 @@ describe("Executor", () => {
         "Succeeded:flaky@300"
       ])
       const stats = yield* executor.stats
-      assert.deepStrictEqual(
-        [stats.submitted, stats.succeeded, stats.timedOut, stats.retries, stats.running, stats.queued, stats.done],
-        [2, 1, 1, 2, 0, 0, 2]
-      )
+      expect([stats.submitted, stats.succeeded, stats.timedOut, stats.retries, stats.running, stats.queued, stats.done])
+        .toStrictEqual([2, 1, 1, 2, 0, 0, 2])
     }))
 
   it.scoped("backpressure: submit waits while the intake queue is full", () =>
@@ -134,7 +132,7 @@ describe("Executor", () => {
       yield* TestClock.adjust(200)
       const report = yield* Fiber.join(drain)
       assert.isTrue(report.completedInTime)
-      assert.deepStrictEqual([report.neverRan.length, report.interrupted.length, Duration.toMillis(report.elapsed)], [
+      expect([report.neverRan.length, report.interrupted.length, Duration.toMillis(report.elapsed)]).toStrictEqual([
         0,
         0,
         200
@@ -154,11 +152,11 @@ describe("Executor", () => {
       yield* TestClock.adjust(150)
       const report = yield* Fiber.join(drain)
       assert.isFalse(report.completedInTime)
-      assert.deepStrictEqual(report.interrupted.map((u) => u.task.name), ["j3", "j4"])
-      assert.deepStrictEqual(report.neverRan.map((u) => u.task.name), ["j5"])
+      expect(report.interrupted.map((u) => u.task.name)).toStrictEqual(["j3", "j4"])
+      expect(report.neverRan.map((u) => u.task.name)).toStrictEqual(["j5"])
       assert.strictEqual(report.neverRan[0].spec, specs[4] as Executor.TaskSpec<unknown, unknown, unknown>)
       const stats = yield* executor.stats
-      assert.deepStrictEqual([stats.succeeded, stats.cancelled, stats.running, stats.queued], [2, 3, 0, 0])
+      expect([stats.succeeded, stats.cancelled, stats.running, stats.queued]).toStrictEqual([2, 3, 0, 0])
     }))
 
   it.effect("a bad configuration is a clear error at start-up; the Layer drains on close", () =>
@@ -180,6 +178,6 @@ describe("Executor", () => {
       )
       yield* TestClock.adjust(100)
       assert.strictEqual(yield* Fiber.join(fiber), 100)
-      assert.deepStrictEqual(log, ["in-flight"])
+      expect(log).toStrictEqual(["in-flight"])
     }))
 })

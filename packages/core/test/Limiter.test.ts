@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Limiter, TaskGroup, Testing } from "@taskscope/core"
 import { Duration, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
 import * as internal from "../src/internal/limiter.js"
@@ -21,7 +21,7 @@ describe("Limiter.semaphore", () => {
       yield* Fiber.join(
         yield* runFor(Effect.all([worker(1), worker(2), worker(3)], { concurrency: "unbounded" }), "60 millis")
       )
-      assert.deepStrictEqual(order, [1, 2, 3, 1, 2, 3])
+      expect(order).toStrictEqual([1, 2, 3, 1, 2, 3])
       yield* invariant(sem)
     }))
 
@@ -40,7 +40,7 @@ describe("Limiter.semaphore", () => {
         "300 millis"
       )
       // C would fit beside A (1 free permit) but waits behind B
-      assert.deepStrictEqual(order, ["A@", "B@", "C@"])
+      expect(order).toStrictEqual(["A@", "B@", "C@"])
       assert.strictEqual(yield* Fiber.join(fiber), 200)
     }))
 
@@ -68,7 +68,7 @@ describe("Limiter.semaphore", () => {
       yield* Fiber.join(waiter)
       yield* sem.resize(1)
       const s = yield* invariant(sem)
-      assert.deepStrictEqual([s.capacity, s.available, s.held], [1, -1, 2])
+      expect([s.capacity, s.available, s.held]).toStrictEqual([1, -1, 2])
       yield* sem.release(2)
       assert.strictEqual((yield* invariant(sem)).available, 1)
     }))
@@ -92,14 +92,14 @@ describe("Limiter.semaphore", () => {
           "50 millis"
         )
       )
-      assert.deepStrictEqual(stats.holders, [{ name: "report", permits: 1 }, { name: "import", permits: 1 }])
+      expect(stats.holders).toStrictEqual([{ name: "report", permits: 1 }, { name: "import", permits: 1 }])
       assert.strictEqual(stats.waiting, 1)
-      assert.deepStrictEqual(stats.waiters.map((w) => [w.name, w.reason, Duration.toMillis(w.waitingFor)]), [[
+      expect(stats.waiters.map((w) => [w.name, w.reason, Duration.toMillis(w.waitingFor)])).toStrictEqual([[
         "backup",
         "concurrency",
         50
       ]])
-      assert.deepStrictEqual(yield* invariant(sem).pipe(Effect.map((s) => s.available)), 2)
+      expect(yield* invariant(sem).pipe(Effect.map((s) => s.available))).toStrictEqual(2)
     }))
 
   it.effect("bounded: releasing more than was acquired is an error", () =>
@@ -120,7 +120,7 @@ describe("Limiter.semaphore", () => {
       yield* TestClock.adjust(1000)
       assert.isTrue(Option.isNone(yield* Fiber.poll(first)))
       assert.isFalse(yield* gate.tryAcquire())
-      assert.deepStrictEqual((yield* gate.stats).waiters.map((w) => w.reason), ["concurrency", "queue"])
+      expect((yield* gate.stats).waiters.map((w) => w.reason)).toStrictEqual(["concurrency", "queue"])
       yield* gate.release()
       yield* Fiber.join(first)
       assert.isTrue(Option.isNone(yield* Fiber.poll(second)))
@@ -128,7 +128,7 @@ describe("Limiter.semaphore", () => {
       yield* Fiber.join(second)
       yield* gate.resize(0)
       const s = yield* gate.stats
-      assert.deepStrictEqual([s.capacity, s.held, s.available], [0, 2, -1])
+      expect([s.capacity, s.held, s.available]).toStrictEqual([0, 2, -1])
       // a bounded semaphore(0) has nothing to give back
       const bounded = yield* Limiter.semaphore(0, { bounded: true })
       assert.strictEqual((yield* Effect.flip(bounded.release()))._tag, "OverReleaseError")
@@ -178,7 +178,7 @@ describe("Limiter.semaphore", () => {
       for (const [effect, pattern] of cases) yield* dies(effect, pattern)
       // nothing was taken by the calls that died
       const s = yield* invariant(sem)
-      assert.deepStrictEqual([s.available, s.waiting], [2, 0])
+      expect([s.available, s.waiting]).toStrictEqual([2, 0])
     }))
 
   it.effect("options from outside fail with a typed InvalidOptionsError, decoded once by make", () =>
@@ -202,9 +202,9 @@ describe("Limiter.semaphore", () => {
       const open = yield* Limiter.make({})
       yield* open.acquire({ permits: 2 })
       yield* open.resize(3)
-      assert.deepStrictEqual(yield* Effect.map(invariant(open), (s) => [s.capacity, s.available, s.held]), [3, 1, 2])
+      expect(yield* Effect.map(invariant(open), (s) => [s.capacity, s.available, s.held])).toStrictEqual([3, 1, 2])
       yield* open.resize(Infinity)
-      assert.deepStrictEqual(yield* Effect.map(invariant(open), (s) => [s.capacity, s.held]), [Infinity, 2])
+      expect(yield* Effect.map(invariant(open), (s) => [s.capacity, s.held])).toStrictEqual([Infinity, 2])
     }))
 
   it.effect("cancelled waiters leave no trace and lose no permit", () =>
@@ -219,7 +219,7 @@ describe("Limiter.semaphore", () => {
       yield* Fiber.join(waiters[0])
       yield* Fiber.join(waiters[2])
       const s = yield* invariant(sem)
-      assert.deepStrictEqual([s.available, s.waiting, s.holders.length], [1, 0, 0])
+      expect([s.available, s.waiting, s.holders.length]).toStrictEqual([1, 0, 0])
     }))
 
   it.effect("leak-proof: an interruption at every scheduling step of an acquire/release cycle", () =>
@@ -243,7 +243,7 @@ describe("Limiter.semaphore", () => {
           )
           yield* TestClock.adjust(1)
           const s = yield* invariant(sem)
-          assert.deepStrictEqual([s.available, s.waiting, s.holders.length], [2, 0, 0], `r = ${r}, d = ${d}`)
+          expect([s.available, s.waiting, s.holders.length], `r = ${r}, d = ${d}`).toStrictEqual([2, 0, 0])
         }
       }
     }))
@@ -310,7 +310,7 @@ describe("Limiter.semaphore", () => {
         yield* TestClock.adjust(10_000)
         yield* Effect.forEach(fibers, Fiber.await)
         const s = yield* invariant(sem)
-        assert.deepStrictEqual([s.held, s.waiting], [0, 0])
+        expect([s.held, s.waiting]).toStrictEqual([0, 0])
       }),
     { fastCheck: { numRuns: 200 } }
   )
@@ -348,7 +348,7 @@ describe("Limiter.rate", () => {
       yield* TestClock.adjust("2 seconds")
       yield* Fiber.join(fiber)
       // 5 at once from the burst, then one every 100 ms, then a call costing 3 waits 300 ms
-      assert.deepStrictEqual(starts, [0, 0, 0, 0, 0, 100, 200, 500])
+      expect(starts).toStrictEqual([0, 0, 0, 0, 0, 100, 200, 500])
     }))
 
   it.effect("pause delays every caller by exactly the penalty, and says so", () =>
@@ -359,10 +359,10 @@ describe("Limiter.rate", () => {
       const fibers = yield* Effect.forEach([1, 2, 3], () => Effect.fork(limiter.withPermit(now)))
       yield* TestClock.adjust(1)
       const s = yield* limiter.stats
-      assert.deepStrictEqual(s.waiters.map((w) => w.reason), ["paused", "queue", "queue"])
+      expect(s.waiters.map((w) => w.reason)).toStrictEqual(["paused", "queue", "queue"])
       assert.strictEqual(Duration.toMillis(s.pausedFor), 2499)
       yield* TestClock.adjust(2499)
-      assert.deepStrictEqual(yield* Effect.forEach(fibers, Fiber.join), [3500, 3500, 3500])
+      expect(yield* Effect.forEach(fibers, Fiber.join)).toStrictEqual([3500, 3500, 3500])
     }))
 
   it.effect("a waiter held by the rate says \"rate\"", () =>
@@ -371,7 +371,7 @@ describe("Limiter.rate", () => {
       yield* limiter.withPermit(Effect.void)
       const fiber = yield* Effect.fork(limiter.withPermit(now))
       yield* TestClock.adjust(10)
-      assert.deepStrictEqual((yield* limiter.stats).waiters.map((w) => w.reason), ["rate"])
+      expect((yield* limiter.stats).waiters.map((w) => w.reason)).toStrictEqual(["rate"])
       yield* TestClock.adjust(990)
       assert.strictEqual(yield* Fiber.join(fiber), 1000)
     }))
@@ -407,7 +407,7 @@ describe("LimiterImpl for the Executor (internal)", () => {
       // the waiter was granted at the release: no permit is left for a barger
       assert.isFalse(limiter.unsafeTryAcquire(1, 0))
       yield* Fiber.join(waiter)
-      assert.deepStrictEqual(limiter.unsafeStats().holders.map((h) => h.permits), [1, 1])
+      expect(limiter.unsafeStats().holders.map((h) => h.permits)).toStrictEqual([1, 1])
     }))
 
   it.effect("unsafeTryAcquire fails while a waiter is queued, even when it would fit", () =>
@@ -476,12 +476,12 @@ describe("Limiter.keyed", () => {
         "300 millis"
       )
       assert.strictEqual(yield* Fiber.join(fiber), 300)
-      assert.deepStrictEqual(Array.from((yield* perHost.stats).keys()).sort(), ["fast", "slow"])
+      expect(Array.from((yield* perHost.stats).keys()).sort()).toStrictEqual(["fast", "slow"])
       // the limiter of a key is called name:key
-      assert.deepStrictEqual(
-        Array.from((yield* perHost.stats).values(), (s) => s.name).sort(),
-        ["keyed:fast", "keyed:slow"]
-      )
+      expect(Array.from((yield* perHost.stats).values(), (s) => s.name).sort()).toStrictEqual([
+        "keyed:fast",
+        "keyed:slow"
+      ])
       const named = yield* Limiter.keyed(() => ({ concurrency: 1 }), { name: "rate" })
       assert.strictEqual((yield* named.get("binance")).name, "rate:binance")
     }))
@@ -507,7 +507,7 @@ describe("Limiter.keyed", () => {
       yield* perHost.withPermit("b", Effect.void)
       yield* TestClock.adjust(3000)
       assert.strictEqual(yield* perHost.size, 1, "b is evicted; a is busy")
-      assert.deepStrictEqual(Array.from((yield* perHost.stats).keys()), ["a"])
+      expect(Array.from((yield* perHost.stats).keys())).toStrictEqual(["a"])
       yield* TestClock.adjust(2000)
       yield* Fiber.join(holder)
       yield* Fiber.join(waiter)
@@ -523,7 +523,7 @@ describe("Limiter.keyed", () => {
       const a = yield* Effect.fork(perHost.withPermit("a", now))
       const b = yield* Effect.fork(perHost.withPermit("b", now))
       yield* TestClock.adjust(1000)
-      assert.deepStrictEqual([yield* Fiber.join(a), yield* Fiber.join(b)], [1000, 0])
+      expect([yield* Fiber.join(a), yield* Fiber.join(b)]).toStrictEqual([1000, 0])
       assert.isTrue(Exit.isSuccess(yield* Fiber.await(a)))
     }))
 })

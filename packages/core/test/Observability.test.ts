@@ -1,5 +1,10 @@
+<<<<<<< HEAD
 import { assert, describe, it } from "@effect/vitest"
 import { Deadline, Progress, Shutdown, TaskGroup, Timeline } from "@taskscope/core"
+=======
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Progress, Shutdown, TaskGroup, Timeline } from "@taskscope/core"
+>>>>>>> 35191884412df08139caaf6deb594f04079cca82
 import { Chunk, Duration, Effect, Fiber, Stream, TestClock } from "effect"
 import { runFor } from "./helpers.js"
 
@@ -39,7 +44,7 @@ describe("Timeline", () => {
       const entries = yield* timeline.entries
       assert.strictEqual(entries.length, 10)
       const starts = entries.map((e) => e.startedAt).sort((a, b) => a - b)
-      assert.deepStrictEqual(starts, [0, 0, 0, 0, 0, 100, 100, 100, 100, 100])
+      expect(starts).toStrictEqual([0, 0, 0, 0, 0, 100, 100, 100, 100, 100])
       assert.strictEqual(entries.find((e) => e.name === "task 7")?.outcome, "failed")
       const ascii = Timeline.toAscii(entries, { width: 20 })
       assert.strictEqual(ascii.split("\n").length, 12)
@@ -54,7 +59,7 @@ describe("Timeline", () => {
       const trace = Timeline.toChromeTrace(entries)
       const complete = trace.traceEvents.filter((e) => e.ph === "X")
       assert.strictEqual(complete.length, 10)
-      assert.deepStrictEqual(trace.traceEvents[0], {
+      expect(trace.traceEvents[0]).toStrictEqual({
         name: "thread_name",
         ph: "M",
         pid: 1,
@@ -88,9 +93,9 @@ describe("Progress", () => {
       )
       const mid = yield* Fiber.join(fiber)
       assert.strictEqual(Progress.format(mid), "crawl: 2 of 5 done (40%)")
-      assert.deepStrictEqual(mid.children.map((c) => [c.name, c.done, c.total]), [["pages", 1, 3]])
+      expect(mid.children.map((c) => [c.name, c.done, c.total])).toStrictEqual([["pages", 1, 3]])
       const end = yield* progress.snapshot
-      assert.deepStrictEqual([end.done, end.total], [5, 5])
+      expect([end.done, end.total]).toStrictEqual([5, 5])
       yield* Fiber.interrupt(seen)
     }))
 })
@@ -114,19 +119,16 @@ describe("Shutdown", () => {
       const fiber = yield* Effect.fork(shutdown.run())
       yield* TestClock.adjust(1500)
       const report = yield* Fiber.join(fiber)
-      assert.deepStrictEqual(order, ["stop", "drain:executor", "drain:queue", "flush", "report"])
+      expect(order).toStrictEqual(["stop", "drain:executor", "drain:queue", "flush", "report"])
       assert.strictEqual(report.reason, "SIGTERM")
-      assert.deepStrictEqual(
-        report.steps.map((s) => [s.phase, s.name, s.outcome, Duration.toMillis(s.duration)]),
-        [
-          ["stopIntake", "poller", "done", 0],
-          ["drain", "executor", "timedOut", 1000],
-          ["drain", "queue", "done", 200],
-          ["interrupt", "groups", "failed", 0],
-          ["flush", "file", "done", 500],
-          ["report", "summary", "done", 0]
-        ]
-      )
+      expect(report.steps.map((s) => [s.phase, s.name, s.outcome, Duration.toMillis(s.duration)])).toStrictEqual([
+        ["stopIntake", "poller", "done", 0],
+        ["drain", "executor", "timedOut", 1000],
+        ["drain", "queue", "done", 200],
+        ["interrupt", "groups", "failed", 0],
+        ["flush", "file", "done", 500],
+        ["report", "summary", "done", 0]
+      ])
       assert.isFalse(report.drainedInTime)
       assert.strictEqual(Duration.toMillis(report.elapsed), 1500)
       assert.strictEqual(yield* shutdown.run(), report)

@@ -1,6 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Concurrent, Deadline, Retry, TaskGroup } from "@taskscope/core"
-import { Data, Duration, Effect, Exit, Fiber, Random, Ref, TestClock } from "effect"
+import { Data, Duration, Effect, Exit, Fiber, Option, Random, Ref, TestClock } from "effect"
 import { defectMessage, exitAfter, now, runFor } from "./helpers.js"
 
 class Busy extends Data.TaggedError("Busy")<{ readonly n: number }> {}
@@ -31,7 +31,7 @@ describe("Retry.retry", () => {
         "300 millis"
       )
       assert.strictEqual(yield* Fiber.join(fiber), 3)
-      assert.deepStrictEqual(yield* Ref.get(times), [0, 100, 300])
+      expect(yield* Ref.get(times)).toStrictEqual([0, 100, 300])
     }))
 
   it.effect("full jitter draws each delay uniformly from [0, delay] (a fixed Random)", () =>
@@ -43,7 +43,7 @@ describe("Retry.retry", () => {
       )
       yield* Fiber.join(fiber)
       // floor(0.5 * 101) = 50, then floor(0.25 * 201) = 50
-      assert.deepStrictEqual(yield* Ref.get(times), [0, 50, 100])
+      expect(yield* Ref.get(times)).toStrictEqual([0, 50, 100])
     }))
 
   it.effect("gives up after maxAttempts with the last error", () =>
@@ -53,7 +53,7 @@ describe("Retry.retry", () => {
         flaky(10, times).pipe(Retry.retry({ base: 10, jitter: "none", maxAttempts: 3 })),
         "1 second"
       )
-      assert.deepStrictEqual(exit, Exit.fail(new Busy({ n: 3 })))
+      expect(exit).toStrictEqual(Exit.fail(new Busy({ n: 3 })))
       assert.strictEqual((yield* Ref.get(times)).length, 3)
     }))
 
@@ -64,7 +64,7 @@ describe("Retry.retry", () => {
         flaky(4, times).pipe(Retry.retry({ base: 100, factor: 10, maxDelay: 250, jitter: "none", maxAttempts: 10 })),
         "2 seconds"
       )
-      assert.deepStrictEqual(yield* Ref.get(times), [0, 100, 350, 600, 850])
+      expect(yield* Ref.get(times)).toStrictEqual([0, 100, 350, 600, 850])
     }))
 
   it.effect("stops when the predicate rejects the error; does not retry defects", () =>
@@ -74,7 +74,7 @@ describe("Retry.retry", () => {
         flaky(5, times).pipe(Retry.retry({ base: 10, jitter: "none", while: (e) => (e as Busy).n < 2 })),
         "1 second"
       )
-      assert.deepStrictEqual(exit, Exit.fail(new Busy({ n: 2 })))
+      expect(exit).toStrictEqual(Exit.fail(new Busy({ n: 2 })))
       let calls = 0
       const dies = yield* exitAfter(
         Effect.suspend(() => (calls++, Effect.die("bug"))).pipe(Retry.retry({ base: 1 })),
@@ -93,7 +93,7 @@ describe("Retry.retry", () => {
         ),
         "2 seconds"
       )
-      assert.deepStrictEqual(yield* Ref.get(times), [0, 100, 200, 300, 400])
+      expect(yield* Ref.get(times)).toStrictEqual([0, 100, 200, 300, 400])
     }))
 
   it.effect("waits out a Retry-After exactly, to the millisecond", () =>
@@ -106,12 +106,17 @@ describe("Retry.retry", () => {
         "3234 millis"
       )
       assert.strictEqual(yield* Fiber.join(fiber), 3)
-      assert.deepStrictEqual(yield* Ref.get(times), [0, 1234, 3234])
-      assert.deepStrictEqual(
-        Retry.retryAfterOf({ [Retry.RetryAfter]: Duration.seconds(3) }),
+      expect(yield* Ref.get(times)).toStrictEqual([0, 1234, 3234])
+      expect(Retry.retryAfterOf({ [Retry.RetryAfter]: Duration.seconds(3) })).toStrictEqual(
         Retry.retryAfterOf({ retryAfter: "3 seconds" })
       )
     }))
+
+  it("reads Python's spelling, retry_after, as it reads retryAfter (seconds for a number)", () => {
+    expect(Retry.retryAfterOf({ retry_after: 3 })).toStrictEqual(Option.some(Duration.seconds(3)))
+    expect(Retry.retryAfterOf({ retry_after: "2 seconds" })).toStrictEqual(Option.some(Duration.seconds(2)))
+    expect(Retry.retryAfterOf({ other: 3 })).toStrictEqual(Option.none())
+  })
 
   it.effect("never sleeps past the deadline: the last error comes out when the next attempt cannot start in time", () =>
     Effect.gen(function*() {
@@ -127,9 +132,9 @@ describe("Retry.retry", () => {
       )
       const [result, at] = yield* Fiber.join(fiber)
       // attempts at 0 and 400; the next would start at 1200, after the deadline at 1000
-      assert.deepStrictEqual(yield* Ref.get(times), [0, 400])
+      expect(yield* Ref.get(times)).toStrictEqual([0, 400])
       assert.strictEqual(at, 400)
-      assert.deepStrictEqual(result._tag === "Left" && result.left, new Busy({ n: 2 }))
+      expect(result._tag === "Left" && result.left).toStrictEqual(new Busy({ n: 2 }))
     }))
 
   it.effect("attempts are visible in TaskResult, in unbounded and bounded groups", () =>
@@ -148,7 +153,7 @@ describe("Retry.retry", () => {
           "1 second"
         )
       )
-      assert.deepStrictEqual(results.map((r) => [r._tag, r.attempts]), [["Succeeded", 3], ["Succeeded", 1], [
+      expect(results.map((r) => [r._tag, r.attempts])).toStrictEqual([["Succeeded", 3], ["Succeeded", 1], [
         "Failed",
         5
       ]])

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Task, TaskGroup } from "@taskscope/core"
 import { Duration, Effect, Exit, Fiber, Option, Ref, TestClock } from "effect"
 import { noOrphans, runFor } from "./helpers.js"
@@ -23,10 +23,10 @@ describe("Task", () => {
       assert.strictEqual(result.named.name, "named")
       assert.strictEqual(result.anonymous.name, `task-${result.anonymous.id}`)
       assert.notStrictEqual(result.named.id, result.anonymous.id)
-      assert.deepStrictEqual(result.states, ["running", "succeeded"])
+      expect(result.states).toStrictEqual(["running", "succeeded"])
       assert.strictEqual(result.anonymousState, "failed")
       assert.isTrue(Task.isTask(result.named))
-      assert.deepStrictEqual(result.named.toJSON(), {
+      expect(result.named.toJSON()).toStrictEqual({
         _id: "Task",
         id: result.named.id,
         name: "named",
@@ -56,9 +56,9 @@ describe("Task", () => {
       )
       assert.isTrue(Option.isNone(out.polled))
       assert.strictEqual(out.joined, 1)
-      assert.deepStrictEqual(out.awaited, Exit.fail("bad"))
-      assert.deepStrictEqual(out.joinBad._tag === "Left" && out.joinBad.left, "bad")
-      assert.deepStrictEqual(out.polledAfter, Option.some(Exit.succeed(1)))
+      expect(out.awaited).toStrictEqual(Exit.fail("bad"))
+      expect(out.joinBad._tag === "Left" && out.joinBad.left).toStrictEqual("bad")
+      expect(out.polledAfter).toStrictEqual(Option.some(Exit.succeed(1)))
     }))
 
   it.effect("cancel waits until every finalizer of the task has run", () =>
@@ -78,7 +78,7 @@ describe("Task", () => {
       )
       assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
       yield* TestClock.adjust(1)
-      assert.deepStrictEqual(yield* Fiber.join(fiber), [true, "cancelled", 2000])
+      expect(yield* Fiber.join(fiber)).toStrictEqual([true, "cancelled", 2000])
     }))
 
   it.effect("a pending task that is cancelled never runs; cancelling a finished task does nothing", () =>
@@ -119,7 +119,7 @@ describe("Task", () => {
           "1500 millis"
         )
       )
-      assert.deepStrictEqual(out.timings, { startedAt: Option.some(6000), endedAt: Option.some(6500) })
+      expect(out.timings).toStrictEqual({ startedAt: Option.some(6000), endedAt: Option.some(6500) })
       assert.strictEqual(out.result._tag, "Succeeded")
       if (out.result._tag === "Succeeded") {
         assert.strictEqual(out.result.value, "v")
@@ -152,7 +152,7 @@ describe("Task", () => {
           "100 millis"
         )
       )
-      assert.deepStrictEqual(calls, ["early:Succeeded", "early2:7", "late:Succeeded"])
+      expect(calls).toStrictEqual(["early:Succeeded", "early2:7", "late:Succeeded"])
     }))
 
   it.effect("Task.fork gives a handle on a child fiber", () =>
@@ -162,6 +162,6 @@ describe("Task", () => {
         yield* TestClock.adjust(10)
         return [task.name, yield* task.join] as const
       }))
-      assert.deepStrictEqual(value, ["solo", 42])
+      expect(value).toStrictEqual(["solo", 42])
     }))
 })

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Orphans, type Task, TaskGroup } from "@taskscope/core"
 import { Cause, Effect, Exit, Fiber, Option, Ref, TestClock } from "effect"
 import { defectMessage, exitAfter, noOrphans, now, runFor } from "./helpers.js"
@@ -32,7 +32,7 @@ describe("TaskGroup.scoped", () => {
       const [value, endedAt] = yield* Fiber.join(fiber)
       assert.strictEqual(value, "body")
       assert.strictEqual(endedAt, 3000)
-      assert.deepStrictEqual(yield* Ref.get(done), ["fast", "slow"])
+      expect(yield* Ref.get(done)).toStrictEqual(["fast", "slow"])
     }))
 
   it.effect("failFast: the first failure cancels siblings and the body, and fails the group with that error", () =>
@@ -80,8 +80,8 @@ describe("TaskGroup.scoped", () => {
       if (Exit.isFailure(exit)) {
         assert.strictEqual((Cause.squash(exit.cause) as Boom).id, "a", "the first failure is the group's error")
         const ids = Array.from(Cause.failures(exit.cause), (e) => (e as Boom).id)
-        assert.deepStrictEqual(ids, ["a", "b"])
-        assert.deepStrictEqual(Array.from(Cause.defects(exit.cause)), ["cleanup broke"])
+        expect(ids).toStrictEqual(["a", "b"])
+        expect(Array.from(Cause.defects(exit.cause))).toStrictEqual(["cleanup broke"])
       }
     }))
 
@@ -98,7 +98,7 @@ describe("TaskGroup.scoped", () => {
         ),
         "500 millis"
       )
-      assert.deepStrictEqual(exit, Exit.fail("body failed"))
+      expect(exit).toStrictEqual(Exit.fail("body failed"))
       yield* probe.verify
     }))
 
@@ -119,7 +119,7 @@ describe("TaskGroup.scoped", () => {
         )
       )
       assert.strictEqual(result.value, "ok")
-      assert.deepStrictEqual(result.failures, [["dies", "Failed", 0], ["bad", "Failed", 1000]])
+      expect(result.failures).toStrictEqual([["dies", "Failed", 0], ["bad", "Failed", 1000]])
     }))
 
   it.effect("interrupting the owner cancels every child and waits for their finalizers", () =>
@@ -147,7 +147,7 @@ describe("TaskGroup.scoped", () => {
       yield* TestClock.adjust("1 millis")
       const exit = yield* Fiber.join(interrupter)
       assert.isTrue(Exit.isInterrupted(exit))
-      assert.deepStrictEqual((yield* Ref.get(cleaned)).sort(), [1, 2, 3])
+      expect((yield* Ref.get(cleaned)).sort()).toStrictEqual([1, 2, 3])
     }))
 
   it.effect("start returns the value the child reports when ready", () =>
@@ -169,7 +169,7 @@ describe("TaskGroup.scoped", () => {
           "2 seconds"
         )
       )
-      assert.deepStrictEqual(result, [8080, 1000])
+      expect(result).toStrictEqual([8080, 1000])
     }))
 
   it.effect("start fails with the child's error, or when the child ends without calling ready", () =>
@@ -210,7 +210,7 @@ describe("TaskGroup.scoped", () => {
         )
       )
       assert.strictEqual(yield* Ref.get(peak), 2)
-      assert.deepStrictEqual(yield* Ref.get(order), [1, 2, 3, 4, 5, 6])
+      expect(yield* Ref.get(order)).toStrictEqual([1, 2, 3, 4, 5, 6])
       assert.strictEqual(endedAt, 3000)
     }))
 
@@ -228,7 +228,7 @@ describe("TaskGroup.scoped", () => {
           "1 millis"
         )
       )
-      assert.deepStrictEqual(ends, [0, 1, 1])
+      expect(ends).toStrictEqual([0, 1, 1])
     }))
 
   it.effect("a queued child reports pending, then running", () =>
@@ -248,7 +248,7 @@ describe("TaskGroup.scoped", () => {
           "2 seconds"
         )
       )
-      assert.deepStrictEqual(states, ["pending", "running", "succeeded"])
+      expect(states).toStrictEqual(["pending", "running", "succeeded"])
     }))
 
   it.effect("cancelling a running child of a bounded group leaves the others running", () =>
@@ -268,7 +268,7 @@ describe("TaskGroup.scoped", () => {
         )
       )
       // c takes the cancelled child's slot at 500 ms
-      assert.deepStrictEqual(result, ["cancelled", "b", "c", 1500])
+      expect(result).toStrictEqual(["cancelled", "b", "c", 1500])
     }))
 
   it.effect("spawning into a closed or cancelling group fails with a typed error and never runs the effect", () =>
@@ -293,7 +293,7 @@ describe("TaskGroup.scoped", () => {
       assert.isTrue(Exit.isFailure(cancelling))
       if (Exit.isFailure(cancelling)) {
         const errors = Array.from(Cause.failures(cancelling.cause))
-        assert.deepStrictEqual(errors[0], "x")
+        expect(errors[0]).toStrictEqual("x")
         assert.strictEqual((errors[1] as TaskGroup.TaskGroupClosedError).reason, "cancelling")
       }
       assert.isFalse(yield* Ref.get(ran))
@@ -342,8 +342,8 @@ describe("TaskGroup.scoped", () => {
           "10 millis"
         )
       )
-      assert.deepStrictEqual([stats.active, stats.queued, stats.status], [4, 2, "cancelling"])
-      assert.deepStrictEqual(yield* Effect.forEach(tasks, (t) => t.state), [
+      expect([stats.active, stats.queued, stats.status]).toStrictEqual([4, 2, "cancelling"])
+      expect(yield* Effect.forEach(tasks, (t) => t.state)).toStrictEqual([
         "cancelled",
         "cancelled",
         "cancelled",
@@ -382,7 +382,7 @@ describe("TaskGroup.make", () => {
         })).pipe(Effect.zip(now)),
         "1 second"
       )
-      assert.deepStrictEqual(yield* Fiber.join(fiber), [0, 1000])
+      expect(yield* Fiber.join(fiber)).toStrictEqual([0, 1000])
 
       const joined = yield* exitAfter(
         Effect.scoped(Effect.gen(function*() {
@@ -419,6 +419,6 @@ describe("TaskGroup.make", () => {
           )
         ).pipe(Effect.annotateLogs("group", "yes"))
       )
-      assert.deepStrictEqual(Object.fromEntries(annotations), { group: "yes" })
+      expect(Object.fromEntries(annotations)).toStrictEqual({ group: "yes" })
     }))
 })

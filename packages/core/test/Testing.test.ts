@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Concurrent, Deadline, Task, TaskGroup, Testing } from "@taskscope/core"
 import { Effect, Exit, Ref } from "effect"
 
@@ -90,7 +90,7 @@ describe("Testing.interruptEverywhere", () => {
             seen.push([point.point, point.interrupted, Exit.isInterrupted(exit)])
           })
       )
-      assert.deepStrictEqual(seen[0], [0, false, false])
+      expect(seen[0]).toStrictEqual([0, false, false])
       assert.isTrue(seen.slice(1).some(([, interrupted, isInterrupted]) => interrupted && isInterrupted))
     }))
 })

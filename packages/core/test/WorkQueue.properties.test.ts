@@ -3,7 +3,7 @@
  * Every item whose `put` succeeded is, exactly once, either taken, still in the queue, or returned by
  * an immediate shutdown; an item whose `put` failed or was interrupted is nowhere.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { WorkQueue } from "@taskscope/core"
 import { Effect, FastCheck as fc, Fiber, TestClock } from "effect"
 
@@ -72,7 +72,7 @@ describe("WorkQueue properties", () => {
         yield* Effect.forEach(fibers, Fiber.interrupt)
         const remaining = yield* queue.snapshot
         const accounted = [...taken, ...remaining, ...removed].sort((a, b) => a - b)
-        assert.deepStrictEqual(accounted, [...put].sort((a, b) => a - b))
+        expect(accounted).toStrictEqual([...put].sort((a, b) => a - b))
         const stats = yield* queue.stats
         assert.strictEqual(stats.unfinished, remaining.length + taken.length)
         assert.strictEqual(stats.size, remaining.length)

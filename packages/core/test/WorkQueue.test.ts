@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { TaskGroup, Testing, WorkQueue } from "@taskscope/core"
 import { Effect, Exit, Fiber, Option, Ref, Schema, TestClock } from "effect"
 import { dies, noOrphans, now, runFor } from "./helpers.js"
@@ -12,17 +12,17 @@ describe("WorkQueue ordering", () => {
       const fifo = yield* WorkQueue.bounded<number>(10)
       const lifo = yield* WorkQueue.lifo<number>()
       yield* Effect.forEach([1, 2, 3], (n) => Effect.zipRight(fifo.put(n), lifo.put(n)))
-      assert.deepStrictEqual(yield* takeN(fifo, 3), [1, 2, 3])
-      assert.deepStrictEqual(yield* takeN(lifo, 3), [3, 2, 1])
+      expect(yield* takeN(fifo, 3)).toStrictEqual([1, 2, 3])
+      expect(yield* takeN(lifo, 3)).toStrictEqual([3, 2, 1])
 
       const prio = yield* WorkQueue.priority<[number, string]>({ priority: ([p]) => p })
       const items: Array<[number, string]> = [[3, "a"], [1, "b"], [2, "c"], [1, "d"], [3, "e"], [0, "f"], [1, "g"]]
       yield* Effect.forEach(items, (i) => prio.put(i))
-      assert.deepStrictEqual(yield* prio.snapshot, [[0, "f"], [1, "b"], [1, "d"], [1, "g"], [2, "c"], [3, "a"], [
+      expect(yield* prio.snapshot).toStrictEqual([[0, "f"], [1, "b"], [1, "d"], [1, "g"], [2, "c"], [3, "a"], [
         3,
         "e"
       ]])
-      assert.deepStrictEqual((yield* takeN(prio, 7)).map(([, s]) => s).join(""), "fbdgcae")
+      expect((yield* takeN(prio, 7)).map(([, s]) => s).join("")).toStrictEqual("fbdgcae")
     }))
 })
 
@@ -43,7 +43,7 @@ describe("WorkQueue backpressure", () => {
       const waiting = yield* Effect.fork(queue.take.pipe(Effect.zip(now)))
       yield* TestClock.adjust(100)
       yield* queue.put("c")
-      assert.deepStrictEqual(yield* Fiber.join(waiting), ["c", 700])
+      expect(yield* Fiber.join(waiting)).toStrictEqual(["c", 700])
     }))
 
   it.effect("tryPut and tryTake never wait", () =>
@@ -97,7 +97,7 @@ describe("WorkQueue cancellation", () => {
       yield* Fiber.interrupt(first)
       yield* queue.put(7)
       assert.strictEqual(yield* Fiber.join(second), 7)
-      assert.deepStrictEqual(yield* queue.stats, {
+      expect(yield* queue.stats).toStrictEqual({
         size: 0,
         capacity: Infinity,
         unfinished: 1,
@@ -132,7 +132,7 @@ describe("WorkQueue cancellation", () => {
       yield* Fiber.interrupt(blocked)
       assert.strictEqual(yield* queue.take, "a")
       yield* Fiber.join(next)
-      assert.deepStrictEqual(yield* queue.snapshot, ["b"])
+      expect(yield* queue.snapshot).toStrictEqual(["b"])
 
       // woken (a slot was reserved for it) and interrupted before it could push
       const woken = yield* Effect.fork(queue.put("never either"))
@@ -142,7 +142,7 @@ describe("WorkQueue cancellation", () => {
       yield* Effect.fiberIdWith((id) => Effect.sync(() => woken.unsafeInterruptAsFork(id)))
       assert.isTrue(Exit.isInterrupted(yield* Fiber.await(woken)))
       yield* Fiber.join(after)
-      assert.deepStrictEqual(yield* queue.snapshot, ["c"])
+      expect(yield* queue.snapshot).toStrictEqual(["c"])
     }))
 })
 
@@ -180,10 +180,7 @@ describe("WorkQueue taskDone and join", () => {
         "1 second"
       )
       assert.strictEqual(yield* Fiber.join(fiber), 500)
-      assert.deepStrictEqual(
-        (yield* Ref.get(processed)).sort((a, b) => a - b),
-        Array.from({ length: 100 }, (_, i) => i)
-      )
+      expect((yield* Ref.get(processed)).sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 100 }, (_, i) => i))
     }))
 
   it.effect("taskDone more often than items taken is a typed error", () =>
@@ -208,10 +205,10 @@ describe("WorkQueue shutdown", () => {
       const putter = yield* Effect.fork(queue.put(3))
       yield* TestClock.adjust(1)
       const removed = yield* queue.shutdown()
-      assert.deepStrictEqual(removed, [])
+      expect(removed).toStrictEqual([])
       assert.strictEqual((yield* Effect.flip(Fiber.join(putter)))._tag, "QueueShutDownError")
       assert.strictEqual((yield* Effect.flip(queue.put(4)))._tag, "QueueShutDownError")
-      assert.deepStrictEqual(yield* takeN(queue, 2), [1, 2])
+      expect(yield* takeN(queue, 2)).toStrictEqual([1, 2])
       assert.strictEqual((yield* Effect.flip(queue.take))._tag, "QueueShutDownError")
       assert.isTrue(yield* queue.isShutdown)
     }))
@@ -233,7 +230,7 @@ describe("WorkQueue shutdown", () => {
       const joiner = yield* Effect.fork(queue.join)
       yield* TestClock.adjust(1)
       const removed = yield* queue.shutdown({ immediate: true })
-      assert.deepStrictEqual(removed, [1, 2, 3])
+      expect(removed).toStrictEqual([1, 2, 3])
       assert.strictEqual((yield* Effect.flip(Fiber.join(putter)))._tag, "QueueShutDownError")
       yield* Fiber.join(joiner)
       assert.strictEqual((yield* Effect.flip(queue.take))._tag, "QueueShutDownError")
@@ -247,7 +244,7 @@ describe("WorkQueue shutdown", () => {
       yield* queue.put(2)
       yield* queue.take
       const joiner = yield* Effect.fork(queue.join)
-      assert.deepStrictEqual(yield* queue.shutdown({ immediate: true }), [2])
+      expect(yield* queue.shutdown({ immediate: true })).toStrictEqual([2])
       yield* TestClock.adjust(1)
       assert.isTrue(Option.isNone(yield* Fiber.poll(joiner)))
       yield* queue.taskDone
@@ -282,7 +279,7 @@ describe("WorkQueue.consume", () => {
         "1 second"
       )
       // 9 items sleep 100 ms on 3 workers: 300 ms; failures take no time
-      assert.deepStrictEqual(yield* Fiber.join(fiber), { joinedAt: 300, processed: 12, failed: [4, 8, 12] })
+      expect(yield* Fiber.join(fiber)).toStrictEqual({ joinedAt: 300, processed: 12, failed: [4, 8, 12] })
     }))
 
   it.effect("interrupting the pool gives the items in hand back, in order; nothing is lost or done", () =>
@@ -291,12 +288,12 @@ describe("WorkQueue.consume", () => {
       yield* Effect.forEach([1, 2, 3, 4, 5], (n) => queue.put(n))
       const pool = yield* Effect.fork(noOrphans(WorkQueue.consume(queue, { concurrency: 2 }, () => Effect.never)))
       yield* TestClock.adjust(10)
-      assert.deepStrictEqual(yield* queue.snapshot, [3, 4, 5])
+      expect(yield* queue.snapshot).toStrictEqual([3, 4, 5])
       yield* Fiber.interrupt(pool)
-      assert.deepStrictEqual((yield* queue.snapshot).sort(), [1, 2, 3, 4, 5])
-      assert.deepStrictEqual((yield* queue.snapshot).slice(2), [3, 4, 5])
+      expect((yield* queue.snapshot).sort()).toStrictEqual([1, 2, 3, 4, 5])
+      expect((yield* queue.snapshot).slice(2)).toStrictEqual([3, 4, 5])
       const stats = yield* queue.stats
-      assert.deepStrictEqual([stats.size, stats.inFlight, stats.unfinished], [5, 0, 5])
+      expect([stats.size, stats.inFlight, stats.unfinished]).toStrictEqual([5, 0, 5])
       // a new pool finishes the work
       const report = yield* Effect.fork(WorkQueue.consume(queue, { concurrency: 2 }, () => Effect.void))
       yield* queue.join
@@ -324,10 +321,10 @@ describe("WorkQueue.process", () => {
       assert.strictEqual((yield* queue.stats).unfinished, 1)
       const held = yield* Effect.fork(queue.process(() => Effect.never))
       yield* TestClock.adjust(1)
-      assert.deepStrictEqual(yield* Effect.map(queue.stats, (s) => [s.size, s.inFlight]), [0, 1])
+      expect(yield* Effect.map(queue.stats, (s) => [s.size, s.inFlight])).toStrictEqual([0, 1])
       yield* Fiber.interrupt(held)
-      assert.deepStrictEqual(yield* queue.snapshot, ["c"])
-      assert.deepStrictEqual(yield* Effect.map(queue.stats, (s) => [s.size, s.inFlight, s.unfinished]), [1, 0, 1])
+      expect(yield* queue.snapshot).toStrictEqual(["c"])
+      expect(yield* Effect.map(queue.stats, (s) => [s.size, s.inFlight, s.unfinished])).toStrictEqual([1, 0, 1])
       // a taker waiting when the item comes back gets it
       yield* queue.put("d")
       const first = yield* queue.take
@@ -347,7 +344,7 @@ describe("WorkQueue.process", () => {
       yield* TestClock.adjust(1)
       yield* stack.put(4)
       yield* Fiber.interrupt(held)
-      assert.deepStrictEqual(yield* stack.snapshot, [3, 4, 2, 1])
+      expect(yield* stack.snapshot).toStrictEqual([3, 4, 2, 1])
       const byUrgency = yield* WorkQueue.priority<{ readonly id: string; readonly p: number }>({ priority: (x) => x.p })
       yield* Effect.forEach([{ id: "x", p: 1 }, { id: "y", p: 1 }, { id: "z", p: 0 }], (x) => byUrgency.put(x))
       const urgent = yield* Effect.fork(byUrgency.process(() => Effect.never))
@@ -356,7 +353,7 @@ describe("WorkQueue.process", () => {
       yield* TestClock.adjust(1)
       yield* Fiber.interrupt(next)
       yield* Fiber.interrupt(urgent)
-      assert.deepStrictEqual((yield* byUrgency.snapshot).map((x) => x.id), ["z", "x", "y"])
+      expect((yield* byUrgency.snapshot).map((x) => x.id)).toStrictEqual(["z", "x", "y"])
     }))
 
   it.effect("an interruption at every step of a process call loses no item and marks none done", () =>
@@ -373,8 +370,8 @@ describe("WorkQueue.process", () => {
         yield* Fiber.interrupt(worker)
         const s = yield* queue.stats
         const left = yield* queue.snapshot
-        assert.deepStrictEqual([...done, ...left].sort(), [1, 2], `d = ${d}`)
-        assert.deepStrictEqual([s.inFlight, s.unfinished], [0, left.length], `d = ${d}`)
+        expect([...done, ...left].sort(), `d = ${d}`).toStrictEqual([1, 2])
+        expect([s.inFlight, s.unfinished], `d = ${d}`).toStrictEqual([0, left.length])
       }
     }))
 })

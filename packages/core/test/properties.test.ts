@@ -9,7 +9,7 @@
  *   root keeps, beside the interruption, the failures that happened while it shut down — from any
  *   group, supervise mode included (asyncio 3.13: no error is lost to a cancellation).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Orphans, TaskGroup } from "@taskscope/core"
 import { Cause, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
 
@@ -155,7 +155,7 @@ describe("TaskGroup properties", () => {
         const failures = escalating(root)
         if (Exit.isSuccess(exit)) {
           assert.strictEqual(failures.length, 0, "the root succeeded although a failure should have reached it")
-          assert.deepStrictEqual(simulate(root, 0), { end: exit.value[1], failed: false }, "completion time")
+          expect(simulate(root, 0), "completion time").toStrictEqual({ end: exit.value[1], failed: false })
         } else if (Cause.isInterrupted(exit.cause)) {
           assert.isDefined(interruptAt, "only an outside interruption may end the root as interrupted")
           for (const id of errorIds(exit.cause)) assert.include(failing(root), id, "a failure kept beside it")

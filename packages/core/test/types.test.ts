@@ -1,7 +1,7 @@
 // The mistakes newcomers make with TaskGroup's types, and the error each must give: a typo in the
 // mode lists the valid modes, a renamed option is named, a Promise gets a hint, and a supervise
 // group's error type is enforced. Compiled with the TypeScript compiler, as a user's editor would.
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
 
@@ -41,6 +41,6 @@ describe("TaskGroup's types say what went wrong", () => {
     assert.isAtMost(of("PROMISE").split("\n").length, 3, "a short error")
     assert.match(of("SPAWN"), /not assignable to type 'Boom'/)
     assert.strictEqual(of("OK"), "")
-    assert.deepStrictEqual(found.map((d) => d.label).sort(), ["LEFTOVER", "MODE", "PROMISE", "SPAWN"])
+    expect(found.map((d) => d.label).sort()).toStrictEqual(["LEFTOVER", "MODE", "PROMISE", "SPAWN"])
   })
 })

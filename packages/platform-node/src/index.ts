@@ -10,8 +10,15 @@
 export * as Offload from "./Offload.js"
 
 /**
- * A draining runMain and OS signal handling.
+ * A draining runMain whose grace is a hard bound.
  *
  * @since 0.1.0
  */
 export * as Runtime from "./Runtime.js"
+
+/**
+ * SIGINT, SIGTERM and SIGHUP: one handler for the process, installable before anything else loads.
+ *
+ * @since 0.2.0
+ */
+export * as Signals from "./Signals.js"

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Offload } from "@taskscope/platform-node"
 import { Duration, Effect, Exit, Fiber } from "effect"
 
@@ -33,7 +33,7 @@ describe("Offload", () => {
       const pool = yield* Offload.make({ module, concurrency: 1 })
       const error = yield* Effect.flip(pool.run("fail", "bad input"))
       assert.strictEqual(error._tag, "OffloadError")
-      assert.deepStrictEqual([error.fn, error.name, error.message], ["fail", "RangeError", "bad input"])
+      expect([error.fn, error.name, error.message]).toStrictEqual(["fail", "RangeError", "bad input"])
       const missing = yield* Effect.flip(pool.run("nope"))
       assert.match(missing.message, /no exported function "nope"/)
     })))

@@ -1,5 +1,5 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Runtime } from "@taskscope/platform-node"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Runtime, Signals } from "@taskscope/platform-node"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url"
 const app = fileURLToPath(new URL("./fixtures/executor-app.mjs", import.meta.url))
 const runmainApp = fileURLToPath(new URL("./fixtures/runmain-app.mjs", import.meta.url))
 const drainPattern = fileURLToPath(new URL("./fixtures/drain-pattern.mjs", import.meta.url))
+const earlyApp = fileURLToPath(new URL("./fixtures/early-app.mjs", import.meta.url))
 
 interface Run {
   readonly code: number | null
@@ -95,7 +96,7 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("a program that ignores the request is interrupted once the grace is over, its finalizers run, then flush and report", async () => {
     const r = await runMode("ignore", { GRACE: "700 millis" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "finalizer", "flush", "report"])
+    expect(order(r.steps)).toStrictEqual(["ready", "finalizer", "flush", "report"])
     // interrupted when the grace is over, not before and not much after
     assert.isAtLeast(at(r.steps, "finalizer")!, 650)
     assert.isBelow(r.exitedAfterMs!, 700 + 2_000)
@@ -104,21 +105,21 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("flush and report run after the program has drained its own tasks, not when the signal arrives", async () => {
     const r = await runMode("drain", { GRACE: "5 seconds", DRAIN_MS: "400" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
-    assert.deepInclude(r.steps[1], { reason: "SIGINT" })
+    expect(order(r.steps)).toStrictEqual(["ready", "requested", "drained", "finalizer", "flush", "report"])
+    expect(r.steps[1]).toMatchObject({ reason: "SIGINT" })
     assert.isAtLeast(at(r.steps, "flush")!, 400)
   })
 
   it("flush and report also run when the program ends by itself", async () => {
     const r = await runMode("exit", {}, null)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "returned", "finalizer", "flush", "report"])
+    expect(order(r.steps)).toStrictEqual(["ready", "returned", "finalizer", "flush", "report"])
   })
 
   it("one budget: the drain phase gets what is left of the grace when the program runs the phases late", async () => {
     const r = await runMode("late", { GRACE: "1500 millis", LATE_MS: "700" })
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "flush", "report", "ran", "finalizer"])
+    expect(order(r.steps)).toStrictEqual(["ready", "flush", "report", "ran", "finalizer"])
     const ran = r.steps.find((s) => s.step === "ran")!
     // 1500 ms from the signal, 700 of them already spent: the never-ending drain gets about 800
     assert.isBelow(ran.drainMs as number, 1_200)
@@ -129,8 +130,8 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
   it("signals received before runMain was called request shutdown at once", async () => {
     const r = await runMode("drain", { RECEIVED: "SIGTERM", DRAIN_MS: "50" }, null)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.deepStrictEqual(order(r.steps), ["ready", "requested", "drained", "finalizer", "flush", "report"])
-    assert.deepInclude(r.steps[1], { reason: "SIGTERM" })
+    expect(order(r.steps)).toStrictEqual(["ready", "requested", "drained", "finalizer", "flush", "report"])
+    expect(r.steps[1]).toMatchObject({ reason: "SIGTERM" })
   })
 
   it("the documented drain pattern: stop intake, drain, flush and report, exit 0", async () => {
@@ -156,8 +157,73 @@ describe("runMain: the grace is the bound, the phases come after the drain", () 
     for (const grace of [-1, Number.NaN, "soon", "-2 seconds"]) {
       assert.throws(() => Runtime.runMain(Effect.void, untyped({ grace })), /Runtime\.runMain.*grace/)
     }
-    assert.throws(() => Runtime.runMain(Effect.void, untyped({ received: ["SIGHUP"] })), /Runtime\.runMain.*received/)
+    assert.throws(() => Runtime.runMain(Effect.void, untyped({ received: ["SIGKILL"] })), /Runtime\.runMain.*received/)
     assert.strictEqual(process.listenerCount("SIGINT"), 0)
+  })
+})
+
+describe("runMain: the grace is a hard bound (real subprocess)", () => {
+  it("a program stuck in an uninterruptible region ends at grace + the exit margin after one SIGINT, naming what still runs", async () => {
+    const r = await runMode("stuck", { GRACE: "700 millis" })
+    assert.strictEqual(r.code, Runtime.graceExceededExitCode, r.stderr)
+    // 700 ms of grace + 500 ms of margin; the rest is the process's own start and exit
+    assert.isAtLeast(r.exitedAfterMs!, 1_150)
+    assert.isBelow(r.exitedAfterMs!, 700 + 500 + 400, r.stderr)
+    const lines = r.stderr.trim().split("\n")
+    assert.match(
+      lines[0],
+      /^taskscope: the shutdown \(SIGINT\) overran its grace of 0\.7 s by 0\.\d s; exiting with code 124\. Still running:$/
+    )
+    assert.include(lines, "  main program (running)")
+    assert.isTrue(lines.some((l) => /^ {2}workers\/stuck \(running, for \d+\.\d s\)$/.test(l)), r.stderr)
+    assert.isTrue(lines.some((l) => /^ {2}workers\/frozen cleanup \(running, for \d+\.\d s\)$/.test(l)), r.stderr)
+    expect(order(r.steps), "no flush: the process was ended").toStrictEqual(["ready"])
+  })
+
+  it("SIGHUP (the terminal closed) drains like SIGINT: phases, report, exit 0", async () => {
+    const r = await runMode("drain", { GRACE: "5 seconds", DRAIN_MS: "100" }, "SIGHUP")
+    assert.strictEqual(r.code, 0, r.stderr)
+    expect(order(r.steps)).toStrictEqual(["ready", "requested", "drained", "finalizer", "flush", "report"])
+    expect(r.steps[1]).toMatchObject({ reason: "SIGHUP" })
+  })
+
+  it("a second SIGHUP exits at once with 129; a second SIGTERM with 143", async () => {
+    assert.strictEqual((await run(["SIGHUP", "SIGHUP"], 400, { DRAIN: "10 seconds" })).code, 129)
+    assert.strictEqual((await run(["SIGTERM", "SIGTERM"], 400, { DRAIN: "10 seconds" })).code, 143)
+  }, 30_000)
+
+  it("a signal while the program is still loading (Signals installed first) is a request like any other", async () => {
+    const r = await new Promise<{ code: number | null; steps: Array<string>; reason: unknown }>((resolve, reject) => {
+      const child = spawn(process.execPath, [earlyApp], {
+        env: { ...process.env, LOAD_MS: "600" },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = ""
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL")
+        reject(new Error(`did not exit: ${out}`))
+      }, 15_000)
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString()
+        if (out.includes("installed")) child.kill("SIGINT")
+      })
+      child.on("exit", (code) => {
+        clearTimeout(timer)
+        const steps = out.trim().split("\n").map((l) => JSON.parse(l))
+        resolve({ code, steps: steps.map((s) => s.step), reason: steps.find((s) => s.step === "requested")?.reason })
+      })
+    })
+    assert.strictEqual(r.code, 0)
+    expect(r.steps).toStrictEqual(["installed", "loaded", "requested", "report"])
+    assert.strictEqual(r.reason, "SIGINT")
+  })
+
+  it("Signals describes each signal, naming how to force the exit", () => {
+    expect((["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => Signals.describe(s).force)).toStrictEqual([
+      "press Ctrl-C again to force",
+      "send SIGTERM again to force",
+      "send SIGHUP again to force"
+    ])
   })
 })
 
@@ -166,13 +232,13 @@ describe("runMain and signals (real subprocess)", () => {
     it(`${signal}: drains, reports, exits 0; no task lost or run twice`, async () => {
       const r = await run([signal])
       assert.strictEqual(r.code, 0)
-      assert.deepStrictEqual(r.lines.find((l) => l.shutdown !== undefined), { shutdown: signal })
+      expect(r.lines.find((l) => l.shutdown !== undefined)).toStrictEqual({ shutdown: signal })
       const { done, report, started } = account(r)
       assert.isDefined(report)
       assert.strictEqual(new Set(started).size, started.length, "no task started twice")
       const all = [...done, ...report.neverRan, ...report.interrupted]
       assert.strictEqual(new Set(all).size, all.length, "no task counted twice")
-      assert.deepStrictEqual(all.sort(), Array.from({ length: 200 }, (_, i) => `t${i}`).sort())
+      expect(all.sort()).toStrictEqual(Array.from({ length: 200 }, (_, i) => `t${i}`).sort())
       assert.isAbove(report.neverRan.length, 0)
       assert.isFalse(report.completedInTime)
     }, 30_000)
@@ -183,7 +249,7 @@ describe("runMain and signals (real subprocess)", () => {
     assert.strictEqual(r.code, 0)
     const { done, report } = account(r)
     assert.isTrue(report.completedInTime)
-    assert.deepStrictEqual([done.length, report.neverRan.length, report.interrupted.length], [40, 0, 0])
+    expect([done.length, report.neverRan.length, report.interrupted.length]).toStrictEqual([40, 0, 0])
   }, 30_000)
 
   it("a second SIGINT exits at once with 130", async () => {
@@ -203,6 +269,7 @@ describe("runMain and signals (real subprocess)", () => {
   }, 30_000)
 
   it("exit codes per signal", () => {
-    assert.deepStrictEqual([Runtime.exitCodeOf("SIGINT"), Runtime.exitCodeOf("SIGTERM")], [130, 143])
+    expect([Runtime.exitCodeOf("SIGINT"), Runtime.exitCodeOf("SIGTERM"), Runtime.exitCodeOf("SIGHUP")])
+      .toStrictEqual([130, 143, 129])
   })
 })

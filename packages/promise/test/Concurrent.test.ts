@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { asCompleted, CancelledError, firstSuccess, gather, settle } from "@taskscope/promise"
 import {
   deferred,
@@ -21,7 +21,7 @@ describe("gather", () => {
       () => "sync",
       async () => 3
     ])
-    assert.deepStrictEqual(values, ["slow", "sync", 3])
+    expect(values).toStrictEqual(["slow", "sync", 3])
   })
 
   it("the first failure aborts the others, waits for them, and rejects with the error as thrown", async () => {
@@ -42,7 +42,7 @@ describe("gather", () => {
       }
     ]))
     assert.strictEqual(error, thrown)
-    assert.deepStrictEqual(log, ["a stopped"])
+    expect(log).toStrictEqual(["a stopped"])
   })
 
   it("concurrency bounds how many run at once", async () => {
@@ -55,7 +55,7 @@ describe("gather", () => {
       running--
       return i
     })
-    assert.deepStrictEqual(await gather(fns, { concurrency: 2 }), [0, 1, 2, 3, 4, 5, 6, 7])
+    expect(await gather(fns, { concurrency: 2 })).toStrictEqual([0, 1, 2, 3, 4, 5, 6, 7])
     assert.strictEqual(peak, 2)
   })
 
@@ -68,7 +68,7 @@ describe("gather", () => {
     await tick()
     controller.abort("enough")
     assert.strictEqual(await rejection(run), "enough")
-    assert.deepStrictEqual(seen, ["enough", "enough"])
+    expect(seen).toStrictEqual(["enough", "enough"])
   })
 
   it("rejects promises in place of functions with a message that says why", async () => {
@@ -78,7 +78,7 @@ describe("gather", () => {
   })
 
   it("an empty list resolves with []", async () => {
-    assert.deepStrictEqual(await gather([]), [])
+    expect(await gather([])).toStrictEqual([])
   })
 })
 
@@ -97,7 +97,7 @@ describe("settle", () => {
         return 3
       }
     ])
-    assert.deepStrictEqual(outcomes, [
+    expect(outcomes).toStrictEqual([
       { status: "fulfilled", value: 1 },
       { status: "rejected", reason: thrown },
       { status: "fulfilled", value: 3 }
@@ -119,7 +119,7 @@ describe("asCompleted", () => {
     await ticks(2)
     gates[1].resolve("b")
     await loop
-    assert.deepStrictEqual(seen, ["c", "a", "b"])
+    expect(seen).toStrictEqual(["c", "a", "b"])
   })
 
   it("break aborts the functions still running and waits for them", async () => {
@@ -140,7 +140,7 @@ describe("asCompleted", () => {
       assert.strictEqual(value, "fast")
       break
     }
-    assert.deepStrictEqual(log, ["slow stopped"])
+    expect(log).toStrictEqual(["slow stopped"])
   })
 
   it("a failure is thrown by the loop after the values before it, as thrown", async () => {
@@ -155,7 +155,7 @@ describe("asCompleted", () => {
       ) seen.push(value as number)
     })())
     assert.strictEqual(error, thrown)
-    assert.deepStrictEqual(seen, [1])
+    expect(seen).toStrictEqual([1])
   })
 
   it("starts nothing until the loop asks", async () => {
@@ -166,8 +166,8 @@ describe("asCompleted", () => {
     }])
     await tick()
     assert.isFalse(started)
-    assert.deepStrictEqual(await iterator.next(), { value: 1, done: false })
-    assert.deepStrictEqual(await iterator.next(), { value: undefined, done: true })
+    expect(await iterator.next()).toStrictEqual({ value: 1, done: false })
+    expect(await iterator.next()).toStrictEqual({ value: undefined, done: true })
   })
 })
 
@@ -189,7 +189,7 @@ describe("firstSuccess", () => {
       }
     ])
     assert.strictEqual(winner, "fast")
-    assert.deepStrictEqual(log, ["loser aborted"])
+    expect(log).toStrictEqual(["loser aborted"])
   })
 
   it("rejects with every failure when all fail", async () => {
@@ -219,7 +219,7 @@ describe("no unhandled rejections, no promise left pending", () => {
       controller.abort(new CancelledError("stop"))
       await Promise.all(promises)
     })
-    assert.deepStrictEqual(seen, [])
+    expect(seen).toStrictEqual([])
     for (const promise of promises) assert.strictEqual(await stateOf(promise), "fulfilled")
   })
 })

@@ -2,7 +2,7 @@
  * Deadlines and retries on the TestClock: each test calls the Promise API from an Effect through
  * `toEffect`, so the calls run on the test's clock and `TestClock.adjust` drives them.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import {
   CancelledError,
   deadlineOf,
@@ -62,10 +62,10 @@ describe("withTimeout", () => {
       yield* settle
       yield* TestClock.adjust(100)
       yield* settle
-      assert.deepStrictEqual(log, ["aborted"])
+      expect(log).toStrictEqual(["aborted"])
       release()
       yield* Fiber.join(fiber)
-      assert.deepStrictEqual(log, ["aborted", "cleaned up", "rejected: TimeoutError"])
+      expect(log).toStrictEqual(["aborted", "cleaned up", "rejected: TimeoutError"])
     }))
 
   it.effect("a failure of the cleanup is kept: a SuppressedError beside the TimeoutError", () =>
@@ -110,7 +110,7 @@ describe("withTimeout", () => {
       yield* TestClock.adjust(1_000)
       const error = yield* Fiber.join(fiber)
       assert.instanceOf(error, TimeoutError)
-      assert.deepStrictEqual(seen, [1_000, 1_000])
+      expect(seen).toStrictEqual([1_000, 1_000])
     }))
 
   it.effect("a deadline reaches the children of a task group as their signals", () =>
@@ -168,13 +168,13 @@ describe("retry", () => {
         }, { signal, base: 10, maxAttempts: 3 })
       )
       yield* settle
-      assert.deepStrictEqual(attempts, [1])
+      expect(attempts).toStrictEqual([1])
       yield* TestClock.adjust("29999 millis")
       yield* settle
-      assert.deepStrictEqual(attempts, [1])
+      expect(attempts).toStrictEqual([1])
       yield* TestClock.adjust(1)
       assert.strictEqual(yield* Fiber.join(fiber), "ok")
-      assert.deepStrictEqual(attempts, [1, 2])
+      expect(attempts).toStrictEqual([1, 2])
     }))
 
   it.effect("honours a Retry-After header value as it comes (a string of seconds)", () =>

@@ -3,7 +3,7 @@
  * the clock. Where p-queue 9.3.5 should behave the same, the scenario runs on both and the logs
  * are compared (`same`); the documented differences are checked against their promises.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import {
   CancelledError,
   deadlineOf,
@@ -83,7 +83,7 @@ describe("odd functions", () => {
       await ticks(2)
       process.off("uncaughtException", onUncaught)
     }
-    assert.deepStrictEqual({ outcome, uncaught: uncaught.map((e) => (e as Error).message), pending: queue.pending }, {
+    expect({ outcome, uncaught: uncaught.map((e) => (e as Error).message), pending: queue.pending }).toStrictEqual({
       outcome: "rejected bad thenable",
       uncaught: [],
       pending: 0
@@ -210,10 +210,10 @@ describe("abort races", () => {
       return untilAborted(signal)
     }, { signal: controller.signal })
     assert.strictEqual(await rejection(task), "sync abort")
-    assert.deepStrictEqual(seen, ["own signal aborted=true"])
+    expect(seen).toStrictEqual(["own signal aborted=true"])
     await ticks(1)
     assert.strictEqual(queue.pending, 0)
-    assert.deepInclude(queue.stats, { submitted: 1, cancelled: 1, done: 1 })
+    expect(queue.stats).toMatchObject({ submitted: 1, cancelled: 1, done: 1 })
   })
 
   it("the caller's signal aborted during the synchronous part of a task with a timeout: it stops at once, not at the timeout", async () => {
@@ -281,7 +281,7 @@ describe("abort races", () => {
     other.abort("first")
     other.abort("second")
     assert.strictEqual(await rejection(running), "first")
-    assert.deepInclude(queue.stats, { submitted: 2, succeeded: 1, cancelled: 1, done: 2, running: 0 })
+    expect(queue.stats).toMatchObject({ submitted: 2, succeeded: 1, cancelled: 1, done: 2, running: 0 })
   })
 
   it("one signal on many tasks, running and queued: running ones stop with the reason, queued ones are removed (p-queue's order of events)", () =>
@@ -402,7 +402,7 @@ describe("events and listeners", () => {
       await Promise.all(all)
       logs.push(log)
     }
-    assert.deepStrictEqual(logs, [
+    expect(logs).toStrictEqual([
       ["completed a", "completed b", "resolved a", "resolved b", "completed c", "resolved c"],
       ["completed a", "resolved a", "completed b", "resolved b", "completed c", "resolved c"]
     ])
@@ -419,7 +419,7 @@ describe("events and listeners", () => {
       gate.resolve()
       states.push(await stateOf(idle))
     }
-    assert.deepStrictEqual(states, ["pending", "pending"])
+    expect(states).toStrictEqual(["pending", "pending"])
     const queue = new Executor({ concurrency: 1 })
     const gate = deferred()
     void queue.add(() => gate.promise)
@@ -427,7 +427,7 @@ describe("events and listeners", () => {
     queue.removeAllListeners()
     const closing = queue.close()
     gate.resolve()
-    assert.deepStrictEqual(await closing, { completedInTime: true, neverRan: [], interrupted: [] })
+    expect(await closing).toStrictEqual({ completedInTime: true, neverRan: [], interrupted: [] })
   })
 
   it("an already-aborted signal: add rejects with the reason and emits what p-queue emits", () =>
@@ -500,8 +500,8 @@ describe("close", () => {
     const second = queue.close({ grace: 0 })
     await ticks(5)
     assert.strictEqual(await stateOf(second), "fulfilled")
-    assert.deepStrictEqual(await second, { completedInTime: false, neverRan: [], interrupted: ["long"] })
-    assert.deepStrictEqual(await first, await second)
+    expect(await second).toStrictEqual({ completedInTime: false, neverRan: [], interrupted: ["long"] })
+    expect(await first).toStrictEqual(await second)
     assert.instanceOf(await rejection(task), CancelledError)
   })
 
@@ -540,10 +540,10 @@ describe("close", () => {
       assert.strictEqual(await stateOf(closing), "pending")
       gate.resolve()
       await running
-      assert.deepStrictEqual(await closing, { completedInTime: true, neverRan: [], interrupted: [] })
-      assert.deepInclude(queue.stats, { submitted: 3, succeeded: 1, dropped: 2, done: 3 })
+      expect(await closing).toStrictEqual({ completedInTime: true, neverRan: [], interrupted: [] })
+      expect(queue.stats).toMatchObject({ submitted: 3, succeeded: 1, dropped: 2, done: 3 })
     })
-    assert.deepStrictEqual(seen, [])
+    expect(seen).toStrictEqual([])
   })
 
   it("grace 0 with tasks that ignore their signal for a while: close waits until they stopped, reports them", async () => {
@@ -566,14 +566,14 @@ describe("close", () => {
     assert.strictEqual(queue.pending, 1)
     release.resolve()
     const report = await closing
-    assert.deepStrictEqual(report, {
+    expect(report).toStrictEqual({
       completedInTime: false,
       neverRan: ["queued"],
       interrupted: ["stubborn", "polite"]
     })
     assert.instanceOf(await rejection(stubborn), CancelledError)
-    assert.deepStrictEqual(log, ["stubborn stopped, aborted=true"])
-    assert.deepInclude(queue.stats, { submitted: 3, cancelled: 2, dropped: 1, done: 3, running: 0 })
+    expect(log).toStrictEqual(["stubborn stopped, aborted=true"])
+    expect(queue.stats).toMatchObject({ submitted: 3, cancelled: 2, dropped: 1, done: 3, running: 0 })
   })
 
   it("close() twice without a grace: the same promise; add after close rejects with ExecutorClosedError", async () => {
@@ -591,9 +591,9 @@ describe("close", () => {
     const task = queue.add(({ signal }) => untilAborted(signal), { timeout: 60_000, id: "t" })
     await tick()
     const report = await queue.close({ grace: 0 })
-    assert.deepStrictEqual(report, { completedInTime: false, neverRan: [], interrupted: ["t"] })
+    expect(report).toStrictEqual({ completedInTime: false, neverRan: [], interrupted: ["t"] })
     assert.instanceOf(await rejection(task), CancelledError)
-    assert.deepInclude(queue.stats, { cancelled: 1, timedOut: 0, done: 1 })
+    expect(queue.stats).toMatchObject({ cancelled: 1, timedOut: 0, done: 1 })
   })
 })
 
@@ -618,7 +618,7 @@ describe("stats", () => {
       queue.add(async () => 3)
     ])
     await queue.onIdle()
-    assert.deepStrictEqual(broken, [])
+    expect(broken).toStrictEqual([])
   })
 
   it("a task whose thenable resolves with a rejected promise is not counted as a success", async () => {
@@ -632,7 +632,7 @@ describe("stats", () => {
     )
     assert.strictEqual((error as Error).message, "inner")
     await ticks(2)
-    assert.deepInclude(queue.stats, { succeeded: 0, failed: 1 })
+    expect(queue.stats).toMatchObject({ succeeded: 0, failed: 1 })
   })
 })
 
@@ -652,7 +652,7 @@ describe("on the executor's clock (TestClock)", () => {
       assert.strictEqual(queue.pending, 1)
       yield* TestClock.adjust("1 millis")
       const report = yield* Fiber.join(closing)
-      assert.deepStrictEqual(report, { completedInTime: false, neverRan: [], interrupted: ["long"] })
+      expect(report).toStrictEqual({ completedInTime: false, neverRan: [], interrupted: ["long"] })
       assert.instanceOf(yield* promise(() => task), CancelledError)
     }))
 
@@ -662,7 +662,7 @@ describe("on the executor's clock (TestClock)", () => {
       const task = queue.add(({ signal }) => untilAborted(signal), { id: "t" }).catch((e) => e)
       yield* settle
       const report = yield* promise(() => queue.close({ grace: 0 }))
-      assert.deepStrictEqual(report, { completedInTime: false, neverRan: [], interrupted: ["t"] })
+      expect(report).toStrictEqual({ completedInTime: false, neverRan: [], interrupted: ["t"] })
       assert.instanceOf(yield* promise(() => task), CancelledError)
     }))
 
@@ -684,29 +684,29 @@ describe("on the executor's clock (TestClock)", () => {
       )
       void queue.add(async () => "last", { id: "last" }).then(note("last"), note("last"))
       yield* settle
-      assert.deepStrictEqual(queue.runningTasks.map((t) => t.id), ["t500", "free"])
+      expect(queue.runningTasks.map((t) => t.id)).toStrictEqual(["t500", "free"])
       yield* TestClock.adjust(499)
       yield* settle
-      assert.deepStrictEqual(log, [])
+      expect(log).toStrictEqual([])
       yield* TestClock.adjust(1)
       yield* settle
       // t500 ended; the rate (2 per 1000) holds t2000 back until 1000
-      assert.deepStrictEqual(log, ["t500: TimeoutError at 4"])
-      assert.deepStrictEqual(queue.runningTasks.map((t) => t.id), ["free"])
+      expect(log).toStrictEqual(["t500: TimeoutError at 4"])
+      expect(queue.runningTasks.map((t) => t.id)).toStrictEqual(["free"])
       yield* TestClock.adjust(500)
       yield* settle
-      assert.deepStrictEqual(queue.runningTasks.map((t) => t.id), ["free", "t2000"])
+      expect(queue.runningTasks.map((t) => t.id)).toStrictEqual(["free", "t2000"])
       gate.resolve()
       yield* settle
       yield* settle
-      assert.deepStrictEqual(log, ["t500: TimeoutError at 4", "free: free at 4", "last: last at 4"])
+      expect(log).toStrictEqual(["t500: TimeoutError at 4", "free: free at 4", "last: last at 4"])
       yield* TestClock.adjust(1_999)
       yield* settle
       assert.strictEqual(log.length, 3)
       yield* TestClock.adjust(1)
       yield* settle
-      assert.deepStrictEqual(log.slice(3), ["t2000: TimeoutError at 4"])
-      assert.deepInclude(queue.stats, { submitted: 4, succeeded: 2, timedOut: 2, done: 4, running: 0 })
+      expect(log.slice(3)).toStrictEqual(["t2000: TimeoutError at 4"])
+      expect(queue.stats).toMatchObject({ submitted: 4, succeeded: 2, timedOut: 2, done: 4, running: 0 })
     }))
 
   it.effect("runningTasks' timeoutRemaining follows the clock the timeout runs on", () =>
@@ -730,7 +730,7 @@ describe("on the executor's clock (TestClock)", () => {
       yield* TestClock.adjust(1_000)
       yield* settle
       assert.isFalse(queue.stats.rateLimited)
-      assert.deepStrictEqual(yield* promise(() => Promise.all(tasks)), [1, 2])
+      expect(yield* promise(() => Promise.all(tasks))).toStrictEqual([1, 2])
     }))
 })
 
@@ -795,7 +795,7 @@ describe("failures while stopping, with a timeout", () => {
     assert.instanceOf(error, SuppressedError)
     assert.strictEqual((error as SuppressedError).error, broken)
     assert.strictEqual((error as SuppressedError).suppressed, "user left")
-    assert.deepInclude(queue.stats, { cancelled: 1, done: 1 })
+    expect(queue.stats).toMatchObject({ cancelled: 1, done: 1 })
   })
 
   it("a timed-out task that rejects with the abort reason (an AbortError): plain TimeoutError, counted timedOut", async () => {
@@ -810,7 +810,7 @@ describe("failures while stopping, with a timeout", () => {
       )
     )
     assert.instanceOf(error, TimeoutError)
-    assert.deepInclude(queue.stats, { timedOut: 1, failed: 0 })
+    expect(queue.stats).toMatchObject({ timedOut: 1, failed: 0 })
   })
 })
 
@@ -829,7 +829,7 @@ describe("scale", () => {
         ))
     )
     assert.strictEqual(results.filter((r) => r.status === "fulfilled").length, n / 2)
-    assert.deepInclude(queue.stats, { submitted: n, succeeded: n / 2, failed: n / 2, done: n, queued: 0, running: 0 })
+    expect(queue.stats).toMatchObject({ submitted: n, succeeded: n / 2, failed: n / 2, done: n, queued: 0, running: 0 })
   })
 
   // (removing each is O(queue length), as in p-queue: 100,000 take ~40 s here, ~22 s on p-queue)
@@ -847,7 +847,7 @@ describe("scale", () => {
     assert.strictEqual(ran, 0)
     gate.resolve()
     await queue.onIdle()
-    assert.deepInclude(queue.stats, { submitted: n + 1, dropped: n, succeeded: 1, done: n + 1 })
+    expect(queue.stats).toMatchObject({ submitted: n + 1, dropped: n, succeeded: 1, done: n + 1 })
   }, 60_000)
 
   it("20,000 tasks with a timeout interleaved with 20,000 without: all settle, stats add up", async () => {
@@ -861,7 +861,7 @@ describe("scale", () => {
     const values = await Promise.all(tasks)
     assert.strictEqual(values.length, 2 * n)
     await queue.onIdle()
-    assert.deepInclude(queue.stats, { submitted: 2 * n, succeeded: 2 * n, done: 2 * n, running: 0 })
+    expect(queue.stats).toMatchObject({ submitted: 2 * n, succeeded: 2 * n, done: 2 * n, running: 0 })
   }, 60_000)
 
   it("memory returns: the entries of 50,000 finished tasks are collected", async () => {
@@ -975,7 +975,7 @@ describe("more edges", () => {
       outcome = `threw ${String(error)}`
     }
     assert.match(outcome, /^rejected TypeError: Executor\.add/)
-    assert.deepInclude(queue.stats, { submitted: 0, queued: 0 })
+    expect(queue.stats).toMatchObject({ submitted: 0, queued: 0 })
   })
 
   it("close with a grace: fire-and-forget tasks it cancels while running cause no unhandled rejection (as those it drops)", async () => {
@@ -985,9 +985,9 @@ describe("more edges", () => {
       void queue.add(async () => "queued")
       await tick()
       const report = await queue.close({ grace: 0 })
-      assert.deepStrictEqual(report, { completedInTime: false, neverRan: ["2"], interrupted: ["1"] })
+      expect(report).toStrictEqual({ completedInTime: false, neverRan: ["2"], interrupted: ["1"] })
     })
-    assert.deepStrictEqual(seen.map((e) => `${(e as Error).constructor.name}: ${(e as Error).message}`), [])
+    expect(seen.map((e) => `${(e as Error).constructor.name}: ${(e as Error).message}`)).toStrictEqual([])
   })
 
   it.effect("a task's deadline reaches a Taskscope call given its signal (on the test clock)", () =>
@@ -1001,7 +1001,7 @@ describe("more edges", () => {
         }, { timeout: 1_000 }).catch((e) => e)
       ))
       yield* settle
-      assert.deepStrictEqual(seen, [1_000])
+      expect(seen).toStrictEqual([1_000])
       yield* TestClock.adjust(1_000)
       assert.instanceOf(yield* Fiber.join(fiber), TimeoutError)
     }))
@@ -1016,8 +1016,8 @@ describe("more edges", () => {
       await done
       logs.push(log)
     }
-    assert.deepStrictEqual(logs[1], logs[0])
-    assert.deepStrictEqual(logs[0], ["after the call: active 1, pending 0", "called with 1"])
+    expect(logs[1]).toStrictEqual(logs[0])
+    expect(logs[0]).toStrictEqual(["after the call: active 1, pending 0", "called with 1"])
     assert.throws(() => limit({ concurrency: 2, rejectOnClear: "yes" as never }), /rejectOnClear/)
     assert.throws(() => limit("2" as never), /actual 2/)
   })
@@ -1040,8 +1040,8 @@ describe("more edges", () => {
       logs.push(log)
     }
     // with rejectOnClear, both reject what clearQueue dropped with an AbortError
-    assert.deepStrictEqual(logs[0], ["start a", "start b", "a0", "b1", "dropped (AbortError)", "dropped (AbortError)"])
-    assert.deepStrictEqual(logs[1], logs[0])
+    expect(logs[0]).toStrictEqual(["start a", "start b", "a0", "b1", "dropped (AbortError)", "dropped (AbortError)"])
+    expect(logs[1]).toStrictEqual(logs[0])
     assert.throws(() => limitFunction(42 as never, { concurrency: 1 }), /limitFunction: Expected a function, actual 42/)
   })
 
@@ -1084,7 +1084,7 @@ describe("more edges", () => {
       log.push(await Promise.race([run(async () => "next ran"), ticks(5).then(() => "next never ran")]))
       outcomes.push(log)
     }
-    assert.deepStrictEqual(outcomes[1], outcomes[0])
+    expect(outcomes[1]).toStrictEqual(outcomes[0])
   })
 })
 
@@ -1112,7 +1112,7 @@ describe("the rate against p-queue's strict window (fake timers)", () => {
       }
     }
     const ours = await scenario(implementations[1][1])
-    assert.deepStrictEqual(ours.slice(0, 4), ["a starts at 0", "b starts at 0", "c starts at 100", "d starts at 100"])
+    expect(ours.slice(0, 4)).toStrictEqual(["a starts at 0", "b starts at 0", "c starts at 100", "d starts at 100"])
     await same(scenario)
   })
 })
@@ -1125,11 +1125,11 @@ describe("waiters when close's grace drops the queue", () => {
         queue.add(async () => i).catch((e) => e instanceof CancelledError ? "cancelled" : String(e))
       )
       yield* settle
-      assert.deepInclude(queue.stats, { succeeded: 1, queued: 2, running: 0, rateLimited: true })
+      expect(queue.stats).toMatchObject({ succeeded: 1, queued: 2, running: 0, rateLimited: true })
       const below = queue.onSizeLessThan(1)
       const report = yield* Effect.promise(() => queue.close({ grace: 0 }))
-      assert.deepStrictEqual(report, { completedInTime: false, neverRan: ["2", "3"], interrupted: [] })
-      assert.deepStrictEqual(yield* Effect.promise(() => Promise.all(tasks)), [1, "cancelled", "cancelled"])
+      expect(report).toStrictEqual({ completedInTime: false, neverRan: ["2", "3"], interrupted: [] })
+      expect(yield* Effect.promise(() => Promise.all(tasks))).toStrictEqual([1, "cancelled", "cancelled"])
       assert.strictEqual(yield* Effect.promise(() => stateOf(below)), "fulfilled")
     }))
 })

@@ -4,7 +4,7 @@
  * differences (timeouts that cancel, `clear` that settles, signals on every task) have tests of
  * their own below.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { CancelledError, Executor, SuppressedError, TaskDroppedError, TimeoutError } from "@taskscope/promise"
 import { deferred, rejection, stateOf, tick, ticks, unhandledRejections, untilAborted } from "./helpers.js"
 import { implementations, type Make, same } from "./pqueue.js"
@@ -50,7 +50,7 @@ const advancedExample = async (make: Make): Promise<Array<string>> => {
 describe("Executor behaves as p-queue", () => {
   it("the README's advanced example, line for line", async () => {
     const reference = await advancedExample(implementations[0][1])
-    assert.deepStrictEqual(reference, [
+    expect(reference).toStrictEqual([
       "1. Added 🦄",
       "2. Added 🐴",
       "3. Queue size: 1",
@@ -64,7 +64,7 @@ describe("Executor behaves as p-queue", () => {
       "11. Resolved",
       "12. All work is done"
     ])
-    assert.deepStrictEqual(await advancedExample(implementations[1][1]), reference)
+    expect(await advancedExample(implementations[1][1])).toStrictEqual(reference)
   })
 
   it("higher priority runs first, FIFO among equals", () =>
@@ -295,7 +295,7 @@ describe("Executor events", () => {
       return log
     }
     const reference = await scenario(implementations[0][1])
-    assert.deepStrictEqual(reference, [
+    expect(reference).toStrictEqual([
       "add size=1 pending=0",
       "active size=0 pending=1",
       "add size=1 pending=1",
@@ -320,7 +320,7 @@ describe("Executor events", () => {
       "idle size=0 pending=0",
       "next size=0 pending=0"
     ])
-    assert.deepStrictEqual(await scenario(implementations[1][1]), reference)
+    expect(await scenario(implementations[1][1])).toStrictEqual(reference)
   })
 })
 
@@ -336,13 +336,13 @@ describe("Executor, where it differs from p-queue on purpose", () => {
     })
     const second = queue.add(async () => void log.push("second ran"))
     await new Promise((resolve) => setTimeout(resolve, 30))
-    assert.deepStrictEqual(log, ["aborted: TimeoutError"])
+    expect(log).toStrictEqual(["aborted: TimeoutError"])
     assert.strictEqual(await stateOf(first), "pending")
     assert.strictEqual(queue.pending, 1)
     release.resolve()
     assert.instanceOf(await rejection(first), TimeoutError)
     await second
-    assert.deepStrictEqual(log, ["aborted: TimeoutError", "first stopped", "second ran"])
+    expect(log).toStrictEqual(["aborted: TimeoutError", "first stopped", "second ran"])
   })
 
   it("clear() settles the dropped tasks' promises with TaskDroppedError, with no unhandled rejection", async () => {
@@ -359,7 +359,7 @@ describe("Executor, where it differs from p-queue on purpose", () => {
       await running
       await queue.onIdle()
     })
-    assert.deepStrictEqual(seen, [])
+    expect(seen).toStrictEqual([])
     for (const promise of dropped) assert.instanceOf(await rejection(promise), TaskDroppedError)
   })
 
@@ -376,7 +376,7 @@ describe("Executor, where it differs from p-queue on purpose", () => {
     assert.strictEqual(queue.pending, 1)
     controller.abort("user left")
     assert.strictEqual(await rejection(task), "user left")
-    assert.deepStrictEqual(log, ["aborted: user left", "cleaned up"])
+    expect(log).toStrictEqual(["aborted: user left", "cleaned up"])
     assert.strictEqual(queue.pending, 0)
   })
 
@@ -405,10 +405,10 @@ describe("Executor, where it differs from p-queue on purpose", () => {
         })
       }
     }
-    assert.deepStrictEqual(log, ["task 0", "task 1", "task 2"])
+    expect(log).toStrictEqual(["task 0", "task 1", "task 2"])
     const queue = new Executor()
     const report = await queue.close()
-    assert.deepStrictEqual(report, { completedInTime: true, neverRan: [], interrupted: [] })
+    expect(report).toStrictEqual({ completedInTime: true, neverRan: [], interrupted: [] })
     assert.match(String(await rejection(queue.add(async () => 1))), /ExecutorClosedError|draining or closed/)
   })
 
@@ -418,7 +418,7 @@ describe("Executor, where it differs from p-queue on purpose", () => {
     const queued = queue.add(async () => "never", { id: "queued" })
     await tick()
     const report = await queue.close({ grace: 0 })
-    assert.deepStrictEqual(report, { completedInTime: false, neverRan: ["queued"], interrupted: ["long"] })
+    expect(report).toStrictEqual({ completedInTime: false, neverRan: ["queued"], interrupted: ["long"] })
     assert.instanceOf(await rejection(running), CancelledError)
     assert.instanceOf(await rejection(queued), CancelledError)
   })
@@ -456,7 +456,7 @@ describe("Executor, where it differs from p-queue on purpose", () => {
         controller.abort("stop")
       })()
     ])
-    assert.deepStrictEqual(results.map((r) => r.status), [
+    expect(results.map((r) => r.status)).toStrictEqual([
       "fulfilled",
       "rejected",
       "rejected",
@@ -465,7 +465,7 @@ describe("Executor, where it differs from p-queue on purpose", () => {
       "fulfilled"
     ])
     const stats = queue.stats
-    assert.deepInclude(stats, {
+    expect(stats).toMatchObject({
       submitted: 5,
       succeeded: 1,
       failed: 1,
@@ -483,7 +483,7 @@ describe("Executor, where it differs from p-queue on purpose", () => {
     const later = queue.add(async () => "after the pause")
     assert.strictEqual(queue.size, 1)
     const report = await queue.close()
-    assert.deepStrictEqual(report, { completedInTime: true, neverRan: [], interrupted: [] })
+    expect(report).toStrictEqual({ completedInTime: true, neverRan: [], interrupted: [] })
     assert.strictEqual(await later, "after the pause")
     assert.isTrue(queue.stats.closed)
   })

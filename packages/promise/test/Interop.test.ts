@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import {
   CancelledError,
   Executor,
@@ -30,7 +30,7 @@ describe("toEffect", () => {
       }))
       yield* settle
       yield* Fiber.interrupt(fiber)
-      assert.deepStrictEqual(log, ["cleaned up (AbortError)"])
+      expect(log).toStrictEqual(["cleaned up (AbortError)"])
     }))
 
   it.effect("what the function throws is the Effect's failure, as thrown", () =>
@@ -39,7 +39,7 @@ describe("toEffect", () => {
       const exit = yield* Effect.exit(toEffect(async () => {
         throw thrown
       }))
-      assert.deepStrictEqual(exit, Exit.fail(thrown))
+      expect(exit).toStrictEqual(Exit.fail(thrown))
     }))
 })
 
@@ -86,7 +86,7 @@ describe("TaskGroup.run: the body fails", () => {
       throw thrown
     }))
     assert.strictEqual(error, thrown)
-    assert.deepStrictEqual(log, ["child stopped"])
+    expect(log).toStrictEqual(["child stopped"])
   })
 })
 
@@ -108,11 +108,11 @@ describe("on the TestClock", () => {
         }, { delay: 100, attempts: 2, signal })
       }))
       yield* settle
-      assert.deepStrictEqual(calls, [1])
+      expect(calls).toStrictEqual([1])
       yield* TestClock.adjust(100)
       assert.strictEqual(yield* Fiber.join(fiber), "backup")
-      assert.deepStrictEqual(calls, [1, 2])
-      assert.deepStrictEqual(aborted, [1])
+      expect(calls).toStrictEqual([1, 2])
+      expect(aborted).toStrictEqual([1])
     }))
 
   it.effect("withDeadline: an absolute instant", () =>
@@ -144,16 +144,16 @@ describe("on the TestClock", () => {
         return slow
       }))
       yield* settle
-      assert.deepStrictEqual(starts, [0, 1])
+      expect(starts).toStrictEqual([0, 1])
       yield* TestClock.adjust(999)
       yield* settle
-      assert.deepStrictEqual(starts, [0, 1])
+      expect(starts).toStrictEqual([0, 1])
       yield* TestClock.adjust(1)
       yield* settle
-      assert.deepStrictEqual(starts, [0, 1, 2, 3])
+      expect(starts).toStrictEqual([0, 1, 2, 3])
       yield* TestClock.adjust(1_000)
       yield* settle
-      assert.deepStrictEqual(starts, [0, 1, 2, 3, 4])
+      expect(starts).toStrictEqual([0, 1, 2, 3, 4])
       yield* TestClock.adjust(5_000)
       assert.instanceOf(yield* Fiber.join(fiber), TimeoutError)
     }))

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import {
   CancelledError,
   InvalidOptionsError,
@@ -29,7 +29,7 @@ describe("semaphore", () => {
         running--
       })))
     assert.strictEqual(peak, 2)
-    assert.deepStrictEqual(order, [0, 1, 2, 3, 4, 5])
+    expect(order).toStrictEqual([0, 1, 2, 3, 4, 5])
   })
 
   it("stats say who waits and why", async () => {
@@ -116,16 +116,16 @@ describe("rateLimit (TestClock)", () => {
         return Date.now() - at
       }))
       yield* Effect.promise(() => tick())
-      assert.deepStrictEqual(starts, [0, 1])
+      expect(starts).toStrictEqual([0, 1])
       yield* TestClock.adjust(999)
       yield* Effect.promise(() => tick())
-      assert.deepStrictEqual(starts, [0, 1])
+      expect(starts).toStrictEqual([0, 1])
       yield* TestClock.adjust(1)
       yield* Effect.promise(() => tick())
-      assert.deepStrictEqual(starts, [0, 1, 2, 3])
+      expect(starts).toStrictEqual([0, 1, 2, 3])
       yield* TestClock.adjust(1_000)
       yield* Fiber.join(fiber)
-      assert.deepStrictEqual(starts, [0, 1, 2, 3, 4])
+      expect(starts).toStrictEqual([0, 1, 2, 3, 4])
     }))
 
   it.effect("pause (a 429's Retry-After) holds every caller back for that long", () =>
@@ -141,10 +141,10 @@ describe("rateLimit (TestClock)", () => {
       yield* Effect.promise(() => tick())
       yield* TestClock.adjust(29_999)
       yield* Effect.promise(() => tick())
-      assert.deepStrictEqual(starts, ["first"])
+      expect(starts).toStrictEqual(["first"])
       yield* TestClock.adjust(1)
       yield* Fiber.join(fiber)
-      assert.deepStrictEqual(starts, ["first", "after pause"])
+      expect(starts).toStrictEqual(["first", "after pause"])
     }))
 })
 
@@ -181,7 +181,7 @@ describe("limit behaves as p-limit", () => {
     const reference = await scenario(implementations[0][1])
     const ours = await scenario(implementations[1][1])
     assert.isAbove(reference.length, 0)
-    assert.deepStrictEqual(ours, reference)
+    expect(ours).toStrictEqual(reference)
   }
 
   it("runs at most n at once, in order, with arguments; counts as p-limit's", () =>
@@ -264,7 +264,7 @@ describe("limit behaves as p-limit", () => {
       gate.resolve()
       await running
     })
-    assert.deepStrictEqual(seen, [])
+    expect(seen).toStrictEqual([])
     for (const promise of dropped) assert.instanceOf(await rejection(promise), TaskDroppedError)
   })
 

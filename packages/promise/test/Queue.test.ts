@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import {
   Queue,
   QueueEmptyError,
@@ -63,7 +63,7 @@ describe("Queue", () => {
     const putter = queue.put("c")
     const joined = queue.join()
     const removed = queue.shutdown({ immediate: true })
-    assert.deepStrictEqual(removed, ["a", "b"])
+    expect(removed).toStrictEqual(["a", "b"])
     assert.instanceOf(await rejection(putter), QueueShutDownError)
     await joined
   })

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { CancelledError, SuppressedError, TaskGroup, TaskGroupClosedError } from "@taskscope/promise"
 import {
   deferred,
@@ -23,7 +23,7 @@ describe("TaskGroup.run", () => {
       return (await fast) * 2
     })
     assert.strictEqual(result, 42)
-    assert.deepStrictEqual(log, ["slow child done"])
+    expect(log).toStrictEqual(["slow child done"])
   })
 
   it("starts a child at once, like calling an async function", async () => {
@@ -35,7 +35,7 @@ describe("TaskGroup.run", () => {
       })
       log.push("after spawn")
     })
-    assert.deepStrictEqual(log, ["child started", "after spawn"])
+    expect(log).toStrictEqual(["child started", "after spawn"])
   })
 
   it("rethrows the first failure as it was thrown, after aborting the siblings and the body and awaiting their cleanup", async () => {
@@ -115,7 +115,7 @@ describe("TaskGroup.run", () => {
       gate.resolve()
     }))
     assert.instanceOf(error, AggregateError)
-    assert.deepStrictEqual((error as AggregateError).errors, [first, second])
+    expect((error as AggregateError).errors).toStrictEqual([first, second])
   })
 
   it("a child that fails while it is being cancelled: a SuppressedError beside the first failure", async () => {
@@ -151,7 +151,7 @@ describe("TaskGroup.run", () => {
     const reason = new Error("user went away")
     controller.abort(reason)
     assert.strictEqual(await rejection(run), reason)
-    assert.deepStrictEqual(reasons, [reason, reason, reason])
+    expect(reasons).toStrictEqual([reason, reason, reason])
   })
 
   it("an already aborted signal rejects at once; the body never runs", async () => {
@@ -217,7 +217,7 @@ describe("TaskGroup.run", () => {
       assert.strictEqual(task.name, "worker")
       assert.strictEqual(task.state, "running")
       await task.cancel()
-      assert.deepStrictEqual(log, ["cleaned up"])
+      expect(log).toStrictEqual(["cleaned up"])
       assert.strictEqual(task.state, "cancelled")
       assert.instanceOf(await rejection(task), CancelledError)
     })
@@ -240,7 +240,7 @@ describe("TaskGroup.run", () => {
       assert.strictEqual(group.stats.queued, 7)
     }, { concurrency: 3 })
     assert.strictEqual(peak, 3)
-    assert.deepStrictEqual(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    expect(order).toStrictEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
 
   it("start resolves with the value passed to ready; the child goes on in the group", async () => {
@@ -255,7 +255,7 @@ describe("TaskGroup.run", () => {
       return port
     })
     assert.strictEqual(result, 8080)
-    assert.deepStrictEqual(log, ["listening on 8080", "server stopped"])
+    expect(log).toStrictEqual(["listening on 8080", "server stopped"])
   })
 
   it("no promise left pending and no unhandled rejection when children fail unobserved", async () => {
@@ -272,7 +272,7 @@ describe("TaskGroup.run", () => {
       })
       await rejection(run)
     })
-    assert.deepStrictEqual(seen, [])
+    expect(seen).toStrictEqual([])
     for (const task of tasks) assert.strictEqual(await stateOf(task), "rejected")
   })
 
@@ -305,7 +305,7 @@ describe("TaskGroup.open (await using)", () => {
       })
       log.push("block done")
     }
-    assert.deepStrictEqual(log, ["block done", "child done"])
+    expect(log).toStrictEqual(["block done", "child done"])
   })
 
   it("throws the first failure as thrown at the end of the block, after aborting the siblings and the block's signal", async () => {
@@ -335,7 +335,7 @@ describe("TaskGroup.open (await using)", () => {
     })
     controller.abort("stop")
     assert.strictEqual(await rejection(group.close()), "stop")
-    assert.deepStrictEqual(aborted, ["stop"])
+    expect(aborted).toStrictEqual(["stop"])
     assert.isTrue(group.signal.aborted)
   })
 

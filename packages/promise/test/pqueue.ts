@@ -1,5 +1,5 @@
 /** Side by side with p-queue: the same scenario on p-queue and on the Executor. */
-import { assert } from "@effect/vitest"
+import { assert, expect } from "@effect/vitest"
 import { Executor } from "@taskscope/promise"
 import PQueue from "p-queue"
 
@@ -16,5 +16,5 @@ export const same = async (scenario: (make: Make) => Promise<Array<unknown>>) =>
   const reference = await scenario(implementations[0][1])
   const ours = await scenario(implementations[1][1])
   assert.isAbove(reference.length, 0)
-  assert.deepStrictEqual(ours, reference)
+  expect(ours).toStrictEqual(reference)
 }

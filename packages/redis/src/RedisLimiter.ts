@@ -17,8 +17,11 @@
  *   asks first after the window frees up goes first.
  * - Interruption: a waiter interrupted at any point — even after Redis granted it — gives the
  *   permits back.
- * - Failure: a lost connection is retried (see `Redis.layer`) and then fails with a typed
- *   `BackendError`; a permit is never assumed.
+ * - A lost connection (see `Redis.layer`): every waiter — for a permit or for the rate — fails with a
+ *   typed `BackendError` within a second (or, with `retryFor`, waits that long for the connection);
+ *   `tryAcquire` and `stats` fail at once; a permit is never assumed. Giving permits back never waits:
+ *   what could not be given back is given back when the connection is back (else the lease expires
+ *   after `leaseTtl`). The contract, operation by operation, is in the scaling-out guide.
  *
  * Where it differs from the in-memory limiter is listed once, on the `Limiter` interface of
  * `@taskscope/core` ("Where a shared backend differs"); the conformance suite checks the rest.

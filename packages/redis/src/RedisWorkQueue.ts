@@ -19,7 +19,11 @@
  * - `shutdown` stops *this* consumer (a graceful one after it has taken what is left); closing the
  *   scope gives back the items it was given but had not settled; the rest stay in the stream for the
  *   other consumers or the next run.
- * - A lost connection is retried (see `Redis.layer`) and then fails with a typed `BackendError`.
+ * - A lost connection (see `Redis.layer`): waiting takers, `put`, `join` and `taskDone` fail with a
+ *   typed `BackendError` within a second (or, with `retryFor`, wait that long for the connection);
+ *   `tryPut`, `tryTake`, `size` and `stats` fail at once. Acknowledgements and given-back items never
+ *   wait: they go when the connection is back (or the items are reclaimed after `claimIdle`). The
+ *   contract, operation by operation, is in the scaling-out guide.
  *
  * Where it differs from the in-memory queue is listed once, on the `WorkQueue` interface of
  * `@taskscope/core` ("Where a shared backend differs"); the conformance suite checks the rest.

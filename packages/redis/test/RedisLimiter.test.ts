@@ -1,5 +1,5 @@
 // Real time is the point here: the limits are decided on the Redis server's clock.
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Limiter } from "@taskscope/core"
 import { RedisLimiter } from "@taskscope/redis"
 import { Duration, Effect, Fiber, Layer } from "effect"
@@ -99,7 +99,7 @@ describe("RedisLimiter", () => {
         assert.strictEqual(stats.held, 0)
         assert.strictEqual(stats.waiting, 0)
       }))
-      assert.deepStrictEqual(order, ["b1", "a2", "b3"])
+      expect(order).toStrictEqual(["b1", "a2", "b3"])
       assert.strictEqual(peak, 1)
     }))
 
@@ -259,7 +259,7 @@ describe("RedisLimiter", () => {
         program,
         RedisLimiter.layer.pipe(Layer.provide(Layer.succeedContext((yield* processes(1)).procs[0]!)))
       )
-      assert.deepStrictEqual(memory, { full: false, out: "ok", backend: "memory" })
-      assert.deepStrictEqual(shared, { full: false, out: "ok", backend: "redis" })
+      expect(memory).toStrictEqual({ full: false, out: "ok", backend: "memory" })
+      expect(shared).toStrictEqual({ full: false, out: "ok", backend: "redis" })
     }))
 })

@@ -1,5 +1,5 @@
 // Real Redis, real time: claim timeouts and blocking reads run on the server.
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { TaskGroup, WorkQueue } from "@taskscope/core"
 import { RedisWorkQueue } from "@taskscope/redis"
 import { Effect, Fiber, Layer, Schema } from "effect"
@@ -32,7 +32,7 @@ describe("RedisWorkQueue", () => {
       const q = yield* inProcess(producer!, RedisWorkQueue.open("jobs", Job))
       yield* Effect.forEach(Array.from({ length: 60 }, (_, n) => n), (n) => q.put({ n }), { discard: true })
       yield* q.join
-      assert.deepStrictEqual([...seen].sort((x, y) => x - y), Array.from({ length: 60 }, (_, n) => n))
+      expect([...seen].sort((x, y) => x - y)).toStrictEqual(Array.from({ length: 60 }, (_, n) => n))
       const stats = yield* q.stats
       assert.strictEqual(stats.unfinished, 0)
       assert.strictEqual(stats.size, 0)
@@ -52,7 +52,7 @@ describe("RedisWorkQueue", () => {
       yield* Effect.fork(q.take).pipe(Effect.flatMap(Fiber.join))
       yield* Effect.fork(q.taskDone).pipe(Effect.flatMap(Fiber.join))
       const stats = yield* q.stats
-      assert.deepStrictEqual([stats.unfinished, stats.inFlight], [1, 1])
+      expect([stats.unfinished, stats.inFlight]).toStrictEqual([1, 1])
       yield* q.taskDone
       yield* q.join
       assert.strictEqual((yield* Effect.flip(q.taskDone))._tag, "TaskDoneError")
@@ -161,7 +161,7 @@ describe("RedisWorkQueue", () => {
       yield* q.tryPut(2)
       assert.strictEqual((yield* Effect.flip(q.tryPut(3)))._tag, "QueueFullError")
       assert.isTrue(yield* q.isFull)
-      assert.deepStrictEqual(yield* q.snapshot, [1, 2])
+      expect(yield* q.snapshot).toStrictEqual([1, 2])
       // a put waits for room
       const putter = yield* Effect.fork(q.put(3))
       yield* Effect.sleep("50 millis")
@@ -210,7 +210,7 @@ describe("RedisWorkQueue", () => {
         program,
         RedisWorkQueue.layer().pipe(Layer.provide(Layer.succeedContext(a!)))
       )
-      assert.deepStrictEqual(memory, { out: [1, 2, 3], backend: "memory" })
-      assert.deepStrictEqual(shared, { out: [1, 2, 3], backend: "redis" })
+      expect(memory).toStrictEqual({ out: [1, 2, 3], backend: "memory" })
+      expect(shared).toStrictEqual({ out: [1, 2, 3], backend: "redis" })
     }))
 })

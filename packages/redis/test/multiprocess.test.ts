@@ -2,7 +2,7 @@
  * Worker processes on one shared queue: one is killed with SIGKILL mid-item, or the Redis server is
  * killed and restarted mid-run. Real processes, real time.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Redis, RedisWorkQueue } from "@taskscope/redis"
 import { Effect, Layer, Schema } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -48,10 +48,13 @@ const waitFor = async (check: () => boolean, ms: number, what: string) => {
   }
 }
 
-/** Puts the jobs and waits (join) until every one is acknowledged, from this process. */
+/**
+ * Puts the jobs, from this process; the queue it returns waits (join) until every one is
+ * acknowledged. It waits for a lost connection for `retryFor` (the workers do the same).
+ */
 const produce = (url: string, prefix: string, jobs: ReadonlyArray<{ n: number; ms: number }>) =>
   Effect.gen(function*() {
-    const redis = yield* Layer.build(Redis.layer({ url, prefix }))
+    const redis = yield* Layer.build(Redis.layer({ url, prefix, retryFor: "30 seconds" }))
     const queue = yield* Effect.provide(RedisWorkQueue.open("jobs", Job), redis)
     yield* Effect.forEach(jobs, (job) => queue.put(job), { discard: true })
     return queue
@@ -101,10 +104,10 @@ describe("RedisWorkQueue across processes", () => {
           }; join returned ${took} ms after the kill (claimIdle 1000 ms)`
         )
         // the killed item: started twice (the killed worker, then the other), done once, by the other
-        assert.deepStrictEqual(starts.map((l) => l.pid), [a.pid, b.pid])
-        assert.deepStrictEqual(dones.filter((l) => l.n === killed).map((l) => l.pid), [b.pid])
+        expect(starts.map((l) => l.pid)).toStrictEqual([a.pid, b.pid])
+        expect(dones.filter((l) => l.n === killed).map((l) => l.pid)).toStrictEqual([b.pid])
         // every item done exactly once, and no other item started twice
-        assert.deepStrictEqual(dones.map((l) => l.n).sort((x, y) => x - y), Array.from({ length: 12 }, (_, n) => n))
+        expect(dones.map((l) => l.n).sort((x, y) => x - y)).toStrictEqual(Array.from({ length: 12 }, (_, n) => n))
         const startCounts = new Map<number, number>()
         for (const l of lines) if (l.what === "start") startCounts.set(l.n, (startCounts.get(l.n) ?? 0) + 1)
         for (const [n, count] of startCounts) assert.strictEqual(count, n === killed ? 2 : 1, `item ${n}`)

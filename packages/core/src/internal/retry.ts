@@ -38,6 +38,9 @@ export const retryAfterAt = (error: unknown, now: number): Option.Option<Duratio
     ? (error as Record<symbol, unknown>)[RetryAfterTypeId]
     : "retryAfter" in error
     ? (error as { retryAfter: unknown }).retryAfter
+    : "retry_after" in error
+    // Python's spelling (e.g. an error object decoded from a Python service's JSON)
+    ? (error as { retry_after: unknown }).retry_after
     : undefined
   if (value === undefined || value === null) return Option.none()
   // HTTP and Python give seconds: a plain number is seconds; a Duration or a Date is taken as is

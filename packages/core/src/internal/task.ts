@@ -17,6 +17,7 @@ import * as TaskResult from "../TaskResult.js"
 import { andThen, removeInterrupts } from "./cause.js"
 import { moveOnAfter } from "./deadline.js"
 import { Base } from "./inspectable.js"
+import type { RegisteredGroup } from "./registry.js"
 import { type CurrentTask, currentTask, type TaskInfo } from "./taskInfo.js"
 
 /** @internal */
@@ -102,6 +103,12 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
 
   get name(): string {
     return this._name ?? `task-${this.id}`
+  }
+
+  /** The group the task runs in, for the registry's paths. */
+  get registryGroup(): RegisteredGroup | undefined {
+    const host = this.host as Partial<RegisteredGroup>
+    return typeof host.entries === "function" ? (host as RegisteredGroup) : undefined
   }
 
   unsafeState(): Task.State {

@@ -17,14 +17,20 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "../Errors.js"
 import * as Options from "../Options.js"
+import type * as Registry from "../Registry.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
 import { currentScope, type ScopeImpl, withScope } from "./cancelScope.js"
 import { andThen, both, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
+<<<<<<< HEAD
 import { type Job, OUTSIDE } from "./kernel.js"
 import { KernelQueue, type RunQueue } from "./runQueue.js"
+=======
+import { pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
+import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
+>>>>>>> 35191884412df08139caaf6deb594f04079cca82
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
 import { WaitList } from "./waitList.js"
@@ -139,7 +145,7 @@ export interface GroupConfig extends DecodedOptions {
 }
 
 /** @internal */
-export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, TaskHost {
+export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, TaskHost, RegisteredGroup {
   readonly [TypeId]: TaskGroup.TypeId = TypeId
   readonly name: string
   readonly mode: TaskGroup.Mode
@@ -178,6 +184,10 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   bodyDone = false
   /** `cancel` was called (Trio's `cancel_called`). */
   cancelled = false
+  /** The task this group was opened in, if any. */
+  readonly parentTask: TaskImpl<any, any> | undefined
+  /** Its entry in the registry of live groups, until it closes. */
+  registryRef: WeakRef<RegisteredGroup> | undefined
   lastContext: Context.Context<never> | undefined = undefined
   lastRuntime: Runtime.Runtime<never> | undefined = undefined
 
@@ -196,6 +206,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.ownerId = owner.id()
     this.scheduler = owner.currentScheduler
     this.groupId = syntheticId(this.clock)
+    this.parentTask = owner.getFiberRef(currentTask)?.task as TaskImpl<any, any> | undefined
+    this.registryRef = register(this)
     if (options.timeline !== undefined) this.listeners.push((options.timeline as ListenerSource).listenerFor(this.name))
     if (options.progress !== undefined) this.listeners.push((options.progress as ListenerSource).listenerFor(this.name))
   }
@@ -634,12 +646,33 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         this.awaitIdle,
         Effect.suspend(() => {
           this.status = CLOSED
+          unregister(this.registryRef)
+          this.registryRef = undefined
           // idle workers end with the group: no fiber outlives it
           this.dismissParked()
           return this.awaitWorkers
         })
       )
     })
+  }
+
+  /** The children now running and queued, for the registry. */
+  *entries(now: number): Iterable<Registry.TaskEntry> {
+    const group = pathOf(this)
+    for (const run of this.runningRuns()) {
+      const task = run.task
+      yield {
+        id: task.id,
+        name: task.name,
+        group,
+        state: "running",
+        since: task.startedAt,
+        forMillis: now - task.startedAt
+      }
+    }
+    for (const run of this.queue.toArray()) {
+      yield { id: run.task.id, name: run.task.name, group, state: "queued", since: undefined, forMillis: undefined }
+    }
   }
 
   /** Failures nobody may look at any more: the failFast failure and the supervise shutdown failures. */

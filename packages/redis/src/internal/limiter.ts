@@ -8,10 +8,11 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import { format, NodeInspectSymbol } from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
+import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { type Client, Script } from "./client.js"
+import { type Client, NO_WAIT, type RunOptions, Script } from "./client.js"
 
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`
 
@@ -282,11 +283,40 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   private beating = false
   closed = false
 
-  constructor(readonly client: Client, readonly config: LimiterConfig, readonly rateGate: Limiter.Limiter) {
+  constructor(
+    readonly client: Client,
+    readonly config: LimiterConfig,
+    readonly rateGate: Limiter.Limiter,
+    /** The runtime of the scope that made the limiter: its own work runs there, with its logger. */
+    readonly runtime: Runtime.Runtime<never>
+  ) {
     const base = `{${client.key("limiter", config.name)}}`
     this.keys = ["holders", "weights", "waiters", "waiterExpiry", "seq", "pause", "capacity"].map((k) => `${base}:${k}`)
     this.rateKeys = [`${base}:rate`, `${base}:pause`]
     this.capacity = config.concurrency
+    client.lostListeners.add(this.onLost)
+    client.backListeners.add(this.onBack)
+  }
+
+  /** A lost connection wakes every napping waiter, so that each one sees it at once (fails, or waits for it). */
+  private readonly onLost = () => this.nappers.wakeAll()
+
+  /**
+   * Tickets and leases that could not be given back while the connection was lost: given back as
+   * soon as it is back, so that nobody waits for them to expire (`leaseTtl`).
+   */
+  readonly unsentReleases = new Set<string>()
+
+  private readonly onBack = () => {
+    const tickets = [...this.unsentReleases]
+    this.unsentReleases.clear()
+    if (tickets.length === 0) return
+    Runtime.runFork(this.runtime)(
+      Effect.zipRight(
+        Effect.forEach(tickets, (ticket) => Effect.ignore(this.releaseTicket(ticket)), { discard: true }),
+        Effect.sync(() => this.nappers.wakeAll())
+      )
+    )
   }
 
   get name(): string {
@@ -353,8 +383,13 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     })
   }
 
-  private eval(script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) {
-    return Effect.flatMap(this.client.eval(script, keys, args), (reply) =>
+  private eval(
+    script: Script,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string | number>,
+    options?: RunOptions
+  ) {
+    return Effect.flatMap(this.client.eval(script, keys, args, options), (reply) =>
       Array.isArray(reply)
         ? Effect.succeed(reply as Array<unknown>)
         : Effect.fail(
@@ -378,7 +413,13 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     const seq = Number(ticket.slice(ticket.lastIndexOf("/") + 1))
     const attempt: Effect.Effect<boolean, Errors.BackendError> = Effect.flatMap(
       Effect.suspend(() =>
-        this.eval(acquireScript, this.keys, [ticket, permits, ttl, tryOnly ? 1 : 0, capacityArg(this.capacity)])
+        this.eval(
+          acquireScript,
+          this.keys,
+          [ticket, permits, ttl, tryOnly ? 1 : 0, capacityArg(this.capacity)],
+          // tryAcquire never waits, not even for a lost connection
+          tryOnly ? NO_WAIT : undefined
+        )
       ),
       ([granted, wait]) => {
         if (Number(granted) === 1) {
@@ -396,17 +437,27 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   private acquireRate(ticket: string, cost: number, tryOnly: boolean): Effect.Effect<boolean, Errors.BackendError> {
     const rate = this.config.rate
     if (rate === undefined || cost === 0) return Effect.succeed(true)
+    const mode = tryOnly ? NO_WAIT : undefined
     const call = (tryFlag: boolean) =>
       Effect.map(
         rate.algorithm === "slidingWindow"
-          ? this.eval(slidingScript, this.rateKeys, [rate.limit, rate.intervalMs, cost, ticket, tryFlag ? 1 : 0])
-          : this.eval(bucketScript, this.rateKeys, [rate.limit, rate.intervalMs, rate.burst, cost, tryFlag ? 1 : 0]),
+          ? this.eval(slidingScript, this.rateKeys, [rate.limit, rate.intervalMs, cost, ticket, tryFlag ? 1 : 0], mode)
+          : this.eval(
+            bucketScript,
+            this.rateKeys,
+            [rate.limit, rate.intervalMs, rate.burst, cost, tryFlag ? 1 : 0],
+            mode
+          ),
         ([granted, wait]) => ({ granted: Number(granted) === 1, wait: Math.max(1, Number(wait)) })
       )
     if (tryOnly) return Effect.map(call(true), (r) => r.granted)
     const waitLoop: Effect.Effect<boolean, Errors.BackendError> = Effect.flatMap(
       call(false),
-      (r) => r.granted ? Effect.succeed(true) : Effect.zipRight(Effect.sleep(Duration.millis(r.wait)), waitLoop)
+      (r) =>
+        r.granted
+          ? Effect.succeed(true)
+          // a loss of the connection ends the wait at once: the next call says so (or waits for it)
+          : Effect.zipRight(Effect.raceFirst(Effect.sleep(Duration.millis(r.wait)), this.client.whenLost), waitLoop)
     )
     // callers that must wait queue at the local gate, so they start in order and one at a time asks Redis
     const queued = Effect.acquireUseRelease(
@@ -420,8 +471,15 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
     )
   }
 
+  /**
+   * Gives a ticket (and its lease) back. Never waits for a lost connection: the lease then expires on
+   * the server after `leaseTtl`, and the waiter's ticket with it.
+   */
   private releaseTicket(ticket: string): Effect.Effect<number, Errors.BackendError> {
-    return Effect.map(this.client.eval(releaseScript, this.keys.slice(0, 4), [ticket]), (reply) => Number(reply))
+    return this.client.eval(releaseScript, this.keys.slice(0, 4), [ticket], NO_WAIT).pipe(
+      Effect.map((reply) => Number(reply)),
+      Effect.tapError(() => Effect.sync(() => this.client.isLost && this.unsentReleases.add(ticket)))
+    )
   }
 
   /** Records a lease and makes sure the heartbeat runs while this process holds any. */
@@ -571,7 +629,7 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
           rate?.limit ?? 0,
           rate?.intervalMs ?? 0,
           rate?.burst ?? 0
-        ])
+        ], NO_WAIT)
       ),
       ([cap, held, holders, waiters, pausedFor, available]) => {
         const capacity = cap === "inf" ? Infinity : Number(cap)
@@ -621,16 +679,21 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   private get heartbeat(): Effect.Effect<void> {
     const ttl = Duration.toMillis(this.config.leaseTtl)
     const beat = Effect.suspend(() => {
-      if (this.leases.length === 0) return Effect.void
-      return this.client.eval(renewScript, [this.keys[0]!], [ttl, ...this.leases.map((l) => l.ticket)]).pipe(
+      // while the connection is lost there is nothing to renew on (the connection's state says so)
+      if (this.leases.length === 0 || this.client.isLost) return Effect.void
+      return this.client.eval(renewScript, [this.keys[0]!], [ttl, ...this.leases.map((l) => l.ticket)], NO_WAIT).pipe(
         Effect.flatMap((lost) =>
           Array.isArray(lost) && lost.length > 0
             ? Effect.logWarning(
-              `limiter ${this.name}: ${lost.length} lease(s) expired before their heartbeat (the process was stalled for longer than the lease time-to-live)`
+              `limiter ${this.name}: ${lost.length} lease(s) expired before their heartbeat could renew them (this process was stalled, or Redis out of reach, for longer than leaseTtl): the limit may be exceeded once`
             )
             : Effect.void
         ),
-        Effect.catchAll((e) => Effect.logWarning(`limiter ${this.name}: heartbeat failed: ${e.message}`))
+        Effect.catchAll((e) =>
+          this.client.isLost || this.client.closed
+            ? Effect.void
+            : Effect.logWarning(`limiter ${this.name}: heartbeat failed: ${e.message}`)
+        )
       )
     })
     const loop: Effect.Effect<void> = Effect.suspend(() => {
@@ -648,6 +711,8 @@ export class RedisLimiterImpl implements Limiter.Limiter<Errors.BackendError> {
   get close(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.closed = true
+      this.client.lostListeners.delete(this.onLost)
+      this.client.backListeners.delete(this.onBack)
       const beat = this.beat
       this.beat = undefined
       return Effect.zipRight(
@@ -684,7 +749,7 @@ export const make = (
 ): Effect.Effect<RedisLimiterImpl, Errors.BackendError, Scope.Scope> =>
   Effect.gen(function*() {
     const gate = yield* Limiter.semaphore(1, { name: `${config.name} rate gate` })
-    const limiter = new RedisLimiterImpl(client, config, gate)
+    const limiter = new RedisLimiterImpl(client, config, gate, yield* Effect.runtime<never>())
     // the latest process to configure the limiter sets its capacity
     if (config.concurrency !== Infinity) {
       yield* client.eval(setCapacityScript, [limiter.keys[6]!], [config.concurrency])

@@ -16,7 +16,7 @@ import type * as Scope from "effect/Scope"
 import type { Redis as IORedis } from "ioredis"
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { type Client, Script } from "./client.js"
+import { type Client, NO_WAIT, type RunOptions, Script } from "./client.js"
 
 // KEYS: stream, unfinished counter, dedupe key. ARGV: item id, payload, capacity (-1: none), group, try
 const putScript = new Script(
@@ -62,11 +62,13 @@ if n > 0 then redis.call('DECRBY', KEYS[2], n) end
 return n`
 )
 
-// KEYS: stream. ARGV: group, entry id. Gives an entry back: re-added at the end for any consumer.
+// KEYS: stream. ARGV: group, entry id, consumer. Gives an entry back: re-added at the end for any
+// consumer — only while this consumer owns it (another may have reclaimed it meanwhile).
 const requeueScript = new Script(
   "queue requeue",
   `local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
 if #e == 0 then return 0 end
+if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1, ARGV[3]) == 0 then return 0 end
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('XDEL', KEYS[1], ARGV[2])
 redis.call('XADD', KEYS[1], '*', unpack(e[1][2]))
@@ -199,8 +201,10 @@ class Batcher<A> {
 
   constructor(
     readonly run: (items: Array<A>) => Effect.Effect<unknown, Errors.BackendError>,
-    /** Logs a batch that failed, for items whose callers do not wait for it (`post`). */
-    readonly onLost: (error: Errors.BackendError, items: number) => Effect.Effect<void>
+    /** Handles a batch that failed, for items whose callers do not wait for it (`post`). */
+    readonly onLost: (error: Errors.BackendError, items: Array<A>) => Effect.Effect<void>,
+    /** Runs an effect of the batcher's own (on the runtime of the queue: its logger, not the default one). */
+    readonly fork: (effect: Effect.Effect<void>) => void
   ) {}
 
   private enqueue(item: A): Deferred.Deferred<void, Errors.BackendError> {
@@ -234,7 +238,7 @@ class Batcher<A> {
         this.deferred = false
         if (this.running || this.items.length === 0) return
         this.running = true
-        Effect.runFork(this.flush)
+        this.fork(this.flush)
       })
     })
   }
@@ -277,12 +281,12 @@ class Batcher<A> {
         if (batch === undefined) return
         this.inflight.delete(batch)
         Deferred.unsafeDone(batch, Exit.asVoid(exit))
-        if (Exit.isFailure(exit)) Effect.runFork(this.lost(exit, items.length))
+        if (Exit.isFailure(exit)) this.fork(this.lost(exit, items))
       }
     }
   }
 
-  private lost(exit: Exit.Exit<unknown, Errors.BackendError>, items: number): Effect.Effect<void> {
+  private lost(exit: Exit.Exit<unknown, Errors.BackendError>, items: Array<A>): Effect.Effect<void> {
     if (Exit.isSuccess(exit)) return Effect.void
     const error = Cause.failureOption(exit.cause)
     return error._tag === "Some" ? this.onLost(error.value, items) : Effect.void
@@ -302,7 +306,7 @@ class Batcher<A> {
       return Effect.zipRight(
         Effect.flatMap(Effect.exit(this.run(items)), (exit) => {
           this.inflight.delete(batch)
-          return Effect.zipRight(Deferred.done(batch, Exit.asVoid(exit)), this.lost(exit, items.length))
+          return Effect.zipRight(Deferred.done(batch, Exit.asVoid(exit)), this.lost(exit, items))
         }),
         this.flush
       )
@@ -459,6 +463,11 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     })
   }
 
+  /** Runs an effect of the queue's own on the runtime that opened it (its logger). */
+  private readonly fork = (effect: Effect.Effect<void>): void => {
+    Runtime.runFork(this.runtime)(effect)
+  }
+
   /** Puts to a queue without a capacity go to Redis in batches. */
   private readonly puts = new Batcher<string>(
     (payloads) =>
@@ -467,11 +476,16 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
         [this.stream, this.unfinishedKey, `${this.stream}:put:${randomUUID()}`],
         payloads
       ),
-    () => Effect.void
+    () => Effect.void,
+    this.fork
   )
 
   private putOnce(itemId: string, payload: string, tryOnly: boolean): Effect.Effect<boolean, Errors.BackendError> {
-    if (this.config.capacity === Infinity) return Effect.as(this.puts.submit(payload), true)
+    // tryPut never waits, not even for a lost connection
+    if (this.config.capacity === Infinity) {
+      const submit = Effect.as(this.puts.submit(payload), true)
+      return tryOnly ? Effect.zipRight(this.client.ensureUp("queue put"), submit) : submit
+    }
     const capacity = this.config.capacity
     return Effect.map(
       this.client.eval(putScript, [this.stream, this.unfinishedKey, `${this.stream}:put:${itemId}`], [
@@ -480,7 +494,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
         capacity,
         this.config.group,
         tryOnly ? 1 : 0
-      ]),
+      ], tryOnly ? NO_WAIT : undefined),
       (reply) => Array.isArray(reply) && Number(reply[0]) === 1
     )
   }
@@ -499,7 +513,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
             if (this.state !== OPEN) return Effect.fail(this.shutDownError)
             // full: ask again after `pollInterval`, or fail at once when this consumer shuts down
             return Effect.zipRight(
-              Effect.raceFirst(Effect.sleep(this.config.pollInterval), this.closing.await),
+              Effect.raceFirst(Effect.sleep(this.config.pollInterval), Effect.interruptible(this.closing.await)),
               Effect.suspend(() => this.state !== OPEN ? Effect.fail(this.shutDownError) : attempt)
             )
           }
@@ -592,7 +606,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   }
 
   /** Claims entries a dead consumer left behind (at most every quarter of `claimIdle`, unless `force`). */
-  private reclaim(force: boolean): Effect.Effect<void, Errors.BackendError> {
+  private reclaim(force: boolean, mode?: RunOptions): Effect.Effect<void, Errors.BackendError> {
     return Effect.suspend(() => {
       const now = Date.now()
       if (!force && now - this.lastReclaim < this.ms(this.config.claimIdle) / 4) return Effect.void
@@ -604,7 +618,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
           this.reclaimCursor,
           10,
           this.config.maxDeliveries
-        ])),
+        ], mode)),
         (reply) => {
           const [cursor, entries] = reply as [string, Array<RawEntry>]
           this.reclaimCursor = cursor
@@ -616,7 +630,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   }
 
   /** Acknowledges the settled items waiting to go, and reads up to `count` new entries, in one call. */
-  private ackAndRead(count: number): Effect.Effect<number, Errors.BackendError> {
+  private ackAndRead(count: number, mode?: RunOptions): Effect.Effect<number, Errors.BackendError> {
     return Effect.suspend(() => {
       const acks = this.acks.steal()
       return this.withGroup(
@@ -626,7 +640,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
           count,
           acks.items.length,
           ...acks.items
-        ])
+        ], mode)
       ).pipe(
         Effect.onExit((exit) => Effect.sync(() => acks.done(exit))),
         Effect.flatMap((reply) => {
@@ -640,10 +654,10 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   /** One blocking read of new entries on a connection of its own; `CLIENT UNBLOCK` ends it early on shutdown. */
   private blockingRead(count: number, blockMs: number): Effect.Effect<void, Errors.BackendError> {
     return Effect.acquireUseRelease(
-      Effect.sync(() => this.client.lease()),
+      this.client.lease,
       (redis) =>
         Effect.flatMap(
-          this.client.run("CLIENT ID", (r) => this.clientId(r), redis),
+          this.client.run("CLIENT ID", (r) => this.clientId(r), { wait: true, redis }),
           (id) =>
             Effect.suspend(() => {
               if (this.state !== OPEN) return Effect.void
@@ -663,7 +677,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
                     this.stream,
                     ">"
                   ) as Promise<Array<[string, Array<RawEntry>]> | null>,
-                redis
+                { wait: true, redis }
               )).pipe(
                 Effect.ensuring(Effect.sync(() => this.blockedOn = undefined)),
                 Effect.flatMap((reply) => this.receive(reply?.[0]?.[1] ?? []))
@@ -674,12 +688,14 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     )
   }
 
-  private readonly clientIds = new WeakMap<IORedis, number>()
+  /** The server's id of each socket (a reconnected connection has a new one). */
+  private readonly clientIds = new WeakMap<object, number>()
   private async clientId(redis: IORedis): Promise<number> {
-    const known = this.clientIds.get(redis)
+    const socket = redis.stream
+    const known = this.clientIds.get(socket)
     if (known !== undefined) return known
     const id = Number(await redis.client("ID"))
-    this.clientIds.set(redis, id)
+    this.clientIds.set(socket, id)
     return id
   }
 
@@ -688,7 +704,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
     return Effect.suspend(() => {
       const id = this.blockedOn
       if (id === undefined) return Effect.void
-      return Effect.ignore(this.client.run("CLIENT UNBLOCK", (r) => r.client("UNBLOCK", id)))
+      return Effect.ignore(this.client.run("CLIENT UNBLOCK", (r) => r.client("UNBLOCK", id), NO_WAIT))
     })
   }
 
@@ -784,25 +800,59 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
         return this.acks.post(id)
       })
     }
-    return Effect.zipRight(
-      how === "ack" ? this.acks.submit(id) : this.client.eval(requeueScript, [this.stream], [this.config.group, id]),
-      Effect.sync(() => this.owned.delete(id))
+    if (how === "ack") return Effect.zipRight(this.acks.submit(id), Effect.sync(() => this.owned.delete(id)))
+    // giving an item back never waits for a lost connection: it is given back when the connection is
+    // back (or, if this process ends first, reclaimed by another consumer after claimIdle)
+    return this.client.eval(requeueScript, [this.stream], [this.config.group, id, this.consumer], NO_WAIT).pipe(
+      Effect.zipRight(Effect.sync(() => this.owned.delete(id))),
+      Effect.tapError(() => Effect.sync(() => this.client.isLost && this.unsentRequeues.add(id)))
     )
+  }
+
+  /** Acknowledgements that could not reach Redis while the connection was lost: sent again when it is back. */
+  readonly unsentAcks = new Set<string>()
+  /** Items that could not be given back while the connection was lost: given back when it is back. */
+  readonly unsentRequeues = new Set<string>()
+
+  /** When the connection is back: what could not reach Redis while it was lost goes now. */
+  readonly onBack = (): void => {
+    const acks = [...this.unsentAcks]
+    const requeues = [...this.unsentRequeues]
+    this.unsentAcks.clear()
+    this.unsentRequeues.clear()
+    if (acks.length === 0 && requeues.length === 0) return
+    this.fork(Effect.zipRight(
+      Effect.forEach(acks, (id) => this.acks.post(id), { discard: true }),
+      Effect.forEach(requeues, (id) => Effect.ignore(this.settle(id, "requeue")), { discard: true })
+    ))
   }
 
   /**
    * Acknowledgements go to Redis in batches, or ride on the reader's next call. `process` does not
    * wait for its item's: the worker takes its next item at once, and the acknowledgement travels
-   * with that read (at-least-once: an acknowledgement lost with the connection means the item is
-   * delivered again after `claimIdle`). Everything that reads the shared counts waits for them.
+   * with that read. One that could not go because the connection was lost goes again when it is
+   * back (if this process ends first, the item is delivered again after `claimIdle`: at least once).
+   * Everything that reads the shared counts waits for them.
    */
   private readonly acks = new Batcher<string>(
     (ids) => this.client.eval(ackScript, [this.stream, this.unfinishedKey], [this.config.group, ...ids]),
-    (error, items) =>
-      Effect.logWarning(
-        `RedisWorkQueue ${this.name}: ${items} acknowledgement(s) did not reach Redis (${error.message}); those items will be delivered again after claimIdle`
+    (error, ids) => {
+      if (this.client.isLost && !this.client.closed) {
+        for (const id of ids) this.unsentAcks.add(id)
+        return Effect.void
+      }
+      return Effect.logWarning(
+        `RedisWorkQueue ${this.name}: ${ids.length} acknowledgement(s) did not reach Redis (${error.message}); those items will be delivered again after claimIdle`
       )
+    },
+    this.fork
   )
+
+  /** Waits for the acknowledgements on their way, or until the connection is lost (they are sent when it is back). */
+  private get settledOrLost(): Effect.Effect<void> {
+    // interruptible even in a finalizer, so that the race can end its loser
+    return Effect.raceFirst(Effect.interruptible(this.acks.flushed), Effect.interruptible(this.client.whenLost))
+  }
 
   /** Records `entry` as taken by the calling fiber, for `taskDone`. */
   private hand(entry: Entry<A>): Effect.Effect<A> {
@@ -828,8 +878,10 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
         if (this.buffer.length > this.claimed || this.state > DRAINING) return now()
         return Effect.zipRight(
           restore(Effect.zipRight(
-            this.reclaim(true),
-            Effect.suspend(() => this.buffer.length > this.claimed ? Effect.void : Effect.asVoid(this.ackAndRead(1)))
+            this.reclaim(true, NO_WAIT),
+            Effect.suspend(() =>
+              this.buffer.length > this.claimed ? Effect.void : Effect.asVoid(this.ackAndRead(1, NO_WAIT))
+            )
           )),
           Effect.suspend(now)
         )
@@ -888,8 +940,13 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
       this.buffer.length = 0
       this.claimed = 0
       this.taken.clear()
-      return Effect.forEach([...this.owned], (id) => this.settle(id, "requeue"), { discard: true })
+      return Effect.forEach([...this.owned], (id) => this.giveBack(id), { discard: true })
     })
+  }
+
+  /** Gives one item back; with the connection lost it goes when the connection is back, and that is no error. */
+  private giveBack(id: string): Effect.Effect<void, Errors.BackendError> {
+    return Effect.catchAll(this.settle(id, "requeue"), (e) => this.client.isLost ? Effect.void : Effect.fail(e))
   }
 
   shutdown(options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>, Errors.BackendError> {
@@ -908,14 +965,14 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
       this.claimed = 0
       return Effect.zipRight(
         this.unblockReader,
-        Effect.as(Effect.forEach(buffered, (e) => this.settle(e.id, "requeue"), { discard: true }), [])
+        Effect.as(Effect.forEach(buffered, (e) => this.giveBack(e.id), { discard: true }), [])
       )
     })
   }
 
   private get counts(): Effect.Effect<{ length: number; pending: number; last: string }, Errors.BackendError> {
     return Effect.map(
-      Effect.zipRight(this.acks.flushed, this.client.eval(statsScript, [this.stream], [this.config.group])),
+      Effect.zipRight(this.settledOrLost, this.client.eval(statsScript, [this.stream], [this.config.group], NO_WAIT)),
       (reply) => {
         const [length, pending, last] = reply as [number, number, string]
         return { length: Number(length), pending: Number(pending), last: String(last) }
@@ -942,7 +999,7 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   get stats(): Effect.Effect<WorkQueue.Stats, Errors.BackendError> {
     return Effect.zipWith(
       this.counts,
-      Effect.zipRight(this.acks.flushed, this.client.run("GET", (redis) => redis.get(this.unfinishedKey))),
+      Effect.zipRight(this.settledOrLost, this.client.run("GET", (redis) => redis.get(this.unfinishedKey), NO_WAIT)),
       (c, unfinished) => ({
         size: c.length - c.pending,
         capacity: this.capacity,
@@ -960,7 +1017,8 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
       Effect.map(
         this.client.run(
           "XRANGE",
-          (redis) => redis.xrange(this.stream, `(${c.last}`, "+", "COUNT", 10_000) as Promise<Array<RawEntry>>
+          (redis) => redis.xrange(this.stream, `(${c.last}`, "+", "COUNT", 10_000) as Promise<Array<RawEntry>>,
+          NO_WAIT
         ),
         (entries) =>
           entries.flatMap(([, fields]) => {
@@ -974,16 +1032,26 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
   /** Keeps the entries this consumer owns from being reclaimed while it is alive. */
   heartbeat: Effect.Effect<void, never> = Effect.suspend(() => {
     const beat = Effect.suspend(() => {
-      if (this.owned.size === 0) return Effect.void
-      return this.client.eval(heartbeatScript, [this.stream], [this.config.group, this.consumer, ...this.owned]).pipe(
+      // while the connection is lost there is nothing to renew on (the connection's state says so)
+      if (this.owned.size === 0 || this.client.isLost) return Effect.void
+      return this.client.eval(
+        heartbeatScript,
+        [this.stream],
+        [this.config.group, this.consumer, ...this.owned],
+        NO_WAIT
+      ).pipe(
         Effect.flatMap((lost) =>
           Array.isArray(lost) && lost.length > 0
             ? Effect.logWarning(
-              `RedisWorkQueue ${this.name}: ${lost.length} entr(ies) were reclaimed by another consumer while this one still held them (stalled for longer than claimIdle)`
+              `RedisWorkQueue ${this.name}: ${lost.length} entr(ies) were reclaimed by another consumer while this one still held them (this process was stalled, or Redis out of reach, for longer than claimIdle)`
             )
             : Effect.void
         ),
-        Effect.catchAll((e) => Effect.logWarning(`RedisWorkQueue ${this.name}: heartbeat failed: ${e.message}`))
+        Effect.catchAll((e) =>
+          this.client.isLost || this.client.closed
+            ? Effect.void
+            : Effect.logWarning(`RedisWorkQueue ${this.name}: heartbeat failed: ${e.message}`)
+        )
       )
     })
     return Effect.forever(Effect.zipRight(Effect.sleep(Duration.millis(this.ms(this.config.claimIdle) / 3)), beat))
@@ -995,14 +1063,18 @@ export class RedisWorkQueueImpl<A, I> implements WorkQueue.WorkQueue<A, Errors.B
       this.state = CLOSED
       this.closing.unsafeOpen()
       this.failTakers(this.shutDownError)
+      this.client.backListeners.delete(this.onBack)
+      // with the connection lost nothing waits for it: what this consumer holds is reclaimed by
+      // another consumer after claimIdle
+      if (this.client.isLost || this.client.closed) return Effect.void
       return Effect.zipRight(
-        Effect.zipRight(Effect.zipRight(this.unblockReader, this.acks.flushed), this.giveBackAll),
+        Effect.zipRight(Effect.zipRight(this.unblockReader, this.settledOrLost), this.giveBackAll),
         this.client.run("XGROUP DELCONSUMER", async (redis) => {
           const pending = await redis.xpending(this.stream, this.config.group, "-", "+", 1, this.consumer) as Array<
             unknown
           >
           if (pending.length === 0) await redis.xgroup("DELCONSUMER", this.stream, this.config.group, this.consumer)
-        })
+        }, NO_WAIT)
       )
     })
   }
@@ -1033,13 +1105,16 @@ export const make = <A, I>(
   Effect.gen(function*() {
     const queue = new RedisWorkQueueImpl(client, config, schema, yield* Effect.runtime<never>())
     yield* queue.ensureGroup
+    client.backListeners.add(queue.onBack)
     const beat = yield* Effect.forkDaemon(queue.heartbeat)
     yield* Effect.addFinalizer(() =>
       Effect.zipRight(
         Fiber.interrupt(beat),
         queue.close.pipe(
           Effect.catchAll((e) =>
-            Effect.logWarning(`RedisWorkQueue ${queue.name}: could not give back its entries: ${e.message}`)
+            client.isLost || client.closed
+              ? Effect.void
+              : Effect.logWarning(`RedisWorkQueue ${queue.name}: could not give back its entries: ${e.message}`)
           )
         )
       )
