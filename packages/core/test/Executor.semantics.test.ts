@@ -332,9 +332,9 @@ describe("what a p-queue / Bottleneck user expects", () => {
       const dropped = yield* Effect.flip(lowOld.join)
       assert.isTrue(dropped._tag === "TaskDroppedError" && dropped.reason === "overflow")
       yield* TestClock.adjust(1000)
-      assert.deepStrictEqual(Exit.isSuccess(yield* urgent.await), true)
-      assert.deepStrictEqual(Exit.isSuccess(yield* lowNew.await), true)
-      assert.deepStrictEqual(starts.map((s) => s.split("@")[0]), ["running", "urgent", "extra", "low new"])
+      expect(Exit.isSuccess(yield* urgent.await)).toStrictEqual(true)
+      expect(Exit.isSuccess(yield* lowNew.await)).toStrictEqual(true)
+      expect(starts.map((s) => s.split("@")[0])).toStrictEqual(["running", "urgent", "extra", "low new"])
     }))
 
   it.scoped("job ids: a duplicate is refused while the first is queued or running, free again once it ended", () =>
@@ -354,7 +354,7 @@ describe("what a p-queue / Bottleneck user expects", () => {
       const again = yield* executor.submit(timed("again", starts, 100, { id: "job-1" }))
       yield* TestClock.adjust(300)
       assert.isTrue(Exit.isSuccess(yield* again.await))
-      assert.deepStrictEqual(starts.map((s) => s.split("@")[0]), ["first", "second", "again"])
+      expect(starts.map((s) => s.split("@")[0])).toStrictEqual(["first", "second", "again"])
     }))
 
   it.scoped("overflowPriority: a full queue makes room only for a task of a better priority", () =>
@@ -374,7 +374,7 @@ describe("what a p-queue / Bottleneck user expects", () => {
       const lowError = yield* Effect.flip(low.join)
       assert.isTrue(lowError._tag === "TaskDroppedError" && lowError.reason === "overflow")
       yield* TestClock.adjust(1000)
-      assert.deepStrictEqual(starts.map((s) => s.split("@")[0]), ["running", "urgent", "mid"])
+      expect(starts.map((s) => s.split("@")[0])).toStrictEqual(["running", "urgent", "mid"])
     }))
 
   it.scoped("reservoir: starts take from it, a refresh sets it again; Depleted is published", () =>
@@ -391,15 +391,15 @@ describe("what a p-queue / Bottleneck user expects", () => {
       const starts: Array<string> = []
       for (const name of ["a", "b", "c", "d", "e"]) yield* executor.submit(timed(name, starts, 10))
       yield* TestClock.adjust(1)
-      assert.deepStrictEqual(starts, ["a@0", "b@0"])
+      expect(starts).toStrictEqual(["a@0", "b@0"])
       yield* TestClock.adjust(999)
-      assert.deepStrictEqual(starts, ["a@0", "b@0", "c@1000", "d@1000"])
+      expect(starts).toStrictEqual(["a@0", "b@0", "c@1000", "d@1000"])
       yield* TestClock.adjust(1000)
-      assert.deepStrictEqual(starts.slice(4), ["e@2000"])
+      expect(starts.slice(4)).toStrictEqual(["e@2000"])
       yield* TestClock.adjust(10)
       const depleted = Chunk.toReadonlyArray(yield* Fiber.join(events))
       // b took the last one when nothing else was queued yet (each submit starts at once); d with e waiting
-      assert.deepStrictEqual(depleted.map((e) => e._tag === "Depleted" ? [e.at, e.empty] : []), [[0, true], [
+      expect(depleted.map((e) => e._tag === "Depleted" ? [e.at, e.empty] : [])).toStrictEqual([[0, true], [
         1000,
         false
       ]])

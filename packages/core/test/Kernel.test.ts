@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import {
   ADMITTED,
@@ -34,13 +34,13 @@ describe("Kernel", () => {
     const jobs = [new J(1, 1), new J(2, 0), new J(3, 1), new J(4, -1), new J(5, 0)]
     for (const job of jobs) kernel.push(job)
     assert.strictEqual(kernel.size, 5)
-    assert.deepStrictEqual(drain(kernel), [4, 2])
+    expect(drain(kernel)).toStrictEqual([4, 2])
     assert.strictEqual(kernel.running, 2)
     kernel.release(jobs[3])
-    assert.deepStrictEqual(drain(kernel), [5])
+    expect(drain(kernel)).toStrictEqual([5])
     kernel.release(jobs[1])
     kernel.release(jobs[4])
-    assert.deepStrictEqual(drain(kernel), [1, 3])
+    expect(drain(kernel)).toStrictEqual([1, 3])
     assert.strictEqual(kernel.size, 0)
     assert.strictEqual(jobs[0].kstate, ADMITTED)
   })
@@ -53,18 +53,18 @@ describe("Kernel", () => {
     assert.isFalse(kernel.remove(jobs[1]))
     assert.strictEqual(kernel.size, 2)
     assert.strictEqual(jobs[1].kstate, OUTSIDE)
-    assert.deepStrictEqual(drain(kernel), [1])
+    expect(drain(kernel)).toStrictEqual([1])
     kernel.release(jobs[0])
-    assert.deepStrictEqual(drain(kernel), [3])
+    expect(drain(kernel)).toStrictEqual([3])
   })
 
   it("pause holds every start; resume lets them go", () => {
     const kernel = make({ paused: true })
     kernel.push(new J(1))
-    assert.deepStrictEqual(drain(kernel), [])
+    expect(drain(kernel)).toStrictEqual([])
     assert.strictEqual(kernel.blockedFor(0), Infinity)
     kernel.paused = false
-    assert.deepStrictEqual(drain(kernel), [1])
+    expect(drain(kernel)).toStrictEqual([1])
   })
 
   it("reprioritize moves a job behind those already at its new priority", () => {
@@ -72,7 +72,7 @@ describe("Kernel", () => {
     const jobs = [new J(1, 1), new J(2, 0), new J(3, 0), new J(4, 1)]
     for (const job of jobs) kernel.push(job)
     assert.isTrue(kernel.reprioritize(jobs[3], 0))
-    assert.deepStrictEqual(kernel.toArray().map((j) => j.id), [2, 3, 4, 1])
+    expect(kernel.toArray().map((j) => j.id)).toStrictEqual([2, 3, 4, 1])
     assert.strictEqual(kernel.sizeBy(0), 3)
     assert.strictEqual(kernel.sizeBy(1), 1)
   })
@@ -95,19 +95,19 @@ describe("Kernel", () => {
     kernel.release(a)
     // b waits: c may not jump the line
     assert.isFalse(kernel.tryStart(c))
-    assert.deepStrictEqual(drain(kernel), [2])
+    expect(drain(kernel)).toStrictEqual([2])
   })
 
   it("sliding window: at most `limit` starts in any window, and says how long to wait", () => {
     const kernel = make({ rate: { limit: 2, intervalMs: 100 } })
     for (let i = 0; i < 5; i++) kernel.push(new J(i))
-    assert.deepStrictEqual(drain(kernel, 0), [0, 1])
+    expect(drain(kernel, 0)).toStrictEqual([0, 1])
     assert.isTrue(kernel.isRateLimited(0))
     assert.strictEqual(kernel.blockedFor(40), 60)
-    assert.deepStrictEqual(drain(kernel, 99), [])
-    assert.deepStrictEqual(drain(kernel, 100), [2, 3])
-    assert.deepStrictEqual(drain(kernel, 150), [])
-    assert.deepStrictEqual(drain(kernel, 200), [4])
+    expect(drain(kernel, 99)).toStrictEqual([])
+    expect(drain(kernel, 100)).toStrictEqual([2, 3])
+    expect(drain(kernel, 150)).toStrictEqual([])
+    expect(drain(kernel, 200)).toStrictEqual([4])
     assert.isFalse(kernel.isRateLimited(200))
   })
 
@@ -116,11 +116,11 @@ describe("Kernel", () => {
     const a = new J(1), b = new J(2)
     kernel.push(a)
     kernel.push(b)
-    assert.deepStrictEqual(drain(kernel, 0), [1])
+    expect(drain(kernel, 0)).toStrictEqual([1])
     kernel.withdraw(a, 0)
     assert.strictEqual(a.kstate, OUTSIDE)
     assert.strictEqual(kernel.running, 0)
-    assert.deepStrictEqual(drain(kernel, 0), [2])
+    expect(drain(kernel, 0)).toStrictEqual([2])
   })
 
   it("fixed window: counts restart at the window's end; carryover counts the jobs still running", () => {
@@ -156,10 +156,10 @@ describe("Kernel", () => {
   it("minTime spaces starts", () => {
     const kernel = make({ minTimeMs: 50 })
     for (let i = 0; i < 3; i++) kernel.push(new J(i))
-    assert.deepStrictEqual(drain(kernel, 0), [0])
+    expect(drain(kernel, 0)).toStrictEqual([0])
     assert.strictEqual(kernel.blockedFor(10), 40)
-    assert.deepStrictEqual(drain(kernel, 50), [1])
-    assert.deepStrictEqual(drain(kernel, 100), [2])
+    expect(drain(kernel, 50)).toStrictEqual([1])
+    expect(drain(kernel, 100)).toStrictEqual([2])
   })
 
   it("reservoir: jobs take from it; refresh sets it, increase adds up to a maximum; depleted is told", () => {
@@ -169,14 +169,14 @@ describe("Kernel", () => {
       onDepleted: (empty) => depleted.push(empty)
     })
     for (let i = 0; i < 6; i++) kernel.push(new J(i))
-    assert.deepStrictEqual(drain(kernel, 0), [0, 1])
-    assert.deepStrictEqual(depleted, [false])
+    expect(drain(kernel, 0)).toStrictEqual([0, 1])
+    expect(depleted).toStrictEqual([false])
     assert.strictEqual(kernel.reservoirAt(10), 0)
     assert.strictEqual(kernel.blockedFor(10), 990)
-    assert.deepStrictEqual(drain(kernel, 1000), [2, 3, 4])
-    assert.deepStrictEqual(drain(kernel, 1999), [])
-    assert.deepStrictEqual(drain(kernel, 2000), [5])
-    assert.deepStrictEqual(depleted, [false, false])
+    expect(drain(kernel, 1000)).toStrictEqual([2, 3, 4])
+    expect(drain(kernel, 1999)).toStrictEqual([])
+    expect(drain(kernel, 2000)).toStrictEqual([5])
+    expect(depleted).toStrictEqual([false, false])
 
     const growing = make({
       reservoir: { initial: 0, increaseIntervalMs: 100, increaseAmount: 2, increaseMaximum: 3 }
@@ -184,13 +184,13 @@ describe("Kernel", () => {
     for (let i = 0; i < 5; i++) growing.push(new J(i))
     assert.strictEqual(growing.blockedFor(0), 100)
     assert.strictEqual(growing.reservoirAt(1000), 3)
-    assert.deepStrictEqual(drain(growing, 1000), [0, 1, 2])
+    expect(drain(growing, 1000)).toStrictEqual([0, 1, 2])
     growing.incrementReservoir(1, 1000)
-    assert.deepStrictEqual(drain(growing, 1000), [3])
+    expect(drain(growing, 1000)).toStrictEqual([3])
     // no refresh, no increase left to wait for? the increase goes on
     assert.strictEqual(growing.blockedFor(1000), 100)
     growing.setReservoir(undefined, 1000)
-    assert.deepStrictEqual(drain(growing, 1000), [4])
+    expect(drain(growing, 1000)).toStrictEqual([4])
   })
 
   it("key gates: a busy key never holds another key back; priority holds across keys", () => {
@@ -210,9 +210,9 @@ describe("Kernel", () => {
     job(4, undefined, 2)
     job(5, "fast", 0)
     // 1 (slow, 0), then 2 waits on slow's one permit: 5 (fast, 0), then 3 (fast, 1)
-    assert.deepStrictEqual(drain(kernel), [1, 5, 3])
+    expect(drain(kernel)).toStrictEqual([1, 5, 3])
     kernel.release(s1)
-    assert.deepStrictEqual(drain(kernel), [2])
+    expect(drain(kernel)).toStrictEqual([2])
     assert.strictEqual(kernel.size, 1)
   })
 
@@ -226,9 +226,9 @@ describe("Kernel", () => {
     job(1, "a")
     job(2, "a")
     job(3, "b")
-    assert.deepStrictEqual(drain(kernel, 0), [1, 3])
+    expect(drain(kernel, 0)).toStrictEqual([1, 3])
     assert.strictEqual(kernel.blockedFor(30), 70)
-    assert.deepStrictEqual(drain(kernel, 100), [2])
+    expect(drain(kernel, 100)).toStrictEqual([2])
   })
 
   it("windows compared: sliding holds a burst at the edge that fixed lets through", () => {
@@ -254,7 +254,7 @@ describe("Kernel", () => {
     stats.ended("cancelled")
     stats.dropped++
     for (const ms of [1, 2, 3, 4, 100]) stats.duration(ms)
-    assert.deepStrictEqual(stats.counts(), {
+    expect(stats.counts()).toStrictEqual({
       submitted: 4,
       succeeded: 1,
       failed: 0,
@@ -264,7 +264,7 @@ describe("Kernel", () => {
       retries: 0,
       done: 4
     })
-    assert.deepStrictEqual(stats.percentiles(), { p50: 3, p90: 100, p99: 100 })
+    expect(stats.percentiles()).toStrictEqual({ p50: 3, p90: 100, p99: 100 })
   })
 })
 

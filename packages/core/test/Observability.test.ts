@@ -1,10 +1,5 @@
-<<<<<<< HEAD
-import { assert, describe, it } from "@effect/vitest"
-import { Deadline, Progress, Shutdown, TaskGroup, Timeline } from "@taskscope/core"
-=======
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Progress, Shutdown, TaskGroup, Timeline } from "@taskscope/core"
->>>>>>> 35191884412df08139caaf6deb594f04079cca82
+import { Deadline, Progress, Shutdown, TaskGroup, Timeline } from "@taskscope/core"
 import { Chunk, Duration, Effect, Fiber, Stream, TestClock } from "effect"
 import { runFor } from "./helpers.js"
 

@@ -2,7 +2,7 @@
  * p-map's own tests, scenario by scenario (rewritten, with p-map's expected values), run on p-map
  * and on `map`/`mapIterable`: one test per implementation.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { map, mapIterable, mapSkip } from "@taskscope/promise"
 import pMap, { pMapIterable, pMapSkip } from "p-map"
 
@@ -37,13 +37,12 @@ const failure = async (promise: Promise<unknown>): Promise<any> => {
 describe.each(implementations)("p-map's suite on %s", (_name, pmap, pmapIterable, skip) => {
   it("results in input order, whatever order the mappers end in", async () => {
     const input = [[10, 30], [20, 10], [30, 20]] as const
-    assert.deepStrictEqual(
+    expect(
       await pmap(input, async ([value, ms]) => {
         await sleep(ms)
         return value
-      }),
-      [10, 20, 30]
-    )
+      })
+    ).toStrictEqual([10, 20, 30])
   })
 
   it("concurrency: never more mappers at once", async () => {
@@ -59,7 +58,7 @@ describe.each(implementations)("p-map's suite on %s", (_name, pmap, pmapIterable
   })
 
   it("the mapper gets the index; promises in the input are awaited first", async () => {
-    assert.deepStrictEqual(await pmap([Promise.resolve("a"), "b"], (x, i) => `${x}${i}`), ["a0", "b1"])
+    expect(await pmap([Promise.resolve("a"), "b"], (x, i) => `${x}${i}`)).toStrictEqual(["a0", "b1"])
   })
 
   it("stopOnError: the first error rejects", async () => {
@@ -79,16 +78,16 @@ describe.each(implementations)("p-map's suite on %s", (_name, pmap, pmapIterable
       return x
     }, { concurrency: 1, stopOnError: false }))
     assert.instanceOf(error, AggregateError)
-    assert.deepStrictEqual((error as AggregateError).errors.map((e) => e.message), ["e2", "e4"])
-    assert.deepStrictEqual(ran, [1, 2, 3, 4])
+    expect((error as AggregateError).errors.map((e) => e.message)).toStrictEqual(["e2", "e4"])
+    expect(ran).toStrictEqual([1, 2, 3, 4])
   })
 
   it("the skip marker leaves elements out", async () => {
-    assert.deepStrictEqual(await pmap([1, 2, 3, 4], (x) => (x % 2 === 0 ? x : skip)), [2, 4])
+    expect(await pmap([1, 2, 3, 4], (x) => (x % 2 === 0 ? x : skip))).toStrictEqual([2, 4])
   })
 
   it("an async iterable input", async () => {
-    assert.deepStrictEqual(await pmap(asyncOf([1, 2, 3]), async (x) => x * 2, { concurrency: 2 }), [2, 4, 6])
+    expect(await pmap(asyncOf([1, 2, 3]), async (x) => x * 2, { concurrency: 2 })).toStrictEqual([2, 4, 6])
   })
 
   it("signal: aborting rejects with its reason", async () => {
@@ -114,7 +113,7 @@ describe.each(implementations)("p-map's suite on %s", (_name, pmap, pmapIterable
         return x === 4 ? skip : x
       }, { concurrency: 2 })
     ) out.push(value as number)
-    assert.deepStrictEqual(out, [3, 1, 2])
+    expect(out).toStrictEqual([3, 1, 2])
   })
 
   it("mapIterable: never more than concurrency at once, over an async iterable", async () => {
@@ -130,7 +129,7 @@ describe.each(implementations)("p-map's suite on %s", (_name, pmap, pmapIterable
         return x
       }, { concurrency: 2 })
     ) out.push(value)
-    assert.deepStrictEqual(out, [1, 2, 3, 4, 5])
+    expect(out).toStrictEqual([1, 2, 3, 4, 5])
     assert.isAtMost(most, 2)
   })
 

@@ -5,7 +5,7 @@
  * Recorded: 45 scenarios; p-queue passes 45; the Executor before the kernel (0997bcd) passed
  * 30, on the kernel 45.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { EventEmitter } from "eventemitter3"
 import { afterEach, beforeEach, vi } from "vitest"
 import { implementations, type Make } from "./pqueue.js"
@@ -69,7 +69,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       const c = queue.add(async () => fixture)
       assert.strictEqual(queue.size, 1)
       assert.strictEqual(queue.pending, 2)
-      assert.deepStrictEqual(await Promise.all([a, b, c]), [fixture, fixture, fixture])
+      expect(await Promise.all([a, b, c])).toStrictEqual([fixture, fixture, fixture])
     }))
 
   it("add: priority, higher first, FIFO among equals", () =>
@@ -83,7 +83,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       queue.add(async () => result.push(3), { priority: 2 })
       queue.add(async () => result.push(0), { priority: -1 })
       await queue.onEmpty()
-      assert.deepStrictEqual(result, [1, 3, 1, 2, 0, 0])
+      expect(result).toStrictEqual([1, 3, 1, 2, 0, 0])
     }))
 
   it("sizeBy: counts by priority", () =>
@@ -110,7 +110,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       queue.add(async () => result.push("priority"), { priority: 1 })
       queue.add(async () => result.push("third"), { priority: undefined } as any)
       await queue.onEmpty()
-      assert.deepStrictEqual(result, ["first", "priority", "second", "third"])
+      expect(result).toStrictEqual(["first", "priority", "second", "third"])
     }))
 
   it("the state right after await add(): the next task started, the count dropped", () =>
@@ -168,13 +168,13 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       const queue = make({ concurrency: 1 })
       for (let i = 0; i < 5; i++) queue.add(() => delay(100))
       await queue.onSizeLessThan(4)
-      assert.deepStrictEqual([queue.size, queue.pending], [3, 1])
+      expect([queue.size, queue.pending]).toStrictEqual([3, 1])
       await queue.onSizeLessThan(2)
-      assert.deepStrictEqual([queue.size, queue.pending], [1, 1])
+      expect([queue.size, queue.pending]).toStrictEqual([1, 1])
       await queue.onSizeLessThan(10)
-      assert.deepStrictEqual([queue.size, queue.pending], [1, 1])
+      expect([queue.size, queue.pending]).toStrictEqual([1, 1])
       await queue.onSizeLessThan(1)
-      assert.deepStrictEqual([queue.size, queue.pending], [0, 1])
+      expect([queue.size, queue.pending]).toStrictEqual([0, 1])
     }))
 
   it("onSizeLessThan resolves after clear()", () =>
@@ -185,7 +185,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       const below = queue.onSizeLessThan(1)
       queue.clear()
       await below
-      assert.deepStrictEqual([queue.size, queue.pending], [0, 0])
+      expect([queue.size, queue.pending]).toStrictEqual([0, 0])
     }))
 
   it("onPendingZero: resolves at once with nothing running", () =>
@@ -198,10 +198,10 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
     timed(async () => {
       const queue = make({ concurrency: 2 })
       for (let i = 0; i < 4; i++) queue.add(() => delay(50))
-      assert.deepStrictEqual([queue.size, queue.pending], [2, 2])
+      expect([queue.size, queue.pending]).toStrictEqual([2, 2])
       queue.pause()
       await queue.onPendingZero()
-      assert.deepStrictEqual([queue.size, queue.pending], [2, 0])
+      expect([queue.size, queue.pending]).toStrictEqual([2, 0])
     }))
 
   it("onPendingZero: with onEmpty and onIdle, in order", () =>
@@ -214,10 +214,10 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       const pendingZero = queue.onPendingZero().then(() => void events.push("pendingZero"))
       const idle = queue.onIdle().then(() => void events.push("idle"))
       await pendingZero
-      assert.deepStrictEqual(events, ["pendingZero"])
+      expect(events).toStrictEqual(["pendingZero"])
       queue.start()
       await Promise.all([empty, idle])
-      assert.deepStrictEqual(events, ["pendingZero", "empty", "idle"])
+      expect(events).toStrictEqual(["pendingZero", "empty", "idle"])
     }))
 
   it("clear() resolves onEmpty and onIdle waiters", () =>
@@ -228,7 +228,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       const waiters = Promise.all([queue.onEmpty(), queue.onIdle()])
       queue.clear()
       await waiters
-      assert.deepStrictEqual([queue.size, queue.pending], [0, 0])
+      expect([queue.size, queue.pending]).toStrictEqual([0, 0])
     }))
 
   it("clear() with a task running: empty now, idle when it ends", () =>
@@ -242,7 +242,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       queue.add(() => delay(50)).catch(() => {})
       await delay(10)
       queue.clear()
-      assert.deepStrictEqual([queue.size, queue.pending], [0, 1])
+      expect([queue.size, queue.pending]).toStrictEqual([0, 1])
       assert.include(events, "empty")
       assert.notInclude(events, "idle")
       await running
@@ -254,8 +254,8 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       const queue = make()
       const fn = async () => fixture
       const promise = queue.addAll([fn, fn])
-      assert.deepStrictEqual([queue.size, queue.pending], [0, 2])
-      assert.deepStrictEqual(await promise, [fixture, fixture])
+      expect([queue.size, queue.pending]).toStrictEqual([0, 2])
+      expect(await promise).toStrictEqual([fixture, fixture])
     }))
 
   it("addAll with options does not change the options object", () =>
@@ -315,7 +315,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
     assert.instanceOf(queue, EventEmitter)
     let n = 0
     queue.on("add", () => n++)
-    assert.deepStrictEqual(queue.listeners("add").length, 1)
+    expect(queue.listeners("add").length).toStrictEqual(1)
     queue.emit("add")
     assert.strictEqual(n, 1)
   })
@@ -324,9 +324,9 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
     timed(async () => {
       const queue = make({ concurrency: 2, autoStart: false })
       for (let i = 0; i < 4; i++) queue.add(() => delay(20_000)).catch(() => {})
-      assert.deepStrictEqual([queue.size, queue.pending, queue.isPaused], [4, 0, true])
+      expect([queue.size, queue.pending, queue.isPaused]).toStrictEqual([4, 0, true])
       queue.start()
-      assert.deepStrictEqual([queue.size, queue.pending, queue.isPaused], [2, 2, false])
+      expect([queue.size, queue.pending, queue.isPaused]).toStrictEqual([2, 2, false])
       queue.clear()
       assert.strictEqual(queue.size, 0)
     }))
@@ -341,7 +341,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       assert.throws(() => queue.setPriority("none", 5), /No promise function with the id "none" exists in the queue/)
       queue.setPriority("c", 2)
       await queue.onIdle()
-      assert.deepStrictEqual(order, ["a", "c", "b"])
+      expect(order).toStrictEqual(["a", "c", "b"])
     }))
 
   // ---------------------------------------------------------------------------------------------
@@ -355,9 +355,9 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       queue.start()
       await delay(250)
       queue.add(() => result.push(2))
-      assert.deepStrictEqual(result, [1])
+      expect(result).toStrictEqual([1])
       await delay(300)
-      assert.deepStrictEqual(result, [1, 2])
+      expect(result).toStrictEqual([1, 2])
     }))
 
   it("throttled, carryoverIntervalCount false: a new window starts from 0", () =>
@@ -373,12 +373,12 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       queue.start()
       await delay(550)
       assert.strictEqual(queue.pending, 2)
-      assert.deepStrictEqual(result, [])
+      expect(result).toStrictEqual([])
       await delay(100)
       assert.strictEqual(queue.pending, 1)
-      assert.deepStrictEqual(result, [0])
+      expect(result).toStrictEqual([0])
       await delay(600)
-      assert.deepStrictEqual(result, [0, 1])
+      expect(result).toStrictEqual([0, 1])
     }))
 
   it("throttled, carryoverIntervalCount true: the running task fills the next window", () =>
@@ -393,15 +393,15 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       }
       queue.start()
       await delay(100)
-      assert.deepStrictEqual([result, queue.pending], [[], 1])
+      expect([result, queue.pending]).toStrictEqual([[], 1])
       await delay(450)
-      assert.deepStrictEqual([result, queue.pending], [[], 1])
+      expect([result, queue.pending]).toStrictEqual([[], 1])
       await delay(100)
-      assert.deepStrictEqual([result, queue.pending], [[0], 0])
+      expect([result, queue.pending]).toStrictEqual([[0], 0])
       await delay(900)
-      assert.deepStrictEqual(result, [0])
+      expect(result).toStrictEqual([0])
       await delay(100)
-      assert.deepStrictEqual(result, [0, 1])
+      expect(result).toStrictEqual([0, 1])
     }))
 
   it("throttled 10 per second, concurrency 5", () =>
@@ -416,10 +416,10 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       }
       queue.start()
       await delay(400)
-      assert.deepStrictEqual(result, [0, 1, 2, 3, 4])
+      expect(result).toStrictEqual([0, 1, 2, 3, 4])
       assert.strictEqual(queue.pending, 5)
       await delay(300)
-      assert.deepStrictEqual(result, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+      expect(result).toStrictEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
       await delay(500)
       assert.strictEqual(queue.pending, 3)
       await delay(200)
@@ -438,15 +438,15 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       }
       queue.start()
       await delay(1000)
-      assert.deepStrictEqual(result, [0, 1])
+      expect(result).toStrictEqual([0, 1])
       queue.add(async () => {
         await delay(100)
         result.push(2)
       })
       await delay(500)
-      assert.deepStrictEqual(result, [0, 1])
+      expect(result).toStrictEqual([0, 1])
       await delay(700)
-      assert.deepStrictEqual(result, [0, 1, 2])
+      expect(result).toStrictEqual([0, 1, 2])
     }))
 
   it("pause works while throttled", () =>
@@ -461,15 +461,15 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       }
       queue.start()
       await delay(300)
-      assert.deepStrictEqual(result, [0, 1])
+      expect(result).toStrictEqual([0, 1])
       await delay(300)
       queue.pause()
       await delay(800)
-      assert.deepStrictEqual(result, [0, 1])
+      expect(result).toStrictEqual([0, 1])
       await delay(100)
       queue.start()
       await delay(700)
-      assert.deepStrictEqual(result, [0, 1, 2, 3])
+      expect(result).toStrictEqual([0, 1, 2, 3])
     }))
 
   it("a zero interval is no rate", () =>
@@ -491,9 +491,9 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
         })
       }
       addTask(0)
-      assert.deepStrictEqual(starts, [0, 1])
+      expect(starts).toStrictEqual([0, 1])
       await queue.onIdle()
-      assert.deepStrictEqual(starts, [0, 1, 2, 3, 4])
+      expect(starts).toStrictEqual([0, 1, 2, 3, 4])
     }))
 
   it("isRateLimited and its events: limited while tasks wait, cleared when they have run", () =>
@@ -527,7 +527,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       assert.isTrue(queue.isRateLimited)
       await queue.onIdle()
       assert.isFalse(queue.isRateLimited)
-      assert.deepStrictEqual(events.slice(0, 2), ["rateLimit", "rateLimitCleared"])
+      expect(events.slice(0, 2)).toStrictEqual(["rateLimit", "rateLimitCleared"])
       assert.strictEqual(queue.size, 0)
     }))
 
@@ -594,7 +594,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
         })
       )
       await Promise.all(all)
-      assert.deepStrictEqual(starts.map((t) => t - 1_000_000), [0, 0, 100, 100])
+      expect(starts.map((t) => t - 1_000_000)).toStrictEqual([0, 0, 100, 100])
     }))
 
   // ---------------------------------------------------------------------------------------------
@@ -624,7 +624,7 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       assert.strictEqual(queue.size, 3)
       assert.strictEqual(queue.sizeBy({}), 3)
       await Promise.all(all)
-      assert.deepStrictEqual(order, [1, 4, 3, 2])
+      expect(order).toStrictEqual([1, 4, 3, 2])
     }))
 
   // ---------------------------------------------------------------------------------------------
@@ -672,6 +672,6 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
         throw new Error("x")
       }).catch(() => {})
       await queue.onIdle()
-      assert.deepStrictEqual(log, ["active", "active", "completed 1", "error x"])
+      expect(log).toStrictEqual(["active", "active", "completed 1", "error x"])
     }))
 })

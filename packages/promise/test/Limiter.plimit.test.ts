@@ -4,7 +4,7 @@
  * Recorded: 14 scenarios; p-limit passes 14; `limit` before the kernel (0997bcd) passed 10, on the
  * kernel 14.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { limit, limitFunction } from "@taskscope/promise"
 import { AsyncLocalStorage } from "node:async_hooks"
 import pLimit, { limitFunction as pLimitFunction } from "p-limit"
@@ -38,7 +38,7 @@ describe.each(implementations)("p-limit's suite on %s", (_name, make, makeFuncti
         return i
       })
     ))
-    assert.deepStrictEqual(values, [0, 1, 2])
+    expect(values).toStrictEqual([0, 1, 2])
     assert.strictEqual(most, 1)
   })
 
@@ -58,7 +58,7 @@ describe.each(implementations)("p-limit's suite on %s", (_name, make, makeFuncti
     const l = make(1)
     const storage = new AsyncLocalStorage<number>()
     const seen = await Promise.all([1, 2, 3, 4].map((id) => storage.run(id, () => l(async () => storage.getStore()))))
-    assert.deepStrictEqual(seen, [1, 2, 3, 4])
+    expect(seen).toStrictEqual([1, 2, 3, 4])
   })
 
   it("a function that throws rejects; the next call runs", async () => {
@@ -164,7 +164,7 @@ describe.each(implementations)("p-limit's suite on %s", (_name, make, makeFuncti
 
   it("map: each input with its index, in order", async () => {
     const l = make(2)
-    assert.deepStrictEqual(await l.map([1, 2, 3], async (x, i) => x * 10 + i), [10, 21, 32])
+    expect(await l.map([1, 2, 3], async (x, i) => x * 10 + i)).toStrictEqual([10, 21, 32])
   })
 
   it("limitFunction: calls the function through the limit; clearQueue", async () => {
@@ -177,7 +177,7 @@ describe.each(implementations)("p-limit's suite on %s", (_name, make, makeFuncti
       running--
       return x * 2
     }, { concurrency: 2 })
-    assert.deepStrictEqual(await Promise.all([1, 2, 3, 4].map((x) => f(x))), [2, 4, 6, 8])
+    expect(await Promise.all([1, 2, 3, 4].map((x) => f(x)))).toStrictEqual([2, 4, 6, 8])
     assert.strictEqual(most, 2)
     assert.isFunction(f.clearQueue)
   })

@@ -24,13 +24,9 @@ import type * as TaskResult from "../TaskResult.js"
 import { currentScope, type ScopeImpl, withScope } from "./cancelScope.js"
 import { andThen, both, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
-<<<<<<< HEAD
 import { type Job, OUTSIDE } from "./kernel.js"
-import { KernelQueue, type RunQueue } from "./runQueue.js"
-=======
 import { pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
-import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
->>>>>>> 35191884412df08139caaf6deb594f04079cca82
+import { KernelQueue, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
 import { WaitList } from "./waitList.js"
