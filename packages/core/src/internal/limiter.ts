@@ -11,6 +11,7 @@ import { InvalidOptionsError, OverReleaseError } from "../Errors.js"
 import type * as Limiter from "../Limiter.js"
 import * as Options from "../Options.js"
 import { Base } from "./inspectable.js"
+import { SlidingWindow } from "./kernel.js"
 import { currentTask } from "./taskInfo.js"
 
 /** @internal */
@@ -81,67 +82,20 @@ class TokenBucket implements Rate {
   }
 }
 
-/**
- * Exact: in every window of `intervalMs`, at most `limit` units start. Keeps one timestamp per unit
- * in a ring (oldest first) that grows on demand up to `limit`, so a check never allocates.
- */
-class SlidingWindow implements Rate {
+/** The kernel's exact sliding window, with what a limiter reports about it. */
+class SlidingWindowRate extends SlidingWindow implements Rate {
   readonly algorithm = "slidingWindow"
-  starts: Float64Array
-  head = 0
-  count = 0
   readonly maxCost: number
-  constructor(readonly limit: number, readonly intervalMs: number) {
+  constructor(limit: number, intervalMs: number) {
+    super(limit, intervalMs)
     this.maxCost = limit
-    this.starts = new Float64Array(Math.min(64, Math.max(1, limit)))
-  }
-  at(i: number): number {
-    return this.starts[(this.head + i) % this.starts.length]
-  }
-  prune(now: number) {
-    const edge = now - this.intervalMs
-    while (this.count > 0 && this.starts[this.head] <= edge) {
-      this.head = this.head + 1 === this.starts.length ? 0 : this.head + 1
-      this.count--
-    }
-  }
-  waitFor(cost: number, now: number) {
-    this.prune(now)
-    const over = this.count + cost - this.limit
-    if (over <= 0) return 0
-    // the `over`-th oldest start must leave the window first
-    return this.at(over - 1) + this.intervalMs - now
-  }
-  grow(needed: number) {
-    let size = this.starts.length
-    while (size < needed) size *= 2
-    const next = new Float64Array(Math.min(size, this.limit))
-    for (let i = 0; i < this.count; i++) next[i] = this.at(i)
-    this.starts = next
-    this.head = 0
-  }
-  consume(cost: number, now: number) {
-    if (this.count + cost > this.starts.length) this.grow(this.count + cost)
-    for (let i = 0; i < cost; i++) {
-      this.starts[(this.head + this.count) % this.starts.length] = now
-      this.count++
-    }
-  }
-  refund(cost: number) {
-    // the newest starts are the ones given back
-    this.count = Math.max(0, this.count - cost)
-  }
-  isFresh(now: number) {
-    this.prune(now)
-    return this.count === 0
   }
   snapshot(now: number): Limiter.RateStats {
-    this.prune(now)
     return {
       algorithm: this.algorithm,
       limit: this.limit,
       interval: Duration.millis(this.intervalMs),
-      available: this.limit - this.count
+      available: this.limit - this.used(now)
     }
   }
 }
@@ -652,7 +606,7 @@ export const unsafeMake = (
   const rate = options.rate === undefined ? undefined : (() => {
     const interval = Duration.toMillis(Duration.decode(options.rate.interval))
     return options.rate.algorithm === "slidingWindow"
-      ? new SlidingWindow(options.rate.limit, interval)
+      ? new SlidingWindowRate(options.rate.limit, interval)
       : new TokenBucket(options.rate.limit, interval, options.rate.burst ?? options.rate.limit)
   })()
   return new LimiterImpl(

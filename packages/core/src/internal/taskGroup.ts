@@ -24,8 +24,9 @@ import type * as TaskResult from "../TaskResult.js"
 import { currentScope, effectiveDeadline, type ScopeImpl, withScope } from "./cancelScope.js"
 import { andThen, both, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
+import { type Job, OUTSIDE } from "./kernel.js"
 import { nextId as nextRegistryId, pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
-import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
+import { KernelQueue, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
 import { WaitList } from "./waitList.js"
@@ -70,15 +71,15 @@ export interface Listener {
  * waits, its place in the queue, and the fiber or worker that runs it.
  * @internal
  */
-export class Run implements Runner, Queued, TaskInfo {
+export class Run implements Runner, Job, TaskInfo {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   interruptBy: FiberId.FiberId | undefined = undefined
   /** The worker running it, when it runs in a bounded group's backlog. */
   worker: Worker | undefined = undefined
+  // the kernel's fields: its place in the line
   priority = 0
   seq = 0
-  queued = false
-  stamp = 0
+  kstate = OUTSIDE
   effect: Effect.Effect<unknown, unknown> | undefined = undefined
   context: Context.Context<never> | undefined = undefined
   /** Whatever the group's owner keeps per child (the Executor's spec, key and timings). */
@@ -91,6 +92,13 @@ export class Run implements Runner, Queued, TaskInfo {
   constructor(readonly task: TaskImpl<any, any>) {}
   get name(): string {
     return this.task.name
+  }
+  /** A group's runs wait on no key gate. */
+  get gate(): undefined {
+    return undefined
+  }
+  get weight(): number {
+    return 1
   }
 }
 
@@ -185,7 +193,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.mode = options.mode ?? "failFast"
     this.concurrency = options.concurrency ?? Infinity
     this.keepFailures = options.keepFailures ?? 1_000
-    this.queue = options.queue ?? (options.prioritized ? new PriorityQueue<Run>() : new FifoQueue<Run>())
+    // the line is the scheduling kernel's: the owner's (the Executor's, with its gates) or a plain one
+    this.queue = options.queue ?? new KernelQueue<Run>()
     this.gated = options.queue !== undefined
     this.clock = Context.get(owner.currentDefaultServices, Clock.Clock)
     this.fiberRefs = owner.getFiberRefs()
@@ -460,6 +469,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
       this.recordFailure(task, exit)
     }
     this.active--
+    // the run's admission ends (a key's permit is free again); its worker slot is given back below
+    if (started && run.worker !== undefined) this.queue.release(run)
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onEnded?.(task, exit, run, started)
     if (ownFiber) {
