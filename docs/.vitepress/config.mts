@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { type DefaultTheme, defineConfig } from "vitepress"
+import { apiLinks, deadSymbols, loadSymbols } from "./api-links.mjs"
+import { tableLabels } from "./table-labels.mjs"
 import { twoslash } from "./twoslash.mjs"
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"))
@@ -67,7 +69,20 @@ export default defineConfig({
   srcExclude: ["parts/**", "README.md"],
   vite: { build: { chunkSizeWarningLimit: 4000 } },
   lastUpdated: false,
-  markdown: { codeTransformers: [twoslash()] },
+  markdown: {
+    codeTransformers: [twoslash()],
+    // guide prose links every public symbol to its API entry (api/symbols.json, written by typedoc)
+    config: (md) => {
+      md.use(apiLinks(loadSymbols(new URL("../api/symbols.json", import.meta.url))))
+      md.use(tableLabels)
+    }
+  },
+  buildEnd() {
+    const dead = [...new Set(deadSymbols)]
+    if (dead.length > 0) {
+      throw new Error(`Dead API symbols in the guides (rename them, or fix the API):\n${dead.join("\n")}`)
+    }
+  },
   // API pages get their own class: their signatures and the doc comments' examples wrap
   transformPageData(pageData) {
     if (pageData.relativePath.startsWith("api/")) {

@@ -6,9 +6,13 @@
  *   every `#anchor` it points at — resolves;
  * - at desktop width (1400 px) no code block or table needs a horizontal scroll, and no page shows the test
  *   harness (`export const expected`, `export const runs`, twoslash's cut markers);
+ * - the API reference shows declarations whose every parameter has a type, and no empty table;
+ * - at phone width (390 px): the asyncio map is stacked rows with the differences on screen (no
+ *   table scrolls sideways), no picture's text is under 11 px, and a terminal frame is not wrapped;
  * - the search ranks a guide above the API reference's sub-headings;
- * - screenshots of the home page, getting started, asyncio, Timeline and Benchmarks, at desktop and
- *   mobile width (and the home page in dark mode), are saved to docs/test-results for review.
+ * - screenshots of the home page, getting started, asyncio, Timeline, the TaskGroup API page and
+ *   Benchmarks, at desktop and mobile width (and a page in dark mode), are saved to
+ *   docs/test-results (ignored by git) for review.
  *
  * Set DOCS_DIST to test another build of the site.
  */
@@ -20,6 +24,7 @@ import type { AddressInfo } from "node:net"
 import { extname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type Browser, chromium, type Page } from "playwright-core"
+import ts from "typescript"
 import { afterAll, beforeAll } from "vitest"
 
 const docs = fileURLToPath(new URL("..", import.meta.url))
@@ -88,6 +93,82 @@ const inspect = (page: Page) =>
       .map((img) => img.getAttribute("src") ?? "(no src)")
     const ids = Array.from(document.querySelectorAll("[id]")).map((e) => e.id)
     return { scrolling: [...scrolling, ...tables], harness, images, ids }
+  })
+
+/** The parameters of a TypeScript declaration that have no type (`(group) => …`). */
+export const untypedParameters = (declaration: string): Array<string> => {
+  const file = ts.createSourceFile("declaration.ts", declaration, ts.ScriptTarget.Latest, true)
+  const found: Array<string> = []
+  const visit = (node: ts.Node) => {
+    if (ts.isParameter(node) && node.type === undefined) found.push(node.getText())
+    ts.forEachChild(node, visit)
+  }
+  visit(file)
+  return found
+}
+
+/**
+ * What an API page shows that says nothing: declarations (and the types in tables) with an untyped
+ * parameter, tables with no rows or with a column of nothing but "–", the old "Call Signature"
+ * headings with their tables.
+ */
+const inspectApi = (page: Page) =>
+  page.evaluate(() => {
+    const declarations = Array.from(document.querySelectorAll(".vp-doc .api-signature pre"))
+      .map((pre) => (pre as HTMLElement).innerText)
+    const entries = Array.from(document.querySelectorAll(".vp-doc h3")).length
+    const tables = Array.from(document.querySelectorAll(".vp-doc table")).flatMap((table) => {
+      const rows = Array.from(table.querySelectorAll("tbody tr")).map((tr) =>
+        Array.from(tr.querySelectorAll("td")).map((td) => (td.textContent ?? "").trim())
+      )
+      const header = Array.from(table.querySelectorAll("thead th")).map((th) => (th.textContent ?? "").trim())
+      if (rows.length === 0) return [`a table with no rows: ${header.join(" | ")}`]
+      const empty = header.filter((_, i) => rows.every((cells) => ["", "-", "–", "—"].includes(cells[i] ?? "")))
+      const untyped = rows.flat().filter((cell) => /^\(\s*\w+(?:\s*,\s*\w+)*\s*\)\s*=>/.test(cell))
+      return [
+        ...empty.map((column) => `a column with nothing in it: "${column}" in ${header.join(" | ")}`),
+        ...untyped.map((cell) => `a table cell with an untyped parameter: ${cell}`)
+      ]
+    })
+    const callSignatures = Array.from(document.querySelectorAll(".vp-doc h4, .vp-doc h5"))
+      .filter((h) => /^(Call Signature|Type Parameters|Parameters|Returns)/.test((h.textContent ?? "").trim()))
+      .map((h) => (h.textContent ?? "").trim())
+    return { declarations, entries, tables, callSignatures }
+  })
+
+/** At phone width: tables that scroll sideways, and the cells of a stacked table that are off screen. */
+const inspectPhone = (page: Page) =>
+  page.evaluate(() => {
+    const width = document.documentElement.clientWidth
+    const tables = Array.from(document.querySelectorAll(".vp-doc table"))
+      .filter((table) => table.scrollWidth > (table.parentElement?.clientWidth ?? Infinity) + 1)
+      .map((table) =>
+        `${table.scrollWidth - table.parentElement!.clientWidth}px too wide: ${
+          (table.querySelector("th")?.textContent ?? "").trim()
+        } …`
+      )
+    const offscreen = Array.from(document.querySelectorAll(".vp-doc .asyncio-map td"))
+      .filter((td) => {
+        const box = td.getBoundingClientRect()
+        return box.width === 0 || box.left < 0 || box.right > width + 1
+      })
+      .map((td) => (td.textContent ?? "").trim().slice(0, 60))
+    // every visible text of an inline picture, at the size it is drawn on screen
+    const small = Array.from(document.querySelectorAll(".vp-doc svg text"))
+      .filter((text) => (text as SVGGraphicsElement).getClientRects().length > 0)
+      .map((text) => {
+        const element = text as SVGTextElement
+        const matrix = element.getScreenCTM()
+        const size = parseFloat(getComputedStyle(element).fontSize) * Math.hypot(matrix?.a ?? 1, matrix?.b ?? 0)
+        return { size, text: (element.textContent ?? "").trim() }
+      })
+      .filter(({ size }) => size < 11 - 0.01)
+      .map(({ size, text }) => `${size.toFixed(1)} px: ${text}`)
+    // terminal output (text blocks) keeps its lines: a wrapped 80-column frame is unreadable
+    const wrapped = Array.from(document.querySelectorAll(".vp-doc div.language-text pre"))
+      .filter((pre) => getComputedStyle(pre).whiteSpace !== "pre")
+      .map((pre) => ((pre as HTMLElement).innerText.split("\n")[0] ?? "").slice(0, 60))
+    return { tables, offscreen, small, wrapped }
   })
 
 let server: Server
@@ -188,6 +269,59 @@ describe("the documentation site in Chromium", () => {
     900_000
   )
 
+  it("the API reference: every declaration's parameters have a type; no empty table, no bare signature tables", async () => {
+    const pages = pagesOf(dist).filter((p) => p.startsWith("/api/"))
+    assert.isAtLeast(pages.length, 20)
+    const context = await browser.newContext({ viewport: DESKTOP })
+    const page = await context.newPage()
+    const problems: Array<string> = []
+    let declarations = 0
+    for (const path of pages) {
+      await page.goto(base + path, { waitUntil: "load" })
+      const found = await inspectApi(page)
+      declarations += found.declarations.length
+      for (const declaration of found.declarations) {
+        const untyped = untypedParameters(declaration)
+        if (untyped.length > 0) problems.push(`${path}: untyped parameter ${untyped.join(", ")} in ${declaration.slice(0, 80)}`)
+      }
+      for (const t of found.tables) problems.push(`${path}: ${t}`)
+      for (const h of found.callSignatures) problems.push(`${path}: a "${h}" heading (typedoc's bare signature tables)`)
+      // a namespace page declares what it documents
+      if (/\/namespaces\//.test(path) && found.entries > 0 && found.declarations.length === 0) {
+        problems.push(`${path}: ${found.entries} entries and no declaration`)
+      }
+    }
+    await context.close()
+    assert.isAtLeast(declarations, 200, "declarations on the API pages")
+    assert.deepStrictEqual(problems, [])
+  }, 600_000)
+
+  it("on a phone (390 px): the asyncio map is stacked rows, pictures' text is at least 11 px, terminal frames keep their lines", async () => {
+    const context = await browser.newContext({ viewport: MOBILE })
+    const page = await context.newPage()
+    const problems: Array<string> = []
+    await page.goto(base + "/guide/asyncio", { waitUntil: "load" })
+    const asyncio = await inspectPhone(page)
+    for (const t of asyncio.tables) problems.push(`/guide/asyncio: a table scrolls sideways at 390 px: ${t}`)
+    for (const o of asyncio.offscreen) problems.push(`/guide/asyncio: a cell of the map is off screen: ${o}`)
+    const cells = await page.$$eval(".vp-doc .asyncio-map td", (tds) => tds.length)
+    assert.isAtLeast(cells, 60, "the map's cells")
+    // every "What differs" cell is labelled and readable in its card
+    const differs = await page.$$eval(
+      ".vp-doc .asyncio-map td:nth-child(3)",
+      (tds) => tds.filter((td) => td.getAttribute("data-label") === "What differs" && td.getBoundingClientRect().width > 200).length
+    )
+    assert.strictEqual(differs, cells / 3, "each row's differences, labelled, at a readable width")
+    for (const path of pagesOf(dist).filter((p) => !p.startsWith("/api/"))) {
+      await page.goto(base + path, { waitUntil: "load" })
+      const { small, wrapped } = await inspectPhone(page)
+      for (const s of small) problems.push(`${path}: picture text under 11 px at 390 px: ${s}`)
+      for (const w of wrapped) problems.push(`${path}: terminal output wraps at 390 px: ${w}`)
+    }
+    await context.close()
+    assert.deepStrictEqual(problems, [])
+  }, 600_000)
+
   it("the search ranks a guide above the API reference", async () => {
     const page = await browser.newPage({ viewport: DESKTOP })
     await page.goto(base + "/", { waitUntil: "networkidle" })
@@ -210,12 +344,13 @@ describe("the documentation site in Chromium", () => {
     await page.close()
   }, 60_000)
 
-  it("screenshots of home, getting started, asyncio, Timeline and Benchmarks, desktop and mobile", async () => {
+  it("screenshots of home, getting started, asyncio, Timeline, the TaskGroup API and Benchmarks, desktop and mobile", async () => {
     const shots = [
       ["home", "/"],
       ["getting-started", "/guide/getting-started"],
       ["asyncio", "/guide/asyncio"],
       ["timeline", "/guide/timeline"],
+      ["api-taskgroup", "/api/core/namespaces/TaskGroup"],
       ["benchmarks", "/benchmarks"]
     ] as const
     const saved: Array<string> = []
