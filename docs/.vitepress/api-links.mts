@@ -51,7 +51,12 @@ const receivers: Record<string, readonly [string, string]> = {
 const packagesFor = (page: string, all: ReadonlyArray<string>): ReadonlyArray<string> =>
   page === "guide/from-async-await.md"
     ? ["@taskscope/promise", ...all.filter((p) => p !== "@taskscope/promise")]
+    : page === "changelog.md"
+    ? ["@taskscope/core", ...all.filter((p) => p !== "@taskscope/core")]
     : ["@taskscope/core", ...all.filter((p) => p !== "@taskscope/core" && p !== "@taskscope/promise")]
+
+/** Pages about every package at once, where any package's own exports may be named (`TaskGroup.run`). */
+const allPackagesPages = new Set(["changelog.md"])
 
 /** Effect's own module names (`Runtime`, `Queue`): a name we share with Effect may be Effect's. */
 const effectModules = (() => {
@@ -95,12 +100,21 @@ const symbolPattern = /^([A-Za-z_$][\w$]*)((?:\.[A-Za-z_$][\w$]*)*)(\(.*\))?$/s
 export const resolve = (
   symbols: Symbols,
   code: string,
-  packages: ReadonlyArray<string>
+  packages: ReadonlyArray<string>,
+  anyPackage = false
 ): string | "dead" | undefined => {
   const match = symbolPattern.exec(code.trim())
   if (match === null) return undefined
   const [, head, rest, call] = match
   const path = rest === "" ? [] : rest.slice(1).split(".")
+
+  // a bare error name: the Errors module's, in the page's order of packages
+  if (path.length === 0 && call === undefined && /Error$/.test(head)) {
+    for (const p of packages) {
+      const error = symbols[p]?.Errors?.members[head]
+      if (error !== undefined) return error.url
+    }
+  }
 
   // `Module.member`: a namespace of ours (`TaskGroup.scoped`), or a package's own export with
   // members (the promise package's `TaskGroup.run`), package by package in the page's order
@@ -108,7 +122,7 @@ export const resolve = (
   // the page's own package's, or Python's)
   let ours = false
   for (const p of packages) {
-    const value = /^[A-Z]/.test(head) && p === packages[0] ? symbols[p]?.[""]?.members[head] : undefined
+    const value = /^[A-Z]/.test(head) && (anyPackage || p === packages[0]) ? symbols[p]?.[""]?.members[head] : undefined
     const module = symbols[p]?.[head]
     if (value === undefined && module === undefined) continue
     ours = true
@@ -143,13 +157,7 @@ export const resolve = (
     return undefined
   }
 
-  // a bare name: an error of the Errors module; on the async/await page, the promise package's functions
-  if (path.length === 0 && call === undefined && /Error$/.test(head)) {
-    for (const p of packages) {
-      const error = symbols[p]?.Errors?.members[head]
-      if (error !== undefined) return error.url
-    }
-  }
+  // on the async/await page, the promise package's functions
   if (path.length === 0 && packages[0] === "@taskscope/promise") {
     const fn = symbols[packages[0]]?.[""]?.members[head]
     if (fn !== undefined) return fn.url
@@ -183,6 +191,7 @@ export const apiLinks = (symbols: Symbols | undefined) => (md: Md) => {
     const page = state.env.relativePath ?? ""
     if (page.startsWith("api/")) return
     const packages = packagesFor(page, all)
+    const anyPackage = allPackagesPages.has(page)
     let inHeading = false
     for (const block of state.tokens) {
       if (block.type === "heading_open") inHeading = true
@@ -203,7 +212,7 @@ export const apiLinks = (symbols: Symbols | undefined) => (md: Md) => {
         }
         if (token.type === "link_close") linkDepth--
         if (token.type === "code_inline" && linkDepth === 0 && !inHeading) {
-          const url = resolve(symbols, token.content, packages)
+          const url = resolve(symbols, token.content, packages, anyPackage)
           if (url === "dead") {
             deadSymbols.push(`${page}: \`${token.content}\` names no export of the API reference`)
           } else if (url !== undefined) {

@@ -29,13 +29,45 @@ const python = (() => {
   return { version: Number(String(probe.stdout).trim()), trio }
 })()
 
-/** The pages a claim can be made on: every page of the site but the generated API reference. */
+/**
+ * The files a claim can be made in: every page of the site but the generated ones, and the files
+ * those are generated from — the examples/ programs (the Recipes page), the changesets (the
+ * Changelog) and the public modules' doc comments (the API reference).
+ */
+const generated = new Set(["changelog.md", "guide/recipes.md"])
+const packageSources = readdirSync(join(docs, "..", "packages")).flatMap((pkg) => {
+  const src = join(docs, "..", "packages", pkg, "src")
+  return readdirSync(src).filter((f) => f.endsWith(".ts")).map((f) => `../packages/${pkg}/src/${f}`)
+})
 const pages = [
   ...readdirSync(docs).filter((f) => f.endsWith(".md")),
-  ...readdirSync(join(docs, "guide")).filter((f) => f.endsWith(".md")).map((f) => `guide/${f}`)
+  ...readdirSync(join(docs, "guide")).filter((f) => f.endsWith(".md")).map((f) => `guide/${f}`),
+  ...readdirSync(join(docs, "..", "examples", "src")).filter((f) => f.endsWith(".ts")).map((f) => `../examples/src/${f}`),
+  ...readdirSync(join(docs, "..", ".changeset")).filter((f) => f.endsWith(".md")).map((f) => `../.changeset/${f}`),
+  ...packageSources
+].filter((page) => !generated.has(page))
+
+/**
+ * Claims known to be wrong, each with the reason, until the words are fixed where they are (here:
+ * packages' sources, which the docs do not edit). The test fails once the words are gone, so that
+ * the exception goes with them.
+ */
+const knownWrong: ReadonlyArray<{ readonly page: string; readonly quote: string; readonly why: string }> = [
+  {
+    page: "../packages/promise/src/TaskGroup.ts",
+    quote: "cancelled (`fn` never runs), as Trio does",
+    why: "Trio starts a task spawned into a cancelled nursery and cancels it at its first checkpoint: " +
+      "its code up to there runs (claims/trio-spawn-into-cancelled.py)"
+  }
 ]
-/** A page's text with its line breaks and runs of spaces made single spaces, as quotes are written. */
-const textOf = (page: string) => readFileSync(join(docs, page), "utf8").replace(/\s+/g, " ")
+/**
+ * A page's text with its line breaks and runs of spaces made single spaces, as quotes are written
+ * (and, in a source file, without the ` * ` that starts each line of a doc comment).
+ */
+const textOf = (page: string) => {
+  const text = readFileSync(join(docs, page), "utf8")
+  return (page.endsWith(".ts") ? text.replace(/^\s*\*(?!\/) ?/gm, "") : text).replace(/\s+/g, " ")
+}
 
 /** The words that claim a peer's behaviour. */
 const claimWords = /\b(?:as|like)(?: in)? (?:asyncio|Trio)\b/gi
@@ -111,7 +143,8 @@ describe("the docs' claims about asyncio and Trio", () => {
     const uncovered: Array<string> = []
     for (const page of pages) {
       const text = textOf(page)
-      const spans = claims.flatMap((c) => c.quotes.filter((q) => q.page === page)).flatMap(({ quote }) => {
+      const quotes = [...claims.flatMap((c) => c.quotes), ...knownWrong]
+      const spans = quotes.filter((q) => q.page === page).flatMap(({ quote }) => {
         const found: Array<[number, number]> = []
         for (let at = text.indexOf(quote); at >= 0; at = text.indexOf(quote, at + 1)) {
           found.push([at, at + quote.length])
@@ -126,6 +159,12 @@ describe("the docs' claims about asyncio and Trio", () => {
       }
     }
     assert.deepStrictEqual(uncovered, [], "add a claim in docs/test/claims for each")
+  })
+
+  it("the claims known to be wrong are still there (remove them here once the words are fixed)", () => {
+    for (const { page, quote, why } of knownWrong) {
+      assert.include(textOf(page), quote.replace(/\s+/g, " "), `fixed? then drop it from knownWrong (${why})`)
+    }
   })
 
   it("every claim's words are still on its page", () => {

@@ -1,5 +1,7 @@
 # page: guide/executor.md
 # quote: by default lowest first, as in asyncio's `PriorityQueue` and Bottleneck
+# page: ../packages/core/src/Executor.ts
+# quote: lower runs first by default (as asyncio's `PriorityQueue` and Bottleneck)
 # asyncio's PriorityQueue hands out the lowest priority first (FIFO among equals when the entries
 # carry an insertion counter, as the docs recommend).
 import asyncio

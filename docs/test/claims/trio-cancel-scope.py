@@ -1,5 +1,7 @@
 # page: guide/asyncio.md
 # quote: Same as Trio: the body and every child are cancelled, the scope exits, and the cancellation is absorbed at its end (the caller goes on).
+# page: ../packages/core/src/TaskGroup.ts
+# quote: `group.cancel` is absorbed as Trio's nursery absorbs its cancel scope: the scope simply exits.
 # requires: trio
 # nursery.cancel_scope.cancel(): every child and the body are cancelled at their next checkpoint,
 # the nursery exits without an error, and the code after it runs.
