@@ -249,7 +249,14 @@ const declarationText = (checker, symbol, kind) => {
           const type = m.type ??
             checker.typeToTypeNode(checker.getTypeAtLocation(m.name), m, typeNodeFlags)
           members.push(
-            ts.factory.updatePropertyDeclaration(m, m.modifiers, m.name, m.questionToken ?? m.exclamationToken, type, undefined)
+            ts.factory.updatePropertyDeclaration(
+              m,
+              m.modifiers,
+              m.name,
+              m.questionToken ?? m.exclamationToken,
+              type,
+              undefined
+            )
           )
         }
       }
@@ -298,7 +305,8 @@ const shownKinds = ReflectionKind.Variable | ReflectionKind.Function | Reflectio
   ReflectionKind.TypeAlias | ReflectionKind.Class
 
 /** Indents the lines after the first, for markdown list items. */
-const indent = (/** @type {string} */ text) => text.split("\n").map((l, i) => (i === 0 || l === "" ? l : `  ${l}`)).join("\n")
+const indent = (/** @type {string} */ text) =>
+  text.split("\n").map((l, i) => (i === 0 || l === "" ? l : `  ${l}`)).join("\n")
 
 /** The comment of a reflection, or of its first signature (methods and functions carry it there). */
 const commentOf = (/** @type {any} */ reflection) =>
@@ -349,10 +357,13 @@ class TaskscopeContext extends MarkdownThemeContext {
     if (comment !== undefined) {
       const tags = comment.blockTags.filter((/** @type {any} */ t) => t.tag !== "@since")
       if (tags.length > 0) {
-        md.push(this.partials.comment(Object.assign(Object.create(Object.getPrototypeOf(comment)), comment, {
-          blockTags: tags,
-          summary: []
-        }), { headingLevel: 4, showSummary: false, showTags: true }))
+        md.push(this.partials.comment(
+          Object.assign(Object.create(Object.getPrototypeOf(comment)), comment, {
+            blockTags: tags,
+            summary: []
+          }),
+          { headingLevel: 4, showSummary: false, showTags: true }
+        ))
       }
     }
 
@@ -548,7 +559,11 @@ export function load(app) {
         // several declarations of one name (an interface, its Tag, its namespace): the value first
         const existing = members[child.name]
         if (existing === undefined || child.kindOf(ReflectionKind.Variable | ReflectionKind.Function)) {
-          members[child.name] = { url: url(child), callable: callable(child), members: { ...existing?.members, ...inner } }
+          members[child.name] = {
+            url: url(child),
+            callable: callable(child),
+            members: { ...existing?.members, ...inner }
+          }
         } else {
           Object.assign(existing.members, { ...inner, ...existing.members })
         }

@@ -130,12 +130,12 @@ export const resolve = (
     const [first, second] = path
     // the value's own members, the module's exports, a type in the namespace beside a value of
     // the module's name (`Executor.Options`), then a field the module's types share (`TaskResult.attempts`)
-    const member = value?.members[first] ?? module?.members[first] ?? module?.members[head]?.members[first]
+    const member: Entry | Member | undefined = value?.members[first] ?? module?.members[first] ??
+      module?.members[head]?.members[first]
     if (member !== undefined) {
       if (path.length === 1) return member.url
-      if (path.length === 2 && "members" in member && member.members[second] !== undefined) {
-        return member.members[second].url
-      }
+      const inner = "members" in member ? (member as Member).members[second] : undefined
+      if (path.length === 2 && inner !== undefined) return inner.url
       continue
     }
     if (path.length === 1 && module !== undefined) {

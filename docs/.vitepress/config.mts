@@ -128,8 +128,11 @@ export default defineConfig({
       pageData.frontmatter.pageClass = [pageData.frontmatter.pageClass, "api-page"].filter(Boolean).join(" ")
     }
     // generated pages (the API reference, the Changelog) are dated by the files they are made from
-    const when = lastCommit(sourcesOf(pageData.relativePath))
+    const sources = sourcesOf(pageData.relativePath)
+    const when = lastCommit(sources)
     if (when !== undefined) pageData.lastUpdated = when
+    // and edited there (the edit link's pattern runs in the browser: it reads this, nothing else)
+    pageData.frontmatter.editUrl = `${repository}/edit/main/${sources[0]}`
   },
   themeConfig: {
     // not a VitePress option: read by pages (the benchmarks link to bench/README.md)
@@ -152,7 +155,7 @@ export default defineConfig({
     socialLinks: [{ icon: "github", link: repository, ariaLabel: "Taskscope's repository" }],
     // "Edit this page" opens the file the page is made from: a guide's markdown, an API page's source
     editLink: {
-      pattern: ({ filePath }) => `${repository}/edit/main/${sourcesOf(filePath)[0]}`,
+      pattern: ({ frontmatter }) => String(frontmatter.editUrl ?? ""),
       text: "Edit this page"
     },
     lastUpdated: { text: "Last updated", formatOptions: { dateStyle: "medium" } },

@@ -50,11 +50,17 @@ const bump = changesets.flatMap((c) => c.packages.map(([, b]) => b))
 const next = (() => {
   if (bump === undefined) return undefined
   const [major, minor, patch] = current.split(".").map(Number)
-  return bump === "major" ? `${major + 1}.0.0` : bump === "minor" ? `${major}.${minor + 1}.0` : `${major}.${minor}.${patch + 1}`
+  return bump === "major"
+    ? `${major + 1}.0.0`
+    : bump === "minor"
+    ? `${major}.${minor + 1}.0`
+    : `${major}.${minor}.${patch + 1}`
 })()
 
 const item = (c: Changeset, withPackages: boolean) =>
-  `- ${c.summary}${withPackages ? ` <span class="changelog-packages">${c.packages.map(([p]) => p).join(", ")}</span>` : ""}`
+  `- ${c.summary}${
+    withPackages ? ` <span class="changelog-packages">${c.packages.map(([p]) => p).join(", ")}</span>` : ""
+  }`
 
 const lines: Array<string> = [
   "---",
@@ -82,7 +88,9 @@ if (next !== undefined) {
     if (own.length === 0) continue
     lines.push(`### ${manifest.name} {#next-${manifest.name.replace(/^@taskscope\//, "")}}`, "")
     for (const b of ["major", "minor", "patch"] as const) {
-      for (const c of own.filter((c) => c.packages.find(([p]) => p === manifest.name)![1] === b)) lines.push(item(c, false))
+      for (const c of own.filter((c) => c.packages.find(([p]) => p === manifest.name)![1] === b)) {
+        lines.push(item(c, false))
+      }
     }
     lines.push("")
   }
@@ -111,4 +119,6 @@ for (const version of byVersion) {
 }
 
 writeFileSync(new URL("../changelog.md", import.meta.url), lines.join("\n").trimEnd() + "\n")
-console.log(`changelog: ${changesets.length} pending changesets${next ? ` (next: ${next})` : ""}, ${byVersion.length} releases`)
+console.log(
+  `changelog: ${changesets.length} pending changesets${next ? ` (next: ${next})` : ""}, ${byVersion.length} releases`
+)

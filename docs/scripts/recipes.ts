@@ -34,7 +34,10 @@ const transcript = (program: Effect.Effect<unknown, unknown>) =>
   Effect.gen(function*() {
     const lines: Array<string> = []
     const console = yield* Effect.console
-    const capture = { ...console, log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => lines.push(args.join(" "))) }
+    const capture = {
+      ...console,
+      log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => lines.push(args.join(" ")))
+    }
     const fiber = yield* Effect.fork(Effect.withConsole(program, capture))
     yield* TestClock.adjust("1 hour")
     yield* Fiber.join(fiber)

@@ -42,7 +42,9 @@ const packageSources = readdirSync(join(docs, "..", "packages")).flatMap((pkg) =
 const pages = [
   ...readdirSync(docs).filter((f) => f.endsWith(".md")),
   ...readdirSync(join(docs, "guide")).filter((f) => f.endsWith(".md")).map((f) => `guide/${f}`),
-  ...readdirSync(join(docs, "..", "examples", "src")).filter((f) => f.endsWith(".ts")).map((f) => `../examples/src/${f}`),
+  ...readdirSync(join(docs, "..", "examples", "src")).filter((f) => f.endsWith(".ts")).map((f) =>
+    `../examples/src/${f}`
+  ),
   ...readdirSync(join(docs, "..", ".changeset")).filter((f) => f.endsWith(".md")).map((f) => `../.changeset/${f}`),
   ...packageSources
 ].filter((page) => !generated.has(page))

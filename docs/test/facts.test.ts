@@ -4,11 +4,13 @@
  * - `Effect.all(…, { concurrency: n })` runs the effects on n fibers that each take the next one
  *   (effect 3's forEachConcurrentDiscard), not on a fiber per waiting effect (asyncio page);
  * - `tsc` does not load TypeScript plugins, so the Effect language service's diagnostics need its
- *   CLI on the command line (asyncio page, getting started).
+ *   CLI on the command line (asyncio page, getting started);
+ * - without a handler of its own, Node ends a program at the first SIGINT at once, without running
+ *   its finalizers (FAQ: "Ctrl-C does nothing").
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, FiberId, Fiber, TestClock } from "effect"
-import { execFile } from "node:child_process"
+import { Effect, Fiber, FiberId, TestClock } from "effect"
+import { execFile, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -77,4 +79,36 @@ describe("facts the guides state", () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
+
+  it("Effect.runPromise and Ctrl-C: Node ends the process at once, the finalizer does not run", async () => {
+    const script = `const { Effect } = await import("effect")
+await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+  yield* Effect.addFinalizer(() => Effect.sync(() => console.log("finalizer ran")))
+  console.log("ready")
+  yield* Effect.never
+})))`
+    const { signal, stdout } = await new Promise<{ stdout: string; signal: NodeJS.Signals | null }>(
+      (resolve, reject) => {
+        const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+          cwd: docs,
+          stdio: ["ignore", "pipe", "inherit"]
+        })
+        let out = ""
+        const timer = setTimeout(() => {
+          child.kill("SIGKILL")
+          reject(new Error(`no exit within 20 s: ${out}`))
+        }, 20_000)
+        child.stdout.on("data", (chunk) => {
+          out += chunk
+          if (out.includes("ready")) child.kill("SIGINT")
+        })
+        child.on("close", (_code, signal) => {
+          clearTimeout(timer)
+          resolve({ stdout: out, signal })
+        })
+      }
+    )
+    assert.strictEqual(signal, "SIGINT")
+    assert.notInclude(stdout, "finalizer ran")
+  }, 30_000)
 })
