@@ -339,8 +339,13 @@ class TaskscopeContext extends MarkdownThemeContext {
     }
     md.push(`<div class="api-signature">\n\n\`\`\`ts\n${declarations.get(model.id)}\n\`\`\`\n\n</div>`)
 
-    // the members of an interface or a class that have something to say beyond their type
-    const documented = (model.children ?? []).filter((child) => {
+    // the members of an interface or a class — or of a value's object type (the promise package's
+    // `TaskGroup.run`) — that have something to say beyond their type
+    const members = [
+      ...(model.children ?? []),
+      .../** @type {any} */ (model).type?.declaration?.children ?? []
+    ]
+    const documented = members.filter((/** @type {any} */ child) => {
       const c = commentOf(child)
       return c !== undefined && c.summary.some((/** @type {any} */ p) => p.text.trim() !== "")
     })

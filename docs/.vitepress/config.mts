@@ -24,6 +24,7 @@ const sourcesOf = (page: string): Array<string> => {
   const api = /^api\/([\w-]+)\/(?:namespaces\/([\w]+?)(?:-\d+)?|index)\.md$/.exec(page)
   if (api !== null) return [`packages/${api[1]}/src/${api[2] ?? "index"}.ts`]
   if (page === "api/index.md") return ["packages"]
+  if (page === "guide/recipes.md") return ["examples/src", "examples/README.md"]
   if (page === "changelog.md") {
     return [".changeset", ...readdirSync(new URL("packages/", root)).map((p) => `packages/${p}/CHANGELOG.md`)]
   }

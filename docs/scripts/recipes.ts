@@ -83,6 +83,12 @@ const names = [...listed, ...files.filter((n) => !listed.includes(n))]
 const recipes = await Promise.all(names.map(recipeOf))
 
 const page = [
+  "---",
+  "# written from examples/src: each program's file is the place to edit it",
+  "editLink: false",
+  "pageClass: recipes-page",
+  "---",
+  "",
   "# Recipes: the asyncio programs",
   "",
   "The programs people write to learn asyncio — a task executor, producer–consumer with `join`,",

@@ -107,7 +107,7 @@ export interface KeyLimits {
  * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest"` | `"block"` | when the queue is full |
  * | `rate` | `{ limit, interval }` | none | global starts per interval |
  * | `minTime` | duration ≥ 0 | 0 | between two starts |
- * | `keys` | `(key) => KeyLimits` | none | per-key concurrency and rate |
+ * | `keys` | `(key: string) => KeyLimits` | none | per-key concurrency and rate |
  * | `idleTimeout` | duration > 0 | 60 s | an idle key's state is forgotten |
  * | `autoStart` | boolean | `true` | `false`: paused until `resume` |
  * | `priority` | `"lowerFirst" \| "higherFirst"` | `"lowerFirst"` | p-queue runs higher first |
