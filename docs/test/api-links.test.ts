@@ -34,7 +34,10 @@ beforeAll(() => {
 describe("public symbols in the guides link to the API reference", () => {
   it("resolves module members, the types' members, receivers and errors; Effect's own names are left alone", () => {
     const core = ["@taskscope/core", "@taskscope/platform-node", "@taskscope/redis"]
-    assert.strictEqual(resolve(symbols, "TaskGroup.scoped(body, options)", core), "/api/core/namespaces/TaskGroup#scoped")
+    assert.strictEqual(
+      resolve(symbols, "TaskGroup.scoped(body, options)", core),
+      "/api/core/namespaces/TaskGroup#scoped"
+    )
     assert.strictEqual(resolve(symbols, "TaskGroup", core), "/api/core/namespaces/TaskGroup")
     assert.strictEqual(resolve(symbols, "group.spawn(effect)", core), "/api/core/namespaces/TaskGroup#spawn")
     assert.strictEqual(resolve(symbols, "TimeoutError", core), "/api/core/namespaces/Errors#timeouterror")
@@ -66,7 +69,10 @@ describe("public symbols in the guides link to the API reference", () => {
   it("every guide page: its symbols are linked, none is dead; code blocks, headings and links are left alone", () => {
     deadSymbols.length = 0
     let links = 0
-    const pages = ["index.md", ...readdirSync(join(docs, "guide")).filter((f) => f.endsWith(".md")).map((f) => `guide/${f}`)]
+    const pages = [
+      "index.md",
+      ...readdirSync(join(docs, "guide")).filter((f) => f.endsWith(".md")).map((f) => `guide/${f}`)
+    ]
     for (const page of pages) {
       const html = render(page, readFileSync(join(docs, page), "utf8"))
       links += [...html.matchAll(/class="api-link"/g)].length
