@@ -48,7 +48,8 @@ describe("public symbols in the guides link to the API reference", () => {
     assert.isUndefined(resolve(symbols, "task.cancel()", core))
     // the promise package's names on its own page
     const promise = ["@taskscope/promise", "@taskscope/core"]
-    assert.strictEqual(resolve(symbols, "TaskGroup.run(body)", promise), "/api/promise/#taskgroup")
+    assert.strictEqual(resolve(symbols, "TaskGroup.run(body)", promise), "/api/promise/#property-run")
+    assert.strictEqual(resolve(symbols, "TaskGroup", promise), "/api/promise/#taskgroup")
     assert.isUndefined(resolve(symbols, "gather", core))
   })
 
