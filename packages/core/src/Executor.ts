@@ -131,7 +131,7 @@ export interface Reservoir {
  * | `rate` | `{ limit, interval }` | none | global starts per interval |
  * | `minTime` | duration ≥ 0 | 0 | between two starts |
  * | `reservoir` | `Reservoir` | none | Bottleneck's: starts left, refreshed or increased over time |
- * | `keys` | `(key) => KeyLimits` | none | per-key concurrency and rate |
+ * | `keys` | `(key: string) => KeyLimits` | none | per-key concurrency and rate |
  * | `idleTimeout` | duration > 0 | 60 s | an idle key's state is forgotten |
  * | `autoStart` | boolean | `true` | `false`: paused until `resume` |
  * | `priority` | `"lowerFirst" \| "higherFirst"` | `"lowerFirst"` | p-queue runs higher first |
