@@ -23,7 +23,10 @@ const start = (env: Record<string, string>, args: ReadonlyArray<string> = [targe
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
     const started: Started = { child, pid: child.pid!, stderr: "", stdout: "" }
-    const timer = setTimeout(() => reject(new Error(`not ready: ${started.stdout} ${started.stderr}`)), 20_000)
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`not ready in 20 s: ${started.stdout} ${started.stderr}`))
+    }, 20_000)
     child.stderr!.on("data", (chunk: Buffer) => (started.stderr += chunk.toString()))
     child.stdout!.on("data", (chunk: Buffer) => {
       started.stdout += chunk.toString()
