@@ -1,5 +1,5 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Deadline, Event, Registry, TaskGroup, WorkQueue } from "@taskscope/core"
+import { Deadline, Event, Limiter, Registry, TaskGroup, WorkQueue } from "@taskscope/core"
 import { Effect, Fiber, TestClock } from "effect"
 
 describe("Registry: the live tasks of the process, as data", () => {
@@ -67,5 +67,46 @@ describe("Registry: the live tasks of the process, as data", () => {
       yield* TestClock.adjust(1)
       assert.isUndefined((yield* Registry.snapshot).tasks.find((t) => t.name === "waits for ready"))
       yield* Fiber.interrupt(fiber)
+    }))
+
+  it.effect("a Limiter says why: the rate window, a permit in use, in line behind others, paused", () =>
+    Effect.gen(function*() {
+      const binance = yield* Limiter.make({ name: "binance", concurrency: 1, rate: { limit: 1, interval: "1 second" } })
+      const fiber = yield* Effect.fork(
+        TaskGroup.scoped(
+          (group) =>
+            Effect.forEach(["a", "b", "c"], (name) => group.spawn(binance.withPermit(Effect.never), { name }), {
+              discard: true
+            }),
+          { name: "calls" }
+        )
+      )
+      yield* TestClock.adjust(10)
+      const reasons = () =>
+        Effect.map(
+          Registry.snapshot,
+          (s) => s.tasks.filter((t) => t.group === "calls").map((t) => [t.name, t.waiting?.reason])
+        )
+      expect(yield* reasons()).toStrictEqual([
+        ["a", undefined],
+        ["b", "waiting for a permit of binance (1 of 1 in use)"],
+        ["c", "waiting in line for binance (1 ahead)"]
+      ])
+      yield* binance.pause("3 seconds")
+      expect((yield* reasons())[1]).toStrictEqual(["b", "waiting: binance is paused for 3 s more"])
+      yield* Fiber.interrupt(fiber)
+      const rate = yield* Limiter.make({ name: "kraken", rate: { limit: 1, interval: "1 second" } })
+      const second = yield* Effect.fork(
+        TaskGroup.scoped(
+          (group) =>
+            Effect.forEach(["x", "y"], (name) => group.spawn(rate.withPermit(Effect.never), { name }), {
+              discard: true
+            }),
+          { name: "calls" }
+        )
+      )
+      yield* TestClock.adjust(10)
+      expect((yield* reasons())[1]).toStrictEqual(["y", "waiting for the rate window of kraken"])
+      yield* Fiber.interrupt(second)
     }))
 })

@@ -129,6 +129,22 @@ describe.sequential("taskscope against a running program", () => {
     }
   }, 30_000)
 
+  it("a task waiting on a rate limit: ps says so, in the Limiter's words", async () => {
+    const s = await start({ SCENARIO: "rate" })
+    try {
+      const r = await taskscope(["ps", String(s.pid), "--json"])
+      assert.strictEqual(r.code, 0, r.stderr)
+      const tasks = snapshotOf(r.stdout).tasks.filter((t) => t.group === "pollers")
+      expect(tasks.map((t) => [t.name, t.waiting?.on, t.waiting?.reason])).toStrictEqual([
+        ["binance BTC", undefined, undefined],
+        ["binance ETH", "limiter", "waiting for the rate window of binance"],
+        ["binance SOL", "limiter", "waiting in line for binance (1 ahead)"]
+      ])
+    } finally {
+      await stop(s)
+    }
+  }, 30_000)
+
   it("a tree 20 groups deep: pstree shows every level under the task it was opened in", async () => {
     const s = await start({ SCENARIO: "deep", DEPTH: "20" })
     try {

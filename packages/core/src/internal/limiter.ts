@@ -12,6 +12,7 @@ import type * as Limiter from "../Limiter.js"
 import * as Options from "../Options.js"
 import { Base } from "./inspectable.js"
 import { SlidingWindow } from "./kernel.js"
+import { noteWaiting } from "./registry.js"
 import { currentTask } from "./taskInfo.js"
 
 /** @internal */
@@ -403,7 +404,8 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
           )
         }
       )
-      return Effect.onInterrupt(restore(loop), () =>
+      const waiting = noteWaiting(loop, "limiter", this.name, () => this.describeWait(waiter))
+      return Effect.onInterrupt(restore(waiting), () =>
         Effect.sync(() => {
           if (waiter.signal === GRANTED) {
             this.untake(permits, cost, name, this.clock.unsafeCurrentTimeMillis())
@@ -522,6 +524,26 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
       // wake it at once if it sleeps on nothing
       this.pump()
     })
+  }
+
+  /** Why `waiter` waits now, in words (for the registry: `taskscope ps`). */
+  describeWait(waiter: Waiter): string {
+    const now = this.clock.unsafeCurrentTimeMillis()
+    let ahead = 0
+    for (let i = this.head; i < this.queue.length && this.queue[i] !== waiter; i++) {
+      if (!this.queue[i].removed) ahead++
+    }
+    if (ahead > 0) return `waiting in line for ${this.name} (${ahead} ahead)`
+    switch (this.blocker(waiter.permits, waiter.cost, now)) {
+      case "paused":
+        return `waiting: ${this.name} is paused for ${Math.ceil((this.pausedUntil - now) / 1000)} s more`
+      case "rate":
+        return `waiting for the rate window of ${this.name}`
+      case "concurrency":
+        return `waiting for a permit of ${this.name} (${this.capacity - this.available} of ${this.capacity} in use)`
+      default:
+        return `about to take a permit of ${this.name}`
+    }
   }
 
   unsafeStats(): Limiter.Stats {

@@ -38,7 +38,8 @@ export interface RegisteredTask {
 export interface Waiting {
   readonly on: Registry.WaitingOn
   readonly name: string
-  readonly reason: string
+  /** In words; a function when it changes while the task waits (a Limiter's reason). */
+  readonly reason: string | (() => string)
   readonly since: number
 }
 
@@ -186,7 +187,7 @@ export const noteWaiting = <A, E, R>(
   wait: Effect.Effect<A, E, R>,
   on: Registry.WaitingOn,
   name: string,
-  reason: string
+  reason: string | (() => string)
 ): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime((fiber) => {
     if (!state.enabled) return wait

@@ -693,7 +693,12 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         forMillis: now - task.startedAt,
         waiting: waiting === undefined
           ? undefined
-          : { on: waiting.on, name: waiting.name, reason: waiting.reason, forMillis: Math.max(0, now - waiting.since) },
+          : {
+            on: waiting.on,
+            name: waiting.name,
+            reason: typeof waiting.reason === "string" ? waiting.reason : waiting.reason(),
+            forMillis: Math.max(0, now - waiting.since)
+          },
         deadline: deadline === Infinity ? undefined : deadline,
         remainingMillis: deadline === Infinity ? undefined : Math.max(0, deadline - now),
         attempt: task.attempts
