@@ -364,6 +364,8 @@ export class ExecutorImpl implements Executor.Executor {
       // a long-lived executor keeps no failed results: its counts, events and metrics say what failed
       keepFailures: 0,
       queue: this.queue,
+      // the Executor makes each task's span itself (its `spans` option)
+      spans: false,
       ...(config.timeline === undefined ? {} : { timeline: config.timeline })
     })
     this.queue.group = this.group

@@ -10,11 +10,13 @@ import * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
+import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "../Errors.js"
 import * as Options from "../Options.js"
 import type * as Registry from "../Registry.js"
@@ -133,8 +135,13 @@ const holding = (info: TaskInfo) => ({
     FiberRefs.updateAs(refs, { fiberId, fiberRef: currentTask, value: info })
 })
 
+/** Effect's built-in tracer: spans made with it go nowhere unless someone reads them. */
+const defaultTracer = Effect.runSync(Effect.tracer)
+
 /** @internal */
 export interface GroupConfig extends DecodedOptions {
+  /** `false`: no span per child (the Executor makes its own). Default: when a tracer is installed. */
+  readonly spans?: boolean
   /** The waiting children: FIFO by default; by priority for `prioritized`; or the owner's own. */
   readonly queue?: RunQueue<Run>
   readonly prioritized?: boolean
@@ -182,6 +189,9 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   cancelled = false
   /** The task this group was opened in, if any. */
   readonly parentTask: TaskImpl<any, any> | undefined
+  /** Each child gets a span (a tracer is installed), parented by `spanParent`. */
+  tracing = false
+  spanParent: Tracer.AnySpan | undefined = undefined
   /** Its entry in the registry of live groups, until it closes. */
   registryRef: WeakRef<RegisteredGroup> | undefined
   lastContext: Context.Context<never> | undefined = undefined
@@ -204,6 +214,12 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.groupId = syntheticId(this.clock)
     this.parentTask = owner.getFiberRef(currentTask)?.task as TaskImpl<any, any> | undefined
     this.registryRef = register(this)
+    // a span per child when a tracer is installed (OpenTelemetry through @effect/opentelemetry),
+    // parented by the group's span: the one `scoped` opens, or the owner's current span
+    if (options.spans !== false && owner.currentTracer !== defaultTracer) {
+      this.spanParent = Option.getOrUndefined(Context.getOption(owner.currentContext, Tracer.ParentSpan))
+      this.tracing = true
+    }
     if (options.timeline !== undefined) this.listeners.push((options.timeline as ListenerSource).listenerFor(this.name))
     if (options.progress !== undefined) this.listeners.push((options.progress as ListenerSource).listenerFor(this.name))
   }
@@ -238,6 +254,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   ): TaskImpl<A, E> | TaskGroupClosedError {
     if (this.status !== OPEN) return this.closedError(name)
     const task = new TaskImpl<A, E>(this, name)
+    if (this.tracing) effect = this.withSpan(task, effect)
     const run = new Run(task)
     task.run = run
     run.data = data
@@ -321,6 +338,14 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
 
   shield<A, E, R>(effect: Effect.Effect<A, E, R>, options?: TaskGroup.SpawnOptions): Effect.Effect<A, any, R> {
     return Effect.flatMap(this.spawn(effect, options), (task) => task.join)
+  }
+
+  /** The child's span: its name, parented by the group's, with the task's id and group path. */
+  withSpan<A, E>(task: TaskImpl<A, E>, effect: Effect.Effect<A, E, any>): Effect.Effect<A, E, any> {
+    return Effect.withSpan(effect, task.name, {
+      ...(this.spanParent === undefined ? {} : { parent: this.spanParent }),
+      attributes: { "taskscope.task.id": task.id, "taskscope.group": pathOf(this) }
+    })
   }
 
   /** Starts a child on a fiber of its own; it runs up to its first suspension before this returns. */
@@ -785,11 +810,19 @@ export const scoped = <A, E, R>(
       () => Infinity,
       GROUP_SCOPE,
       (cancelScope) =>
-        Effect.withFiberRuntime<A, unknown, R>((owner) => {
-          const group = new GroupImpl(owner as Fiber.RuntimeFiber<unknown, unknown>, decoded)
-          group.cancelScope = cancelScope
-          cancelScope.onFire = () => group.onScopeFired()
-          return runGroup(group, body)
+        Effect.withFiberRuntime<A, unknown, R>((fiber) => {
+          const inGroup = Effect.withFiberRuntime<A, unknown, R>((owner) => {
+            const group = new GroupImpl(owner as Fiber.RuntimeFiber<unknown, unknown>, decoded)
+            group.cancelScope = cancelScope
+            cancelScope.onFire = () => group.onScopeFired()
+            return runGroup(group, body)
+          })
+          // with a tracer installed, the group is a span, and its children are spans below it
+          return fiber.currentTracer === defaultTracer
+            ? inGroup
+            : Effect.withSpan(inGroup, `TaskGroup ${decoded.name ?? "TaskGroup"}`, {
+              attributes: { "taskscope.group.mode": decoded.mode ?? "failFast" }
+            })
         }),
       // group.cancel is absorbed: the scope exits, and only failures come out
       (_, rest) => (Cause.isEmpty(rest) ? Effect.succeed(undefined) : Effect.failCause(rest))
