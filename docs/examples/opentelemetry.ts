@@ -16,11 +16,17 @@ const Tracing = NodeSdk.layer(() => ({
   spanProcessor: new SimpleSpanProcessor(exporter)
 }))
 
-const round = TaskGroup.scoped((group) =>
-  Effect.forEach(["BTC", "ETH"], (symbol) =>
-    group.spawn(Effect.sleep("10 millis"), { name: `fetch ${symbol}` })), {
-  name: "round"
-})
+const round = TaskGroup.scoped(
+  (group) =>
+    Effect.forEach(
+      ["BTC", "ETH"],
+      (symbol) =>
+        group.spawn(Effect.sleep("10 millis"), { name: `fetch ${symbol}` })
+    ),
+  {
+    name: "round"
+  }
+)
 
 const program = Effect.gen(function*() {
   yield* round
