@@ -229,9 +229,9 @@ export const runMain = <A, E>(program: Effect.Effect<A, E, Shutdown.Shutdown>, o
     const exitAt = deadline + Duration.toMillis(exitMargin)
     yield* Effect.sleep(Math.max(0, exitAt - (yield* Effect.clockWith((c) => c.currentTimeMillis))))
     const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-    yield* Effect.sync(() => {
+    return yield* Effect.sync(() => {
       process.stderr.write(overrunReport(reason, graceMs, now - deadline, !programDone, now))
-      process.exit(graceExceededExitCode)
+      return process.exit(graceExceededExitCode)
     })
   }))
 
