@@ -3,12 +3,12 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
+import type * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type * as Option from "effect/Option"
-import { outcomeOf } from "./internal/outcome.js"
+import * as internal from "./internal/outcome.js"
 
 /**
  * Fields every outcome carries.
@@ -114,14 +114,6 @@ export interface Meta {
   readonly started?: boolean
 }
 
-const common = (meta: Meta): Common => ({
-  name: meta.name,
-  attempts: meta.attempts,
-  startedAt: meta.startedAt,
-  endedAt: meta.endedAt,
-  duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
-})
-
 /**
  * Builds a result from an `Exit`: success → `Succeeded`; interruption only → `Cancelled`; a failure
  * whose first error is a `TimeoutError` (or Effect's `TimeoutException`) → `TimedOut`; any other
@@ -139,29 +131,7 @@ const common = (meta: Meta): Common => ({
  * @since 0.1.0
  * @category constructors
  */
-export const fromExit = <A, E>(exit: Exit.Exit<A, E>, meta: Meta): TaskResult<A, E> => {
-  switch (outcomeOf(exit)) {
-    case "Succeeded":
-      // the common case, spelled out: a spread per result showed in profiles of large batches
-      return {
-        _tag: "Succeeded",
-        value: (exit as Exit.Success<A, E>).value,
-        name: meta.name,
-        attempts: meta.attempts,
-        startedAt: meta.startedAt,
-        endedAt: meta.endedAt,
-        duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
-      }
-    case "Cancelled":
-      return { _tag: "Cancelled", started: meta.started ?? true, ...common(meta) }
-    case "TimedOut":
-      return { _tag: "TimedOut", cause: (exit as Exit.Failure<A, E>).cause, ...common(meta) }
-    case "Failed": {
-      const cause = (exit as Exit.Failure<A, E>).cause
-      return { _tag: "Failed", cause, error: Cause.failureOption(cause), ...common(meta) }
-    }
-  }
-}
+export const fromExit: <A, E>(exit: Exit.Exit<A, E>, meta: Meta) => TaskResult<A, E> = internal.fromExit
 
 /**
  * Converts a result back to an `Exit` (a `Cancelled` result becomes an interruption).

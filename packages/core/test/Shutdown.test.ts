@@ -72,7 +72,9 @@ describe("Shutdown: one deadline, fixed by the first request", () => {
       yield* shutdown.request("SIGTERM")
       yield* TestClock.adjust(500)
       const fiber = yield* Effect.fork(
-        Effect.zip(executor.drain({ grace: "10 seconds" }), now).pipe(Effect.provideService(Shutdown.Shutdown, shutdown))
+        Effect.zip(executor.drain({ grace: "10 seconds" }), now).pipe(
+          Effect.provideService(Shutdown.Shutdown, shutdown)
+        )
       )
       yield* TestClock.adjust(1500)
       const [report, at] = yield* Fiber.join(fiber)

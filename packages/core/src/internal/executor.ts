@@ -13,21 +13,21 @@ import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Deadline from "../Deadline.js"
+import type * as Executor from "../Executor.js"
+import type * as Retry from "../Retry.js"
+import type * as Task from "../Task.js"
+import { moveOnAfter, within } from "./deadline.js"
 import {
   DuplicateTaskIdError,
   ExecutorClosedError,
   ExecutorFullError,
   type InvalidOptionsError,
   TaskDroppedError
-} from "../Errors.js"
-import type * as Executor from "../Executor.js"
-import * as Options from "../Options.js"
-import * as Retry from "../Retry.js"
-import type * as Task from "../Task.js"
-import { moveOnAfter } from "./deadline.js"
+} from "./errors.js"
 import { type Job, Kernel, type KeyGate, OUTSIDE } from "./kernel.js"
+import * as Options from "./options.js"
 import { outcomeOf } from "./outcome.js"
+import { retry as withRetry } from "./retry.js"
 import type { RunQueue } from "./runQueue.js"
 import { remainingMillis as shutdownRemainingMillis } from "./shutdown.js"
 import { DONE, type TaskImpl } from "./task.js"
@@ -601,7 +601,7 @@ export class ExecutorImpl implements Executor.Executor {
     let attempt: Effect.Effect<A, any, R> = spec.effect
     const timeout = spec.timeout ?? this.timeoutMs
     // a bound on each attempt, from the moment it starts
-    if (timeout !== undefined) attempt = Deadline.within(attempt, timeout)
+    if (timeout !== undefined) attempt = within(attempt, timeout)
     const retry = spec.retry === undefined ? defaults?.retry : spec.retry
     let effect = attempt
     if (retry !== undefined && retry !== false) {
@@ -618,7 +618,7 @@ export class ExecutorImpl implements Executor.Executor {
           return Effect.zipRight(this.queue.rateToken(data.gate), attempt)
         })
         : attempt
-      effect = Retry.retry(gated, retry as Retry.Policy<unknown>)
+      effect = withRetry(gated, retry as Retry.Policy<unknown>)
     }
     if (!this.spans) return effect
     return Effect.withSpan(effect, spec.name, {

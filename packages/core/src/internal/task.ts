@@ -10,14 +10,15 @@ import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import { TimeoutError } from "../Errors.js"
-import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
-import * as TaskResult from "../TaskResult.js"
+import type * as TaskResult from "../TaskResult.js"
 import type { ScopeImpl } from "./cancelScope.js"
 import { andThen, removeInterrupts } from "./cause.js"
 import { moveOnAfter } from "./deadline.js"
+import { TimeoutError } from "./errors.js"
 import { Base } from "./inspectable.js"
+import * as Options from "./options.js"
+import { fromExit } from "./outcome.js"
 import { noteWaiting, type RegisteredGroup, type Waiting } from "./registry.js"
 import { type CurrentTask, currentTask, type TaskInfo } from "./taskInfo.js"
 
@@ -182,7 +183,7 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
 
   toResult(exit: Exit.Exit<A, E>): TaskResult.TaskResult<A, E> {
     const started = this.startedAt >= 0
-    return TaskResult.fromExit(exit, {
+    return fromExit(exit, {
       name: this.name,
       attempts: this.attempts,
       startedAt: started ? this.startedAt : this.endedAt,
