@@ -31,7 +31,7 @@ describe("Errors", () => {
       assert.isFunction(ctor, name)
       assert.instanceOf(error, ctor, name)
       assert.instanceOf(error, Error, name)
-      assert.strictEqual((error as { _tag: string })._tag, name)
+      assert.strictEqual((error as unknown as { _tag: string })._tag, name)
       assert.isAbove((error as Error).message.length, 10, name)
     }
     assert.strictEqual(samples.length, Object.values(Errors).filter((v) => typeof v === "function").length)

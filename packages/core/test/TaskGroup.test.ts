@@ -231,7 +231,7 @@ describe("TaskGroup.scoped", () => {
       expect(ends).toStrictEqual([0, 1, 1])
     }))
 
-  it.effect("a queued child reports pending, then running", () =>
+  it.effect("a queued child reports queued, then running", () =>
     Effect.gen(function*() {
       const states = yield* Fiber.join(
         yield* runFor(
@@ -248,7 +248,7 @@ describe("TaskGroup.scoped", () => {
           "2 seconds"
         )
       )
-      expect(states).toStrictEqual(["pending", "running", "succeeded"])
+      expect(states).toStrictEqual(["queued", "running", "succeeded"])
     }))
 
   it.effect("cancelling a running child of a bounded group leaves the others running", () =>

@@ -584,9 +584,9 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     if (entry.endDeadline !== undefined) entry.endDeadline()
     const stats = this.#stats
     stats.duration(this.#clock() - entry.startTime)
-    stats.ended(
-      ok ? "succeeded" : entry.timedOut ? "timedOut" : entry.stopReason !== undefined ? "cancelled" : "failed"
-    )
+    // the one classifier: stopped by its timeout is timedOut, by a signal or close cancelled, a
+    // rejection by what it rejected with (a TimeoutError of its own is timedOut too)
+    stats.settled(ok, entry.timedOut ? entry.stopReason : value, !entry.timedOut && entry.stopReason !== undefined)
     this.#emit(ok ? "completed" : "error", value)
     if (entry.args !== undefined) {
       this.#kernel.release(entry)
@@ -658,7 +658,7 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     if (entry.kstate === ADMITTED) return this.#stop(entry, signal.reason)
     if (!this.#kernel.remove(entry)) return
     entry.ended = true
-    this.#stats.dropped++
+    this.#stats.drop()
     entry.reject(signal.reason)
     this.#tryToStartAnother()
     this.#emit("next")
@@ -669,7 +669,7 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
   #drop(entry: Entry, error: unknown): void {
     entry.ended = true
     unlisten(entry)
-    this.#stats.dropped++
+    this.#stats.drop()
     entry.outcome!.catch(noop)
     entry.reject(error)
   }
