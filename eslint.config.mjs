@@ -99,6 +99,22 @@ export default tseslint.config(
     }
   },
   {
+    // core's internal/ imports public modules for types only (CONVENTIONS, DESIGN): what it needs at
+    // run time (error classes, option rules, constructors) lives in internal/, and the public modules
+    // bind it — a runtime import up to a public module means the seam is in the wrong place
+    files: ["packages/core/src/internal/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        patterns: [{
+          regex: "^\\.\\./[A-Z]",
+          allowTypeImports: true,
+          message: "internal/ imports public modules with `import type` only: import the runtime piece from " +
+            "internal/ (move it there and have the public module re-export it)"
+        }]
+      }]
+    }
+  },
+  {
     files: ["packages/*/src/**/*.ts"],
     rules: {
       "no-console": "error",

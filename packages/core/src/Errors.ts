@@ -3,9 +3,17 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
+import * as internal from "./internal/errors.js"
+
+/**
+ * What an error is made with: its fields (all but `_tag` and what every error has).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Args<E extends { readonly _tag: string }> = Omit<E, "_tag" | keyof Cause.YieldableError>
 
 /**
  * Options that come from outside — a config file, the environment, a Layer's settings — were
@@ -27,15 +35,21 @@ import * as Duration from "effect/Duration"
  * @since 0.1.0
  * @category errors
  */
-export class InvalidOptionsError extends Data.TaggedError("InvalidOptionsError")<{
+export const InvalidOptionsError: new(args: Args<InvalidOptionsError>) => InvalidOptionsError =
+  internal.InvalidOptionsError
+
+/**
+ * The `InvalidOptionsError` error (see {@link InvalidOptionsError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface InvalidOptionsError extends Cause.YieldableError {
+  readonly _tag: "InvalidOptionsError"
   /** Which API rejected the options, e.g. `"TaskGroup"`. */
   readonly subject: string
   /** The human-readable explanation produced by the Schema decoder. */
   readonly detail: string
-}> {
-  override get message(): string {
-    return `${this.subject} options: ${this.detail}`
-  }
 }
 
 /**
@@ -57,17 +71,22 @@ export class InvalidOptionsError extends Data.TaggedError("InvalidOptionsError")
  * @since 0.1.0
  * @category errors
  */
-export class BackendError extends Data.TaggedError("BackendError")<{
+export const BackendError: new(args: Args<BackendError>) => BackendError = internal.BackendError
+
+/**
+ * The `BackendError` error (see {@link BackendError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface BackendError extends Cause.YieldableError {
+  readonly _tag: "BackendError"
   /** Which backend, e.g. `"redis"`. */
   readonly backend: string
   /** What was being done, e.g. a command name. */
   readonly operation: string
   readonly reason: "unavailable" | "timeout" | "protocol"
   readonly detail: string
-}> {
-  override get message(): string {
-    return `${this.backend} ${this.operation}: ${this.reason}: ${this.detail}`
-  }
 }
 
 /**
@@ -90,16 +109,20 @@ export class BackendError extends Data.TaggedError("BackendError")<{
  * @since 0.1.0
  * @category errors
  */
-export class TaskGroupClosedError extends Data.TaggedError("TaskGroupClosedError")<{
+export const TaskGroupClosedError: new(args: Args<TaskGroupClosedError>) => TaskGroupClosedError =
+  internal.TaskGroupClosedError
+
+/**
+ * The `TaskGroupClosedError` error (see {@link TaskGroupClosedError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface TaskGroupClosedError extends Cause.YieldableError {
+  readonly _tag: "TaskGroupClosedError"
   readonly group: string
   readonly task: string
   readonly reason: "closed" | "cancelling"
-}> {
-  override get message(): string {
-    return this.reason === "closed"
-      ? `Cannot spawn "${this.task}" into TaskGroup "${this.group}": the group has closed (every child ended and its scope is gone).`
-      : `Cannot spawn "${this.task}" into TaskGroup "${this.group}": the group is cancelling its children (a child failed, or the group was cancelled).`
-  }
 }
 
 /**
@@ -120,13 +143,19 @@ export class TaskGroupClosedError extends Data.TaggedError("TaskGroupClosedError
  * @since 0.1.0
  * @category errors
  */
-export class TaskExitedBeforeReadyError extends Data.TaggedError("TaskExitedBeforeReadyError")<{
+export const TaskExitedBeforeReadyError: new(args: Args<TaskExitedBeforeReadyError>) => TaskExitedBeforeReadyError =
+  internal.TaskExitedBeforeReadyError
+
+/**
+ * The `TaskExitedBeforeReadyError` error (see {@link TaskExitedBeforeReadyError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface TaskExitedBeforeReadyError extends Cause.YieldableError {
+  readonly _tag: "TaskExitedBeforeReadyError"
   readonly group: string
   readonly task: string
-}> {
-  override get message(): string {
-    return `Task "${this.task}" started with TaskGroup.start in "${this.group}" completed without calling ready().`
-  }
 }
 
 /**
@@ -145,17 +174,20 @@ export class TaskExitedBeforeReadyError extends Data.TaggedError("TaskExitedBefo
  * @since 0.1.0
  * @category errors
  */
-export class TimeoutError extends Data.TaggedError("TimeoutError")<{
+export const TimeoutError: new(args: Args<TimeoutError>) => TimeoutError = internal.TimeoutError
+
+/**
+ * The `TimeoutError` error (see {@link TimeoutError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface TimeoutError extends Cause.YieldableError {
+  readonly _tag: "TimeoutError"
   /** The deadline that passed, in epoch milliseconds. */
   readonly deadline: number
   /** How long the effect ran before it was stopped. */
   readonly elapsed: Duration.Duration
-}> {
-  override get message(): string {
-    return `Deadline exceeded: the operation was stopped after ${Duration.format(this.elapsed)} (deadline ${
-      new Date(this.deadline).toISOString()
-    })`
-  }
 }
 
 /**
@@ -178,13 +210,19 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
  * @since 0.1.0
  * @category errors
  */
-export class ExecutorClosedError extends Data.TaggedError("ExecutorClosedError")<{
+export const ExecutorClosedError: new(args: Args<ExecutorClosedError>) => ExecutorClosedError =
+  internal.ExecutorClosedError
+
+/**
+ * The `ExecutorClosedError` error (see {@link ExecutorClosedError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface ExecutorClosedError extends Cause.YieldableError {
+  readonly _tag: "ExecutorClosedError"
   readonly executor: string
   readonly task: string
-}> {
-  override get message(): string {
-    return `Executor "${this.executor}" is draining or closed: task "${this.task}" was not accepted`
-  }
 }
 
 /**
@@ -204,14 +242,19 @@ export class ExecutorClosedError extends Data.TaggedError("ExecutorClosedError")
  * @since 0.1.0
  * @category errors
  */
-export class OverReleaseError extends Data.TaggedError("OverReleaseError")<{
+export const OverReleaseError: new(args: Args<OverReleaseError>) => OverReleaseError = internal.OverReleaseError
+
+/**
+ * The `OverReleaseError` error (see {@link OverReleaseError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface OverReleaseError extends Cause.YieldableError {
+  readonly _tag: "OverReleaseError"
   readonly limiter: string
   readonly released: number
   readonly capacity: number
-}> {
-  override get message(): string {
-    return `Limiter "${this.limiter}": releasing ${this.released} permit(s) would exceed its capacity of ${this.capacity} (released more than acquired)`
-  }
 }
 
 /**
@@ -232,10 +275,17 @@ export class OverReleaseError extends Data.TaggedError("OverReleaseError")<{
  * @since 0.1.0
  * @category errors
  */
-export class QueueShutDownError extends Data.TaggedError("QueueShutDownError")<{ readonly queue: string }> {
-  override get message(): string {
-    return `WorkQueue "${this.queue}" is shut down`
-  }
+export const QueueShutDownError: new(args: Args<QueueShutDownError>) => QueueShutDownError = internal.QueueShutDownError
+
+/**
+ * The `QueueShutDownError` error (see {@link QueueShutDownError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface QueueShutDownError extends Cause.YieldableError {
+  readonly _tag: "QueueShutDownError"
+  readonly queue: string
 }
 
 /**
@@ -256,12 +306,18 @@ export class QueueShutDownError extends Data.TaggedError("QueueShutDownError")<{
  * @since 0.1.0
  * @category errors
  */
-export class QueueFullError
-  extends Data.TaggedError("QueueFullError")<{ readonly queue: string; readonly capacity: number }>
-{
-  override get message(): string {
-    return `WorkQueue "${this.queue}" is full (capacity ${this.capacity})`
-  }
+export const QueueFullError: new(args: Args<QueueFullError>) => QueueFullError = internal.QueueFullError
+
+/**
+ * The `QueueFullError` error (see {@link QueueFullError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface QueueFullError extends Cause.YieldableError {
+  readonly _tag: "QueueFullError"
+  readonly queue: string
+  readonly capacity: number
 }
 
 /**
@@ -279,10 +335,17 @@ export class QueueFullError
  * @since 0.1.0
  * @category errors
  */
-export class QueueEmptyError extends Data.TaggedError("QueueEmptyError")<{ readonly queue: string }> {
-  override get message(): string {
-    return `WorkQueue "${this.queue}" is empty`
-  }
+export const QueueEmptyError: new(args: Args<QueueEmptyError>) => QueueEmptyError = internal.QueueEmptyError
+
+/**
+ * The `QueueEmptyError` error (see {@link QueueEmptyError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface QueueEmptyError extends Cause.YieldableError {
+  readonly _tag: "QueueEmptyError"
+  readonly queue: string
 }
 
 /**
@@ -300,10 +363,17 @@ export class QueueEmptyError extends Data.TaggedError("QueueEmptyError")<{ reado
  * @since 0.1.0
  * @category errors
  */
-export class TaskDoneError extends Data.TaggedError("TaskDoneError")<{ readonly queue: string }> {
-  override get message(): string {
-    return `WorkQueue "${this.queue}": taskDone called more times than items were taken`
-  }
+export const TaskDoneError: new(args: Args<TaskDoneError>) => TaskDoneError = internal.TaskDoneError
+
+/**
+ * The `TaskDoneError` error (see {@link TaskDoneError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface TaskDoneError extends Cause.YieldableError {
+  readonly _tag: "TaskDoneError"
+  readonly queue: string
 }
 
 /**
@@ -323,17 +393,21 @@ export class TaskDoneError extends Data.TaggedError("TaskDoneError")<{ readonly 
  * @since 0.1.0
  * @category errors
  */
-export class OrphanedFibersError extends Data.TaggedError("OrphanedFibersError")<{
+export const OrphanedFibersError: new(args: Args<OrphanedFibersError>) => OrphanedFibersError =
+  internal.OrphanedFibersError
+
+/**
+ * The `OrphanedFibersError` error (see {@link OrphanedFibersError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface OrphanedFibersError extends Cause.YieldableError {
+  readonly _tag: "OrphanedFibersError"
   /** The thread names (`#id`) of the fibers still alive. */
   readonly fibers: ReadonlyArray<string>
   /** How many fibers the effect started in all. */
   readonly started: number
-}> {
-  override get message(): string {
-    return `${this.fibers.length} of ${this.started} fiber(s) started by the effect were still alive after it returned: ${
-      this.fibers.slice(0, 10).join(", ")
-    }`
-  }
 }
 
 /**
@@ -354,14 +428,18 @@ export class OrphanedFibersError extends Data.TaggedError("OrphanedFibersError")
  * @since 0.1.0
  * @category errors
  */
-export class FinalizerCountError extends Data.TaggedError("FinalizerCountError")<{
+export const FinalizerCountError: new(args: Args<FinalizerCountError>) => FinalizerCountError =
+  internal.FinalizerCountError
+
+/**
+ * The `FinalizerCountError` error (see {@link FinalizerCountError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface FinalizerCountError extends Cause.YieldableError {
+  readonly _tag: "FinalizerCountError"
   readonly wrong: ReadonlyArray<{ readonly label: string; readonly runs: number }>
-}> {
-  override get message(): string {
-    return `Finalizers that did not run exactly once: ${
-      this.wrong.slice(0, 10).map((w) => `${w.label} ran ${w.runs} time(s)`).join(", ")
-    }`
-  }
 }
 
 /**
@@ -383,20 +461,22 @@ export class FinalizerCountError extends Data.TaggedError("FinalizerCountError")
  * @since 0.1.0
  * @category errors
  */
-export class InterruptionPointError extends Data.TaggedError("InterruptionPointError")<{
+export const InterruptionPointError: new(
+  args: Args<InterruptionPointError> & { readonly cause?: unknown }
+) => InterruptionPointError = internal.InterruptionPointError
+
+/**
+ * The `InterruptionPointError` error (see {@link InterruptionPointError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface InterruptionPointError extends Cause.YieldableError {
+  readonly _tag: "InterruptionPointError"
   readonly point: number
   readonly points: number
   readonly reason: string
   readonly cause?: unknown
-}> {
-  override get message(): string {
-    const where = this.point === 0
-      ? "without interruption"
-      : `interrupted at suspension point ${this.point} of ${this.points}`
-    return `${where}: ${this.reason}${
-      this.cause !== undefined && Cause.isCause(this.cause) ? `\n${Cause.pretty(this.cause)}` : ""
-    }`
-  }
 }
 
 /**
@@ -419,13 +499,19 @@ export class InterruptionPointError extends Data.TaggedError("InterruptionPointE
  * @since 0.1.0
  * @category errors
  */
-export class DuplicateTaskIdError extends Data.TaggedError("DuplicateTaskIdError")<{
+export const DuplicateTaskIdError: new(args: Args<DuplicateTaskIdError>) => DuplicateTaskIdError =
+  internal.DuplicateTaskIdError
+
+/**
+ * The `DuplicateTaskIdError` error (see {@link DuplicateTaskIdError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface DuplicateTaskIdError extends Cause.YieldableError {
+  readonly _tag: "DuplicateTaskIdError"
   readonly executor: string
   readonly id: string
-}> {
-  override get message(): string {
-    return `Executor "${this.executor}" already has a task with the id "${this.id}" queued or running`
-  }
 }
 
 /**
@@ -447,14 +533,19 @@ export class DuplicateTaskIdError extends Data.TaggedError("DuplicateTaskIdError
  * @since 0.1.0
  * @category errors
  */
-export class ExecutorFullError extends Data.TaggedError("ExecutorFullError")<{
+export const ExecutorFullError: new(args: Args<ExecutorFullError>) => ExecutorFullError = internal.ExecutorFullError
+
+/**
+ * The `ExecutorFullError` error (see {@link ExecutorFullError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface ExecutorFullError extends Cause.YieldableError {
+  readonly _tag: "ExecutorFullError"
   readonly executor: string
   readonly task: string
   readonly capacity: number
-}> {
-  override get message(): string {
-    return `Executor "${this.executor}" is full (${this.capacity} tasks queued): task "${this.task}" was rejected`
-  }
 }
 
 /**
@@ -476,12 +567,17 @@ export class ExecutorFullError extends Data.TaggedError("ExecutorFullError")<{
  * @since 0.1.0
  * @category errors
  */
-export class TaskDroppedError extends Data.TaggedError("TaskDroppedError")<{
+export const TaskDroppedError: new(args: Args<TaskDroppedError>) => TaskDroppedError = internal.TaskDroppedError
+
+/**
+ * The `TaskDroppedError` error (see {@link TaskDroppedError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface TaskDroppedError extends Cause.YieldableError {
+  readonly _tag: "TaskDroppedError"
   readonly executor: string
   readonly task: string
   readonly reason: "cleared" | "removed" | "overflow"
-}> {
-  override get message(): string {
-    return `Executor "${this.executor}" dropped task "${this.task}" before it started (${this.reason})`
-  }
 }

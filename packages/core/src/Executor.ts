@@ -208,12 +208,14 @@ export interface TaskRef {
 }
 
 /**
- * Where a task is: waiting, running, or how it ended.
+ * Where a task is: waiting, running, or how it ended — the one status vocabulary, `Task.State`. A
+ * task the executor dropped before it started (`clear`, `remove`, an overflow policy) is
+ * `cancelled`; its `Cancelled` event says why (`dropped`), and its waiters get `TaskDroppedError`.
  *
  * @since 0.1.0
  * @category models
  */
-export type TaskStatus = "queued" | "running" | "succeeded" | "failed" | "timedOut" | "cancelled" | "dropped"
+export type TaskStatus = Task.State
 
 /**
  * What happened, with the Clock's time in epoch milliseconds. `RateLimited` says that a rate (the
@@ -248,12 +250,14 @@ export type ExecutorEvent =
     readonly cause: Cause.Cause<unknown>
   }
   | { readonly _tag: "TimedOut"; readonly task: TaskRef; readonly at: number; readonly attempts: number }
-  | { readonly _tag: "Cancelled"; readonly task: TaskRef; readonly at: number; readonly started: boolean }
   | {
-    readonly _tag: "Dropped"
+    readonly _tag: "Cancelled"
     readonly task: TaskRef
     readonly at: number
-    readonly reason: "cleared" | "removed" | "overflow"
+    /** `false`: it was cancelled while queued, and never ran. */
+    readonly started: boolean
+    /** Set when the executor itself dropped it before it started: why. */
+    readonly dropped?: TaskDroppedError["reason"]
   }
   | { readonly _tag: "RateLimited"; readonly at: number; readonly key?: string; readonly wait: Duration.Duration }
   | { readonly _tag: "Depleted"; readonly at: number; readonly empty: boolean }
@@ -273,9 +277,11 @@ export interface Stats {
   readonly succeeded: number
   readonly failed: number
   readonly timedOut: number
+  /** Tasks cancelled, running or queued — the dropped ones included. */
   readonly cancelled: number
+  /** Of the `cancelled`, those the executor dropped before they started (`clear`, `remove`, overflow). */
   readonly dropped: number
-  /** Tasks that ended, however. */
+  /** Tasks that ended, however: `succeeded + failed + timedOut + cancelled`. */
   readonly done: number
   readonly retries: number
   readonly concurrency: number

@@ -16,34 +16,12 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
-import { InvalidOptionsError } from "./Errors.js"
-
-const UNITS: Record<string, number> = {
-  nano: 1e-6,
-  nanos: 1e-6,
-  micro: 1e-3,
-  micros: 1e-3,
-  milli: 1,
-  millis: 1,
-  second: 1_000,
-  seconds: 1_000,
-  minute: 60_000,
-  minutes: 60_000,
-  hour: 3_600_000,
-  hours: 3_600_000,
-  day: 86_400_000,
-  days: 86_400_000,
-  week: 604_800_000,
-  weeks: 604_800_000
-}
-
-const STRING = /^\s*(-?\d+(?:\.\d+)?)\s*([a-z]+)\s*$/
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import type * as Schema from "effect/Schema"
+import type { InvalidOptionsError } from "./Errors.js"
+import * as internal from "./internal/options.js"
 
 /**
  * The signed number of milliseconds a duration input stands for (`Infinity` for an infinite one),
@@ -64,66 +42,7 @@ const STRING = /^\s*(-?\d+(?:\.\d+)?)\s*([a-z]+)\s*$/
  * @since 0.1.0
  * @category utils
  */
-export const toMillis = (input: unknown): number | undefined => {
-  switch (typeof input) {
-    case "number":
-      return Number.isNaN(input) ? undefined : input
-    case "bigint":
-      return Number(input) / 1e6
-    case "string": {
-      const match = STRING.exec(input)
-      if (match === null) return input.trim() === "Infinity" ? Infinity : undefined
-      const unit = UNITS[match[2]]
-      return unit === undefined ? undefined : Number(match[1]) * unit
-    }
-    case "object": {
-      if (Duration.isDuration(input)) return Duration.toMillis(input)
-      if (Array.isArray(input) && input.length === 2 && typeof input[0] === "number" && typeof input[1] === "number") {
-        const ms = input[0] * 1_000 + input[1] / 1e6
-        return Number.isNaN(ms) ? undefined : ms
-      }
-      return undefined
-    }
-    default:
-      return undefined
-  }
-}
-
-const show = (input: unknown): string =>
-  typeof input === "string"
-    ? JSON.stringify(input)
-    : typeof input === "bigint"
-    ? `${input}n`
-    : Duration.isDuration(input)
-    ? Duration.format(input)
-    : Array.isArray(input)
-    ? `[${input.map(show).join(", ")}]`
-    : String(input)
-
-const durationSchema = (
-  rule: string,
-  accept: (ms: number) => boolean
-): Schema.Schema<Duration.Duration, Duration.DurationInput> =>
-  Schema.transformOrFail(
-    Schema.declare((_u): _u is Duration.DurationInput => true, { identifier: "DurationInput" }),
-    Schema.DurationFromSelf,
-    {
-      strict: true,
-      decode: (input, _, ast) => {
-        const ms = toMillis(input)
-        return ms !== undefined && accept(ms)
-          ? ParseResult.succeed(ms === Infinity ? Duration.infinity : Duration.millis(Math.max(0, ms)))
-          : ParseResult.fail(
-            new ParseResult.Type(
-              ast,
-              input,
-              `Expected ${rule} (milliseconds, a Duration, or a string like "5 seconds"), actual ${show(input)}`
-            )
-          )
-      },
-      encode: (d) => ParseResult.succeed(d)
-    }
-  )
+export const toMillis: (input: unknown) => number | undefined = internal.toMillis
 
 /**
  * Any finite duration. A negative one is read as zero — a deadline already in the past — as
@@ -140,10 +59,7 @@ const durationSchema = (
  * @since 0.1.0
  * @category schemas
  */
-export const FiniteDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> = durationSchema(
-  "a finite duration",
-  Number.isFinite
-)
+export const FiniteDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> = internal.FiniteDuration
 
 /**
  * A finite duration of zero or more.
@@ -159,10 +75,8 @@ export const FiniteDuration: Schema.Schema<Duration.Duration, Duration.DurationI
  * @since 0.1.0
  * @category schemas
  */
-export const NonNegativeDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> = durationSchema(
-  "a finite, non-negative duration",
-  (ms) => Number.isFinite(ms) && ms >= 0
-)
+export const NonNegativeDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> =
+  internal.NonNegativeDuration
 
 /**
  * A finite duration of more than zero.
@@ -178,10 +92,7 @@ export const NonNegativeDuration: Schema.Schema<Duration.Duration, Duration.Dura
  * @since 0.1.0
  * @category schemas
  */
-export const PositiveDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> = durationSchema(
-  "a finite, positive duration",
-  (ms) => Number.isFinite(ms) && ms > 0
-)
+export const PositiveDuration: Schema.Schema<Duration.Duration, Duration.DurationInput> = internal.PositiveDuration
 
 /**
  * A duration of zero or more, or an infinite one (`Infinity`, `Duration.infinity`): "wait as long as
@@ -198,15 +109,8 @@ export const PositiveDuration: Schema.Schema<Duration.Duration, Duration.Duratio
  * @since 0.1.0
  * @category schemas
  */
-export const NonNegativeDurationOrInfinity: Schema.Schema<Duration.Duration, Duration.DurationInput> = durationSchema(
-  "a non-negative duration or Infinity",
-  (ms) => ms >= 0
-)
-
-const count = (rule: string, accept: (n: number) => boolean): Schema.Schema<number> =>
-  Schema.Number.pipe(
-    Schema.filter(accept, { message: (issue) => `Expected ${rule}, actual ${show(issue.actual)}` })
-  )
+export const NonNegativeDurationOrInfinity: Schema.Schema<Duration.Duration, Duration.DurationInput> =
+  internal.NonNegativeDurationOrInfinity
 
 /**
  * An integer of 1 or more.
@@ -222,7 +126,7 @@ const count = (rule: string, accept: (n: number) => boolean): Schema.Schema<numb
  * @since 0.1.0
  * @category schemas
  */
-export const PositiveInt: Schema.Schema<number> = count("a positive integer", (n) => Number.isInteger(n) && n > 0)
+export const PositiveInt: Schema.Schema<number> = internal.PositiveInt
 
 /**
  * An integer of 0 or more.
@@ -238,10 +142,7 @@ export const PositiveInt: Schema.Schema<number> = count("a positive integer", (n
  * @since 0.1.0
  * @category schemas
  */
-export const NonNegativeInt: Schema.Schema<number> = count(
-  "a non-negative integer",
-  (n) => Number.isInteger(n) && n >= 0
-)
+export const NonNegativeInt: Schema.Schema<number> = internal.NonNegativeInt
 
 /**
  * An integer of 1 or more, or `Infinity` ("no limit").
@@ -257,10 +158,7 @@ export const NonNegativeInt: Schema.Schema<number> = count(
  * @since 0.1.0
  * @category schemas
  */
-export const PositiveIntOrInfinity: Schema.Schema<number> = count(
-  "a positive integer or Infinity",
-  (n) => n === Infinity || (Number.isInteger(n) && n > 0)
-)
+export const PositiveIntOrInfinity: Schema.Schema<number> = internal.PositiveIntOrInfinity
 
 /**
  * An integer of 0 or more, or `Infinity`.
@@ -276,18 +174,7 @@ export const PositiveIntOrInfinity: Schema.Schema<number> = count(
  * @since 0.1.0
  * @category schemas
  */
-export const NonNegativeIntOrInfinity: Schema.Schema<number> = count(
-  "a non-negative integer or Infinity",
-  (n) => n === Infinity || (Number.isInteger(n) && n >= 0)
-)
-
-const formatIssue = (error: ParseResult.ParseError): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  // optional fields are unions with `undefined`: prefer the issue of the real type
-  const issue = issues.find((i) => !i.message.startsWith("Expected undefined")) ?? issues[0]
-  if (issue === undefined) return ParseResult.TreeFormatter.formatErrorSync(error)
-  return issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
-}
+export const NonNegativeIntOrInfinity: Schema.Schema<number> = internal.NonNegativeIntOrInfinity
 
 /**
  * A decoder for options that come from outside: unknown fields are rejected, `undefined` reads as
@@ -314,14 +201,10 @@ const formatIssue = (error: ParseResult.ParseError): string => {
  * @since 0.1.0
  * @category decoding
  */
-export const decode = <A, I>(
+export const decode: <A, I>(
   subject: string,
   schema: Schema.Schema<A, I>
-): (input: unknown) => Either.Either<A, InvalidOptionsError> => {
-  const run = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "all" })
-  return (input) =>
-    Either.mapLeft(run(input ?? {}), (error) => new InvalidOptionsError({ subject, detail: formatIssue(error) }))
-}
+) => (input: unknown) => Either.Either<A, InvalidOptionsError> = internal.decode
 
 /**
  * A checker for arguments written at a call site: returns the decoded value, or throws an
@@ -345,14 +228,8 @@ export const decode = <A, I>(
  * @since 0.1.0
  * @category decoding
  */
-export const decodeOrDie = <A, I>(subject: string, schema: Schema.Schema<A, I>): (input: unknown) => A => {
-  const run = decode(subject, schema)
-  return (input) => {
-    const decoded = run(input)
-    if (Either.isRight(decoded)) return decoded.right
-    throw new Cause.IllegalArgumentException(`${subject}: ${decoded.left.detail}`)
-  }
-}
+export const decodeOrDie: <A, I>(subject: string, schema: Schema.Schema<A, I>) => (input: unknown) => A =
+  internal.decodeOrDie
 
 /**
  * Like {@link decodeOrDie}, as an Effect that dies instead of throwing.
@@ -371,5 +248,5 @@ export const decodeOrDie = <A, I>(subject: string, schema: Schema.Schema<A, I>):
  * @since 0.1.0
  * @category decoding
  */
-export const orDie = <A, I>(subject: string, schema: Schema.Schema<A, I>, input: unknown): Effect.Effect<A> =>
-  Effect.suspend(() => Effect.succeed(decodeOrDie(subject, schema)(input)))
+export const orDie: <A, I>(subject: string, schema: Schema.Schema<A, I>, input: unknown) => Effect.Effect<A> =
+  internal.orDie

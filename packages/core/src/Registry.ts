@@ -12,6 +12,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as internal from "./internal/registry.js"
+import type * as Task from "./Task.js"
 import type * as Timeline from "./Timeline.js"
 
 /**
@@ -75,7 +76,7 @@ export interface TaskEntry {
   /** Its group's path. */
   readonly group: string
   /** `queued` (waiting for a slot) or `running`. */
-  readonly state: "queued" | "running"
+  readonly state: Extract<Task.State, "queued" | "running">
   /** When it started, in epoch milliseconds on Effect's `Clock` (undefined while queued). */
   readonly since: number | undefined
   /** How long it has been running, in milliseconds (undefined while queued). */

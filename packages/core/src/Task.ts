@@ -1,9 +1,10 @@
 /**
  * A named handle on a running child: asyncio's `Task`, on an Effect fiber.
  *
- * Tasks are created by {@link TaskGroup} (`group.spawn`) or by {@link fork}. A task is `pending`
- * while it waits for a slot in a bounded group, `running` while its effect runs, and then
- * `succeeded`, `failed` or `cancelled`.
+ * Tasks are created by {@link TaskGroup} (`group.spawn`) or by {@link fork}. A task is `queued`
+ * while it waits for a slot in a bounded group (or an executor), `running` while its effect runs,
+ * and then `succeeded`, `failed`, `timedOut` or `cancelled` — the one status vocabulary of
+ * `TaskResult`, `Timeline`, the executors and the inspector.
  *
  * @since 0.1.0
  */
@@ -31,13 +32,50 @@ export const TypeId: unique symbol = internal.TypeId
 export type TypeId = typeof TypeId
 
 /**
- * The lifecycle of a task: `pending` → `running` → `succeeded` | `failed` | `cancelled`.
- * A task cancelled while pending goes straight to `cancelled`; its effect never runs.
+ * The lifecycle of a task, in the one status vocabulary: `queued` → `running` → `succeeded` |
+ * `failed` | `timedOut` | `cancelled`. A task cancelled while queued goes straight to `cancelled`;
+ * its effect never runs. A task that failed with a `TimeoutError` (a deadline, a timeout) is
+ * `timedOut`; one an executor dropped before it started is `cancelled`.
+ *
+ * Until 0.1.0 a queued task was `pending` and a timed-out one `failed`: {@link toLegacyState}
+ * gives those words back for code that still compares them.
  *
  * @since 0.1.0
  * @category models
  */
-export type State = "pending" | "running" | "succeeded" | "failed" | "cancelled"
+export type State = "queued" | "running" | "succeeded" | "failed" | "timedOut" | "cancelled"
+
+/**
+ * The states as they were named before the one vocabulary: `pending` for `queued`, no `timedOut`.
+ *
+ * @deprecated Compare with {@link State}: `"queued"` replaces `"pending"`, and a timeout is
+ * `"timedOut"`. Kept for one minor release.
+ * @since 0.1.0
+ * @category models
+ */
+export type LegacyState = "pending" | "running" | "succeeded" | "failed" | "cancelled"
+
+/**
+ * Maps a state to the old words (`queued` → `pending`, `timedOut` → `failed`), for code that
+ * compares the old strings while it moves to {@link State}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Task } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const task = yield* Task.fork(Effect.void)
+ *   return Task.toLegacyState(yield* task.state) === "running"
+ * })
+ * ```
+ *
+ * @deprecated Compare with {@link State} instead. Kept for one minor release.
+ * @since 0.1.0
+ * @category utils
+ */
+export const toLegacyState = (state: State): LegacyState =>
+  state === "queued" ? "pending" : state === "timedOut" ? "failed" : state
 
 /**
  * When the task started and ended, in epoch milliseconds read from the `Clock` (so `TestClock`

@@ -3,12 +3,13 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
+import type * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type * as Option from "effect/Option"
-import { outcomeOf } from "./internal/outcome.js"
+import * as internal from "./internal/outcome.js"
+import type * as Task from "./Task.js"
 
 /**
  * Fields every outcome carries.
@@ -66,7 +67,9 @@ export interface TimedOut<E> extends Common {
 
 /**
  * The task was cancelled (interrupted). `started` is `false` when it was cancelled while still queued,
- * so its effect never ran.
+ * so its effect never ran. An executor that dropped a queued task (`clear`, `remove`, an overflow
+ * policy; its waiters get `TaskDroppedError`) reports it cancelled too, with `dropped` saying why —
+ * as concurrent.futures reports a pending future that was cancelled.
  *
  * @since 0.1.0
  * @category models
@@ -74,6 +77,8 @@ export interface TimedOut<E> extends Common {
 export interface Cancelled extends Common {
   readonly _tag: "Cancelled"
   readonly started: boolean
+  /** Set when an executor dropped the task before it started: why. */
+  readonly dropped?: "cleared" | "removed" | "overflow"
 }
 
 /**
@@ -114,18 +119,11 @@ export interface Meta {
   readonly started?: boolean
 }
 
-const common = (meta: Meta): Common => ({
-  name: meta.name,
-  attempts: meta.attempts,
-  startedAt: meta.startedAt,
-  endedAt: meta.endedAt,
-  duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
-})
-
 /**
- * Builds a result from an `Exit`: success → `Succeeded`; interruption only → `Cancelled`; a failure
- * whose first error is a `TimeoutError` (or Effect's `TimeoutException`) → `TimedOut`; any other
- * failure or defect → `Failed`.
+ * Builds a result from an `Exit`, by the one classifier that also gives `Task.State`: success →
+ * `Succeeded`; interruption only → `Cancelled`; a failure whose first error is a `TimeoutError` (or
+ * Effect's `TimeoutException`) → `TimedOut`; a `TaskDroppedError` (an executor dropped the task
+ * before it started) → `Cancelled` with `dropped`; any other failure or defect → `Failed`.
  *
  * @example
  * ```ts
@@ -139,29 +137,26 @@ const common = (meta: Meta): Common => ({
  * @since 0.1.0
  * @category constructors
  */
-export const fromExit = <A, E>(exit: Exit.Exit<A, E>, meta: Meta): TaskResult<A, E> => {
-  switch (outcomeOf(exit)) {
-    case "Succeeded":
-      // the common case, spelled out: a spread per result showed in profiles of large batches
-      return {
-        _tag: "Succeeded",
-        value: (exit as Exit.Success<A, E>).value,
-        name: meta.name,
-        attempts: meta.attempts,
-        startedAt: meta.startedAt,
-        endedAt: meta.endedAt,
-        duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
-      }
-    case "Cancelled":
-      return { _tag: "Cancelled", started: meta.started ?? true, ...common(meta) }
-    case "TimedOut":
-      return { _tag: "TimedOut", cause: (exit as Exit.Failure<A, E>).cause, ...common(meta) }
-    case "Failed": {
-      const cause = (exit as Exit.Failure<A, E>).cause
-      return { _tag: "Failed", cause, error: Cause.failureOption(cause), ...common(meta) }
-    }
-  }
-}
+export const fromExit: <A, E>(exit: Exit.Exit<A, E>, meta: Meta) => TaskResult<A, E> = internal.fromExit
+
+/**
+ * A result's status in the one vocabulary (`Task.State`): `"succeeded"`, `"failed"`, `"timedOut"`
+ * or `"cancelled"`.
+ *
+ * @example
+ * ```ts
+ * import { Exit } from "effect"
+ * import { TaskResult } from "@taskscope/core"
+ *
+ * const result = TaskResult.fromExit(Exit.succeed(1), { name: "t", attempts: 1, startedAt: 0, endedAt: 1 })
+ * TaskResult.status(result) // "succeeded"
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const status = <A, E>(result: TaskResult<A, E>): Exclude<Task.State, "queued" | "running"> =>
+  internal.statusOfTag[result._tag]
 
 /**
  * Converts a result back to an `Exit` (a `Cancelled` result becomes an interruption).

@@ -25,7 +25,7 @@ export interface Entry {
   readonly startedAt: number
   readonly endedAt: number
   /** How it ended, in the one status vocabulary (a timeout is `timedOut`). */
-  readonly outcome: "succeeded" | "failed" | "timedOut" | "cancelled"
+  readonly outcome: Exclude<Task.State, "queued" | "running">
 }
 
 /**

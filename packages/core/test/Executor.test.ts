@@ -159,6 +159,69 @@ describe("Executor", () => {
       expect([stats.succeeded, stats.cancelled, stats.running, stats.queued]).toStrictEqual([2, 3, 0, 0])
     }))
 
+  it.scoped("a task handed to an idle worker is running from its submit: stats, status and state say so at once", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 2 })
+      // a first task starts a worker, ends, and leaves the worker parked
+      yield* executor.run({ name: "warm-up", effect: Effect.void })
+      const ran: Array<string> = []
+      const task = yield* executor.submit({ name: "next", effect: Effect.sync(() => ran.push("next")) })
+      // nothing has yielded since submit: the parked worker has not resumed yet
+      const stats = yield* executor.stats
+      expect([stats.running, stats.queued, ran.length]).toStrictEqual([1, 0, 0])
+      expect(yield* executor.status(task.id)).toStrictEqual(Option.some("running"))
+      assert.strictEqual(yield* task.state, "running")
+      expect((yield* executor.runningTasks).map((t) => t.name)).toStrictEqual(["next"])
+      yield* task.join
+      expect(ran).toStrictEqual(["next"])
+      expect([(yield* executor.stats).running, (yield* executor.stats).succeeded]).toStrictEqual([0, 2])
+    }))
+
+  it.scoped("a task handed over and cancelled before its worker resumed never runs; the executor goes on", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1 })
+      yield* executor.run({ name: "warm-up", effect: Effect.void })
+      const ran: Array<string> = []
+      const task = yield* executor.submit({ name: "doomed", effect: Effect.sync(() => ran.push("doomed")) })
+      assert.strictEqual((yield* executor.stats).running, 1)
+      yield* task.cancel
+      assert.strictEqual(yield* task.state, "cancelled")
+      const after = yield* executor.run({ name: "after", effect: Effect.sync(() => ran.push("after")) })
+      assert.strictEqual(after._tag, "Succeeded")
+      expect(ran).toStrictEqual(["after"])
+      const stats = yield* executor.stats
+      expect([stats.running, stats.cancelled, stats.succeeded, stats.dropped]).toStrictEqual([0, 1, 2, 0])
+    }))
+
+  it.scoped("a lower concurrency lets the tasks already handed over run; the next ones wait for it", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 2 })
+      // two workers, both parked
+      yield* executor.runAll([{ name: "w1", effect: Effect.sleep(1) }, { name: "w2", effect: Effect.sleep(1) }]).pipe(
+        Effect.fork,
+        Effect.zipLeft(TestClock.adjust(1)),
+        Effect.flatMap(Fiber.join)
+      )
+      const starts: Array<string> = []
+      const timed = (name: string) => ({
+        name,
+        effect: Effect.flatMap(now, (t) => Effect.sync(() => starts.push(`${name}@${t}`))).pipe(
+          Effect.zipRight(Effect.sleep(100))
+        )
+      })
+      const a = yield* executor.submit(timed("a"))
+      const b = yield* executor.submit(timed("b"))
+      assert.strictEqual((yield* executor.stats).running, 2)
+      yield* executor.update({ concurrency: 1 })
+      const c = yield* executor.submit(timed("c"))
+      const d = yield* executor.submit(timed("d"))
+      expect([(yield* executor.stats).running, (yield* executor.stats).queued]).toStrictEqual([2, 2])
+      yield* TestClock.adjust(400)
+      yield* Effect.forEach([a, b, c, d], (t) => t.join, { discard: true })
+      // a and b ran together (handed over before the change); then one at a time
+      expect(starts).toStrictEqual(["a@1", "b@1", "c@101", "d@201"])
+    }))
+
   it.effect("a bad configuration is a clear error at start-up; the Layer drains on close", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Effect.scoped(Executor.make({ concurrency: 0 })))

@@ -1,5 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import { Duration, FastCheck as fc } from "effect"
+import { TimeoutError } from "../src/internal/errors.js"
 import {
   ADMITTED,
   FixedWindow,
@@ -252,17 +253,23 @@ describe("Kernel", () => {
     stats.ended("succeeded")
     stats.ended("timedOut")
     stats.ended("cancelled")
-    stats.dropped++
+    stats.drop()
+    // a promise task: stopped by a signal, rejected with a TimeoutError of its own, with another error
+    stats.settled(false, new Error("aborted"), true)
+    stats.settled(false, new TimeoutError({ deadline: 0, elapsed: Duration.zero }), false)
+    stats.settled(false, new Error("boom"), false)
+    stats.settled(true, 1, false)
     for (const ms of [1, 2, 3, 4, 100]) stats.duration(ms)
     expect(stats.counts()).toStrictEqual({
       submitted: 4,
-      succeeded: 1,
-      failed: 0,
-      timedOut: 1,
-      cancelled: 1,
+      succeeded: 2,
+      failed: 1,
+      timedOut: 2,
+      // the dropped one is cancelled too
+      cancelled: 3,
       dropped: 1,
       retries: 0,
-      done: 4
+      done: 8
     })
     expect(stats.percentiles()).toStrictEqual({ p50: 3, p90: 100, p99: 100 })
   })

@@ -231,7 +231,7 @@ describe("TaskGroup.scoped", () => {
       expect(ends).toStrictEqual([0, 1, 1])
     }))
 
-  it.effect("a queued child reports pending, then running", () =>
+  it.effect("a queued child reports queued, then running", () =>
     Effect.gen(function*() {
       const states = yield* Fiber.join(
         yield* runFor(
@@ -248,8 +248,18 @@ describe("TaskGroup.scoped", () => {
           "2 seconds"
         )
       )
-      expect(states).toStrictEqual(["pending", "running", "succeeded"])
+      expect(states).toStrictEqual(["queued", "running", "succeeded"])
     }))
+
+  it.effect("a child handed to a parked worker is running at once: its state and the group's stats", () =>
+    TaskGroup.scoped((group) =>
+      Effect.gen(function*() {
+        yield* Effect.flatMap(group.spawn(Effect.void), (t) => t.join)
+        const child = yield* group.spawn(Effect.void)
+        assert.strictEqual(yield* child.state, "running")
+        expect(yield* group.stats).toMatchObject({ active: 1, running: 1, queued: 0 })
+        yield* child.join
+      }), { concurrency: 1 }))
 
   it.effect("cancelling a running child of a bounded group leaves the others running", () =>
     Effect.gen(function*() {

@@ -222,8 +222,11 @@ export declare namespace Executor {
     readonly succeeded: number
     readonly failed: number
     readonly timedOut: number
+    /** Tasks cancelled (a signal, `close`), the dropped ones included. */
     readonly cancelled: number
+    /** Of the `cancelled`, those that never started (`clear`, a signal while queued, `close`'s grace). */
     readonly dropped: number
+    /** Tasks that ended, however: `succeeded + failed + timedOut + cancelled`. */
     readonly done: number
     readonly retries: number
     readonly concurrency: number

@@ -10,14 +10,18 @@
  * @since 0.1.0
  */
 
+import type * as CoreTask from "@taskscope/core/Task"
+
 /**
- * `pending` while it waits for a slot in a bounded group, `running`, then `succeeded`, `failed` or
- * `cancelled`. A task cancelled while pending never runs.
+ * The one status vocabulary of `@taskscope/core`'s `Task.State`: `queued` while it waits for a slot
+ * in a bounded group, `running`, then `succeeded`, `failed`, `timedOut` (a deadline or timeout
+ * stopped it) or `cancelled`. A task cancelled while queued never runs. (Until 0.1.0 `queued` was
+ * `pending`, and a timed-out task `failed`.)
  *
  * @since 0.1.0
  * @category models
  */
-export type State = "pending" | "running" | "succeeded" | "failed" | "cancelled"
+export type State = CoreTask.State
 
 /**
  * A child task: a promise of its value, with a name, a state and `cancel`.
@@ -43,7 +47,7 @@ export interface Task<A> extends PromiseLike<A> {
   readonly name: string
   /** Where the task is now. */
   readonly state: State
-  /** Whether it has ended (succeeded, failed or cancelled). */
+  /** Whether it has ended (succeeded, failed, timed out or cancelled). */
   readonly done: boolean
   /** Like `Promise.prototype.catch`. */
   catch<C = never>(onrejected?: ((reason: any) => C | PromiseLike<C>) | null): Promise<A | C>

@@ -6,6 +6,7 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { CancelledError, Executor, SuppressedError, TaskDroppedError, TimeoutError } from "@taskscope/promise"
+import { Duration } from "effect"
 import { deferred, rejection, stateOf, tick, ticks, unhandledRejections, untilAborted } from "./helpers.js"
 import { implementations, type Make, same } from "./pqueue.js"
 
@@ -440,6 +441,17 @@ describe("Executor, where it differs from p-queue on purpose", () => {
     assert.strictEqual(queue.pending, 0)
   })
 
+  it("stats classify by the core's one rule: a task that rejects with a TimeoutError of its own is timedOut", async () => {
+    const queue = new Executor()
+    const results = await Promise.allSettled([
+      queue.add(() => Promise.reject(new TimeoutError({ deadline: 0, elapsed: Duration.millis(5) }))),
+      queue.add(() => Promise.reject(new Error("boom"))),
+      queue.add(() => "ok")
+    ])
+    expect(results.map((r) => r.status)).toStrictEqual(["rejected", "rejected", "fulfilled"])
+    expect(queue.stats).toMatchObject({ succeeded: 1, failed: 1, timedOut: 1, cancelled: 0, done: 3 })
+  })
+
   it("stats count every outcome; close resumes a paused executor and drains it", async () => {
     const queue = new Executor({ concurrency: 2 })
     const controller = new AbortController()
@@ -478,7 +490,8 @@ describe("Executor, where it differs from p-queue on purpose", () => {
       succeeded: 1,
       failed: 1,
       timedOut: 1,
-      cancelled: 1,
+      // the one aborted while queued is cancelled, and counted as dropped too
+      cancelled: 2,
       dropped: 1,
       done: 5,
       queued: 0,

@@ -203,6 +203,26 @@ describe("TaskGroup.run", () => {
     assert.instanceOf(reasons[0], CancelledError)
   })
 
+  it("a task waiting for a slot is queued, then running, then succeeded: the core's one vocabulary", async () => {
+    const states: Array<string> = []
+    await TaskGroup.run(async (group) => {
+      const release = deferred<void>()
+      const releaseSecond = deferred<void>()
+      const first = group.spawn(() => release.promise)
+      const second = group.spawn(() => releaseSecond.promise)
+      states.push(first.state, second.state)
+      release.resolve()
+      await first
+      await ticks(2)
+      states.push(second.state)
+      releaseSecond.resolve()
+      await second
+      states.push(second.state)
+      assert.isTrue(second.done)
+    }, { concurrency: 1 })
+    expect(states).toStrictEqual(["running", "queued", "running", "succeeded"])
+  })
+
   it("awaiting a cancelled task rejects with CancelledError; task.cancel waits for its cleanup", async () => {
     const log: Array<string> = []
     await TaskGroup.run(async (group) => {

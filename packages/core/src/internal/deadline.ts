@@ -12,7 +12,6 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scheduler from "effect/Scheduler"
 import type * as Deadline from "../Deadline.js"
-import { TimeoutError } from "../Errors.js"
 import {
   currentDeadline,
   currentScope,
@@ -25,6 +24,7 @@ import {
 } from "./cancelScope.js"
 import { andThen } from "./cause.js"
 import { instantOrDie, millisOrDie } from "./durations.js"
+import { TimeoutError } from "./errors.js"
 
 export { currentDeadline, currentScope, effectiveDeadline }
 

@@ -1,6 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as DateTime from "effect/DateTime"
-import * as Options from "../Options.js"
+import * as Options from "./options.js"
 
 /**
  * A duration in milliseconds, negative allowed, `Infinity` for "no deadline"; dies with a message

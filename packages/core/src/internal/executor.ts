@@ -13,21 +13,21 @@ import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Deadline from "../Deadline.js"
+import type * as Executor from "../Executor.js"
+import type * as Retry from "../Retry.js"
+import type * as Task from "../Task.js"
+import { moveOnAfter, within } from "./deadline.js"
 import {
   DuplicateTaskIdError,
   ExecutorClosedError,
   ExecutorFullError,
   type InvalidOptionsError,
   TaskDroppedError
-} from "../Errors.js"
-import type * as Executor from "../Executor.js"
-import * as Options from "../Options.js"
-import * as Retry from "../Retry.js"
-import type * as Task from "../Task.js"
-import { moveOnAfter } from "./deadline.js"
-import { type Job, Kernel, type KeyGate, OUTSIDE } from "./kernel.js"
-import { outcomeOf } from "./outcome.js"
+} from "./errors.js"
+import { type Job, Kernel, type KeyGate, OUTSIDE, Stats } from "./kernel.js"
+import * as Options from "./options.js"
+import { droppedReason, type Ended, statusOf } from "./outcome.js"
+import { retry as withRetry } from "./retry.js"
 import type { RunQueue } from "./runQueue.js"
 import { remainingMillis as shutdownRemainingMillis } from "./shutdown.js"
 import { DONE, type TaskImpl } from "./task.js"
@@ -117,10 +117,10 @@ const millis = (d: Duration.Duration) => Duration.toMillis(d)
 
 const tasksTotal = Metric.counter("taskscope_executor_tasks_total", { description: "Executor tasks by outcome" })
 const tasksByOutcome = {
-  Succeeded: tasksTotal.pipe(Metric.tagged("outcome", "Succeeded")),
-  Failed: tasksTotal.pipe(Metric.tagged("outcome", "Failed")),
-  TimedOut: tasksTotal.pipe(Metric.tagged("outcome", "TimedOut")),
-  Cancelled: tasksTotal.pipe(Metric.tagged("outcome", "Cancelled"))
+  succeeded: tasksTotal.pipe(Metric.tagged("outcome", "Succeeded")),
+  failed: tasksTotal.pipe(Metric.tagged("outcome", "Failed")),
+  timedOut: tasksTotal.pipe(Metric.tagged("outcome", "TimedOut")),
+  cancelled: tasksTotal.pipe(Metric.tagged("outcome", "Cancelled"))
 }
 const taskDuration = Metric.histogram(
   "taskscope_executor_task_duration_ms",
@@ -322,9 +322,8 @@ export class ExecutorImpl implements Executor.Executor {
   readonly queue: ExecutorQueue
   closed = false
   running = 0
-  readonly counts = { submitted: 0, succeeded: 0, failed: 0, timedOut: 0, cancelled: 0, dropped: 0, retries: 0 }
-  readonly durations: Array<number> = []
-  durationIndex = 0
+  /** Counts in the one status vocabulary, and run-time percentiles (the kernel's, as every executor's). */
+  readonly counts = new Stats()
   /** The last 1,000 tasks that ended, by id, with their status (a ring: written per task, read rarely). */
   readonly endedIds: Array<number> = []
   readonly endedStatus: Array<Executor.TaskStatus> = []
@@ -427,20 +426,19 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   onEnded(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>, run: Run, started: boolean): void {
-    const outcome = outcomeOf(exit)
-    const dropped = outcome === "Failed" && isDropped(exit)
-    const status: Executor.TaskStatus = dropped ? "dropped" : statusOf[outcome]
+    const status = statusOf(exit)
     this.remember(task.id, status)
-    if (dropped) this.counts.dropped++
-    else this.counts[statusOf[outcome]]++
-    if (this.subscribers > 0) this.tell(task, exit, run, status, started)
-    if (!dropped) tasksByOutcome[outcome].unsafeUpdate(1, [])
+    // a task dropped before it started is cancelled, and counted as dropped too
+    const dropped = status === "cancelled" && !started ? droppedReason(exit) : undefined
+    if (dropped === undefined) this.counts.ended(status)
+    else this.counts.drop()
+    if (this.subscribers > 0) this.tell(task, exit, run, status, started, dropped)
+    tasksByOutcome[status].unsafeUpdate(1, [])
     if (started) {
       this.running--
       const ms = task.endedAt - task.startedAt
       taskDuration.unsafeUpdate(ms, [])
-      if (this.durations.length < 1024) this.durations.push(ms)
-      else this.durations[this.durationIndex++ % 1024] = ms
+      this.counts.duration(ms)
       this.group.drain()
     } else {
       this.wakeBlocked()
@@ -473,8 +471,9 @@ export class ExecutorImpl implements Executor.Executor {
     task: TaskImpl<any, any>,
     exit: Exit.Exit<unknown, unknown>,
     run: Run,
-    status: Executor.TaskStatus,
-    started: boolean
+    status: Ended,
+    started: boolean,
+    dropped: TaskDroppedError["reason"] | undefined
   ): void {
     const at = task.endedAt
     const ref = refOf(run)
@@ -489,14 +488,12 @@ export class ExecutorImpl implements Executor.Executor {
       case "timedOut":
         this.publish({ _tag: "TimedOut", task: ref, at, attempts })
         break
-      case "dropped": {
-        const error = Cause.failureOption((exit as Exit.Failure<unknown, unknown>).cause)
-        const reason = Option.isSome(error) && error.value instanceof TaskDroppedError ? error.value.reason : "cleared"
-        this.publish({ _tag: "Dropped", task: ref, at, reason })
-        break
-      }
       default:
-        this.publish({ _tag: "Cancelled", task: ref, at, started })
+        this.publish(
+          dropped === undefined
+            ? { _tag: "Cancelled", task: ref, at, started }
+            : { _tag: "Cancelled", task: ref, at, started, dropped }
+        )
     }
     if (this.queue.size === 0) {
       this.publish({ _tag: "Empty", at })
@@ -601,7 +598,7 @@ export class ExecutorImpl implements Executor.Executor {
     let attempt: Effect.Effect<A, any, R> = spec.effect
     const timeout = spec.timeout ?? this.timeoutMs
     // a bound on each attempt, from the moment it starts
-    if (timeout !== undefined) attempt = Deadline.within(attempt, timeout)
+    if (timeout !== undefined) attempt = within(attempt, timeout)
     const retry = spec.retry === undefined ? defaults?.retry : spec.retry
     let effect = attempt
     if (retry !== undefined && retry !== false) {
@@ -618,7 +615,7 @@ export class ExecutorImpl implements Executor.Executor {
           return Effect.zipRight(this.queue.rateToken(data.gate), attempt)
         })
         : attempt
-      effect = Retry.retry(gated, retry as Retry.Policy<unknown>)
+      effect = withRetry(gated, retry as Retry.Policy<unknown>)
     }
     if (!this.spans) return effect
     return Effect.withSpan(effect, spec.name, {
@@ -846,24 +843,18 @@ export class ExecutorImpl implements Executor.Executor {
 
   get stats(): Effect.Effect<Executor.Stats> {
     return Effect.sync(() => {
-      const sorted = this.durations.slice().sort((a, b) => a - b)
-      const pct = (p: number) =>
-        sorted.length === 0
-          ? Duration.zero
-          : Duration.millis(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))])
-      const c = this.counts
+      const { p50, p90, p99 } = this.counts.percentiles()
       return {
-        ...c,
-        done: c.succeeded + c.failed + c.timedOut + c.cancelled + c.dropped,
+        ...this.counts.counts(),
         running: this.running,
         queued: this.queue.size,
         concurrency: this.group.concurrency,
         paused: this.queue.paused,
         rateLimited: this.queue.rateLimited(),
         closed: this.closed,
-        p50: pct(0.5),
-        p90: pct(0.9),
-        p99: pct(0.99)
+        p50: Duration.millis(p50),
+        p90: Duration.millis(p90),
+        p99: Duration.millis(p99)
       }
     })
   }
@@ -920,19 +911,6 @@ export class ExecutorImpl implements Executor.Executor {
   toJSON(): unknown {
     return { _id: "Executor", name: this.name, queued: this.queue.size, running: this.running }
   }
-}
-
-const statusOf = {
-  Succeeded: "succeeded",
-  Failed: "failed",
-  TimedOut: "timedOut",
-  Cancelled: "cancelled"
-} as const
-
-const isDropped = (exit: Exit.Exit<unknown, unknown>): boolean => {
-  if (Exit.isSuccess(exit)) return false
-  const error = Cause.failureOption(exit.cause)
-  return Option.isSome(error) && error.value instanceof TaskDroppedError
 }
 
 /** @internal */

@@ -16,6 +16,8 @@
  * @internal
  */
 
+import { type Ended, statusOfSettled } from "./outcome.js"
+
 // -----------------------------------------------------------------------------------------------
 // jobs and their line
 
@@ -944,18 +946,12 @@ export class Kernel<J extends Job> {
 // -----------------------------------------------------------------------------------------------
 // counts and stats
 
-/** The one status vocabulary (`outcome.ts` classifies exits into it). @internal */
-export type Status = "queued" | "running" | "succeeded" | "failed" | "timedOut" | "cancelled"
-
-/** How a task that ended ended (a `Status` past running). @internal */
-export type Ended = Exclude<Status, "queued" | "running">
-
 const RECORDED = 1024
 
 /**
- * Counts since an executor was made, in the one vocabulary, and run-time percentiles over the last
- * 1,024 runs. `dropped` counts tasks that ended before they started, dropped by the executor
- * (cleared, overflow, removed): cancelled, counted apart.
+ * Counts since an executor was made, in the one status vocabulary (`Task.State`), and run-time
+ * percentiles over the last 1,024 runs. `dropped` counts, of the `cancelled`, the tasks the
+ * executor dropped before they started (cleared, overflow, removed, aborted while queued).
  * @internal
  */
 export class Stats {
@@ -973,12 +969,23 @@ export class Stats {
     this[status]++
   }
 
+  /** A promise task settled: classified by the one rule (`statusOfSettled`). */
+  settled(ok: boolean, value: unknown, stopped: boolean): void {
+    this[statusOfSettled(ok, value, stopped)]++
+  }
+
+  /** A queued task was dropped: it is cancelled, and counted as dropped too. */
+  drop(): void {
+    this.cancelled++
+    this.dropped++
+  }
+
   duration(ms: number): void {
     this.durations[this.recorded++ % RECORDED] = ms
   }
 
   get done(): number {
-    return this.succeeded + this.failed + this.timedOut + this.cancelled + this.dropped
+    return this.succeeded + this.failed + this.timedOut + this.cancelled
   }
 
   /** The p50, p90 and p99 run times in ms (0 before any run). */

@@ -10,9 +10,9 @@ import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import * as Schema from "effect/Schema"
-import * as Options from "../Options.js"
 import type * as Retry from "../Retry.js"
 import { currentDeadline } from "./deadline.js"
+import * as Options from "./options.js"
 import { currentTask } from "./taskInfo.js"
 
 /** @internal */

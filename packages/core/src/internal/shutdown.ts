@@ -5,10 +5,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
-import { TimeoutError } from "../Errors.js"
 import type * as Shutdown from "../Shutdown.js"
 import * as deadline from "./deadline.js"
 import { millisOrDie } from "./durations.js"
+import { TimeoutError } from "./errors.js"
 import * as event from "./event.js"
 
 /** The service's tag (re-exported by the public module). @internal */

@@ -10,14 +10,15 @@ import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import { TimeoutError } from "../Errors.js"
-import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
-import * as TaskResult from "../TaskResult.js"
+import type * as TaskResult from "../TaskResult.js"
 import type { ScopeImpl } from "./cancelScope.js"
 import { andThen, removeInterrupts } from "./cause.js"
 import { moveOnAfter } from "./deadline.js"
+import { TimeoutError } from "./errors.js"
 import { Base } from "./inspectable.js"
+import * as Options from "./options.js"
+import { fromExit, statusOf } from "./outcome.js"
 import { noteWaiting, type RegisteredGroup, type Waiting } from "./registry.js"
 import { type CurrentTask, currentTask, type TaskInfo } from "./taskInfo.js"
 
@@ -25,7 +26,7 @@ import { type CurrentTask, currentTask, type TaskInfo } from "./taskInfo.js"
 export const TypeId: Task.TypeId = Symbol.for("@taskscope/core/Task") as Task.TypeId
 
 /** @internal */
-export const PENDING = 0
+export const QUEUED = 0
 /** @internal */
 export const RUNNING = 1
 /** @internal */
@@ -85,7 +86,7 @@ const variance = { _A: (_: never) => _, _E: (_: never) => _ }
 export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask {
   readonly [TypeId] = variance
   readonly id: number = ++nextId
-  phase: 0 | 1 | 2 = PENDING
+  phase: 0 | 1 | 2 = QUEUED
   exit: Exit.Exit<A, E> | undefined = undefined
   observers: Array<(exit: Exit.Exit<A, E>) => void> | undefined = undefined
   // Epoch ms, negative until set. A double from the start: a clock reading is no small integer,
@@ -118,14 +119,12 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
 
   unsafeState(): Task.State {
     switch (this.phase) {
-      case PENDING:
-        return "pending"
+      case QUEUED:
+        return "queued"
       case RUNNING:
         return "running"
-      default: {
-        const exit = this.exit!
-        return Exit.isSuccess(exit) ? "succeeded" : Cause.isInterruptedOnly(exit.cause) ? "cancelled" : "failed"
-      }
+      default:
+        return statusOf(this.exit!)
     }
   }
 
@@ -182,7 +181,7 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
 
   toResult(exit: Exit.Exit<A, E>): TaskResult.TaskResult<A, E> {
     const started = this.startedAt >= 0
-    return TaskResult.fromExit(exit, {
+    return fromExit(exit, {
       name: this.name,
       attempts: this.attempts,
       startedAt: started ? this.startedAt : this.endedAt,

@@ -17,16 +17,16 @@ import type * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
-import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "../Errors.js"
-import * as Options from "../Options.js"
 import type * as Registry from "../Registry.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
 import { currentScope, effectiveDeadline, type ScopeImpl, withScope } from "./cancelScope.js"
 import { andThen, both, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
+import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "./errors.js"
 import { Base } from "./inspectable.js"
 import { type Job, OUTSIDE } from "./kernel.js"
+import * as Options from "./options.js"
 import { nextId as nextRegistryId, pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
 import { KernelQueue, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
@@ -371,26 +371,38 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   readonly parked: Array<Worker> = []
 
   /**
-   * Puts a worker to every child that may start now: wakes parked workers first, then starts new
-   * ones while slots are free. Workers already woken but not yet running count as taken: a stream
-   * of short children does not wake every worker for one child.
+   * Puts a worker to every child that may start now: a parked worker is handed the child the queue
+   * admits (it is running from this moment: started, counted, its slot taken, even before the
+   * worker's fiber has resumed), then new workers are started while slots are free (each takes its
+   * child from the queue as it starts, at once).
    */
   drain(): void {
-    while (this.status === OPEN && this.queue.size > this.waking) {
-      const head = this.queue.peek()
-      if (head === undefined) return
+    while (this.status === OPEN && this.queue.size > 0) {
       if (this.parked.length > 0) {
-        this.parked.pop()!.wake()
+        const run = this.queue.shift()
+        if (run === undefined) return
+        const worker = this.parked.pop()!
+        this.begin(worker, run)
+        worker.wake()
         continue
       }
       if (this.slots >= this.concurrency) return
+      const head = this.queue.peek()
+      if (head === undefined) return
       this.slots++
       this.startWorker(head.context ?? Context.empty())
     }
   }
 
-  /** Workers woken but not running yet. */
-  waking = 0
+  /** A worker takes an admitted child: from now on the child is running, on that worker. */
+  begin(worker: Worker, run: Run): void {
+    run.worker = worker
+    worker.current = run
+    const task = run.task
+    task.markStarted()
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) listeners[i].onStarted?.(task, run)
+  }
 
   /** A worker ended (or an own-fiber child did): give its slot to a new worker if a child may start. */
   releaseSlot(): void {
@@ -419,8 +431,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     return Effect.async<void>((resume) => {
       worker.wake = () => {
         worker.wake = noop
-        this.waking++
-        resume(Effect.sync(() => this.waking--))
+        resume(Effect.void)
       }
       this.parked.push(worker)
     })
@@ -429,22 +440,23 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   workerLoop(worker: Worker): Effect.Effect<void> {
     return Effect.uninterruptibleMask((restore) => {
       const loop: Effect.Effect<void> = Effect.suspend(() => {
-        // a doomed worker was interrupted to cancel its child: its fiber cannot run another one
-        if (worker.doomed || this.status !== OPEN || this.slots > this.concurrency) return Effect.void
-        const run = this.queue.shift()
-        if (run === undefined) return Effect.flatMap(this.park(worker), () => loop)
+        // a child handed over while the worker was parked runs whatever happened since: it was
+        // admitted, and counts as running (a lower concurrency, a cancellation — the worker is
+        // then interrupted, and the child ends at its first step — apply to it as to any running one)
+        let run = worker.current
+        if (run === undefined) {
+          // a doomed worker was interrupted to cancel its child: its fiber cannot run another one
+          if (worker.doomed || this.status !== OPEN || this.slots > this.concurrency) return Effect.void
+          run = this.queue.shift()
+          if (run === undefined) return Effect.flatMap(this.park(worker), () => loop)
+          this.begin(worker, run)
+        }
         let effect = run.effect!
         if (run.context !== worker.context) {
           effect = Effect.locally(effect, FiberRef.currentContext, run.context!)
         }
         run.effect = undefined
         run.context = undefined
-        run.worker = worker
-        worker.current = run
-        const task = run.task
-        task.markStarted()
-        const listeners = this.listeners
-        for (let i = 0; i < listeners.length; i++) listeners[i].onStarted?.(task, run)
         return Effect.matchCauseEffect(restore(effect), handlers)
       })
       // made once per worker, not per child: the child is `worker.current`

@@ -7,9 +7,9 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Supervisor from "effect/Supervisor"
 import * as TestClock from "effect/TestClock"
-import { InterruptionPointError, OrphanedFibersError } from "../Errors.js"
 import type * as Orphans from "../Orphans.js"
 import type * as Testing from "../Testing.js"
+import { InterruptionPointError, OrphanedFibersError } from "./errors.js"
 
 /**
  * Watches every fiber a program starts: which are alive, and how many times any of them suspended

@@ -4,14 +4,14 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { InvalidOptionsError, QueueEmptyError, QueueFullError, QueueShutDownError, TaskDoneError } from "../Errors.js"
-import * as Options from "../Options.js"
-import * as TaskGroup from "../TaskGroup.js"
 import type * as WorkQueue from "../WorkQueue.js"
 import { Deque } from "./deque.js"
+import { InvalidOptionsError, QueueEmptyError, QueueFullError, QueueShutDownError, TaskDoneError } from "./errors.js"
 import { byPriority, MinHeap, type Prioritized } from "./heap.js"
 import { Base } from "./inspectable.js"
+import * as Options from "./options.js"
 import { noteWaiting } from "./registry.js"
+import { type GroupImpl, scoped } from "./taskGroup.js"
 import { WaitList } from "./waitList.js"
 
 /** @internal */
@@ -516,8 +516,8 @@ export const consume = <A, BE, E, R>(
       () => Effect.void
     ) as Effect.Effect<void, BE, R>
     return Effect.map(
-      TaskGroup.scoped(
-        (group) =>
+      scoped(
+        (group: GroupImpl) =>
           Effect.forEach(
             Array.from({ length: concurrency }),
             (_, i) => group.spawn(worker, { name: `${name ?? queue.name}-worker-${i + 1}` }),

@@ -11,7 +11,7 @@ import * as Runtime from "effect/Runtime"
 import { EventEmitter } from "eventemitter3"
 import { CancelledError, SuppressedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
-import { Call, isThenable } from "./bridge.js"
+import { isThenable } from "./bridge.js"
 import { asyncDispose, ensure } from "./dispose.js"
 import { linkRuntime, runtimeHere } from "./runtime.js"
 
@@ -46,54 +46,71 @@ const concurrencyOf = (subject: string, value: unknown): number => {
 }
 
 /** What a task's function gets: `{ signal }`, an own property (so `{ ...options }` keeps it), made when read. */
-const optionsOf = (entry: Entry): { readonly signal: AbortSignal } => ({
+const optionsOf = (host: ExecutorImpl, entry: Entry): { readonly signal: AbortSignal } => ({
   get signal() {
-    return entry.signal
+    return host.signalOf(entry)
   }
 })
 
 /**
- * One `add`: its promise, where it is, and the call of its function — called right here, as
- * p-queue calls it, with no fiber. A task with a timeout has a timer on the executor's clock that
- * stops it through its signal, and its signal carries the deadline to every Taskscope call given it.
- * Its place in the line is the kernel's (`priority` is the kernel's: p-queue's, negated).
+ * What only some tasks need — a timeout, a caller's signal, a signal of their own, a stop — kept
+ * apart, so that the record of a plain task stays small (100,000 waiting tasks are 100,000 records,
+ * and the GC copies each one it finds alive).
  */
-class Entry extends Call implements Job {
+class Extra {
+  /** The signal the function is given, made when first read. */
+  controller: AbortController | undefined = undefined
+  onAbort: (() => void) | undefined = undefined
+  /** A task with a timeout: its deadline (epoch ms on the executor's clock; a double from the start). */
+  deadlineAt = 0.5
+  cancelTimer: (() => void) | undefined = undefined
+  /** Lifts the deadline its signal carries, once the task has ended. */
+  endDeadline: (() => void) | undefined = undefined
+  /** Why the executor stops it: the caller's signal's reason, its `TimeoutError`, or a `CancelledError` from `close`. */
+  stopReason: unknown = undefined
+  /** It was stopped by its timeout. */
+  timedOut = false
+  /** Its signal was aborted: how the function settles now is how it stopped. */
+  stopping = false
+  constructor(readonly timeout: number | undefined, readonly userSignal: AbortSignal | undefined) {}
+}
+
+/**
+ * One `add` (or one `limit` call): its promise, where it is, and the call of its function — called
+ * right here, as p-queue calls it, with no fiber. A task with a timeout has a timer on the
+ * executor's clock that stops it through its signal, and its signal carries the deadline to every
+ * Taskscope call given it. Its place in the line is the kernel's (`priority` is the kernel's:
+ * p-queue's, negated).
+ */
+class Entry implements Job {
   // the kernel's fields
   seq = 0
   kstate = OUTSIDE
-  /** Epoch ms, read once started. A double from the start, as `Date.now()` is (no field migration in V8). */
-  startTime = 0.5
+  /** When it started, in ms since the executor was made: a small integer, no heap number per task. */
+  startTime = 0
+  /** `add`: its promise's resolvers. A `limit` call: those of the promise that starts it. */
   resolve: (value: unknown) => void = noop
   reject: (error: unknown) => void = noop
-  /** The promise `add` returned. */
+  /** The promise the caller got. */
   outcome: Promise<unknown> | undefined = undefined
-  onAbort: (() => void) | undefined = undefined
-  /** A task with a timeout: its deadline (epoch ms on the executor's clock), and the timer's cancel. */
-  deadlineAt = 0.5
-  cancelTimer: (() => void) | undefined = undefined
-  /** It was stopped by its timeout. */
-  timedOut = false
   /** It has ended (its promise may still wait for the executor's bookkeeping). */
   ended = false
-  /** Lifts the deadline its signal carries, once the task has ended. */
-  endDeadline: (() => void) | undefined = undefined
-  /** Why the executor stops it: the caller's signal's reason, or a `CancelledError` from `close`. */
-  stopReason: unknown = undefined
-  /** `limit`'s calls: the function is called with these, not with `{ signal }`. */
-  args: Array<unknown> | undefined = undefined
-  /** A waiting `limit` call: starts it through the callback registered in its caller's context. */
-  go: ((self: Entry) => void) | undefined = undefined
+  x: Extra | undefined
   constructor(
-    readonly host: ExecutorImpl,
     readonly fn: Executor.Executor.Task<unknown>,
-    readonly id: string,
+    /** `add`'s `id`, or the executor's running number (a string only when someone asks). */
+    readonly key: string | number,
     /** The kernel's priority: lower first (p-queue's priority, negated). */
     public priority: number,
-    readonly timeout: number | undefined,
-    readonly userSignal: AbortSignal | undefined
+    /** `limit`'s calls: the function is called with these, not with `{ signal }`. */
+    readonly args: Array<unknown> | undefined,
+    x: Extra | undefined
   ) {
-    super()
+    this.x = x
+  }
+
+  get id(): string {
+    return typeof this.key === "string" ? this.key : String(this.key)
   }
 
   get gate(): undefined {
@@ -108,34 +125,25 @@ class Entry extends Call implements Job {
   get given(): number {
     return -this.priority || 0
   }
+}
 
-  override get signal(): AbortSignal {
-    if (this.controller !== undefined) return this.controller.signal
-    const signal = super.signal
-    if (this.timeout !== undefined && this.kstate === ADMITTED) {
-      // a call given this signal runs on the executor's runtime, under the task's deadline
-      const { end, runtime } = Deadline.unsafeRuntimeAt(this.host.runtime, this.deadlineAt)
-      linkRuntime(signal, runtime)
-      this.endDeadline = end
-    } else if (this.host.linked) {
-      // a call given this signal runs on the executor's runtime (a test's clock)
-      linkRuntime(signal, this.host.runtime)
-    }
-    return signal
+/** The function settled with `error` after its signal was aborted: did it just stop? */
+const isAbort = (x: Extra, error: unknown): boolean => {
+  const reason = x.controller?.signal.reason
+  if (error === reason) return true
+  let u: any = error
+  for (let depth = 0; depth < 8 && typeof u === "object" && u !== null; depth++) {
+    if (u === reason || u.name === "AbortError") return true
+    u = u.cause
   }
-
-  override invoke(): unknown {
-    return this.args === undefined
-      ? this.fn(optionsOf(this))
-      : (this.fn as (...args: Array<unknown>) => unknown)(...this.args)
-  }
+  return false
 }
 
 /** Stops listening to the caller's signal. */
-const unlisten = (entry: Entry): void => {
-  if (entry.onAbort !== undefined) {
-    entry.userSignal!.removeEventListener("abort", entry.onAbort)
-    entry.onAbort = undefined
+const unlisten = (x: Extra): void => {
+  if (x.onAbort !== undefined) {
+    x.userSignal!.removeEventListener("abort", x.onAbort)
+    x.onAbort = undefined
   }
 }
 
@@ -317,6 +325,38 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     })
     this.runtime = runtimeHere()
     this.linked = this.runtime !== Runtime.defaultRuntime
+    this.#epoch = this.#clock()
+  }
+
+  /** The executor's clock when it was made: tasks keep their start as ms since then (small integers). */
+  readonly #epoch: number
+
+  /** Ms since the executor was made, on its clock (whole ms: a task's start stays a small integer). */
+  #since(): number {
+    return Math.floor(this.#clock() - this.#epoch)
+  }
+
+  /** A task's extras, made when it first needs them. */
+  #extra(entry: Entry): Extra {
+    return entry.x ??= new Extra(undefined, undefined)
+  }
+
+  /** The signal a task's function is given (made when first read). @internal */
+  signalOf(entry: Entry): AbortSignal {
+    const x = this.#extra(entry)
+    if (x.controller !== undefined) return x.controller.signal
+    x.controller = new AbortController()
+    const signal = x.controller.signal
+    if (x.timeout !== undefined && entry.kstate === ADMITTED) {
+      // a call given this signal runs on the executor's runtime, under the task's deadline
+      const { end, runtime } = Deadline.unsafeRuntimeAt(this.runtime, x.deadlineAt)
+      linkRuntime(signal, runtime)
+      x.endDeadline = end
+    } else if (this.linked) {
+      // a call given this signal runs on the executor's runtime (a test's clock)
+      linkRuntime(signal, this.runtime)
+    }
+    return signal
   }
 
   /** Emits an event; a listener that throws is reported as uncaught, and the executor goes on. */
@@ -349,7 +389,7 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     }
     let timeout = this.timeout
     let priority = 0
-    let id: string
+    let id: string | number
     let signal: AbortSignal | undefined = undefined
     if (options !== undefined) {
       if (typeof options !== "object" || options === null) {
@@ -369,13 +409,13 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
       if (signal !== undefined && !isSignal(signal)) {
         throw new TypeError(`Executor.add: Expected \`signal\` to be an AbortSignal, actual ${String(signal)}`)
       }
-      id = options.id ?? String(this.#nextId++)
+      id = options.id ?? this.#nextId++
     } else {
-      id = String(this.#nextId++)
+      id = this.#nextId++
     }
     // the executor's default too: it can be set to anything at run time
     if (timeout !== undefined) positive("Executor.add", "timeout", timeout, false)
-    if (this.#closed) throw new ExecutorClosedError({ executor: this.name, task: id })
+    if (this.#closed) throw new ExecutorClosedError({ executor: this.name, task: String(id) })
     if (signal?.aborted) {
       // as p-queue: the task is removed at once, and the queue moves on
       const reason = signal.reason
@@ -383,13 +423,16 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
       this.#emit("next")
       throw reason
     }
-    const entry = new Entry(this, fn, id, priority, timeout, signal)
+    const x = timeout === undefined && signal === undefined ? undefined : new Extra(timeout, signal)
+    const entry = new Entry(fn, id, priority, undefined, x)
     if (signal !== undefined) {
       const onAbort = () => this.#abort(entry)
-      entry.onAbort = onAbort
+      x!.onAbort = onAbort
       signal.addEventListener("abort", onAbort, { once: true })
     }
-    return this.#enqueue<R>(entry)
+    const promise = this.#promiseOf<R>(entry)
+    this.#enqueue(entry)
+    return promise
   }
 
   // a promise's resolvers, taken by one shared executor function (no closure per task)
@@ -409,40 +452,45 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     return promise
   }
 
-  #enqueue<R>(entry: Entry): Promise<R> {
-    const promise = this.#promiseOf<R>(entry)
+  #enqueue(entry: Entry): void {
     this.#stats.submitted++
     this.#kernel.push(entry)
     this.#emit("add")
     if (this.#rated) this.#scheduleRateLimitUpdate()
     this.#tryToStartAnother()
-    return promise
   }
 
   /**
    * `fn(...args)` as a task with no options (p-limit's call): nothing to check, no `{ signal }`.
    * The function is called in the caller's async context (AsyncLocalStorage), a microtask after it
-   * takes its slot, as in p-limit 7.
+   * takes its slot, as in p-limit 7: the call's promise is made by a `then` on a promise that the
+   * executor resolves when the call may start, and that `then`, registered here, runs in this
+   * context (Node's async context follows a promise's reactions) — one promise pair per call, as
+   * p-limit's, and no other capture. The call's promise then follows the function's own (as
+   * p-limit's resolves with it): it settles after the executor has counted the call out and started
+   * the next one. (`limit`'s executor has no timeout and is never closed: nothing stops a call.)
    */
   call<R>(fn: (...args: Array<any>) => PromiseLike<R> | R, args: Array<unknown>): Promise<R> {
-    const id = String(this.#nextId++)
-    if (this.#closed) return Promise.reject(new ExecutorClosedError({ executor: this.name, task: id }))
-    const entry = new Entry(this, fn, id, 0, this.timeout, undefined)
-    entry.args = args
+    if (this.#closed) {
+      return Promise.reject(new ExecutorClosedError({ executor: this.name, task: String(this.#nextId++) }))
+    }
+    const entry = new Entry(fn, this.#nextId++, 0, args, undefined)
+    const started = new Promise<Entry>(this.#capture as (resolve: (entry: Entry) => void) => void)
+    entry.resolve = this.#resolve
+    entry.reject = this.#reject
+    // the shared function takes the entry as the promise's value: no closure per call
+    const promise = started.then(this.#callEntry) as Promise<R>
+    entry.outcome = promise
     const kernel = this.#kernel
-    // the callback that calls it is registered now, so it runs in the caller's context (the
-    // shared functions take the entry as the promise's value: no closure per call)
-    new Promise<Entry>(this.#capture as (resolve: (entry: Entry) => void) => void).then(this.#callEntry)
-    entry.go = this.#resolve
     if (kernel.size === 0 && kernel.tryStart(entry)) {
       // a free slot: called a microtask from now
-      const promise = this.#promiseOf<R>(entry)
       this.#stats.submitted++
       this.#begin(entry)
-      entry.go(entry)
+      entry.resolve(entry)
       return promise
     }
-    return this.#enqueue<R>(entry)
+    this.#enqueue(entry)
+    return promise
   }
 
   addAll<R>(fns: ReadonlyArray<Executor.Executor.Task<R>>, options?: Executor.Executor.AddOptions): Promise<Array<R>> {
@@ -508,63 +556,83 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
 
   /** A task took its slot. */
   #begin(entry: Entry): void {
-    entry.startTime = this.#clock()
+    entry.startTime = this.#since()
     this.#pending++
     this.#running.add(entry)
-    if (entry.timeout !== undefined) {
-      entry.deadlineAt = entry.startTime + entry.timeout
-      entry.cancelTimer = this.#timer(entry.timeout, () => this.#timeUp(entry))
+    const x = entry.x
+    if (x !== undefined && x.timeout !== undefined) {
+      x.deadlineAt = this.#epoch + entry.startTime + x.timeout
+      x.cancelTimer = this.#timer(x.timeout, () => this.#timeUp(entry))
     }
   }
 
   #start(entry: Entry): void {
-    const signal = entry.userSignal
+    const signal = entry.x?.userSignal
     if (signal !== undefined && signal.aborted) {
       // aborted while it was being started (by the task before it, say): never called, as in
       // p-queue, and its start in the rate window is given back
       this.#kernel.withdraw(entry)
       this.#pending++
       this.#running.add(entry)
-      entry.stopReason = signal.reason
+      entry.x!.stopReason = signal.reason
       return this.#end(entry, false, signal.reason)
     }
     this.#begin(entry)
-    // `limit`'s calls: called through the callback registered in the caller's context
-    if (entry.go !== undefined) return entry.go(entry)
+    // `limit`'s calls: started through the promise whose reaction was registered in the caller's context
+    if (entry.args !== undefined) return entry.resolve(entry)
     this.#call(entry)
   }
 
-  readonly #callEntry = (entry: Entry): void => this.#call(entry)
+  /**
+   * A `limit` call may start (a reaction registered in its caller's context): calls the function and
+   * returns what the call's promise follows — its promise, or its value — or throws what it threw.
+   */
+  readonly #callEntry = (entry: Entry): unknown => {
+    let out: unknown
+    try {
+      out = (entry.fn as (...args: Array<unknown>) => unknown)(...entry.args!)
+    } catch (error) {
+      this.#settled(entry, false, error)
+      throw error
+    }
+    return this.#hear(entry, out)
+  }
 
-  /** Calls the function and hears how it settles. */
+  /** Calls an `add`'s function and hears how it settles. */
   #call(entry: Entry): void {
     if (entry.kstate !== ADMITTED || entry.ended) return
     let out: unknown
     try {
-      out = entry.invoke()
+      out = entry.fn(optionsOf(this, entry))
     } catch (error) {
       // (a function that aborted its caller's signal first failed while stopping)
       return this.#settled(entry, false, error)
     }
+    this.#hear(entry, out)
+  }
+
+  /** Hears how a function's result settles; returns what the caller's promise may follow. */
+  #hear(entry: Entry, out: unknown): unknown {
     if (isThenable(out)) {
       // a thenable that is not a promise is adopted as `await` adopts it: a `then` that throws, or
       // that calls back at once or with a promise, is handled as p-queue's await handles it
       const promise = out instanceof Promise ? out : Promise.resolve(out)
-      entry.promise = promise
       promise.then((value) => this.#settled(entry, true, value), (error) => this.#settled(entry, false, error))
-    } else {
-      // p-queue awaits a plain value too: it settles a microtask later
-      queueMicrotask(() => this.#settled(entry, true, out))
+      return promise
     }
+    // p-queue awaits a plain value too: it settles a microtask later
+    queueMicrotask(() => this.#settled(entry, true, out))
+    return out
   }
 
   /** The function has settled. */
   #settled(entry: Entry, ok: boolean, value: unknown): void {
     if (entry.ended) return
-    if (!entry.stopping) return this.#end(entry, ok, value)
+    const x = entry.x
+    if (x === undefined || !x.stopping) return this.#end(entry, ok, value)
     // it was stopped: a value or the abort itself means it stopped; anything else failed while stopping
-    const reason = entry.controller!.signal.reason
-    this.#end(entry, false, ok || entry.isAbort(value) ? reason : whileStopping(value, reason))
+    const reason = x.controller!.signal.reason
+    this.#end(entry, false, ok || isAbort(x, value) ? reason : whileStopping(value, reason))
   }
 
   /**
@@ -576,24 +644,31 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
   #end(entry: Entry, ok: boolean, value: unknown): void {
     entry.ended = true
     this.#running.delete(entry)
-    unlisten(entry)
-    if (entry.cancelTimer !== undefined) {
-      entry.cancelTimer()
-      entry.cancelTimer = undefined
-    }
-    if (entry.endDeadline !== undefined) entry.endDeadline()
+    const x = entry.x
     const stats = this.#stats
-    stats.duration(this.#clock() - entry.startTime)
-    stats.ended(
-      ok ? "succeeded" : entry.timedOut ? "timedOut" : entry.stopReason !== undefined ? "cancelled" : "failed"
-    )
+    stats.duration(this.#since() - entry.startTime)
+    if (x === undefined) {
+      stats.settled(ok, value, false)
+    } else {
+      unlisten(x)
+      if (x.cancelTimer !== undefined) {
+        x.cancelTimer()
+        x.cancelTimer = undefined
+      }
+      if (x.endDeadline !== undefined) x.endDeadline()
+      // the one classifier: stopped by its timeout is timedOut, by a signal or close cancelled, a
+      // rejection by what it rejected with (a TimeoutError of its own is timedOut too)
+      stats.settled(ok, x.timedOut ? x.stopReason : value, !x.timedOut && x.stopReason !== undefined)
+    }
     this.#emit(ok ? "completed" : "error", value)
     if (entry.args !== undefined) {
+      // a `limit` call: the next call starts now; the call's promise follows the function's own,
+      // and settles after this
       this.#kernel.release(entry)
       this.#pending--
       if (this.#pending === 0) this.#emit("pendingZero")
       this.#tryToStartAnother()
-      return ok ? entry.resolve(value) : entry.reject(value)
+      return
     }
     this.#ended.push(entry)
     this.#endedOk.push(ok)
@@ -630,18 +705,22 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
 
   /** Stops a running task through its signal; its promise rejects with `reason` once it has stopped. */
   #stop(entry: Entry, reason: unknown): void {
-    if (entry.kstate !== ADMITTED || entry.ended || entry.stopReason !== undefined) return
-    entry.stopReason = reason
-    entry.stopping = true
-    entry.abort(reason)
+    if (entry.kstate !== ADMITTED || entry.ended) return
+    const x = this.#extra(entry)
+    if (x.stopReason !== undefined) return
+    x.stopReason = reason
+    x.stopping = true
+    const signal = this.signalOf(entry)
+    if (!signal.aborted) x.controller!.abort(reason)
   }
 
   /** A task's timeout has passed: it is stopped with a `TimeoutError`. */
   #timeUp(entry: Entry): void {
-    if (entry.kstate !== ADMITTED || entry.ended || entry.stopReason !== undefined) return
-    entry.timedOut = true
-    const elapsed = Duration.millis(Math.max(0, this.#clock() - entry.startTime))
-    this.#stop(entry, new TimeoutError({ deadline: entry.deadlineAt, elapsed }))
+    const x = entry.x!
+    if (entry.kstate !== ADMITTED || entry.ended || x.stopReason !== undefined) return
+    x.timedOut = true
+    const elapsed = Duration.millis(Math.max(0, this.#since() - entry.startTime))
+    this.#stop(entry, new TimeoutError({ deadline: x.deadlineAt, elapsed }))
   }
 
   /** Calls `f` after `ms` on the executor's clock (a plain timer on the default one). */
@@ -653,12 +732,13 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
 
   /** The caller's signal aborted: a queued task is removed, a running one is stopped. */
   #abort(entry: Entry): void {
-    const signal = entry.userSignal!
-    entry.onAbort = undefined
+    const x = entry.x!
+    const signal = x.userSignal!
+    x.onAbort = undefined
     if (entry.kstate === ADMITTED) return this.#stop(entry, signal.reason)
     if (!this.#kernel.remove(entry)) return
     entry.ended = true
-    this.#stats.dropped++
+    this.#stats.drop()
     entry.reject(signal.reason)
     this.#tryToStartAnother()
     this.#emit("next")
@@ -668,8 +748,8 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
   /** A queued task that will never run: its promise rejects with `error`, marked handled. */
   #drop(entry: Entry, error: unknown): void {
     entry.ended = true
-    unlisten(entry)
-    this.#stats.dropped++
+    if (entry.x !== undefined) unlisten(entry.x)
+    this.#stats.drop()
     entry.outcome!.catch(noop)
     entry.reject(error)
   }
@@ -864,9 +944,11 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
       out.push({
         id: entry.id,
         priority: entry.given,
-        startTime: entry.startTime,
-        timeout: entry.timeout,
-        timeoutRemaining: entry.timeout === undefined ? undefined : Math.max(0, entry.startTime + entry.timeout - now)
+        startTime: this.#epoch + entry.startTime,
+        timeout: entry.x?.timeout,
+        timeoutRemaining: entry.x?.timeout === undefined
+          ? undefined
+          : Math.max(0, this.#epoch + entry.startTime + entry.x.timeout - now)
       })
     }
     return out

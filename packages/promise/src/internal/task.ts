@@ -46,7 +46,7 @@ export class TaskImpl<A> implements Task.Task<A> {
 
   get done(): boolean {
     const state = this.state
-    return state !== "pending" && state !== "running"
+    return state !== "queued" && state !== "running"
   }
 
   toPromise(): Promise<A> {
