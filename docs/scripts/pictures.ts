@@ -39,14 +39,11 @@ const priceFetcher = Effect.scoped(Effect.gen(function*() {
   const mock = yield* Mock.start({ faults: "light", seed: 7 })
   const fetcher = yield* Fetcher.make({
     config: parsed.config,
-    stats: Fetcher.makeStats(),
-    alerts: { problem: () => {}, resolved: () => {}, notice: () => {} },
-    baseUrl: (exchange) => `${mock.url}/${exchange.name}`,
-    emit: () => Effect.void
+    alerts: { failed: () => Effect.void, answered: () => Effect.void, notice: () => Effect.void },
+    baseUrl: (exchange) => `${mock.url}/${exchange.name}`
   })
-  yield* fetcher.warmUp
   const recording = yield* Timeline.make()
-  yield* fetcher.round(1, recording)
+  yield* fetcher.round(1, () => Effect.void, recording)
   const entries = yield* recording.entries
   yield* write("price-fetcher-timeline.svg", Timeline.toSvg(entries, { width: 640 }))
 })).pipe(Effect.provide(Layer.merge(NodeHttpClient.layer, Limiter.layerMemory)))
