@@ -18,6 +18,20 @@ const parseBound = (text) => {
 }
 
 /**
+ * Whether two rows are within the noise of each other: their medians' ranges (± half the range of
+ * the samples) overlap, so the run cannot tell which is faster. `undefined` when a side has no
+ * spread (one sample, a memory figure) or ran past its cap.
+ */
+export const withinNoise = (a, b) => {
+  const spreadOf = (r) => (r.samples > 1 && typeof r.spread === "number" ? r.spread / 100 : undefined)
+  const [sa, sb, fa, fb] = [spreadOf(a), spreadOf(b), figure(a), figure(b)]
+  if (sa === undefined || sb === undefined || fa === undefined || fb === undefined || a.timedOut || b.timedOut) {
+    return undefined
+  }
+  return fa.value * (1 - sa) <= fb.value * (1 + sb) && fb.value * (1 - sb) <= fa.value * (1 + sa)
+}
+
+/**
  * `ratio` may be a bound when a row timed out (its `ms` is then the cap, a lower bound):
  * `exact`, `atLeast` (ours timed out) or `atMost` (the peer timed out).
  */
@@ -51,6 +65,8 @@ export const compare = (rows) => {
         const bound = spec.target === undefined ? undefined : parseBound(spec.target)
         const met = verdict(ratio, kind, bound)
         const out = { peer: spec.peer, ratio: Number(ratio.toPrecision(3)), kind, better: own.better }
+        const noise = withinNoise(row, peer)
+        if (noise !== undefined) out.withinNoise = noise
         if (bound !== undefined) {
           out.target = spec.target
           out.met = met ?? null
@@ -99,6 +115,7 @@ const cellVs = (row) => {
     }
     let s = `${fmtRatio(v)} ${v.peer}`
     if (v.target !== undefined) s += ` (target ${fmtBound(v.target)}×: ${fmtMet(v.met)})`
+    if (v.withinNoise) s += " (within the noise)"
     parts.push(s)
   }
   if (row.limit !== undefined) parts.push(`target ${fmtBound(row.limit)} B: ${fmtMet(row.limitMet)}`)
@@ -126,8 +143,8 @@ export const markdown = ({ meta, rows, notes, targets }) => {
     "",
     `Each timed row: ${meta.warmups} warm-up and ${meta.samples} samples (tinybench), a full GC before each; the median`
     + " with ± half the range. Ratios are like for like: a Taskscope row ÷ its own counterpart, printed on the"
-    + " Taskscope row (rates: above 1 is faster; times and bytes: below 1 is better). How each case is built:"
-    + " `bench/README.md`.",
+    + " Taskscope row (rates: above 1 is faster; times and bytes: below 1 is better); \"within the noise\" when the"
+    + " two rows' ranges overlap, so the run cannot tell which is faster. How each case is built: `bench/README.md`.",
     "",
     "## Targets",
     "",

@@ -3,6 +3,8 @@
  * its install commands are read from the page and run as written (`pnpm pack:packages` here, then plain
  * npm in a new project in the temporary directory, beside `effect@3`). Then a strict program is
  * type-checked with declaration emit under NodeNext, bundler and node10 resolution, and run with node.
+ * The Testing page's install line is run too, and then the Testing page's example with `npx vitest run`;
+ * the home page's install lines must be commands of this route.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
@@ -42,17 +44,23 @@ const background = (
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "")
 const fixture = new URL("./fixture/", import.meta.url).pathname
 const guide = readFileSync(join(root, "docs/guide/getting-started.md"), "utf8")
+const testingPage = readFileSync(join(root, "docs/guide/testing.md"), "utf8")
+const hero = readFileSync(join(root, "docs/parts/home-code.md"), "utf8")
 
 // the blocks marked `<!-- consumer-test -->`: the shell commands, and the tsconfig.json
-const marked = (lang: string) =>
-  [...guide.matchAll(/<!-- consumer-test[^>]*-->\s*```(\w+)\n([\s\S]*?)```/g)]
+const marked = (lang: string, page = guide) =>
+  [...page.matchAll(/<!-- consumer-test[^>]*-->\s*```(\w+)\n([\s\S]*?)```/g)]
     .filter((m) => m[1] === lang)
     .map((m) => m[2]!)
-const commands = marked("sh")
-  .flatMap((block) => block.split("\n"))
-  .map((line) => line.replace(/\s+#.*$/, "").trim())
-  .filter((line) => line !== "")
-  .flatMap((line) => line.split(/\s*&&\s*/))
+const commandsOf = (blocks: ReadonlyArray<string>) =>
+  blocks
+    .flatMap((block) => block.split("\n"))
+    .map((line) => line.replace(/(^|\s+)#.*$/, "").trim())
+    .filter((line) => line !== "")
+    .flatMap((line) => line.split(/\s*&&\s*/))
+const commands = commandsOf(marked("sh"))
+// the Testing page's install line, run in the same project after the getting-started route
+const testingCommands = commandsOf(marked("sh", testingPage))
 const tsconfig = JSON.parse(marked("json")[0]!)
 
 // npm as a user runs it: none of the variables pnpm sets for the scripts it runs
@@ -120,6 +128,12 @@ const declarations = (dir: string): Array<{ file: string; text: string }> =>
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "taskscope-consumer-"))
   app = await followTheGuide()
+  for (const command of testingCommands) {
+    if (!command.startsWith("npm install ")) {
+      throw new Error(`the Testing page has a command this test does not know: ${command}`)
+    }
+    await sh(`${command} --prefer-offline --no-audit --no-fund`, app)
+  }
   // the user's program, and the README examples of every installed package
   mkdirSync(join(app, "src"), { recursive: true })
   for (const f of ["api.ts", "inferred.ts", "main.ts", "cpu.mjs", "require.cjs"]) {
@@ -151,6 +165,31 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
     const tree = await sh("npm ls effect @taskscope/core --all", app)
     assert.notMatch(tree, /invalid|UNMET|missing/)
     assert.match(tree, /effect@3\.\d+\.\d+/)
+  })
+
+  it("the home page's install lines are commands of this route", () => {
+    const shown = commandsOf(marked("sh", hero))
+    assert.isAbove(shown.length, 0, "the home page marks its install lines with <!-- consumer-test -->")
+    expect(shown.filter((c) => !commands.includes(c)), "home page lines the route does not run").toStrictEqual([])
+  })
+
+  it("runs the Testing page's example after the Testing page's install line (npx vitest run)", async () => {
+    expect(testingCommands).toStrictEqual(["npm install -D vitest@3 @effect/vitest@0.30"])
+    const example = readFileSync(join(root, "docs/examples/testing.test.ts"), "utf8")
+    assert.include(example, "// Run it: npx vitest run")
+    writeFileSync(join(app, "src/testing.test.ts"), example)
+    try {
+      const out = await background("npx", ["vitest", "run"], { cwd: app, env: plainEnv }).then(
+        ({ stderr, stdout }) => stdout + stderr,
+        (error: { stdout: string; stderr: string }) => `FAILED\n${error.stdout}${error.stderr}`
+      )
+      assert.match(out, /1 passed/, out)
+      assert.notMatch(out, /FAILED/, out)
+      const installed = JSON.parse(readFileSync(join(app, "node_modules/@effect/vitest/package.json"), "utf8"))
+      assert.match(installed.version, /^0\.30\./)
+    } finally {
+      rmSync(join(app, "src/testing.test.ts"))
+    }
   })
 
   it("gets tarballs with dist, README, LICENSE, and no workspace: range", async () => {

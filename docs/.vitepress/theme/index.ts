@@ -2,11 +2,12 @@ import TwoslashFloatingVue from "@shikijs/vitepress-twoslash/client"
 import "@shikijs/vitepress-twoslash/style.css"
 import type { Theme } from "vitepress"
 import DefaultTheme from "vitepress/theme"
-import { h } from "vue"
+import { h, nextTick } from "vue"
 import ApiLinks from "./ApiLinks.vue"
 import "./custom.css"
 import HomeHeroCode from "./HomeHeroCode.vue"
 import Picture from "./Picture.vue"
+import { restoreCodeTab, syncCodeTabs } from "./sync-tabs.js"
 
 export default {
   extends: DefaultTheme,
@@ -15,8 +16,17 @@ export default {
       "doc-before": () => h(ApiLinks),
       "home-hero-image": () => h(HomeHeroCode)
     }),
-  enhanceApp({ app }) {
+  enhanceApp({ app, router }) {
     app.use(TwoslashFloatingVue)
     app.component("Picture", Picture)
+    if (typeof window !== "undefined") {
+      syncCodeTabs()
+      const previous = router.onAfterRouteChange
+      router.onAfterRouteChange = (to) => {
+        previous?.(to)
+        nextTick(restoreCodeTab)
+      }
+      window.addEventListener("load", () => restoreCodeTab())
+    }
   }
 } satisfies Theme

@@ -400,6 +400,35 @@ export class InterruptionPointError extends Data.TaggedError("InterruptionPointE
 }
 
 /**
+ * A task was submitted with the `id` of a task that is still queued or running in the same
+ * executor (Bottleneck refuses a duplicate job id too). The id is free again once that task ended.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Executor } from "@taskscope/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const executor = yield* Executor.Executor
+ *   return yield* executor.submit({ name: "sync", id: "user-42", effect: Effect.void }).pipe(
+ *     Effect.catchTag("DuplicateTaskIdError", () => Effect.succeed("already on its way"))
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DuplicateTaskIdError extends Data.TaggedError("DuplicateTaskIdError")<{
+  readonly executor: string
+  readonly id: string
+}> {
+  override get message(): string {
+    return `Executor "${this.executor}" already has a task with the id "${this.id}" queued or running`
+  }
+}
+
+/**
  * The executor's intake is full and its overflow policy is `"reject"`.
  *
  * @example

@@ -39,7 +39,7 @@ import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { InvalidOptionsError } from "./Errors.js"
-import { ExecutorClosedError, ExecutorFullError, TaskDroppedError } from "./Errors.js"
+import { DuplicateTaskIdError, ExecutorClosedError, ExecutorFullError, TaskDroppedError } from "./Errors.js"
 import * as internal from "./internal/executor.js"
 import type * as Retry from "./Retry.js"
 import type * as Task from "./Task.js"
@@ -50,7 +50,7 @@ import type * as Timeline from "./Timeline.js"
  * @since 0.1.0
  * @category errors
  */
-export { ExecutorClosedError, ExecutorFullError, TaskDroppedError }
+export { DuplicateTaskIdError, ExecutorClosedError, ExecutorFullError, TaskDroppedError }
 
 /**
  * What to run.
@@ -66,6 +66,11 @@ export interface TaskSpec<A, E = never, R = never> {
   readonly priority?: number
   /** The limits of this key apply (see `Config.keys`). */
   readonly key?: string
+  /**
+   * Your id for the task (Bottleneck's job id): a second task with the same id is refused with
+   * `DuplicateTaskIdError` while the first is queued or running.
+   */
+  readonly id?: string
   /** A bound on each attempt, counted from the moment the attempt starts. */
   readonly timeout?: Duration.DurationInput
   /** A retry policy, or `false` to disable the default one. */
@@ -97,6 +102,24 @@ export interface KeyLimits {
 }
 
 /**
+ * Bottleneck's reservoir: `initial` starts are allowed; every `refreshInterval` the reservoir is
+ * set to `refreshAmount`; every `increaseInterval`, `increaseAmount` is added, up to
+ * `increaseMaximum`. When a start takes the last one, a `Depleted` event is published. Refreshes
+ * and increases count from the executor's start, on its Clock.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reservoir {
+  readonly initial: number
+  readonly refreshInterval?: Duration.DurationInput
+  readonly refreshAmount?: number
+  readonly increaseInterval?: Duration.DurationInput
+  readonly increaseAmount?: number
+  readonly increaseMaximum?: number
+}
+
+/**
  * Configuration, decoded once when the executor starts (a bad value is an `InvalidOptionsError`).
  *
  * | option | type | default | notes |
@@ -104,10 +127,11 @@ export interface KeyLimits {
  * | `name` | string | `"Executor"` | |
  * | `concurrency` | positive integer or `Infinity` | 16 | changeable with `update` |
  * | `queueCapacity` | positive integer or `Infinity` | 10,000 | tasks waiting to start |
- * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest"` | `"block"` | when the queue is full |
+ * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest" \| "overflowPriority"` | `"block"` | when the queue is full |
  * | `rate` | `{ limit, interval }` | none | global starts per interval |
  * | `minTime` | duration ≥ 0 | 0 | between two starts |
- * | `keys` | `(key) => KeyLimits` | none | per-key concurrency and rate |
+ * | `reservoir` | `Reservoir` | none | Bottleneck's: starts left, refreshed or increased over time |
+ * | `keys` | `(key: string) => KeyLimits` | none | per-key concurrency and rate |
  * | `idleTimeout` | duration > 0 | 60 s | an idle key's state is forgotten |
  * | `autoStart` | boolean | `true` | `false`: paused until `resume` |
  * | `priority` | `"lowerFirst" \| "higherFirst"` | `"lowerFirst"` | p-queue runs higher first |
@@ -126,11 +150,13 @@ export interface Config {
   /** Tasks waiting to start before the overflow policy applies (default 10,000; `Infinity` for no limit). */
   readonly queueCapacity?: number
   /** What happens to a submit when the queue is full (default `"block"`: it waits). */
-  readonly overflow?: "block" | "reject" | "dropOldest" | "dropNewest"
+  readonly overflow?: "block" | "reject" | "dropOldest" | "dropNewest" | "overflowPriority"
   /** At most `limit` task starts in any `interval` (p-queue's `intervalCap`/`interval`). */
   readonly rate?: Rate
   /** At least this long between two task starts (Bottleneck's `minTime`). */
   readonly minTime?: Duration.DurationInput
+  /** Bottleneck's reservoir: each start takes one; nothing gives it back but a refresh or an increase. */
+  readonly reservoir?: Reservoir
   /** Limits per key, looked up on the key's first use. */
   readonly keys?: (key: string) => KeyLimits
   /** A key with nothing running, queued or remembered by its rate is forgotten after this long (default 60 s). */
@@ -230,6 +256,7 @@ export type ExecutorEvent =
     readonly reason: "cleared" | "removed" | "overflow"
   }
   | { readonly _tag: "RateLimited"; readonly at: number; readonly key?: string; readonly wait: Duration.Duration }
+  | { readonly _tag: "Depleted"; readonly at: number; readonly empty: boolean }
   | { readonly _tag: "Empty"; readonly at: number }
   | { readonly _tag: "Idle"; readonly at: number }
 
@@ -303,21 +330,29 @@ export interface Executor {
    */
   submit<A, E, R>(
     spec: TaskSpec<A, E, R>
-  ): Effect.Effect<Task.Task<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R>
+  ): Effect.Effect<
+    Task.Task<A, E | TaskDroppedError>,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
+    R
+  >
   /** Like `submit`, but never waits: `none` when the queue is full (and the policy would block or reject). */
   trySubmit<A, E, R>(
     spec: TaskSpec<A, E, R>
-  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError, R>
+  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError | DuplicateTaskIdError, R>
   /** Submits and waits for the outcome. */
   run<A, E, R>(
     spec: TaskSpec<A, E, R>
-  ): Effect.Effect<TaskResult.TaskResult<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R>
+  ): Effect.Effect<
+    TaskResult.TaskResult<A, E | TaskDroppedError>,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
+    R
+  >
   /** Submits a batch and settles it: one result per spec, in order. */
   runAll<A, E, R>(
     specs: Iterable<TaskSpec<A, E, R>>
   ): Effect.Effect<
     Array<TaskResult.TaskResult<A, E | TaskDroppedError>>,
-    ExecutorClosedError | ExecutorFullError,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
     R
   >
   /** Starts no more tasks until `resume`; running tasks go on (p-queue's `pause`). */

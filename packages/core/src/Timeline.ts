@@ -24,7 +24,8 @@ export interface Entry {
   /** Epoch ms; equal to `endedAt` for a task cancelled before it started. */
   readonly startedAt: number
   readonly endedAt: number
-  readonly outcome: "succeeded" | "failed" | "cancelled"
+  /** How it ended, in the one status vocabulary (a timeout is `timedOut`). */
+  readonly outcome: "succeeded" | "failed" | "timedOut" | "cancelled"
 }
 
 /**
@@ -105,7 +106,7 @@ export const toAscii = (
   const lines = rows.map((e) => {
     const from = scale(e.startedAt)
     const to = Math.min(width - 1, Math.max(from, Math.ceil(((e.endedAt - start) / (end - start)) * width) - 1))
-    const mark = e.outcome === "succeeded" ? "█" : e.outcome === "failed" ? "x" : "-"
+    const mark = e.outcome === "succeeded" ? "█" : e.outcome === "failed" ? "x" : e.outcome === "timedOut" ? "t" : "-"
     const bar = " ".repeat(from) + mark.repeat(to - from + 1)
     return `${e.name.slice(0, label).padEnd(label)} │${bar.padEnd(width)}│ ${e.endedAt - e.startedAt} ms`
   })
@@ -140,7 +141,7 @@ export const toSvg = (entries: ReadonlyArray<Entry>, options?: { readonly width?
   const height = rows.length * rowHeight + 30
   const { end, start } = span(rows)
   const x = (t: number) => labelWidth + ((t - start) / (end - start)) * (width - labelWidth - 10)
-  const color = { succeeded: "#3b82f6", failed: "#ef4444", cancelled: "#9ca3af" }
+  const color = { succeeded: "#3b82f6", failed: "#ef4444", timedOut: "#f59e0b", cancelled: "#9ca3af" }
   const bars = rows.map((e, i) => {
     const y = i * rowHeight + 4
     const w = Math.max(1, x(e.endedAt) - x(e.startedAt))

@@ -319,6 +319,99 @@ describe("what a p-queue / Bottleneck user expects", () => {
       yield* TestClock.adjust(500)
     }))
 
+  it.scoped("dropOldest drops the lowest priority's oldest task, not the oldest of all", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1, queueCapacity: 3, overflow: "dropOldest" })
+      const starts: Array<string> = []
+      yield* executor.submit(timed("running", starts))
+      yield* TestClock.adjust(1)
+      const urgent = yield* executor.submit(timed("urgent", starts, 100, { priority: 0 }))
+      const lowOld = yield* executor.submit(timed("low old", starts, 100, { priority: 5 }))
+      const lowNew = yield* executor.submit(timed("low new", starts, 100, { priority: 5 }))
+      yield* executor.submit(timed("extra", starts, 100, { priority: 1 }))
+      const dropped = yield* Effect.flip(lowOld.join)
+      assert.isTrue(dropped._tag === "TaskDroppedError" && dropped.reason === "overflow")
+      yield* TestClock.adjust(1000)
+      expect(Exit.isSuccess(yield* urgent.await)).toStrictEqual(true)
+      expect(Exit.isSuccess(yield* lowNew.await)).toStrictEqual(true)
+      expect(starts.map((s) => s.split("@")[0])).toStrictEqual(["running", "urgent", "extra", "low new"])
+    }))
+
+  it.scoped("job ids: a duplicate is refused while the first is queued or running, free again once it ended", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1 })
+      const starts: Array<string> = []
+      yield* executor.submit(timed("first", starts, 100, { id: "job-1" }))
+      yield* executor.submit(timed("second", starts, 100, { id: "job-2" }))
+      yield* TestClock.adjust(1)
+      const running = yield* Effect.flip(executor.submit(timed("again", starts, 100, { id: "job-1" })))
+      assert.strictEqual(running._tag, "DuplicateTaskIdError")
+      assert.include(running.message, `"job-1"`)
+      const queued = yield* Effect.flip(executor.trySubmit(timed("again", starts, 100, { id: "job-2" })))
+      assert.strictEqual(queued._tag, "DuplicateTaskIdError")
+      yield* TestClock.adjust(100)
+      // job-1 ended: its id is free
+      const again = yield* executor.submit(timed("again", starts, 100, { id: "job-1" }))
+      yield* TestClock.adjust(300)
+      assert.isTrue(Exit.isSuccess(yield* again.await))
+      expect(starts.map((s) => s.split("@")[0])).toStrictEqual(["first", "second", "again"])
+    }))
+
+  it.scoped("overflowPriority: a full queue makes room only for a task of a better priority", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1, queueCapacity: 2, overflow: "overflowPriority" })
+      const starts: Array<string> = []
+      yield* executor.submit(timed("running", starts))
+      yield* TestClock.adjust(1)
+      const low = yield* executor.submit(timed("low", starts, 100, { priority: 5 }))
+      yield* executor.submit(timed("mid", starts, 100, { priority: 3 }))
+      // not better than the worst queued (5): the new task is dropped
+      const same = yield* executor.submit(timed("same", starts, 100, { priority: 5 }))
+      const sameError = yield* Effect.flip(same.join)
+      assert.isTrue(sameError._tag === "TaskDroppedError" && sameError.reason === "overflow")
+      // better: the worst queued makes room
+      yield* executor.submit(timed("urgent", starts, 100, { priority: 0 }))
+      const lowError = yield* Effect.flip(low.join)
+      assert.isTrue(lowError._tag === "TaskDroppedError" && lowError.reason === "overflow")
+      yield* TestClock.adjust(1000)
+      expect(starts.map((s) => s.split("@")[0])).toStrictEqual(["running", "urgent", "mid"])
+    }))
+
+  it.scoped("reservoir: starts take from it, a refresh sets it again; Depleted is published", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({
+        concurrency: 10,
+        reservoir: { initial: 2, refreshInterval: "1 second", refreshAmount: 2 }
+      })
+      const events = yield* Effect.fork(
+        Stream.runCollect(Stream.take(Stream.filter(executor.events, (e) => e._tag === "Depleted"), 2))
+      )
+      // the subscription is in place before the first submit
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+      const starts: Array<string> = []
+      for (const name of ["a", "b", "c", "d", "e"]) yield* executor.submit(timed(name, starts, 10))
+      yield* TestClock.adjust(1)
+      expect(starts).toStrictEqual(["a@0", "b@0"])
+      yield* TestClock.adjust(999)
+      expect(starts).toStrictEqual(["a@0", "b@0", "c@1000", "d@1000"])
+      yield* TestClock.adjust(1000)
+      expect(starts.slice(4)).toStrictEqual(["e@2000"])
+      yield* TestClock.adjust(10)
+      const depleted = Chunk.toReadonlyArray(yield* Fiber.join(events))
+      // b took the last one when nothing else was queued yet (each submit starts at once); d with e waiting
+      expect(depleted.map((e) => e._tag === "Depleted" ? [e.at, e.empty] : [])).toStrictEqual([[0, true], [
+        1000,
+        false
+      ]])
+    }))
+
+  it.effect("a bad reservoir is an InvalidOptionsError naming it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.scoped(Executor.make({ reservoir: { initial: -1 } })))
+      assert.strictEqual(error._tag, "InvalidOptionsError")
+      assert.include(error.message, "reservoir")
+    }))
+
   it.scoped("rate-limited state and events", () =>
     Effect.gen(function*() {
       const executor = yield* Executor.make({

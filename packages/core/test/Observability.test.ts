@@ -1,9 +1,28 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Progress, Shutdown, TaskGroup, Timeline } from "@taskscope/core"
+import { Deadline, Progress, Shutdown, TaskGroup, Timeline } from "@taskscope/core"
 import { Chunk, Duration, Effect, Fiber, Stream, TestClock } from "effect"
 import { runFor } from "./helpers.js"
 
 describe("Timeline", () => {
+  it.effect("a task that timed out is recorded as timedOut (the one status vocabulary), not failed", () =>
+    Effect.gen(function*() {
+      const timeline = yield* Timeline.make()
+      yield* Fiber.join(
+        yield* runFor(
+          TaskGroup.scoped((group) =>
+            Effect.all([
+              group.spawn(Deadline.within(Effect.sleep(500), "100 millis"), { name: "slow" }),
+              group.spawn(Effect.fail("x"), { name: "broken" })
+            ]), { timeline, mode: "supervise" }),
+          "1 second"
+        )
+      )
+      const entries = yield* timeline.entries
+      assert.strictEqual(entries.find((e) => e.name === "slow")?.outcome, "timedOut")
+      assert.strictEqual(entries.find((e) => e.name === "broken")?.outcome, "failed")
+      assert.match(Timeline.toAscii(entries, { width: 20 }), /slow +│t+ */)
+    }))
+
   it.effect("records a bounded group: 10 tasks, 5 at a time, in two batches", () =>
     Effect.gen(function*() {
       const timeline = yield* Timeline.make()

@@ -13,6 +13,7 @@ import { constVoid } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as Inspector from "./Inspector.js"
 import * as Signals from "./Signals.js"
 
 /**
@@ -145,7 +146,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 /** The lines runMain writes when it ends a shutdown that overran its grace. */
 const overrunReport = (reason: string, graceMs: number, overMs: number, main: boolean, now: number): string => {
-  const running = Registry.unsafeSnapshot(now).filter((t) => t.state === "running")
+  const running = Registry.unsafeSnapshot(now).tasks.filter((t) => t.state === "running")
   const lines = [
     `taskscope: the shutdown (${reason}) overran its grace of ${seconds(graceMs)} by ${
       seconds(overMs)
@@ -179,6 +180,9 @@ const overrunReport = (reason: string, graceMs: number, overMs: number, main: bo
  *   to the program, which then gets it twice.
  * - The exit code is 0 when the program succeeded or ended because of a shutdown request, 1 when it
  *   failed; the process exits when it is over, whatever handles are still open.
+ *
+ * With `TASKSCOPE_INSPECT_SOCKET=1` (or a path) in the environment, the registry of live tasks is
+ * served on a Unix socket for `taskscope ps` (see `Inspector`).
  *
  * Signals are handled by `Signals` from the moment it is installed — by `runMain`, or earlier by the
  * entry module (see the `Signals` module). Invalid options are a defect: `runMain` throws an
@@ -231,8 +235,13 @@ export const runMain = <A, E>(program: Effect.Effect<A, E, Shutdown.Shutdown>, o
     })
   }))
 
+  const inspectSocket = Inspector.fromEnvironment(process.env)
   const main = Effect.gen(function*() {
-    const provided = Effect.provideService(program, Shutdown.Shutdown, shutdown)
+    const provided = Effect.provideService(program, Shutdown.Shutdown, shutdown).pipe(
+      // opt-in: the registry on a Unix socket only the owner can read (TASKSCOPE_INSPECT_SOCKET)
+      (p) =>
+        inspectSocket === undefined ? p : Effect.scoped(Effect.zipRight(Inspector.serve({ path: inspectSocket }), p))
+    )
     // the program runs in a cancel scope: a request moves its deadline to the shutdown's deadline
     // plus the interrupt margin
     const ran = yield* Deadline.scope((scope) =>

@@ -3,6 +3,13 @@
  */
 
 /**
+ * The registry of live tasks on a Unix socket, for `taskscope ps` without Node's inspector.
+ *
+ * @since 0.2.0
+ */
+export * as Inspector from "./Inspector.js"
+
+/**
  * CPU-bound work on a pool of worker threads.
  *
  * @since 0.1.0

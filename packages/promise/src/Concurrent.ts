@@ -14,6 +14,7 @@
  */
 import type * as Duration from "effect/Duration"
 import * as internal from "./internal/concurrent.js"
+import * as internalMap from "./internal/map.js"
 
 /**
  * An async function as these combinators take it: it gets its own signal.
@@ -168,3 +169,91 @@ export interface HedgeOptions {
  * @category combinators
  */
 export const hedge: <A>(fn: AsyncFn<A>, options: HedgeOptions) => Promise<A> = internal.hedge
+
+/**
+ * p-map's options for `map`.
+ *
+ * | option | type | default | |
+ * | --- | --- | --- | --- |
+ * | `concurrency` | integer ≥ 1 or `Infinity` | `Infinity` | mappers running at once |
+ * | `stopOnError` | boolean | `true` | reject at the first error; `false`: run all, then an `AggregateError` |
+ * | `signal` | `AbortSignal` | none | aborting rejects with its reason and stops reading the input |
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MapOptions {
+  readonly concurrency?: number
+  readonly stopOnError?: boolean
+  readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * p-map's options for `mapIterable`: `concurrency`, and `backpressure` (how many results may wait
+ * unread, ≥ `concurrency`; default: `concurrency`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MapIterableOptions {
+  readonly concurrency?: number
+  readonly backpressure?: number
+}
+
+/**
+ * Returned by a mapper, leaves its element out of the result (p-map's `pMapSkip`).
+ *
+ * @example
+ * ```ts
+ * import { map, mapSkip } from "@taskscope/promise"
+ *
+ * const found = await map(["a", "", "b"], (s) => s || mapSkip)
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const mapSkip: typeof internalMap.mapSkip = internalMap.mapSkip
+
+/**
+ * p-map: maps an iterable or async iterable (of values or promises) with at most `concurrency`
+ * mappers at once; the results in input order, without the `mapSkip`ped ones.
+ *
+ * @example
+ * ```ts
+ * import { map, mapSkip } from "@taskscope/promise"
+ *
+ * const sizes = await map(["a.txt", "b.txt"], async (name) => name.length, { concurrency: 2 })
+ * const even = await map([1, 2, 3, 4], (n) => (n % 2 === 0 ? n : mapSkip))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const map: <A, B>(
+  input: Iterable<A | PromiseLike<A>> | AsyncIterable<A | PromiseLike<A>>,
+  mapper: (element: A, index: number) => B | PromiseLike<B>,
+  options?: MapOptions
+) => Promise<Array<Exclude<Awaited<B>, typeof internalMap.mapSkip>>> = internalMap.map
+
+/**
+ * p-map's `pMapIterable`: the results as an async iterable, in input order, at most `concurrency`
+ * mappers at once and at most `backpressure` results waiting to be read.
+ *
+ * @example
+ * ```ts
+ * import { mapIterable } from "@taskscope/promise"
+ *
+ * for await (const length of mapIterable(["a", "bb"], async (s) => s.length, { concurrency: 2 })) {
+ *   console.log(length)
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const mapIterable: <A, B>(
+  input: Iterable<A | PromiseLike<A>> | AsyncIterable<A | PromiseLike<A>>,
+  mapper: (element: A, index: number) => B | PromiseLike<B>,
+  options?: MapIterableOptions
+) => AsyncIterableIterator<Exclude<Awaited<B>, typeof internalMap.mapSkip>> = internalMap.mapIterable

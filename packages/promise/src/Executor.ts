@@ -3,9 +3,11 @@
  * `import { Executor as PQueue } from "@taskscope/promise"` and the code runs — `add`, `addAll`,
  * `onIdle`, `onEmpty`, `onSizeLessThan`, `onPendingZero`, `onError`, `pause`, `start`, `clear`,
  * `size`, `sizeBy`, `pending`, `isPaused`, `concurrency` (get and set), `timeout` (get and set),
- * `setPriority`, `runningTasks`, `intervalCap`/`interval`, `autoStart`, and the events through `on`
- * (`add`, `active`, `completed`, `error`, `next`, `empty`, `idle`, `pendingZero`). Priority is
- * p-queue's: **higher runs first**, FIFO among equals.
+ * `setPriority`, `runningTasks`, `intervalCap`/`interval` (a fixed window, or an exact sliding one
+ * with `strict`; `carryoverIntervalCount`), `isRateLimited`, `onRateLimit`, `onRateLimitCleared`,
+ * `queueClass`, `autoStart`; an eventemitter3 `EventEmitter` with p-queue's events (`add`,
+ * `active`, `completed`, `error`, `next`, `empty`, `idle`, `pendingZero`, `rateLimit`,
+ * `rateLimitCleared`). Priority is p-queue's: **higher runs first**, FIFO among equals.
  *
  * Where it differs from p-queue, on purpose:
  * - **A timeout cancels the task.** Its `signal` is aborted with a `TimeoutError`, and the task's
@@ -19,18 +21,15 @@
  *   promise rejects with the reason once the function has stopped).
  * - **`clear()` settles the promises** of the tasks it drops: they reject with `TaskDroppedError`
  *   (p-queue leaves them pending forever). Nobody has to handle that rejection.
- * - The rate (`intervalCap` per `interval`) is always an exact sliding window — p-queue's
- *   `strict: true`; `strict` and `carryoverIntervalCount` are accepted and change nothing.
- *   `queueClass` is not supported.
  * - `close()` (or `await using`) stops intake, waits for every task, and reports.
  * - A task's deadline (its timeout) reaches every Taskscope call given its signal. Otherwise a task
  *   is called inside `add` when a slot is free, as in p-queue, and the events come in p-queue's
  *   order.
- * - `add`'s promise settles with the task, two microtasks before p-queue's (an `async` wrapper).
  *
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
+import type { EventEmitter } from "eventemitter3"
 import * as internal from "./internal/executor.js"
 
 /**
@@ -39,7 +38,7 @@ import * as internal from "./internal/executor.js"
  * @since 0.1.0
  * @category models
  */
-export interface Executor extends AsyncDisposable {
+export interface Executor extends EventEmitter<Executor.EventName>, AsyncDisposable {
   readonly name: string
   /**
    * Queues `fn` and resolves with what it returns once it has run — or rejects with what it threw,
@@ -63,6 +62,10 @@ export interface Executor extends AsyncDisposable {
   onSizeLessThan(limit: number): Promise<void>
   /** Resolves when no task is running (queued ones may wait, e.g. while paused). */
   onPendingZero(): Promise<void>
+  /** Resolves when the rate starts holding queued tasks back (now, if it does). */
+  onRateLimit(): Promise<void>
+  /** Resolves when the rate no longer holds queued tasks back (now, if it does not). */
+  onRateLimitCleared(): Promise<void>
   /** Rejects with the error of the next task that fails (use it in a `Promise.race` with `onIdle`). */
   onError(): Promise<never>
   /** Tasks queued (not yet running). */
@@ -74,7 +77,10 @@ export interface Executor extends AsyncDisposable {
   readonly isPaused: boolean
   /** Tasks wait because every slot is taken or the rate holds them back. */
   readonly isSaturated: boolean
-  /** The rate (`intervalCap` per `interval`) holds the next task back now. */
+  /**
+   * The rate (`intervalCap` per `interval`) holds queued tasks back: updated a microtask after each
+   * change, with the `rateLimit` and `rateLimitCleared` events (p-queue's rule).
+   */
   readonly isRateLimited: boolean
   /** Tasks running at once; setting it starts more at once, or lets running ones finish above a lower one. */
   concurrency: number
@@ -86,13 +92,6 @@ export interface Executor extends AsyncDisposable {
   readonly runningTasks: ReadonlyArray<Executor.RunningTask>
   /** Counts since the executor was made, and run-time percentiles (ms). */
   readonly stats: Executor.Stats
-  on(event: Executor.EventName, listener: (...args: Array<any>) => void): this
-  addListener(event: Executor.EventName, listener: (...args: Array<any>) => void): this
-  once(event: Executor.EventName, listener: (...args: Array<any>) => void): this
-  off(event: Executor.EventName, listener: (...args: Array<any>) => void): this
-  removeListener(event: Executor.EventName, listener: (...args: Array<any>) => void): this
-  removeAllListeners(event?: Executor.EventName): this
-  listenerCount(event: Executor.EventName): number
   /**
    * Stops intake (`add` rejects with `ExecutorClosedError`), lets queued and running tasks finish
    * within `grace` (default: no limit), cancels what is left, and reports by id. What
@@ -114,7 +113,10 @@ export declare namespace Executor {
    * | `timeout` | ms > 0 | none | per task, from the moment it starts |
    * | `autoStart` | boolean | `true` | `false`: paused until `start()` |
    * | `intervalCap` | integer ≥ 1 | `Infinity` | at most this many starts … |
-   * | `interval` | ms ≥ 0 | 0 | … in any window this long (exact sliding window) |
+   * | `interval` | ms ≥ 0 | 0 | … per window this long (p-queue's fixed window) |
+   * | `strict` | boolean | `false` | an exact sliding window instead |
+   * | `carryoverIntervalCount` | boolean | `false` | a new fixed window counts the tasks still running |
+   * | `queueClass` | class | priority levels | your own order (p-queue's interface) |
    * | `name` | string | `"Executor"` | shown in errors |
    *
    * @since 0.1.0
@@ -126,13 +128,35 @@ export declare namespace Executor {
     readonly autoStart?: boolean
     readonly intervalCap?: number
     readonly interval?: number
-    /** Accepted for p-queue compatibility; the window is always exact (`strict`). */
+    /**
+     * The window stays open for the tasks still running: a fixed window starts counting from them
+     * (p-queue's option; no effect with `strict`).
+     */
     readonly carryoverIntervalCount?: boolean
-    /** Accepted for p-queue compatibility; the window is always exact. */
+    /** An exact sliding window instead of p-queue's fixed one (needs `interval` and `intervalCap`). */
     readonly strict?: boolean
+    /** A class of your own that orders the waiting tasks (p-queue's `queueClass`). */
+    readonly queueClass?: new() => Executor.QueueClass
     /** Accepted for p-queue compatibility (older versions); a timeout always rejects with `TimeoutError`. */
     readonly throwOnTimeout?: boolean
     readonly name?: string
+  }
+
+  /**
+   * p-queue's queue interface: the executor hands each waiting task to `enqueue` as a function,
+   * takes the next with `dequeue`, and asks `filter` for `sizeBy`, `setPriority` for
+   * `setPriority`, and `remove` (optional) when a waiting task's signal aborts.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface QueueClass {
+    readonly size: number
+    enqueue(run: () => unknown, options: { readonly priority: number; readonly id: string }): void
+    dequeue(): (() => unknown) | undefined
+    filter(options: { readonly priority?: number }): Array<unknown>
+    setPriority(id: string, priority: number): void
+    remove?(id: string): void
   }
 
   /**
@@ -162,7 +186,17 @@ export declare namespace Executor {
    * @since 0.1.0
    * @category models
    */
-  export type EventName = "add" | "active" | "completed" | "error" | "next" | "empty" | "idle" | "pendingZero"
+  export type EventName =
+    | "add"
+    | "active"
+    | "completed"
+    | "error"
+    | "next"
+    | "empty"
+    | "idle"
+    | "pendingZero"
+    | "rateLimit"
+    | "rateLimitCleared"
 
   /**
    * @since 0.1.0

@@ -67,7 +67,7 @@ export declare namespace Queue {
    * | `capacity` | positive integer or `Infinity` | `Infinity` | `put` waits while this many items wait |
    * | `name` | string | `"WorkQueue"` | shown in errors |
    * | `order` | `"fifo"` or `"lifo"` | `"fifo"` | |
-   * | `priority` | `(item) => number` | none | lowest first, FIFO among equals |
+   * | `priority` | `(item: A) => number` | none | lowest first, FIFO among equals |
    *
    * @since 0.1.0
    * @category models

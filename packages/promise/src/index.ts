@@ -6,7 +6,20 @@
  * @since 0.1.0
  */
 
-export { asCompleted, type AsyncFn, firstSuccess, gather, hedge, type HedgeOptions, settle } from "./Concurrent.js"
+export {
+  asCompleted,
+  type AsyncFn,
+  firstSuccess,
+  gather,
+  hedge,
+  type HedgeOptions,
+  map,
+  mapIterable,
+  type MapIterableOptions,
+  type MapOptions,
+  mapSkip,
+  settle
+} from "./Concurrent.js"
 export { deadlineOf, moveOnAfter, remaining, withDeadline, withTimeout } from "./Deadline.js"
 export * from "./Errors.js"
 export { Executor } from "./Executor.js"

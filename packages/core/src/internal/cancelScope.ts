@@ -19,6 +19,7 @@ import type * as Deadline from "../Deadline.js"
 import { andThen, removeInterrupts, syntheticId } from "./cause.js"
 import { instantOrDie } from "./durations.js"
 import { Base } from "./inspectable.js"
+import { currentTask } from "./taskInfo.js"
 
 /**
  * Trio's `CancelScope`, the one cancellation primitive: `Deadline.within/at/moveOnAfter/scope/shield`,
@@ -378,6 +379,10 @@ export const runIn = <A, E, R, B, E2>(
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiberRuntime<A | B, E | E2, R>((caller) => {
       const start = scope.clock.unsafeCurrentTimeMillis()
+      // the task this scope runs in knows its innermost scope (the registry shows its deadline)
+      const task = caller.getFiberRef(currentTask)?.task as { scope?: ScopeImpl | undefined } | undefined
+      const outer = task?.scope
+      if (task !== undefined) task.scope = scope
       const fiberRefs = FiberRefs.updateManyAs(caller.getFiberRefs(), {
         entries: [[currentScope, [[FiberId.none, scope]]]]
       })
@@ -403,6 +408,7 @@ export const runIn = <A, E, R, B, E2>(
         })
       return Effect.flatMap(awaited, (fiberExit): Effect.Effect<A | B, E | E2> => {
         scope.end()
+        if (task !== undefined) task.scope = outer
         // the body's fiber ends with the body's Exit; a defect outside it (none is expected) as is
         const exit = Exit.isSuccess(fiberExit) ? fiberExit.value : (fiberExit as Exit.Exit<never, never>)
         const outcome = classify(scope, exit, caught, start)

@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import type * as Event from "../Event.js"
 import { Base } from "./inspectable.js"
+import { noteWaiting } from "./registry.js"
 
 /** @internal */
 export const TypeId: Event.TypeId = Symbol.for("@taskscope/core/Event") as Event.TypeId
@@ -11,7 +12,7 @@ export class EventImpl extends Base implements Event.Event {
   /** The fibers waiting for `set`, in arrival order. */
   readonly waiters = new Set<() => void>()
 
-  constructor(public flag: boolean) {
+  constructor(public flag: boolean, readonly name: string = "event") {
     super()
   }
 
@@ -28,7 +29,11 @@ export class EventImpl extends Base implements Event.Event {
     this.flag = false
   })
 
-  readonly wait: Effect.Effect<void> = Effect.async<void>((resume) => {
+  readonly wait: Effect.Effect<void> = Effect.suspend(() =>
+    this.flag ? Effect.void : noteWaiting(this.block, "event", this.name, `waiting for event ${this.name} to be set`)
+  )
+
+  readonly block: Effect.Effect<void> = Effect.async<void>((resume) => {
     if (this.flag) return resume(Effect.void)
     const wake = () => resume(Effect.void)
     this.waiters.add(wake)

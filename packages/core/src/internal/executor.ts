@@ -14,13 +14,20 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Deadline from "../Deadline.js"
-import { ExecutorClosedError, ExecutorFullError, type InvalidOptionsError, TaskDroppedError } from "../Errors.js"
+import {
+  DuplicateTaskIdError,
+  ExecutorClosedError,
+  ExecutorFullError,
+  type InvalidOptionsError,
+  TaskDroppedError
+} from "../Errors.js"
 import type * as Executor from "../Executor.js"
 import * as Options from "../Options.js"
 import * as Retry from "../Retry.js"
 import type * as Task from "../Task.js"
+import { type Job, Kernel, type KeyGate, OUTSIDE } from "./kernel.js"
 import { outcomeOf } from "./outcome.js"
-import { type Indexed, IndexedHeap, PriorityQueue, type RunQueue } from "./runQueue.js"
+import type { RunQueue } from "./runQueue.js"
 import { DONE, type TaskImpl } from "./task.js"
 import type { Run } from "./taskGroup.js"
 import { GroupImpl, type Listener } from "./taskGroup.js"
@@ -34,10 +41,18 @@ const ConfigSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
   concurrency: Schema.optional(Options.PositiveIntOrInfinity),
   queueCapacity: Schema.optional(Options.PositiveIntOrInfinity),
-  overflow: Schema.optional(Schema.Literal("block", "reject", "dropOldest", "dropNewest")),
+  overflow: Schema.optional(Schema.Literal("block", "reject", "dropOldest", "dropNewest", "overflowPriority")),
   grace: Schema.optional(Options.NonNegativeDurationOrInfinity),
   rate: Schema.optional(RateSchema),
   minTime: Schema.optional(Options.NonNegativeDuration),
+  reservoir: Schema.optional(Schema.Struct({
+    initial: Options.NonNegativeInt,
+    refreshInterval: Schema.optional(Options.PositiveDuration),
+    refreshAmount: Schema.optional(Options.NonNegativeInt),
+    increaseInterval: Schema.optional(Options.PositiveDuration),
+    increaseAmount: Schema.optional(Options.PositiveInt),
+    increaseMaximum: Schema.optional(Options.NonNegativeInt)
+  })),
   keys: Schema.optional(Schema.Any),
   idleTimeout: Schema.optional(Options.PositiveDuration),
   autoStart: Schema.optional(Schema.Boolean),
@@ -74,6 +89,7 @@ const SpecSchema = Schema.Struct({
   effect: Schema.Any,
   priority: Schema.optional(Schema.Number.pipe(Schema.finite())),
   key: Schema.optional(Schema.String),
+  id: Schema.optional(Schema.String),
   timeout: Schema.optional(Options.PositiveDuration),
   retry: Schema.optional(Schema.Any)
 })
@@ -85,6 +101,7 @@ const checkSpec = (spec: Executor.TaskSpec<any, any, any>): void => {
     typeof spec !== "object" || spec === null || typeof spec.name !== "string" || !Effect.isEffect(spec.effect) ||
     (spec.priority !== undefined && !Number.isFinite(spec.priority)) ||
     (spec.key !== undefined && typeof spec.key !== "string") ||
+    (spec.id !== undefined && typeof spec.id !== "string") ||
     spec.timeout !== undefined
   ) {
     decodeSpec(spec)
@@ -113,78 +130,29 @@ const taskDuration = Metric.histogram(
 const defaultTracer = Effect.runSync(Effect.tracer)
 
 // -----------------------------------------------------------------------------------------------
-// rates
+// the queue: the scheduling kernel, seen by the group as its run queue
 
-/** An exact sliding window: never more than `limit` starts in any `interval`. */
-class RateWindow {
-  readonly starts: Array<number>
-  next = 0
-  count = 0
-  constructor(readonly limit: number, readonly intervalMs: number) {
-    this.starts = new Array<number>(limit)
-  }
-  /** Milliseconds until one more start fits (0: now). */
-  waitMillis(now: number): number {
-    if (this.count < this.limit) return 0
-    return Math.max(0, this.starts[this.next] + this.intervalMs - now)
-  }
-  record(now: number): void {
-    this.starts[this.next] = now
-    this.next = (this.next + 1) % this.limit
-    if (this.count < this.limit) this.count++
-  }
-  /** A window carries no history that could hold anyone back any more. */
-  isFresh(now: number): boolean {
-    return this.count === 0 || this.starts[(this.next + this.limit - 1) % this.limit] + this.intervalMs <= now
-  }
-}
+const rateOf = (rate: { readonly limit: number; readonly interval: Duration.Duration } | undefined) =>
+  rate === undefined ? undefined : { limit: rate.limit, intervalMs: millis(rate.interval) }
 
-const makeRate = (rate: { readonly limit: number; readonly interval: Duration.Duration } | undefined) =>
-  rate === undefined ? undefined : new RateWindow(rate.limit, millis(rate.interval))
-
-// -----------------------------------------------------------------------------------------------
-// the queue: priority order among the tasks that may start now
-
-/** A key's limits and its waiting tasks. The keyless tasks share one unlimited key. */
-class KeyState implements Indexed {
-  index = -1
-  running = 0
-  readonly waiting = new PriorityQueue<Run>()
-  wake: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  idleSince: number
-  constructor(
-    readonly name: string | undefined,
-    readonly concurrency: number,
-    readonly rate: RateWindow | undefined,
-    now: number
-  ) {
-    this.idleSince = now
-  }
-  /** Milliseconds until the head may start: 0 now, Infinity while every permit is held. */
-  waitMillis(clock: ExecutorQueue): number {
-    if (this.running >= this.concurrency) return Infinity
-    return this.rate === undefined ? 0 : this.rate.waitMillis(clock.now())
-  }
-  isIdle(now: number): boolean {
-    return this.running === 0 && this.waiting.size === 0 && (this.rate === undefined || this.rate.isFresh(now))
-  }
-}
-
-const headFirst = (a: KeyState, b: KeyState): boolean => {
-  const x = a.waiting.peek()!, y = b.waiting.peek()!
-  return x.priority < y.priority || (x.priority === y.priority && x.seq < y.seq)
-}
-
-interface RunData {
-  readonly spec: Executor.TaskSpec<any, any, any>
-  readonly key: KeyState
+/** What the Executor keeps per task: the kernel's job, with the spec and the group's run. */
+class TaskJob implements Job {
+  priority = 0
+  seq = 0
+  kstate = OUTSIDE
+  readonly weight = 1
   /** How events and reports name the task (made the first time it is needed). */
-  ref: Executor.TaskRef | undefined
-  /** The spec's priority as given (the run's own may be negated for `higherFirst`). */
-  priority: number
+  ref: Executor.TaskRef | undefined = undefined
+  run!: Run
+  constructor(
+    readonly spec: Executor.TaskSpec<any, any, any>,
+    readonly gate: KeyGate<TaskJob> | undefined,
+    /** The spec's priority as given (the kernel's may be negated for `higherFirst`). */
+    public given: number
+  ) {}
 }
 
-const dataOf = (run: Run): RunData => run.data as RunData
+const dataOf = (run: Run): TaskJob => run.data as TaskJob
 
 const refOf = (run: Run): Executor.TaskRef => {
   const data = dataOf(run)
@@ -197,193 +165,147 @@ const refOf = (run: Run): Executor.TaskRef => {
 }
 
 /**
- * Tasks wait per key, by priority. A key whose head may start now (a free permit, its rate allows)
- * sits in `ready`, ordered by its head: the next task to start is the best one that may start —
- * a task waiting on a busy key never holds a global slot, and priority holds across keys and
- * among the tasks waiting on one key's rate. Pause and the global rate hold everything back.
+ * The group's run queue is the kernel: it decides which task starts next (priority, per-key
+ * gates, the rate, minTime, the reservoir, pause). The group only asks it (`peek`/`shift`) when it
+ * has a slot; when time alone will let a task start, one wake-up asks the group to drain again.
  */
 class ExecutorQueue implements RunQueue<Run> {
-  readonly ready = new IndexedHeap<KeyState>(headFirst)
-  readonly keys = new Map<string, KeyState>()
-  readonly anyKey: KeyState
-  size = 0
-  paused: boolean
-  globalRate: RateWindow | undefined
-  minTimeMs: number
-  lastStart = -Infinity
-  globalWake: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  readonly kernel: Kernel<TaskJob>
+  /** The kernel needs the time (a rate, minTime, a reservoir or keys). */
+  timed: boolean
+  wake: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   /** Wake-ups that may still be running: interrupted when the executor closes. */
   readonly wakes = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
   group!: GroupImpl
   onRateLimited: (key: string | undefined, wait: number) => void = () => {}
+  onDepleted: (empty: boolean) => void = () => {}
 
-  constructor(
-    readonly executor: ExecutorImpl,
-    config: Decoded,
-    readonly limitsFor: ((key: string) => Executor.KeyLimits) | undefined,
-    readonly idleMs: number
-  ) {
-    this.paused = config.autoStart === false
-    this.globalRate = makeRate(config.rate)
-    this.minTimeMs = config.minTime === undefined ? 0 : millis(config.minTime)
-    this.anyKey = new KeyState(undefined, Infinity, undefined, 0)
+  constructor(config: Decoded, limitsFor: ((key: string) => Executor.KeyLimits) | undefined) {
+    const reservoir = config.reservoir
+    this.kernel = new Kernel<TaskJob>({
+      paused: config.autoStart === false,
+      rate: rateOf(config.rate),
+      minTimeMs: config.minTime === undefined ? 0 : millis(config.minTime),
+      reservoir: reservoir === undefined ? undefined : {
+        initial: reservoir.initial,
+        refreshIntervalMs: reservoir.refreshInterval === undefined ? undefined : millis(reservoir.refreshInterval),
+        refreshAmount: reservoir.refreshAmount,
+        increaseIntervalMs: reservoir.increaseInterval === undefined ? undefined : millis(reservoir.increaseInterval),
+        increaseAmount: reservoir.increaseAmount,
+        increaseMaximum: reservoir.increaseMaximum
+      },
+      keys: limitsFor === undefined ? undefined : (key) => {
+        const limits = checkKeyLimits(limitsFor(key))
+        return { concurrency: limits.concurrency, rate: rateOf(limits.rate) }
+      },
+      onKeyWait: (gate, wait) => this.onRateLimited(gate.name, wait),
+      onDepleted: (empty) => this.onDepleted(empty)
+    })
+    this.timed = config.rate !== undefined || config.minTime !== undefined || reservoir !== undefined ||
+      limitsFor !== undefined
   }
 
   now(): number {
     return this.group.clock.unsafeCurrentTimeMillis()
   }
 
-  keyFor(name: string | undefined): KeyState {
-    if (name === undefined || this.limitsFor === undefined) return this.anyKey
-    let key = this.keys.get(name)
-    if (key === undefined) {
-      const limits = checkKeyLimits(this.limitsFor(name))
-      key = new KeyState(name, limits.concurrency ?? Infinity, makeRate(limits.rate), this.now())
-      this.keys.set(name, key)
-    }
-    return key
+  get size(): number {
+    return this.kernel.size
   }
 
-  /** Whether a global rate or minTime applies at all. */
-  get gated(): boolean {
-    return this.globalRate !== undefined || this.minTimeMs > 0
+  get paused(): boolean {
+    return this.kernel.paused
   }
 
-  globalWait(now: number): number {
-    const rate = this.globalRate === undefined ? 0 : this.globalRate.waitMillis(now)
-    return Math.max(rate, this.lastStart + this.minTimeMs - now)
+  set paused(paused: boolean) {
+    this.kernel.paused = paused
+  }
+
+  gateFor(key: string | undefined): KeyGate<TaskJob> | undefined {
+    return this.kernel.anyGate === undefined ? undefined : this.kernel.gateFor(key, this.now())
   }
 
   peek(): Run | undefined {
-    if (this.paused || this.ready.size === 0) return undefined
-    const wait = this.gated ? this.globalWait(this.now()) : 0
-    if (wait > 0) {
-      this.wakeGlobal(wait)
-      return undefined
-    }
-    return this.ready.peek()!.waiting.peek()
+    const now = this.timed ? this.now() : 0
+    const job = this.kernel.peek(now)
+    if (job === undefined) this.wakeLater(now)
+    return job?.run
   }
 
   shift(): Run | undefined {
-    const run = this.peek()
-    if (run === undefined) return undefined
-    const key = this.ready.peek()!
-    key.waiting.shift()
-    this.size--
-    key.running++
-    if (key.rate !== undefined || this.gated) {
-      const now = this.now()
-      key.rate?.record(now)
-      this.globalRate?.record(now)
-      this.lastStart = now
+    const now = this.timed ? this.now() : 0
+    const job = this.kernel.next(now)
+    if (job === undefined) {
+      this.wakeLater(now)
+      return undefined
     }
-    this.refresh(key)
-    return run
+    return job.run
   }
 
   push(run: Run): void {
-    const key = dataOf(run).key
-    key.waiting.push(run)
-    this.size++
-    this.refresh(key)
+    const job = dataOf(run)
+    job.priority = run.priority
+    this.kernel.push(job, this.timed ? this.now() : 0)
   }
 
   remove(run: Run): boolean {
-    const key = dataOf(run).key
-    if (!key.waiting.remove(run)) return false
-    this.size--
-    this.refresh(key)
-    return true
+    return this.kernel.remove(dataOf(run), this.timed ? this.now() : 0)
   }
 
   reprioritize(run: Run, priority: number): boolean {
-    const key = dataOf(run).key
-    if (!key.waiting.reprioritize(run, priority)) return false
-    this.refresh(key)
-    return true
+    run.priority = priority
+    return this.kernel.reprioritize(dataOf(run), priority, this.timed ? this.now() : 0)
   }
 
   clear(): Array<Run> {
-    const out = this.toArray()
-    for (const run of out) this.remove(run)
-    return out
+    return this.kernel.clear().map((job) => job.run)
   }
 
   toArray(): Array<Run> {
-    const out: Array<Run> = this.anyKey.waiting.toArray()
-    for (const key of this.keys.values()) out.push(...key.waiting.toArray())
-    return out.sort((a, b) => a.priority - b.priority || a.seq - b.seq)
+    return this.kernel.toArray().map((job) => job.run)
   }
 
-  /** A started task of `key` ended: its permit is free again. */
-  release(key: KeyState): void {
-    key.running--
-    if (key.running === 0 && key.waiting.size === 0 && key !== this.anyKey) key.idleSince = this.now()
-    this.refresh(key)
+  /** A started task ended (the group says so): its key's permit is free again. */
+  release(run: Run): void {
+    this.kernel.release(dataOf(run), this.timed ? this.now() : 0)
   }
 
-  /** Puts the key in `ready` when its head may start now, or arranges to look again when its rate allows. */
-  refresh(key: KeyState): void {
-    if (key.waiting.size === 0) {
-      this.ready.remove(key)
-      return
-    }
-    const wait = key.waitMillis(this)
-    if (wait === 0) {
-      if (this.ready.has(key)) this.ready.update(key)
-      else this.ready.push(key)
-      return
-    }
-    this.ready.remove(key)
-    if (wait !== Infinity && key.wake === undefined) {
-      this.onRateLimited(key.name, wait)
-      key.wake = this.wakeAfter(wait, () => {
-        key.wake = undefined
-        this.refresh(key)
-      })
-    }
-  }
-
-  wakeGlobal(wait: number): void {
-    if (this.globalWake !== undefined) return
-    this.onRateLimited(undefined, wait)
-    this.globalWake = this.wakeAfter(wait, () => {
-      this.globalWake = undefined
-    })
-  }
-
-  wakeAfter(wait: number, f: () => void): Fiber.RuntimeFiber<unknown, unknown> {
+  /** The kernel holds every waiting task back for a time: one wake-up then, to drain again. */
+  wakeLater(now: number): void {
+    if (this.wake !== undefined || !this.timed || this.kernel.size === 0) return
+    const wait = this.kernel.blockedFor(now)
+    if (wait === Infinity || wait <= 0) return
+    // the global gates (a key's own wait was told when its head began to wait)
+    if (this.kernel.peekHead() !== undefined) this.onRateLimited(undefined, wait)
     const fiber = Runtime.runFork(this.group.runtime(Context.empty()))(
       Effect.zipRight(
         Effect.sleep(wait),
         Effect.sync(() => {
-          f()
+          this.wake = undefined
           this.group.drain()
         })
       )
     )
+    this.wake = fiber
     this.wakes.add(fiber)
-    fiber.addObserver(() => this.wakes.delete(fiber))
-    return fiber
+    fiber.addObserver(() => {
+      this.wakes.delete(fiber)
+      if (this.wake === fiber) this.wake = undefined
+    })
   }
 
-  /** Forgets keys that have been idle for `idleMs`. */
-  evictIdle(now: number): void {
-    for (const [name, key] of this.keys) {
-      if (key.isIdle(now) && now - key.idleSince >= this.idleMs) this.keys.delete(name)
-    }
+  /** The rates hold the tasks that may start: they wait for time alone. */
+  rateLimited(): boolean {
+    if (this.kernel.size === 0 || this.kernel.paused) return false
+    const wait = this.kernel.blockedFor(this.now())
+    return wait > 0 && wait !== Infinity
   }
 
-  /** Waits until the global and the key's rate allow one more start, then records it (retry attempts). */
-  rateToken(key: KeyState): Effect.Effect<void> {
+  /** Waits until the global and the key's rate allow one more start, then counts it (retry attempts). */
+  rateToken(gate: KeyGate<TaskJob> | undefined): Effect.Effect<void> {
     return Effect.suspend(() => {
-      const now = this.now()
-      const wait = Math.max(this.globalWait(now), key.rate === undefined ? 0 : key.rate.waitMillis(now))
-      if (wait > 0) return Effect.zipRight(Effect.sleep(wait), this.rateToken(key))
-      key.rate?.record(now)
-      this.globalRate?.record(now)
-      this.lastStart = now
-      return Effect.void
+      const wait = this.kernel.takeStart(gate, this.now())
+      return wait > 0 ? Effect.zipRight(Effect.sleep(wait), this.rateToken(gate)) : Effect.void
     })
   }
 }
@@ -408,8 +330,11 @@ export class ExecutorImpl implements Executor.Executor {
   readonly capacity: number
   readonly overflow: NonNullable<Executor.Config["overflow"]>
   readonly graceMs: number
+  readonly idleMs: number
   readonly higherFirst: boolean
   timeoutMs: number | undefined
+  /** The tasks queued or running that were given an `id`. */
+  readonly ids = new Map<string, TaskImpl<any, any>>()
   /** Submitters waiting for room in the intake (overflow "block"), oldest first. */
   readonly blocked: Array<() => void> = []
   /** Waiters of onIdle, onEmpty and onSizeLessThan, each woken only once its condition holds. */
@@ -430,12 +355,8 @@ export class ExecutorImpl implements Executor.Executor {
     this.graceMs = decoded.grace === undefined ? 30_000 : millis(decoded.grace)
     this.higherFirst = decoded.priority === "higherFirst"
     this.timeoutMs = decoded.defaults?.timeout === undefined ? undefined : millis(decoded.defaults.timeout)
-    this.queue = new ExecutorQueue(
-      this,
-      decoded,
-      config.keys,
-      decoded.idleTimeout === undefined ? 60_000 : millis(decoded.idleTimeout)
-    )
+    this.idleMs = decoded.idleTimeout === undefined ? 60_000 : millis(decoded.idleTimeout)
+    this.queue = new ExecutorQueue(decoded, config.keys)
     this.group = new GroupImpl(owner, {
       name: this.name,
       mode: "supervise",
@@ -443,9 +364,14 @@ export class ExecutorImpl implements Executor.Executor {
       // a long-lived executor keeps no failed results: its counts, events and metrics say what failed
       keepFailures: 0,
       queue: this.queue,
+      // the Executor makes each task's span itself (its `spans` option)
+      spans: false,
       ...(config.timeline === undefined ? {} : { timeline: config.timeline })
     })
     this.queue.group = this.group
+    this.queue.onDepleted = (empty) => {
+      if (this.subscribers > 0) this.publish({ _tag: "Depleted", at: this.queue.now(), empty })
+    }
     this.queue.onRateLimited = (key, wait) => {
       if (this.subscribers > 0) {
         this.publish({
@@ -472,9 +398,10 @@ export class ExecutorImpl implements Executor.Executor {
 
   readonly listener: Listener = {
     onQueued: (_task, run) => {
+      dataOf(run).run = run
       this.counts.submitted++
       if (this.subscribers > 0) {
-        this.publish({ _tag: "Queued", task: refOf(run), at: this.now(), priority: dataOf(run).priority })
+        this.publish({ _tag: "Queued", task: refOf(run), at: this.now(), priority: dataOf(run).given })
       }
     },
     onStarted: (task, run) => {
@@ -498,7 +425,6 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   onEnded(task: TaskImpl<any, any>, exit: Exit.Exit<unknown, unknown>, run: Run, started: boolean): void {
-    const data = dataOf(run)
     const outcome = outcomeOf(exit)
     const dropped = outcome === "Failed" && isDropped(exit)
     const status: Executor.TaskStatus = dropped ? "dropped" : statusOf[outcome]
@@ -509,7 +435,6 @@ export class ExecutorImpl implements Executor.Executor {
     if (!dropped) tasksByOutcome[outcome].unsafeUpdate(1, [])
     if (started) {
       this.running--
-      this.queue.release(data.key)
       const ms = task.endedAt - task.startedAt
       taskDuration.unsafeUpdate(ms, [])
       if (this.durations.length < 1024) this.durations.push(ms)
@@ -518,7 +443,7 @@ export class ExecutorImpl implements Executor.Executor {
     } else {
       this.wakeBlocked()
     }
-    if (this.queue.keys.size > 64) this.queue.evictIdle(this.now())
+    if (this.queue.kernel.gates.size > 64) this.queue.kernel.evictIdle(this.now(), this.idleMs)
     if (this.conditions.length > 0) this.checkConditions()
   }
 
@@ -595,27 +520,37 @@ export class ExecutorImpl implements Executor.Executor {
   admit<A, E>(
     spec: Executor.TaskSpec<A, E, any>,
     context: Context.Context<never>
-  ): Task.Task<A, E | TaskDroppedError> | ExecutorClosedError | "full" {
+  ): Task.Task<A, E | TaskDroppedError> | ExecutorClosedError | DuplicateTaskIdError | "full" {
     if (this.closed) return this.closedError(spec.name)
+    if (spec.id !== undefined && this.ids.has(spec.id)) {
+      return new DuplicateTaskIdError({ executor: this.name, id: spec.id })
+    }
     if (this.queue.size >= this.capacity) {
       if (this.overflow === "block" || this.overflow === "reject") return "full"
       if (this.overflow === "dropNewest") return this.dropped(spec, context)
-      // dropOldest: the task queued first (of the lowest priority) makes room
-      const [oldest] = this.queue.toArray().sort((a, b) => a.seq - b.seq)
-      if (oldest !== undefined) this.drop(oldest, "overflow")
+      // of the lowest priority, the task queued first makes room (dropOldest); with
+      // overflowPriority only for a task of a better priority, else the new task is dropped
+      const oldest = this.queue.kernel.oldestLowest()
+      if (oldest !== undefined) {
+        if (this.overflow === "overflowPriority" && !(this.kernelPriority(spec) < oldest.priority)) {
+          return this.dropped(spec, context)
+        }
+        this.drop(oldest.run, "overflow")
+      }
     }
     return this.accept(spec, context)
   }
 
+  /** A spec's priority in the kernel's order (lower first). */
+  kernelPriority(spec: Executor.TaskSpec<any, any, any>): number {
+    const given = spec.priority ?? this.config.defaults?.priority ?? 0
+    return this.higherFirst ? -given || 0 : given
+  }
+
   accept<A, E>(spec: Executor.TaskSpec<A, E, any>, context: Context.Context<never>): Task.Task<A, E> {
     const given = spec.priority ?? this.config.defaults?.priority ?? 0
-    const data: RunData = {
-      spec,
-      key: this.queue.keyFor(spec.key),
-      ref: undefined,
-      priority: given
-    }
-    return this.group.unsafeSpawn<A, E>(
+    const data = new TaskJob(spec, this.queue.gateFor(spec.key), given)
+    const task = this.group.unsafeSpawn<A, E>(
       context,
       this.effectOf(spec, data),
       spec.name,
@@ -623,6 +558,15 @@ export class ExecutorImpl implements Executor.Executor {
       this.higherFirst ? -given || 0 : given,
       data
     ) as TaskImpl<A, E>
+    const id = spec.id
+    if (id !== undefined && task.phase !== DONE) {
+      // the id is taken while the task is queued or running
+      this.ids.set(id, task)
+      task.addObserver(() => {
+        if (this.ids.get(id) === task) this.ids.delete(id)
+      })
+    }
+    return task
   }
 
   /** A task that never entered the queue: it ends at once, dropped (overflow `dropNewest`). */
@@ -640,7 +584,7 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   /** What a task runs: its own effect, or — wrapped when it starts, so a queued task holds only its spec — with timeout, retry and span. */
-  effectOf<A, E, R>(spec: Executor.TaskSpec<A, E, R>, data: RunData): Effect.Effect<A, any, R> {
+  effectOf<A, E, R>(spec: Executor.TaskSpec<A, E, R>, data: TaskJob): Effect.Effect<A, any, R> {
     return this.plain(spec) ? spec.effect : Effect.suspend(() => this.build(spec, data))
   }
 
@@ -650,7 +594,7 @@ export class ExecutorImpl implements Executor.Executor {
       (spec.retry === false || (spec.retry === undefined && this.config.defaults?.retry === undefined))
   }
 
-  build<A, E, R>(spec: Executor.TaskSpec<A, E, R>, data: RunData): Effect.Effect<A, any, R> {
+  build<A, E, R>(spec: Executor.TaskSpec<A, E, R>, data: TaskJob): Effect.Effect<A, any, R> {
     const defaults = this.config.defaults
     let attempt: Effect.Effect<A, any, R> = spec.effect
     const timeout = spec.timeout ?? this.timeoutMs
@@ -660,7 +604,8 @@ export class ExecutorImpl implements Executor.Executor {
     let effect = attempt
     if (retry !== undefined && retry !== false) {
       // the first attempt's start was counted against the rates when it left the queue; retries wait their turn
-      const limited = data.key.rate !== undefined || this.queue.globalRate !== undefined || this.queue.minTimeMs > 0
+      const kernel = this.queue.kernel
+      const limited = data.gate?.rate !== undefined || kernel.rate !== undefined || kernel.minTimeMs > 0
       let first = true
       const gated = limited
         ? Effect.suspend(() => {
@@ -668,7 +613,7 @@ export class ExecutorImpl implements Executor.Executor {
             first = false
             return attempt
           }
-          return Effect.zipRight(this.queue.rateToken(data.key), attempt)
+          return Effect.zipRight(this.queue.rateToken(data.gate), attempt)
         })
         : attempt
       effect = Retry.retry(gated, retry as Retry.Policy<unknown>)
@@ -681,12 +626,16 @@ export class ExecutorImpl implements Executor.Executor {
 
   submit<A, E, R>(
     spec: Executor.TaskSpec<A, E, R>
-  ): Effect.Effect<Task.Task<A, E | TaskDroppedError>, ExecutorClosedError | ExecutorFullError, R> {
+  ): Effect.Effect<
+    Task.Task<A, E | TaskDroppedError>,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
+    R
+  > {
     return Effect.withFiberRuntime((fiber) => {
       checkSpec(spec)
       const admitted = this.admit(spec, fiber.currentContext)
       if (admitted !== "full") {
-        return admitted instanceof ExecutorClosedError
+        return admitted instanceof ExecutorClosedError || admitted instanceof DuplicateTaskIdError
           ? Effect.fail(admitted)
           : Effect.succeed(admitted)
       }
@@ -711,12 +660,14 @@ export class ExecutorImpl implements Executor.Executor {
 
   trySubmit<A, E, R>(
     spec: Executor.TaskSpec<A, E, R>
-  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError, R> {
+  ): Effect.Effect<Option.Option<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError | DuplicateTaskIdError, R> {
     return Effect.withFiberRuntime((fiber) => {
       checkSpec(spec)
       const admitted = this.blocked.length > 0 ? "full" : this.admit(spec, fiber.currentContext)
       if (admitted === "full") return Effect.succeed(Option.none())
-      return admitted instanceof ExecutorClosedError ? Effect.fail(admitted) : Effect.succeed(Option.some(admitted))
+      return admitted instanceof ExecutorClosedError || admitted instanceof DuplicateTaskIdError
+        ? Effect.fail(admitted)
+        : Effect.succeed(Option.some(admitted))
     })
   }
 
@@ -730,7 +681,11 @@ export class ExecutorImpl implements Executor.Executor {
    */
   submitAll<A, E, R>(
     specs: Iterable<Executor.TaskSpec<A, E, R>>
-  ): Effect.Effect<Array<Task.Task<A, E | TaskDroppedError>>, ExecutorClosedError | ExecutorFullError, R> {
+  ): Effect.Effect<
+    Array<Task.Task<A, E | TaskDroppedError>>,
+    ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
+    R
+  > {
     return Effect.withFiberRuntime((fiber) => {
       const list = Array.from(specs)
       const tasks: Array<Task.Task<A, E | TaskDroppedError>> = []
@@ -740,7 +695,9 @@ export class ExecutorImpl implements Executor.Executor {
         checkSpec(spec)
         const admitted = this.admit(spec, fiber.currentContext)
         if (admitted === "full") break
-        if (admitted instanceof ExecutorClosedError) return Effect.fail(admitted)
+        if (admitted instanceof ExecutorClosedError || admitted instanceof DuplicateTaskIdError) {
+          return Effect.fail(admitted)
+        }
         tasks.push(admitted)
       }
       if (i === list.length) return Effect.succeed(tasks)
@@ -807,7 +764,7 @@ export class ExecutorImpl implements Executor.Executor {
       }
       const run = this.queued(id)
       if (run === undefined) return false
-      dataOf(run).priority = priority
+      dataOf(run).given = priority
       const moved = this.queue.reprioritize(run, this.higherFirst ? -priority || 0 : priority)
       if (moved) this.group.drain()
       return moved
@@ -818,8 +775,9 @@ export class ExecutorImpl implements Executor.Executor {
     return Effect.sync(() => {
       const s = checkSettings(settings)
       if (s.concurrency !== undefined) this.group.setConcurrency(s.concurrency)
-      if (s.rate !== undefined) this.queue.globalRate = makeRate(s.rate ?? undefined)
-      if (s.minTime !== undefined) this.queue.minTimeMs = millis(s.minTime)
+      if (s.rate !== undefined) this.queue.kernel.setRate(rateOf(s.rate ?? undefined))
+      if (s.minTime !== undefined) this.queue.kernel.minTimeMs = millis(s.minTime)
+      this.queue.timed ||= s.rate != null || s.minTime !== undefined
       if (s.timeout !== undefined) {
         this.timeoutMs = s.timeout === null ? undefined : millis(s.timeout)
         // queued tasks that had nothing to wrap get the new default when they start
@@ -891,7 +849,6 @@ export class ExecutorImpl implements Executor.Executor {
         sorted.length === 0
           ? Duration.zero
           : Duration.millis(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))])
-      const now = this.now()
       const c = this.counts
       return {
         ...c,
@@ -900,7 +857,7 @@ export class ExecutorImpl implements Executor.Executor {
         queued: this.queue.size,
         concurrency: this.group.concurrency,
         paused: this.queue.paused,
-        rateLimited: this.queue.ready.size > 0 && this.queue.globalWait(now) > 0,
+        rateLimited: this.queue.rateLimited(),
         closed: this.closed,
         p50: pct(0.5),
         p90: pct(0.9),

@@ -11,6 +11,8 @@ import { InvalidOptionsError, OverReleaseError } from "../Errors.js"
 import type * as Limiter from "../Limiter.js"
 import * as Options from "../Options.js"
 import { Base } from "./inspectable.js"
+import { SlidingWindow } from "./kernel.js"
+import { noteWaiting } from "./registry.js"
 import { currentTask } from "./taskInfo.js"
 
 /** @internal */
@@ -81,67 +83,20 @@ class TokenBucket implements Rate {
   }
 }
 
-/**
- * Exact: in every window of `intervalMs`, at most `limit` units start. Keeps one timestamp per unit
- * in a ring (oldest first) that grows on demand up to `limit`, so a check never allocates.
- */
-class SlidingWindow implements Rate {
+/** The kernel's exact sliding window, with what a limiter reports about it. */
+class SlidingWindowRate extends SlidingWindow implements Rate {
   readonly algorithm = "slidingWindow"
-  starts: Float64Array
-  head = 0
-  count = 0
   readonly maxCost: number
-  constructor(readonly limit: number, readonly intervalMs: number) {
+  constructor(limit: number, intervalMs: number) {
+    super(limit, intervalMs)
     this.maxCost = limit
-    this.starts = new Float64Array(Math.min(64, Math.max(1, limit)))
-  }
-  at(i: number): number {
-    return this.starts[(this.head + i) % this.starts.length]
-  }
-  prune(now: number) {
-    const edge = now - this.intervalMs
-    while (this.count > 0 && this.starts[this.head] <= edge) {
-      this.head = this.head + 1 === this.starts.length ? 0 : this.head + 1
-      this.count--
-    }
-  }
-  waitFor(cost: number, now: number) {
-    this.prune(now)
-    const over = this.count + cost - this.limit
-    if (over <= 0) return 0
-    // the `over`-th oldest start must leave the window first
-    return this.at(over - 1) + this.intervalMs - now
-  }
-  grow(needed: number) {
-    let size = this.starts.length
-    while (size < needed) size *= 2
-    const next = new Float64Array(Math.min(size, this.limit))
-    for (let i = 0; i < this.count; i++) next[i] = this.at(i)
-    this.starts = next
-    this.head = 0
-  }
-  consume(cost: number, now: number) {
-    if (this.count + cost > this.starts.length) this.grow(this.count + cost)
-    for (let i = 0; i < cost; i++) {
-      this.starts[(this.head + this.count) % this.starts.length] = now
-      this.count++
-    }
-  }
-  refund(cost: number) {
-    // the newest starts are the ones given back
-    this.count = Math.max(0, this.count - cost)
-  }
-  isFresh(now: number) {
-    this.prune(now)
-    return this.count === 0
   }
   snapshot(now: number): Limiter.RateStats {
-    this.prune(now)
     return {
       algorithm: this.algorithm,
       limit: this.limit,
       interval: Duration.millis(this.intervalMs),
-      available: this.limit - this.count
+      available: this.limit - this.used(now)
     }
   }
 }
@@ -449,7 +404,8 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
           )
         }
       )
-      return Effect.onInterrupt(restore(loop), () =>
+      const waiting = noteWaiting(loop, "limiter", this.name, () => this.describeWait(waiter))
+      return Effect.onInterrupt(restore(waiting), () =>
         Effect.sync(() => {
           if (waiter.signal === GRANTED) {
             this.untake(permits, cost, name, this.clock.unsafeCurrentTimeMillis())
@@ -570,6 +526,26 @@ export class LimiterImpl extends Base implements Limiter.Limiter {
     })
   }
 
+  /** Why `waiter` waits now, in words (for the registry: `taskscope ps`). */
+  describeWait(waiter: Waiter): string {
+    const now = this.clock.unsafeCurrentTimeMillis()
+    let ahead = 0
+    for (let i = this.head; i < this.queue.length && this.queue[i] !== waiter; i++) {
+      if (!this.queue[i].removed) ahead++
+    }
+    if (ahead > 0) return `waiting in line for ${this.name} (${ahead} ahead)`
+    switch (this.blocker(waiter.permits, waiter.cost, now)) {
+      case "paused":
+        return `waiting: ${this.name} is paused for ${Math.ceil((this.pausedUntil - now) / 1000)} s more`
+      case "rate":
+        return `waiting for the rate window of ${this.name}`
+      case "concurrency":
+        return `waiting for a permit of ${this.name} (${this.capacity - this.available} of ${this.capacity} in use)`
+      default:
+        return `about to take a permit of ${this.name}`
+    }
+  }
+
   unsafeStats(): Limiter.Stats {
     const now = this.clock.unsafeCurrentTimeMillis()
     const waiters: Array<Limiter.WaiterInfo> = []
@@ -652,7 +628,7 @@ export const unsafeMake = (
   const rate = options.rate === undefined ? undefined : (() => {
     const interval = Duration.toMillis(Duration.decode(options.rate.interval))
     return options.rate.algorithm === "slidingWindow"
-      ? new SlidingWindow(options.rate.limit, interval)
+      ? new SlidingWindowRate(options.rate.limit, interval)
       : new TokenBucket(options.rate.limit, interval, options.rate.burst ?? options.rate.limit)
   })()
   return new LimiterImpl(

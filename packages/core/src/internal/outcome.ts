@@ -17,3 +17,19 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): "Succeeded" | "Fai
     ? "TimedOut"
     : "Failed"
 }
+
+/** The one status vocabulary of a task (Task, TaskResult, Timeline, the Executors). @internal */
+export type Status = "queued" | "running" | "succeeded" | "failed" | "timedOut" | "cancelled"
+
+/** How a task that ended ended, in the one vocabulary. @internal */
+export type Ended = "succeeded" | "failed" | "timedOut" | "cancelled"
+
+const statusOfOutcome = {
+  Succeeded: "succeeded",
+  Failed: "failed",
+  TimedOut: "timedOut",
+  Cancelled: "cancelled"
+} as const
+
+/** The status of an exit, in the one vocabulary (a timeout is `timedOut`, not `failed`). @internal */
+export const statusOf = (exit: Exit.Exit<unknown, unknown>): Ended => statusOfOutcome[outcomeOf(exit)]

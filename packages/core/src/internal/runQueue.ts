@@ -1,25 +1,15 @@
+import { type Job, Kernel } from "./kernel.js"
+
 /**
- * The queues a group keeps its waiting runs in. A run knows whether it is still queued, so it can
- * leave in O(1) — lazily, skipped when it reaches the head — when it is cancelled or removed.
+ * The line a group keeps its waiting runs in. The group asks it for the next run when it has a
+ * slot (`peek`/`shift`) and gives a started run back when it ends (`release`).
  * @internal
  */
-export interface Queued {
-  /** Lower runs first (the sign is the queue owner's business). */
-  priority: number
-  /** Arrival order: FIFO among equal priorities. */
-  seq: number
-  /** Still waiting in the queue. */
-  queued: boolean
-  /** Which push put it where it is: an entry left behind by an earlier push is stale. */
-  stamp: number
-}
-
-/** @internal */
-export interface RunQueue<R extends Queued> {
+export interface RunQueue<R> {
   /** Runs still waiting. */
   readonly size: number
   push(run: R): void
-  /** Takes the next run that may start now, if any. */
+  /** Takes the next run that may start now, if any (it is admitted: running until `release`). */
   shift(): R | undefined
   /** The run `shift` would take. */
   peek(): R | undefined
@@ -29,247 +19,48 @@ export interface RunQueue<R extends Queued> {
   clear(): Array<R>
   /** Waiting runs, in the order they will run. */
   toArray(): Array<R>
-}
-
-let stamps = 0
-
-/** First in, first out; removed runs are skipped when they reach the head. @internal */
-export class FifoQueue<R extends Queued> implements RunQueue<R> {
-  items: Array<R | undefined> = []
-  stamps: Array<number> = []
-  head = 0
-  size = 0
-
-  push(run: R): void {
-    run.queued = true
-    run.stamp = ++stamps
-    this.items.push(run)
-    this.stamps.push(run.stamp)
-    this.size++
-  }
-
-  private live(i: number): boolean {
-    const run = this.items[i]!
-    return run.queued && run.stamp === this.stamps[i]
-  }
-
-  private skip(): void {
-    const items = this.items
-    while (this.head < items.length && !this.live(this.head)) items[this.head++] = undefined
-    if (this.head === items.length) {
-      if (items.length > 0) {
-        this.items = []
-        this.stamps = []
-        this.head = 0
-      }
-    } else if (this.head > 1024 && this.head * 2 > items.length) {
-      this.items = items.slice(this.head)
-      this.stamps = this.stamps.slice(this.head)
-      this.head = 0
-    }
-  }
-
-  peek(): R | undefined {
-    if (this.size === 0) return undefined
-    this.skip()
-    return this.items[this.head]
-  }
-
-  shift(): R | undefined {
-    if (this.size === 0) return undefined
-    this.skip()
-    const run = this.items[this.head]!
-    this.items[this.head++] = undefined
-    run.queued = false
-    this.size--
-    return run
-  }
-
-  remove(run: R): boolean {
-    if (!run.queued) return false
-    run.queued = false
-    this.size--
-    return true
-  }
-
-  clear(): Array<R> {
-    const out = this.toArray()
-    for (const run of out) run.queued = false
-    this.items = []
-    this.stamps = []
-    this.head = 0
-    this.size = 0
-    return out
-  }
-
-  toArray(): Array<R> {
-    const out: Array<R> = []
-    for (let i = this.head; i < this.items.length; i++) {
-      if (this.live(i)) out.push(this.items[i]!)
-    }
-    return out
-  }
+  /** A run that `shift` took has ended. */
+  release(run: R): void
 }
 
 /**
- * By priority (lowest first), FIFO among equals: one FIFO per priority, the priorities kept
- * sorted. O(1) per run when most runs share a few priorities (the common case).
+ * A group's line on the scheduling kernel: by priority (lower first), FIFO among equals — a group
+ * that gives no priorities is FIFO. The group's worker pool bounds how many run; the kernel's
+ * gates decide which runs next. A run that leaves the line is skipped lazily (O(1)).
  * @internal
  */
-export class PriorityQueue<R extends Queued> implements RunQueue<R> {
-  readonly buckets = new Map<number, FifoQueue<R>>()
-  /** The priorities that have a bucket, ascending. */
-  priorities: Array<number> = []
-  size = 0
+export class KernelQueue<R extends Job> implements RunQueue<R> {
+  readonly kernel = new Kernel<R>()
 
-  push(run: R): void {
-    let bucket = this.buckets.get(run.priority)
-    if (bucket === undefined) {
-      bucket = new FifoQueue<R>()
-      this.buckets.set(run.priority, bucket)
-      const ps = this.priorities
-      let i = ps.length
-      while (i > 0 && ps[i - 1] > run.priority) i--
-      ps.splice(i, 0, run.priority)
-    }
-    bucket.push(run)
-    this.size++
+  get size(): number {
+    return this.kernel.size
   }
 
-  private first(): FifoQueue<R> | undefined {
-    const ps = this.priorities
-    while (ps.length > 0) {
-      const bucket = this.buckets.get(ps[0])!
-      if (bucket.size > 0) return bucket
-      this.buckets.delete(ps[0])
-      ps.shift()
-    }
-    return undefined
+  push(run: R): void {
+    this.kernel.push(run)
   }
 
   peek(): R | undefined {
-    return this.size === 0 ? undefined : this.first()?.peek()
+    return this.kernel.peek(0)
   }
 
   shift(): R | undefined {
-    if (this.size === 0) return undefined
-    const run = this.first()?.shift()
-    if (run !== undefined) this.size--
-    return run
+    return this.kernel.next(0)
   }
 
   remove(run: R): boolean {
-    const bucket = this.buckets.get(run.priority)
-    if (bucket === undefined || !bucket.remove(run)) return false
-    this.size--
-    return true
-  }
-
-  /** Moves a waiting run to a new priority (it goes behind the runs already there). */
-  reprioritize(run: R, priority: number): boolean {
-    if (!this.remove(run)) return false
-    run.priority = priority
-    this.push(run)
-    return true
+    return this.kernel.remove(run)
   }
 
   clear(): Array<R> {
-    const out: Array<R> = []
-    for (const p of this.priorities) out.push(...this.buckets.get(p)!.clear())
-    this.buckets.clear()
-    this.priorities = []
-    this.size = 0
-    return out
+    return this.kernel.clear()
   }
 
   toArray(): Array<R> {
-    const out: Array<R> = []
-    for (const p of this.priorities) out.push(...this.buckets.get(p)!.toArray())
-    return out
-  }
-}
-
-/** Something kept in an indexed heap. @internal */
-export interface Indexed {
-  /** Position in the heap; -1 when not in it. */
-  index: number
-}
-
-/** An indexed binary min-heap: entries can leave or move in O(log n). @internal */
-export class IndexedHeap<T extends Indexed> {
-  items: Array<T> = []
-  constructor(readonly before: (a: T, b: T) => boolean) {}
-
-  get size(): number {
-    return this.items.length
+    return this.kernel.toArray()
   }
 
-  has(item: T): boolean {
-    return item.index >= 0 && this.items[item.index] === item
-  }
-
-  push(item: T): void {
-    item.index = this.items.length
-    this.items.push(item)
-    this.up(item.index)
-  }
-
-  peek(): T | undefined {
-    return this.items[0]
-  }
-
-  remove(item: T): boolean {
-    if (!this.has(item)) return false
-    const items = this.items
-    const i = item.index
-    const last = items.pop()!
-    item.index = -1
-    if (i < items.length) {
-      items[i] = last
-      last.index = i
-      this.up(i)
-      this.down(last.index)
-    }
-    return true
-  }
-
-  /** Restores the order after `item`'s key changed. */
-  update(item: T): void {
-    if (!this.has(item)) return
-    this.up(item.index)
-    this.down(item.index)
-  }
-
-  private up(i: number): void {
-    const items = this.items
-    const item = items[i]
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      const p = items[parent]
-      if (!this.before(item, p)) break
-      items[i] = p
-      p.index = i
-      i = parent
-    }
-    items[i] = item
-    item.index = i
-  }
-
-  private down(i: number): void {
-    const items = this.items
-    const n = items.length
-    const item = items[i]
-    while (true) {
-      const l = 2 * i + 1
-      if (l >= n) break
-      const r = l + 1
-      const c = r < n && this.before(items[r], items[l]) ? r : l
-      if (!this.before(items[c], item)) break
-      items[i] = items[c]
-      items[i].index = i
-      i = c
-    }
-    items[i] = item
-    item.index = i
+  release(run: R): void {
+    this.kernel.release(run)
   }
 }

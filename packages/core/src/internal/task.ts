@@ -14,10 +14,11 @@ import { TimeoutError } from "../Errors.js"
 import * as Options from "../Options.js"
 import type * as Task from "../Task.js"
 import * as TaskResult from "../TaskResult.js"
+import type { ScopeImpl } from "./cancelScope.js"
 import { andThen, removeInterrupts } from "./cause.js"
 import { moveOnAfter } from "./deadline.js"
 import { Base } from "./inspectable.js"
-import type { RegisteredGroup } from "./registry.js"
+import { noteWaiting, type RegisteredGroup, type Waiting } from "./registry.js"
 import { type CurrentTask, currentTask, type TaskInfo } from "./taskInfo.js"
 
 /** @internal */
@@ -96,6 +97,10 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
   attempts = 1
   /** The host's record of this task while it is queued or running. */
   run: unknown = undefined
+  /** What it waits on, while it waits in one of the core's primitives (for the registry). */
+  waiting: Waiting | undefined = undefined
+  /** The innermost cancel scope open in it, if any (for the registry's deadline). */
+  scope: ScopeImpl | undefined = undefined
 
   constructor(readonly host: TaskHost, private readonly _name: string | undefined) {
     super()
@@ -108,7 +113,7 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
   /** The group the task runs in, for the registry's paths. */
   get registryGroup(): RegisteredGroup | undefined {
     const host = this.host as Partial<RegisteredGroup>
-    return typeof host.entries === "function" ? (host as RegisteredGroup) : undefined
+    return typeof host.describe === "function" ? (host as RegisteredGroup) : undefined
   }
 
   unsafeState(): Task.State {
@@ -133,6 +138,14 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
   }
 
   get await(): Effect.Effect<Exit.Exit<A, E>> {
+    return Effect.suspend(() =>
+      this.exit !== undefined
+        ? Effect.succeed(this.exit)
+        : noteWaiting(this.block, "task", this.name, `waiting for task ${this.name} to end`)
+    )
+  }
+
+  get block(): Effect.Effect<Exit.Exit<A, E>> {
     return Effect.async<Exit.Exit<A, E>>((resume) => {
       if (this.exit !== undefined) {
         return resume(Effect.succeed(this.exit))

@@ -10,22 +10,25 @@ import * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
+import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "../Errors.js"
 import * as Options from "../Options.js"
 import type * as Registry from "../Registry.js"
 import type * as Task from "../Task.js"
 import type * as TaskGroup from "../TaskGroup.js"
 import type * as TaskResult from "../TaskResult.js"
-import { currentScope, type ScopeImpl, withScope } from "./cancelScope.js"
+import { currentScope, effectiveDeadline, type ScopeImpl, withScope } from "./cancelScope.js"
 import { andThen, both, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { Base } from "./inspectable.js"
-import { pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
-import { FifoQueue, PriorityQueue, type Queued, type RunQueue } from "./runQueue.js"
+import { type Job, OUTSIDE } from "./kernel.js"
+import { nextId as nextRegistryId, pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
+import { KernelQueue, type RunQueue } from "./runQueue.js"
 import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
 import { WaitList } from "./waitList.js"
@@ -70,15 +73,15 @@ export interface Listener {
  * waits, its place in the queue, and the fiber or worker that runs it.
  * @internal
  */
-export class Run implements Runner, Queued, TaskInfo {
+export class Run implements Runner, Job, TaskInfo {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   interruptBy: FiberId.FiberId | undefined = undefined
   /** The worker running it, when it runs in a bounded group's backlog. */
   worker: Worker | undefined = undefined
+  // the kernel's fields: its place in the line
   priority = 0
   seq = 0
-  queued = false
-  stamp = 0
+  kstate = OUTSIDE
   effect: Effect.Effect<unknown, unknown> | undefined = undefined
   context: Context.Context<never> | undefined = undefined
   /** Whatever the group's owner keeps per child (the Executor's spec, key and timings). */
@@ -91,6 +94,13 @@ export class Run implements Runner, Queued, TaskInfo {
   constructor(readonly task: TaskImpl<any, any>) {}
   get name(): string {
     return this.task.name
+  }
+  /** A group's runs wait on no key gate. */
+  get gate(): undefined {
+    return undefined
+  }
+  get weight(): number {
+    return 1
   }
 }
 
@@ -125,8 +135,13 @@ const holding = (info: TaskInfo) => ({
     FiberRefs.updateAs(refs, { fiberId, fiberRef: currentTask, value: info })
 })
 
+/** Effect's built-in tracer: spans made with it go nowhere unless someone reads them. */
+const defaultTracer = Effect.runSync(Effect.tracer)
+
 /** @internal */
 export interface GroupConfig extends DecodedOptions {
+  /** `false`: no span per child (the Executor makes its own). Default: when a tracer is installed. */
+  readonly spans?: boolean
   /** The waiting children: FIFO by default; by priority for `prioritized`; or the owner's own. */
   readonly queue?: RunQueue<Run>
   readonly prioritized?: boolean
@@ -174,6 +189,9 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   cancelled = false
   /** The task this group was opened in, if any. */
   readonly parentTask: TaskImpl<any, any> | undefined
+  /** Each child gets a span (a tracer is installed), parented by `spanParent`. */
+  tracing = false
+  spanParent: Tracer.AnySpan | undefined = undefined
   /** Its entry in the registry of live groups, until it closes. */
   registryRef: WeakRef<RegisteredGroup> | undefined
   lastContext: Context.Context<never> | undefined = undefined
@@ -185,7 +203,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.mode = options.mode ?? "failFast"
     this.concurrency = options.concurrency ?? Infinity
     this.keepFailures = options.keepFailures ?? 1_000
-    this.queue = options.queue ?? (options.prioritized ? new PriorityQueue<Run>() : new FifoQueue<Run>())
+    // the line is the scheduling kernel's: the owner's (the Executor's, with its gates) or a plain one
+    this.queue = options.queue ?? new KernelQueue<Run>()
     this.gated = options.queue !== undefined
     this.clock = Context.get(owner.currentDefaultServices, Clock.Clock)
     this.fiberRefs = owner.getFiberRefs()
@@ -195,6 +214,12 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.groupId = syntheticId(this.clock)
     this.parentTask = owner.getFiberRef(currentTask)?.task as TaskImpl<any, any> | undefined
     this.registryRef = register(this)
+    // a span per child when a tracer is installed (OpenTelemetry through @effect/opentelemetry),
+    // parented by the group's span: the one `scoped` opens, or the owner's current span
+    if (options.spans !== false && owner.currentTracer !== defaultTracer) {
+      this.spanParent = Option.getOrUndefined(Context.getOption(owner.currentContext, Tracer.ParentSpan))
+      this.tracing = true
+    }
     if (options.timeline !== undefined) this.listeners.push((options.timeline as ListenerSource).listenerFor(this.name))
     if (options.progress !== undefined) this.listeners.push((options.progress as ListenerSource).listenerFor(this.name))
   }
@@ -229,6 +254,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   ): TaskImpl<A, E> | TaskGroupClosedError {
     if (this.status !== OPEN) return this.closedError(name)
     const task = new TaskImpl<A, E>(this, name)
+    if (this.tracing) effect = this.withSpan(task, effect)
     const run = new Run(task)
     task.run = run
     run.data = data
@@ -312,6 +338,14 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
 
   shield<A, E, R>(effect: Effect.Effect<A, E, R>, options?: TaskGroup.SpawnOptions): Effect.Effect<A, any, R> {
     return Effect.flatMap(this.spawn(effect, options), (task) => task.join)
+  }
+
+  /** The child's span: its name, parented by the group's, with the task's id and group path. */
+  withSpan<A, E>(task: TaskImpl<A, E>, effect: Effect.Effect<A, E, any>): Effect.Effect<A, E, any> {
+    return Effect.withSpan(effect, task.name, {
+      ...(this.spanParent === undefined ? {} : { parent: this.spanParent }),
+      attributes: { "taskscope.task.id": task.id, "taskscope.group": pathOf(this) }
+    })
   }
 
   /** Starts a child on a fiber of its own; it runs up to its first suspension before this returns. */
@@ -460,6 +494,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
       this.recordFailure(task, exit)
     }
     this.active--
+    // the run's admission ends (a key's permit is free again); its worker slot is given back below
+    if (started && run.worker !== undefined) this.queue.release(run)
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onEnded?.(task, exit, run, started)
     if (ownFiber) {
@@ -641,23 +677,79 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     })
   }
 
-  /** The children now running and queued, for the registry. */
-  *entries(now: number): Iterable<Registry.TaskEntry> {
-    const group = pathOf(this)
-    for (const run of this.runningRuns()) {
+  /** Unique in the process, for the registry. */
+  readonly registryId: number = nextRegistryId()
+
+  /** This group and its children, for a registry snapshot. */
+  describe(now: number, into: { groups: Array<Registry.GroupEntry>; tasks: Array<Registry.TaskEntry> }): void {
+    const path = pathOf(this)
+    const parentGroup = this.parentTask?.registryGroup
+    const queued = this.queue.toArray()
+    const running = this.runningRuns()
+    into.groups.push({
+      id: this.registryId,
+      name: this.name,
+      path,
+      parent: parentGroup === undefined || this.parentTask === undefined
+        ? undefined
+        : { group: parentGroup.registryId, task: this.parentTask.id },
+      mode: this.mode,
+      status: this.status === OPEN ? "open" : this.status === CANCELLING ? "cancelling" : "closed",
+      concurrency: this.concurrency === Infinity ? null : this.concurrency,
+      running: running.length,
+      queued: queued.length
+    })
+    for (const run of running) {
       const task = run.task
-      yield {
+      const fiber = run.worker === undefined ? run.fiber : run.worker.fiber
+      const deadline = task.scope !== undefined
+        ? effectiveDeadline(task.scope)
+        : fiber === undefined
+        ? Infinity
+        : effectiveDeadline(fiber.getFiberRef(currentScope))
+      const waiting = task.waiting
+      into.tasks.push({
         id: task.id,
         name: task.name,
-        group,
+        groupId: this.registryId,
+        group: path,
         state: "running",
         since: task.startedAt,
-        forMillis: now - task.startedAt
-      }
+        forMillis: now - task.startedAt,
+        waiting: waiting === undefined
+          ? undefined
+          : {
+            on: waiting.on,
+            name: waiting.name,
+            reason: typeof waiting.reason === "string" ? waiting.reason : waiting.reason(),
+            forMillis: Math.max(0, now - waiting.since)
+          },
+        deadline: deadline === Infinity ? undefined : deadline,
+        remainingMillis: deadline === Infinity ? undefined : Math.max(0, deadline - now),
+        attempt: task.attempts
+      })
     }
-    for (const run of this.queue.toArray()) {
-      yield { id: run.task.id, name: run.task.name, group, state: "queued", since: undefined, forMillis: undefined }
+    for (const run of queued) {
+      const task = run.task
+      into.tasks.push({
+        id: task.id,
+        name: task.name,
+        groupId: this.registryId,
+        group: path,
+        state: "queued",
+        since: undefined,
+        forMillis: undefined,
+        waiting: { on: "group", name: path, reason: `queued for a slot of ${path}`, forMillis: 0 },
+        deadline: undefined,
+        remainingMillis: undefined,
+        attempt: task.attempts
+      })
     }
+  }
+
+  removeListener(listener: Listener): void {
+    const i = this.listeners.indexOf(listener)
+    if (i >= 0) this.listeners.splice(i, 1)
   }
 
   /** Failures nobody may look at any more: the failFast failure and the supervise shutdown failures. */
@@ -718,11 +810,19 @@ export const scoped = <A, E, R>(
       () => Infinity,
       GROUP_SCOPE,
       (cancelScope) =>
-        Effect.withFiberRuntime<A, unknown, R>((owner) => {
-          const group = new GroupImpl(owner as Fiber.RuntimeFiber<unknown, unknown>, decoded)
-          group.cancelScope = cancelScope
-          cancelScope.onFire = () => group.onScopeFired()
-          return runGroup(group, body)
+        Effect.withFiberRuntime<A, unknown, R>((fiber) => {
+          const inGroup = Effect.withFiberRuntime<A, unknown, R>((owner) => {
+            const group = new GroupImpl(owner as Fiber.RuntimeFiber<unknown, unknown>, decoded)
+            group.cancelScope = cancelScope
+            cancelScope.onFire = () => group.onScopeFired()
+            return runGroup(group, body)
+          })
+          // with a tracer installed, the group is a span, and its children are spans below it
+          return fiber.currentTracer === defaultTracer
+            ? inGroup
+            : Effect.withSpan(inGroup, `TaskGroup ${decoded.name ?? "TaskGroup"}`, {
+              attributes: { "taskscope.group.mode": decoded.mode ?? "failFast" }
+            })
         }),
       // group.cancel is absorbed: the scope exits, and only failures come out
       (_, rest) => (Cause.isEmpty(rest) ? Effect.succeed(undefined) : Effect.failCause(rest))

@@ -1,8 +1,8 @@
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import type * as Exit from "effect/Exit"
 import type * as Task from "../Task.js"
 import type * as Timeline from "../Timeline.js"
+import { statusOf } from "./outcome.js"
 import type { TaskImpl } from "./task.js"
 import type { Listener, ListenerSource } from "./taskGroup.js"
 
@@ -18,7 +18,7 @@ export class TimelineImpl implements Timeline.Timeline, ListenerSource {
       group,
       startedAt: task.startedAt >= 0 ? task.startedAt : task.endedAt,
       endedAt: task.endedAt,
-      outcome: Exit.isSuccess(exit) ? "succeeded" : Cause.isInterruptedOnly(exit.cause) ? "cancelled" : "failed"
+      outcome: statusOf(exit)
     })
     if (this.recorded.length > this.limit) this.recorded.splice(0, this.recorded.length - this.limit)
   }

@@ -11,6 +11,7 @@ import type * as WorkQueue from "../WorkQueue.js"
 import { Deque } from "./deque.js"
 import { byPriority, MinHeap, type Prioritized } from "./heap.js"
 import { Base } from "./inspectable.js"
+import { noteWaiting } from "./registry.js"
 import { WaitList } from "./waitList.js"
 
 /** @internal */
@@ -238,10 +239,15 @@ export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
           return Effect.void
         }
         const again: Effect.Effect<void, QueueShutDownError> = Effect.flatMap(
-          restore(this.wait(this.putters, () => {
-            this.reserved--
-            if (this.capacity - this.buffer.size - this.reserved > 0) this.wakePutter()
-          })),
+          restore(noteWaiting(
+            this.wait(this.putters, () => {
+              this.reserved--
+              if (this.capacity - this.buffer.size - this.reserved > 0) this.wakePutter()
+            }),
+            "queue",
+            this.name,
+            `waiting for room in queue ${this.name} (full at ${this.capacity})`
+          )),
           () =>
             Effect.suspend(() => {
               this.reserved--
@@ -286,10 +292,15 @@ export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
         if (this.buffer.size > this.claimed) return use(this.popNow(), restore)
         if (this.state !== OPEN) return Effect.fail(this.shutDownError)
         return Effect.flatMap(
-          restore(this.wait(this.takers, () => {
-            this.claimed--
-            if (this.buffer.size > this.claimed) this.wakeTaker()
-          })),
+          restore(noteWaiting(
+            this.wait(this.takers, () => {
+              this.claimed--
+              if (this.buffer.size > this.claimed) this.wakeTaker()
+            }),
+            "queue",
+            this.name,
+            `waiting for an item from queue ${this.name}`
+          )),
           () =>
             Effect.suspend((): Effect.Effect<B, E | QueueShutDownError, R> => {
               this.claimed--
@@ -351,7 +362,14 @@ export class WorkQueueImpl<A> extends Base implements WorkQueue.WorkQueue<A> {
   }
 
   get join(): Effect.Effect<void> {
-    return this.joiners.wait(() => this.unfinished === 0)
+    return Effect.suspend(() =>
+      this.unfinished === 0 ? Effect.void : noteWaiting(
+        this.joiners.wait(() => this.unfinished === 0),
+        "queue",
+        this.name,
+        `joining queue ${this.name}: ${this.unfinished} items not done`
+      )
+    )
   }
 
   shutdown(options?: WorkQueue.ShutdownOptions): Effect.Effect<Array<A>> {

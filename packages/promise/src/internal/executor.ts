@@ -1,5 +1,6 @@
 import * as Deadline from "@taskscope/core/Deadline"
 import { ExecutorClosedError, TaskDroppedError, TimeoutError } from "@taskscope/core/Errors"
+import { ADMITTED, type Job, Kernel, type Lane, OUTSIDE, QUEUED, Stats } from "@taskscope/core/internal/kernel"
 import * as Options from "@taskscope/core/Options"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -7,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
+import { EventEmitter } from "eventemitter3"
 import { CancelledError, SuppressedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
 import { Call, isThenable } from "./bridge.js"
@@ -50,17 +52,16 @@ const optionsOf = (entry: Entry): { readonly signal: AbortSignal } => ({
   }
 })
 
-const QUEUED = 0
-const RUNNING = 1
-const ENDED = 2
-
 /**
  * One `add`: its promise, where it is, and the call of its function — called right here, as
  * p-queue calls it, with no fiber. A task with a timeout has a timer on the executor's clock that
  * stops it through its signal, and its signal carries the deadline to every Taskscope call given it.
+ * Its place in the line is the kernel's (`priority` is the kernel's: p-queue's, negated).
  */
-class Entry extends Call {
-  state = QUEUED
+class Entry extends Call implements Job {
+  // the kernel's fields
+  seq = 0
+  kstate = OUTSIDE
   /** Epoch ms, read once started. A double from the start, as `Date.now()` is (no field migration in V8). */
   startTime = 0.5
   resolve: (value: unknown) => void = noop
@@ -73,16 +74,21 @@ class Entry extends Call {
   cancelTimer: (() => void) | undefined = undefined
   /** It was stopped by its timeout. */
   timedOut = false
+  /** It has ended (its promise may still wait for the executor's bookkeeping). */
+  ended = false
   /** Lifts the deadline its signal carries, once the task has ended. */
   endDeadline: (() => void) | undefined = undefined
   /** Why the executor stops it: the caller's signal's reason, or a `CancelledError` from `close`. */
   stopReason: unknown = undefined
   /** `limit`'s calls: the function is called with these, not with `{ signal }`. */
   args: Array<unknown> | undefined = undefined
+  /** A waiting `limit` call: starts it through the callback registered in its caller's context. */
+  go: ((self: Entry) => void) | undefined = undefined
   constructor(
     readonly host: ExecutorImpl,
     readonly fn: Executor.Executor.Task<unknown>,
     readonly id: string,
+    /** The kernel's priority: lower first (p-queue's priority, negated). */
     public priority: number,
     readonly timeout: number | undefined,
     readonly userSignal: AbortSignal | undefined
@@ -90,10 +96,23 @@ class Entry extends Call {
     super()
   }
 
+  get gate(): undefined {
+    return undefined
+  }
+
+  get weight(): number {
+    return 1
+  }
+
+  /** The priority as `add` was given it (p-queue's: higher first). */
+  get given(): number {
+    return -this.priority || 0
+  }
+
   override get signal(): AbortSignal {
     if (this.controller !== undefined) return this.controller.signal
     const signal = super.signal
-    if (this.timeout !== undefined && this.state === RUNNING) {
+    if (this.timeout !== undefined && this.kstate === ADMITTED) {
       // a call given this signal runs on the executor's runtime, under the task's deadline
       const { end, runtime } = Deadline.unsafeRuntimeAt(this.host.runtime, this.deadlineAt)
       linkRuntime(signal, runtime)
@@ -127,147 +146,123 @@ const isSignal = (u: unknown): u is AbortSignal =>
 const whileStopping = (error: unknown, reason: unknown): unknown =>
   new SuppressedError(error, reason, `${String((error as Error)?.message ?? error)} (while stopping)`)
 
+/** A p-queue `queueClass`: what the executor calls on it. */
+interface UserQueue {
+  readonly size: number
+  enqueue(run: () => unknown, options: { readonly priority: number; readonly id: string }): void
+  dequeue(): (() => unknown) | undefined
+  filter(options: { readonly priority?: number }): Array<unknown>
+  setPriority(id: string, priority: number): void
+  remove?(id: string): void
+}
+
+const ENTRY = Symbol("Executor.entry")
+
 /**
- * The tasks waiting to start: one FIFO per priority, the highest first. Most tasks share one
- * priority, so `push` and `shift` are O(1). A task that leaves the line (its signal aborted) is
- * only marked ended and skipped when its turn comes — one signal aborting many queued tasks is
- * O(n), not O(n²); `setPriority`, rare, takes the task out of its line.
+ * The kernel's line on a user's `queueClass` (p-queue's option): the user's queue decides the
+ * order; each task is handed to it as a function, as p-queue hands it. A task that leaves the line
+ * is asked out of the user's queue (`remove`, when it has one) and skipped if it comes back.
  */
-class Backlog {
-  levels: Array<Level> = []
-  /** Tasks waiting (those marked as left are not counted). */
-  size = 0
-
+class UserLane implements Lane<Entry> {
+  queue: UserQueue
+  /** Waiting tasks, in arrival order (for `clear` and the close report). */
+  readonly waiting = new Set<Entry>()
+  head: Entry | undefined = undefined
+  constructor(readonly make: new() => UserQueue) {
+    this.queue = new make()
+  }
+  get size(): number {
+    return this.waiting.size
+  }
   push(entry: Entry): void {
-    this.levelFor(entry.priority).items.push(entry)
-    this.size++
+    const run = Object.assign(() => undefined, { [ENTRY]: entry })
+    entry.kstate = QUEUED
+    this.waiting.add(entry)
+    this.queue.enqueue(run, { priority: entry.given, id: entry.id })
   }
-
-  shift(): Entry | undefined {
-    while (this.levels.length > 0) {
-      const level = this.levels[0]
-      const items = level.items
-      while (level.head < items.length) {
-        const entry = items[level.head]!
-        items[level.head++] = undefined
-        if (entry.state !== QUEUED) continue
-        if (level.head === items.length) {
-          this.levels.shift()
-        } else if (level.head > 1024 && level.head * 2 > items.length) {
-          level.items = items.slice(level.head)
-          level.head = 0
-        }
-        this.size--
-        return entry
-      }
-      this.levels.shift()
+  peek(): Entry | undefined {
+    while (this.head === undefined && this.waiting.size > 0) {
+      const run = this.queue.dequeue() as { [ENTRY]?: Entry } | undefined
+      if (run === undefined) return undefined
+      const entry = run[ENTRY]
+      if (entry !== undefined && entry.kstate === QUEUED) this.head = entry
     }
-    return undefined
+    return this.head
   }
-
-  /** The task leaves the line: marked ended, skipped later. */
+  shift(): Entry | undefined {
+    const entry = this.peek()
+    if (entry === undefined) return undefined
+    this.head = undefined
+    this.waiting.delete(entry)
+    entry.kstate = OUTSIDE
+    return entry
+  }
   remove(entry: Entry): boolean {
-    if (entry.state !== QUEUED) return false
-    entry.state = ENDED
-    if (--this.size === 0) this.levels = []
+    if (entry.kstate !== QUEUED) return false
+    entry.kstate = OUTSIDE
+    this.waiting.delete(entry)
+    if (this.head === entry) this.head = undefined
+    else this.queue.remove?.(entry.id)
     return true
   }
-
-  /** Takes a waiting task out of its line (to put it back with another priority). */
-  take(entry: Entry): void {
-    const level = this.levels.find((l) => l.priority === entry.priority)!
-    level.items.splice(level.items.indexOf(entry, level.head), 1)
-    if (level.head === level.items.length) this.levels.splice(this.levels.indexOf(level), 1)
-    this.size--
-  }
-
-  find(f: (entry: Entry) => boolean): Entry | undefined {
-    for (const level of this.levels) {
-      for (let i = level.head; i < level.items.length; i++) {
-        const entry = level.items[i]!
-        if (entry.state === QUEUED && f(entry)) return entry
-      }
+  reprioritize(entry: Entry, priority: number): void {
+    entry.priority = priority
+    if (this.head === entry) {
+      // taken out to look at it: it goes back with its new priority
+      this.head = undefined
+      this.waiting.delete(entry)
+      this.push(entry)
+    } else {
+      this.queue.setPriority(entry.id, entry.given)
     }
-    return undefined
   }
-
-  count(f: (entry: Entry) => boolean): number {
-    let n = 0
-    for (const level of this.levels) {
-      for (let i = level.head; i < level.items.length; i++) {
-        const entry = level.items[i]!
-        if (entry.state === QUEUED && f(entry)) n++
-      }
-    }
-    return n
+  toArray(): Array<Entry> {
+    return [...this.waiting]
   }
-
-  /** Removes and returns every waiting task, in the order they would have started. */
   clear(): Array<Entry> {
-    const out: Array<Entry> = []
-    for (const level of this.levels) {
-      for (let i = level.head; i < level.items.length; i++) {
-        const entry = level.items[i]!
-        if (entry.state === QUEUED) out.push(entry)
-      }
-    }
-    this.levels = []
-    this.size = 0
+    const out = this.toArray()
+    for (const entry of out) entry.kstate = OUTSIDE
+    this.waiting.clear()
+    this.head = undefined
+    this.queue = new this.make()
     return out
   }
-
-  private levelFor(priority: number): Level {
-    const levels = this.levels
-    const last = levels[levels.length - 1]
-    if (last !== undefined && last.priority === priority) return last
-    let i = 0
-    while (i < levels.length && levels[i].priority > priority) i++
-    if (i < levels.length && levels[i].priority === priority) return levels[i]
-    const level = new Level(priority)
-    levels.splice(i, 0, level)
-    return level
-  }
 }
-
-class Level {
-  items: Array<Entry | undefined> = []
-  head = 0
-  constructor(readonly priority: number) {}
-}
-
-type Listener = (...args: Array<any>) => void
-
-const RECORDED = 1024
 
 const decodeGrace = Options.decodeOrDie("Executor.close", Options.NonNegativeDurationOrInfinity)
 
+/** An option that is there must be valid (p-queue throws for `{ concurrency: undefined }` too). */
+const given = (options: object, name: string): boolean => name in options
+
 /**
  * p-queue's scheduler, step for step (`add` starts a task when a slot is free; a microtask after a
- * task ends, the next one starts and `next` is emitted), with Taskscope's guarantees on top: every
- * task gets its own signal and is stopped through it (a timeout, the caller's signal, `close`), and
- * its slot is held until it has stopped; no promise is left pending; `close` drains.
+ * task ends, the next one starts and `next` is emitted), on the scheduling kernel, with Taskscope's
+ * guarantees on top: every task gets its own signal and is stopped through it (a timeout, the
+ * caller's signal, `close`), and its slot is held until it has stopped; no promise is left pending;
+ * `close` drains. An eventemitter3 `EventEmitter`, as p-queue is.
  * @internal
  */
-export class ExecutorImpl implements Executor.Executor {
+export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> implements Executor.Executor {
   readonly name: string
   timeout: number | undefined
   /** The runtime it was made on: its Clock times the timeouts, the rate and `close`'s grace. */
   readonly runtime: Runtime.Runtime<never>
   /** The runtime is not the default one (a test's, a caller's): signals handed out are linked to it. */
   readonly linked: boolean
-  #concurrency: number
-  #paused: boolean
+  readonly #kernel: Kernel<Entry>
+  /** The kernel has a rate: it must be told the time. */
+  readonly #rated: boolean
   #pending = 0
   #nextId = 1
-  readonly #backlog = new Backlog()
   readonly #running = new Set<Entry>()
-  readonly #listeners = new Map<string, Array<{ readonly listener: Listener; readonly once: boolean }>>()
-  // the rate: at most #cap starts in any window of #interval ms
-  readonly #cap: number
-  readonly #interval: number
-  #ticks: Array<number> = []
-  #tickHead = 0
   #rateTimer = false
+  #rateLimited = false
+  #rateFlush = false
+  // tasks that ended, waiting for the microtask that settles them (p-queue's `#next`), in order
+  #ended: Array<Entry | undefined> = []
+  #endedOk: Array<boolean> = []
+  #endedValue: Array<unknown> = []
+  #endedHead = 0
   // closing
   #closed = false
   #closing: Promise<Executor.Executor.CloseReport> | undefined = undefined
@@ -275,23 +270,20 @@ export class ExecutorImpl implements Executor.Executor {
   #closeResolve: ((report: Executor.Executor.CloseReport) => void) | undefined = undefined
   #graceTimers: Array<() => void> = []
   #expired = false
-  // stats
-  readonly #counts = { submitted: 0, succeeded: 0, failed: 0, timedOut: 0, cancelled: 0, dropped: 0 }
-  readonly #durations = new Float64Array(RECORDED)
-  #recorded = 0
+  readonly #stats = new Stats()
 
   constructor(options: Executor.Executor.Options = {}) {
+    super()
     ensure()
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Executor: Expected an options object, actual ${String(options)}`)
     }
-    if ((options as { queueClass?: unknown }).queueClass !== undefined) {
-      throw new TypeError("Executor: `queueClass` is not supported: the order is Taskscope's (priority, then FIFO)")
-    }
-    this.#concurrency = options.concurrency === undefined ? Infinity : concurrencyOf("Executor", options.concurrency)
+    const concurrency = given(options, "concurrency")
+      ? concurrencyOf("Executor", options.concurrency)
+      : Infinity
     this.timeout = options.timeout === undefined ? undefined : positive("Executor", "timeout", options.timeout, false)
-    const intervalCap = options.intervalCap ?? Infinity
-    const interval = options.interval ?? 0
+    const intervalCap = given(options, "intervalCap") ? options.intervalCap : Infinity
+    const interval = given(options, "interval") ? options.interval : 0
     if (!(typeof intervalCap === "number" && intervalCap >= 1)) {
       throw new TypeError(
         `Executor: Expected \`intervalCap\` to be a number from 1 and up, actual ${String(intervalCap)}`
@@ -300,14 +292,43 @@ export class ExecutorImpl implements Executor.Executor {
     if (!(typeof interval === "number" && Number.isFinite(interval) && interval >= 0)) {
       throw new TypeError(`Executor: Expected \`interval\` to be a finite number >= 0, actual ${String(interval)}`)
     }
+    const strict = options.strict === true
+    if (strict && interval === 0) throw new TypeError("Executor: The `strict` option requires a non-zero `interval`")
+    if (strict && intervalCap === Infinity) {
+      throw new TypeError("Executor: The `strict` option requires a finite `intervalCap`")
+    }
+    const queueClass = (options as { queueClass?: unknown }).queueClass
+    if (queueClass !== undefined && typeof queueClass !== "function") {
+      throw new TypeError(`Executor: Expected \`queueClass\` to be a class, actual ${String(queueClass)}`)
+    }
     const name = options.name ?? "Executor"
     if (typeof name !== "string") throw new TypeError(`Executor: Expected \`name\` to be a string, actual ${name}`)
     this.name = name
-    this.#cap = intervalCap === Infinity || interval === 0 ? Infinity : intervalCap
-    this.#interval = interval
-    this.#paused = options.autoStart === false
+    const carryover = options.carryoverIntervalCount ??
+      (options as { carryoverConcurrencyCount?: boolean }).carryoverConcurrencyCount ?? false
+    this.#rated = intervalCap !== Infinity && interval > 0
+    this.#kernel = new Kernel<Entry>({
+      concurrency,
+      paused: options.autoStart === false,
+      rate: this.#rated
+        ? { limit: intervalCap, intervalMs: interval, window: strict ? "sliding" : "fixed", carryover }
+        : undefined,
+      lane: queueClass === undefined ? undefined : new UserLane(queueClass as new() => UserQueue)
+    })
     this.runtime = runtimeHere()
     this.linked = this.runtime !== Runtime.defaultRuntime
+  }
+
+  /** Emits an event; a listener that throws is reported as uncaught, and the executor goes on. */
+  #emit(event: Executor.Executor.EventName, value?: unknown): void {
+    // eventemitter3's count of events with listeners: most executors have none
+    if ((this as unknown as { _eventsCount: number })._eventsCount === 0 || this.listenerCount(event) === 0) return
+    try {
+      if (value === undefined) this.emit(event)
+      else this.emit(event, value)
+    } catch (error) {
+      report(error)
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -341,8 +362,8 @@ export class ExecutorImpl implements Executor.Executor {
             `Executor.add: Expected \`priority\` to be a finite number, actual ${String(options.priority)}`
           )
         }
-        // 0 stays 0 (-0 is no small integer for V8)
-        priority = options.priority || 0
+        // the kernel's order is lower first; 0 stays 0 (-0 is no small integer for V8)
+        priority = -options.priority || 0
       }
       signal = options.signal
       if (signal !== undefined && !isSignal(signal)) {
@@ -371,27 +392,57 @@ export class ExecutorImpl implements Executor.Executor {
     return this.#enqueue<R>(entry)
   }
 
-  #enqueue<R>(entry: Entry): Promise<R> {
-    const settles = new Promise<R>((resolve, reject) => {
-      entry.resolve = resolve as (value: unknown) => void
-      entry.reject = reject
-    })
-    const promise = settles
+  // a promise's resolvers, taken by one shared executor function (no closure per task)
+  #resolve: (value: unknown) => void = noop
+  #reject: (error: unknown) => void = noop
+  readonly #capture = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
+    this.#resolve = resolve
+    this.#reject = reject
+  }
+
+  /** Makes the promise a task's caller gets. */
+  #promiseOf<R>(entry: Entry): Promise<R> {
+    const promise = new Promise<R>(this.#capture as (resolve: (value: R) => void) => void)
+    entry.resolve = this.#resolve
+    entry.reject = this.#reject
     entry.outcome = promise
-    this.#counts.submitted++
-    this.#backlog.push(entry)
+    return promise
+  }
+
+  #enqueue<R>(entry: Entry): Promise<R> {
+    const promise = this.#promiseOf<R>(entry)
+    this.#stats.submitted++
+    this.#kernel.push(entry)
     this.#emit("add")
+    if (this.#rated) this.#scheduleRateLimitUpdate()
     this.#tryToStartAnother()
     return promise
   }
 
-  /** `fn(...args)` as a task with no options (p-limit's call): nothing to check, no `{ signal }`. */
+  /**
+   * `fn(...args)` as a task with no options (p-limit's call): nothing to check, no `{ signal }`.
+   * The function is called in the caller's async context (AsyncLocalStorage), a microtask after it
+   * takes its slot, as in p-limit 7.
+   */
   call<R>(fn: (...args: Array<any>) => PromiseLike<R> | R, args: Array<unknown>): Promise<R> {
     const id = String(this.#nextId++)
     if (this.#closed) return Promise.reject(new ExecutorClosedError({ executor: this.name, task: id }))
     const entry = new Entry(this, fn, id, 0, this.timeout, undefined)
     entry.args = args
-    return this.#enqueue(entry)
+    const kernel = this.#kernel
+    // the callback that calls it is registered now, so it runs in the caller's context (the
+    // shared functions take the entry as the promise's value: no closure per call)
+    new Promise<Entry>(this.#capture as (resolve: (entry: Entry) => void) => void).then(this.#callEntry)
+    entry.go = this.#resolve
+    if (kernel.size === 0 && kernel.tryStart(entry)) {
+      // a free slot: called a microtask from now
+      const promise = this.#promiseOf<R>(entry)
+      this.#stats.submitted++
+      this.#begin(entry)
+      entry.go(entry)
+      return promise
+    }
+    return this.#enqueue<R>(entry)
   }
 
   addAll<R>(fns: ReadonlyArray<Executor.Executor.Task<R>>, options?: Executor.Executor.AddOptions): Promise<Array<R>> {
@@ -401,16 +452,28 @@ export class ExecutorImpl implements Executor.Executor {
     return Promise.all(fns.map((fn) => this.add<R>(fn, options)))
   }
 
+  /** The time the kernel needs: the executor's clock when it has a rate, else none. */
+  #kernelNow(): number {
+    return this.#rated ? this.#now() : 0
+  }
+
   /** p-queue's `#tryToStartAnother`: starts the next task if a slot, the rate and the pause allow. */
   #tryToStartAnother(): boolean {
-    if (this.#backlog.size === 0) {
+    const kernel = this.#kernel
+    if (kernel.size === 0) {
       this.#emit("empty")
       if (this.#pending === 0) this.#idle()
       return false
     }
-    if (this.#paused || this.#pending >= this.#concurrency) return false
-    if (this.#cap !== Infinity && !this.#takeTick()) return false
-    this.#start(this.#backlog.shift()!)
+    if (kernel.paused || kernel.running >= kernel.concurrency) return false
+    const now = this.#kernelNow()
+    const entry = kernel.next(now)
+    if (entry === undefined) {
+      if (this.#rated) this.#armRateTimer(now)
+      return false
+    }
+    if (this.#rated) this.#scheduleRateLimitUpdate()
+    this.#start(entry)
     this.#emit("active")
     return true
   }
@@ -419,6 +482,19 @@ export class ExecutorImpl implements Executor.Executor {
     while (this.#tryToStartAnother()) {
       // starts as many as may start
     }
+  }
+
+  /** The rate holds the next task back: look again when it allows one. */
+  #armRateTimer(now: number): void {
+    if (this.#rateTimer) return
+    const wait = this.#kernel.blockedFor(now)
+    if (wait === Infinity || wait <= 0) return
+    this.#rateTimer = true
+    this.#after(wait, () => {
+      this.#rateTimer = false
+      this.#processQueue()
+      this.#scheduleRateLimitUpdate()
+    })
   }
 
   #idle(): void {
@@ -430,31 +506,39 @@ export class ExecutorImpl implements Executor.Executor {
     }
   }
 
-  #start(entry: Entry): void {
-    entry.state = RUNNING
+  /** A task took its slot. */
+  #begin(entry: Entry): void {
     entry.startTime = this.#clock()
     this.#pending++
     this.#running.add(entry)
-    const signal = entry.userSignal
-    if (signal !== undefined && signal.aborted) {
-      // aborted while it was being started (by the task before it, say): never called, as in
-      // p-queue, and its start in the rate window is given back
-      if (this.#cap !== Infinity) this.#ticks.pop()
-      entry.stopReason = signal.reason
-      return this.#end(entry, false, signal.reason)
-    }
     if (entry.timeout !== undefined) {
       entry.deadlineAt = entry.startTime + entry.timeout
       entry.cancelTimer = this.#timer(entry.timeout, () => this.#timeUp(entry))
     }
-    // `limit`'s calls: as in p-limit 7, the function is called a microtask after it took its slot
-    if (entry.args !== undefined) return queueMicrotask(() => this.#call(entry))
+  }
+
+  #start(entry: Entry): void {
+    const signal = entry.userSignal
+    if (signal !== undefined && signal.aborted) {
+      // aborted while it was being started (by the task before it, say): never called, as in
+      // p-queue, and its start in the rate window is given back
+      this.#kernel.withdraw(entry)
+      this.#pending++
+      this.#running.add(entry)
+      entry.stopReason = signal.reason
+      return this.#end(entry, false, signal.reason)
+    }
+    this.#begin(entry)
+    // `limit`'s calls: called through the callback registered in the caller's context
+    if (entry.go !== undefined) return entry.go(entry)
     this.#call(entry)
   }
 
+  readonly #callEntry = (entry: Entry): void => this.#call(entry)
+
   /** Calls the function and hears how it settles. */
   #call(entry: Entry): void {
-    if (entry.state !== RUNNING) return
+    if (entry.kstate !== ADMITTED || entry.ended) return
     let out: unknown
     try {
       out = entry.invoke()
@@ -476,16 +560,21 @@ export class ExecutorImpl implements Executor.Executor {
 
   /** The function has settled. */
   #settled(entry: Entry, ok: boolean, value: unknown): void {
-    if (entry.state !== RUNNING) return
+    if (entry.ended) return
     if (!entry.stopping) return this.#end(entry, ok, value)
     // it was stopped: a value or the abort itself means it stopped; anything else failed while stopping
     const reason = entry.controller!.signal.reason
     this.#end(entry, false, ok || entry.isAbort(value) ? reason : whileStopping(value, reason))
   }
 
-  /** A running task has ended: its promise settles, and a microtask later the next one starts. */
+  /**
+   * A running task has ended. p-queue's order: `completed`/`error` now; a
+   * microtask later the count drops, the next task starts, `next` is emitted — and then the task's
+   * promise settles, so the code after `await add()` sees the executor as p-queue's shows it. A
+   * `limit` call does it all now: the next call has started before the promise settles (p-limit).
+   */
   #end(entry: Entry, ok: boolean, value: unknown): void {
-    entry.state = ENDED
+    entry.ended = true
     this.#running.delete(entry)
     unlisten(entry)
     if (entry.cancelTimer !== undefined) {
@@ -493,33 +582,55 @@ export class ExecutorImpl implements Executor.Executor {
       entry.cancelTimer = undefined
     }
     if (entry.endDeadline !== undefined) entry.endDeadline()
-    this.#durations[this.#recorded++ % RECORDED] = this.#clock() - entry.startTime
-    const counts = this.#counts
-    if (ok) counts.succeeded++
-    else if (entry.timedOut) counts.timedOut++
-    else if (entry.stopReason !== undefined) counts.cancelled++
-    else counts.failed++
-    if (ok) {
-      entry.resolve(value)
-      this.#emit("completed", value)
-    } else {
-      entry.reject(value)
-      this.#emit("error", value)
+    const stats = this.#stats
+    stats.duration(this.#clock() - entry.startTime)
+    stats.ended(
+      ok ? "succeeded" : entry.timedOut ? "timedOut" : entry.stopReason !== undefined ? "cancelled" : "failed"
+    )
+    this.#emit(ok ? "completed" : "error", value)
+    if (entry.args !== undefined) {
+      this.#kernel.release(entry)
+      this.#pending--
+      if (this.#pending === 0) this.#emit("pendingZero")
+      this.#tryToStartAnother()
+      return ok ? entry.resolve(value) : entry.reject(value)
     }
+    this.#ended.push(entry)
+    this.#endedOk.push(ok)
+    this.#endedValue.push(value)
     queueMicrotask(this.#next)
   }
 
-  /** p-queue's `#next`. */
+  /** p-queue's `#next`, then the task's promise settles. */
   readonly #next = (): void => {
+    const i = this.#endedHead++
+    const entry = this.#ended[i]!
+    const ok = this.#endedOk[i]
+    const value = this.#endedValue[i]
+    if (this.#endedHead === this.#ended.length) {
+      this.#ended = []
+      this.#endedOk = []
+      this.#endedValue = []
+      this.#endedHead = 0
+    } else {
+      this.#ended[i] = undefined
+      this.#endedValue[i] = undefined
+    }
+    // the promise settles first: the code awaiting it runs after this bookkeeping all the same
+    if (ok) entry.resolve(value)
+    else entry.reject(value)
+    // the slot is given back now, as p-queue's count drops now
+    this.#kernel.release(entry)
     this.#pending--
     if (this.#pending === 0) this.#emit("pendingZero")
     this.#tryToStartAnother()
     this.#emit("next")
+    if (this.#rated) this.#scheduleRateLimitUpdate()
   }
 
   /** Stops a running task through its signal; its promise rejects with `reason` once it has stopped. */
   #stop(entry: Entry, reason: unknown): void {
-    if (entry.state !== RUNNING || entry.stopReason !== undefined) return
+    if (entry.kstate !== ADMITTED || entry.ended || entry.stopReason !== undefined) return
     entry.stopReason = reason
     entry.stopping = true
     entry.abort(reason)
@@ -527,7 +638,7 @@ export class ExecutorImpl implements Executor.Executor {
 
   /** A task's timeout has passed: it is stopped with a `TimeoutError`. */
   #timeUp(entry: Entry): void {
-    if (entry.state !== RUNNING || entry.stopReason !== undefined) return
+    if (entry.kstate !== ADMITTED || entry.ended || entry.stopReason !== undefined) return
     entry.timedOut = true
     const elapsed = Duration.millis(Math.max(0, this.#clock() - entry.startTime))
     this.#stop(entry, new TimeoutError({ deadline: entry.deadlineAt, elapsed }))
@@ -544,56 +655,50 @@ export class ExecutorImpl implements Executor.Executor {
   #abort(entry: Entry): void {
     const signal = entry.userSignal!
     entry.onAbort = undefined
-    if (entry.state === RUNNING) return this.#stop(entry, signal.reason)
-    if (entry.state !== QUEUED || !this.#backlog.remove(entry)) return
-    entry.state = ENDED
-    this.#counts.dropped++
+    if (entry.kstate === ADMITTED) return this.#stop(entry, signal.reason)
+    if (!this.#kernel.remove(entry)) return
+    entry.ended = true
+    this.#stats.dropped++
     entry.reject(signal.reason)
     this.#tryToStartAnother()
     this.#emit("next")
+    if (this.#rated) this.#scheduleRateLimitUpdate()
   }
 
   /** A queued task that will never run: its promise rejects with `error`, marked handled. */
   #drop(entry: Entry, error: unknown): void {
-    entry.state = ENDED
+    entry.ended = true
     unlisten(entry)
-    this.#counts.dropped++
+    this.#stats.dropped++
     entry.outcome!.catch(noop)
     entry.reject(error)
   }
 
   // ---------------------------------------------------------------------------------------------
-  // the rate and timers, on the executor's clock
+  // the rate-limited state (p-queue's `isRateLimited` and its events), looked at a microtask after
+  // each change, as p-queue does
 
-  /** The sliding window has room: takes a start from it; else wakes the queue when it will. */
-  #takeTick(): boolean {
-    const now = this.#now()
-    this.#expireTicks(now)
-    if (this.#ticks.length - this.#tickHead < this.#cap) {
-      this.#ticks.push(now)
-      return true
-    }
-    if (!this.#rateTimer) {
-      this.#rateTimer = true
-      this.#after(this.#ticks[this.#tickHead] + this.#interval - now, () => {
-        this.#rateTimer = false
-        this.#processQueue()
-      })
-    }
-    return false
+  #scheduleRateLimitUpdate(): void {
+    if (this.#rateFlush) return
+    this.#rateFlush = true
+    queueMicrotask(() => {
+      this.#rateFlush = false
+      this.#updateRateLimited()
+    })
   }
 
-  #expireTicks(now: number): void {
-    const ticks = this.#ticks
-    while (this.#tickHead < ticks.length && now - ticks[this.#tickHead] >= this.#interval) this.#tickHead++
-    if (this.#tickHead === ticks.length || (this.#tickHead > 128 && this.#tickHead * 2 > ticks.length)) {
-      this.#ticks = ticks.slice(this.#tickHead)
-      this.#tickHead = 0
-    }
+  #updateRateLimited(): void {
+    const limited = this.#rated && this.#kernel.isRateLimited(this.#now())
+    if (limited === this.#rateLimited) return
+    this.#rateLimited = limited
+    this.#emit(limited ? "rateLimit" : "rateLimitCleared")
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // timers, on the executor's clock
 
   #now(): number {
-    return Runtime.runSync(this.runtime)(Clock.currentTimeMillis)
+    return this.linked ? Runtime.runSync(this.runtime)(Clock.currentTimeMillis) : Date.now()
   }
 
   /** The time for `runningTasks` and run times: the executor's clock (the default one is `Date.now`). */
@@ -603,6 +708,10 @@ export class ExecutorImpl implements Executor.Executor {
 
   /** Calls `f` after `ms` on the executor's clock; the returned function cancels it. */
   #after(ms: number, f: () => void): () => void {
+    if (!this.linked) {
+      const timer = setTimeout(f, Math.max(0, ms))
+      return () => clearTimeout(timer)
+    }
     const fiber = Runtime.runFork(this.runtime)(Effect.sleep(Math.max(0, ms)))
     fiber.addObserver((exit) => {
       if (Exit.isSuccess(exit)) f()
@@ -614,32 +723,39 @@ export class ExecutorImpl implements Executor.Executor {
   // control
 
   start(): this {
-    if (this.#paused) {
-      this.#paused = false
+    if (this.#kernel.paused) {
+      this.#kernel.paused = false
       this.#processQueue()
     }
     return this
   }
 
   pause(): void {
-    this.#paused = true
+    this.#kernel.paused = true
   }
 
   clear(): void {
-    for (const entry of this.#backlog.clear()) {
+    for (const entry of this.#kernel.clear()) {
       this.#drop(entry, new TaskDroppedError({ executor: this.name, task: entry.id, reason: "cleared" }))
     }
+    // as p-queue: the rate-limited state drops at once
+    this.#updateRateLimited()
     this.#emit("empty")
     if (this.#pending === 0) this.#idle()
     this.#emit("next")
   }
 
+  /** p-limit's `clearQueue`: drops the waiting calls; they reject with `error`, marked handled. */
+  clearWith(error: () => unknown): void {
+    for (const entry of this.#kernel.clear()) this.#drop(entry, error())
+  }
+
   get concurrency(): number {
-    return this.#concurrency
+    return this.#kernel.concurrency
   }
 
   set concurrency(n: number) {
-    this.#concurrency = concurrencyOf("Executor.concurrency", n)
+    this.#kernel.concurrency = concurrencyOf("Executor.concurrency", n)
     this.#processQueue()
   }
 
@@ -649,37 +765,53 @@ export class ExecutorImpl implements Executor.Executor {
         `Executor.setPriority: Expected \`priority\` to be a finite number, actual ${String(priority)}`
       )
     }
-    const entry = this.#backlog.find((e) => e.id === id)
+    const entry = this.#kernel.toArray().find((e) => e.id === id)
     if (entry === undefined) throw new ReferenceError(`No promise function with the id "${id}" exists in the queue.`)
     // as p-queue: it moves behind the tasks already waiting with that priority
-    this.#backlog.take(entry)
-    entry.priority = priority || 0
-    this.#backlog.push(entry)
+    this.#kernel.reprioritize(entry, -priority || 0)
   }
 
   // ---------------------------------------------------------------------------------------------
-  // waiting
+  // waiting: async functions, as p-queue's, so they resolve on the same turn as p-queue's
 
-  onEmpty(): Promise<void> {
-    return this.#backlog.size === 0 ? Promise.resolve() : this.#onEvent(["empty"])
+  async onEmpty(): Promise<void> {
+    if (this.#kernel.size === 0) return
+    await this.#onEvent(["empty"])
   }
 
-  onIdle(): Promise<void> {
-    return this.#backlog.size === 0 && this.#pending === 0 ? Promise.resolve() : this.#onEvent(["idle"])
+  async onIdle(): Promise<void> {
+    if (this.#kernel.size === 0 && this.#pending === 0) return
+    await this.#onEvent(["idle"])
   }
 
-  onSizeLessThan(limit: number): Promise<void> {
-    return this.#backlog.size < limit
-      ? Promise.resolve()
-      : this.#onEvent(["next", "active"], () => this.#backlog.size < limit)
+  async onSizeLessThan(limit: number): Promise<void> {
+    if (this.#kernel.size < limit) return
+    await this.#onEvent(["next", "active"], () => this.#kernel.size < limit)
   }
 
-  onPendingZero(): Promise<void> {
-    return this.#pending === 0 ? Promise.resolve() : this.#onEvent(["pendingZero"])
+  async onPendingZero(): Promise<void> {
+    if (this.#pending === 0) return
+    await this.#onEvent(["pendingZero"])
+  }
+
+  async onRateLimit(): Promise<void> {
+    if (this.#rateLimited) return
+    await this.#onEvent(["rateLimit"])
+  }
+
+  async onRateLimitCleared(): Promise<void> {
+    if (!this.#rateLimited) return
+    await this.#onEvent(["rateLimitCleared"])
   }
 
   onError(): Promise<never> {
-    return new Promise((_, reject) => this.once("error", reject))
+    return new Promise((_, reject) => {
+      const listener = (error: unknown) => {
+        this.off("error", listener)
+        reject(error)
+      }
+      this.on("error", listener)
+    })
   }
 
   #onEvent(events: ReadonlyArray<Executor.Executor.EventName>, filter?: () => boolean): Promise<void> {
@@ -697,11 +829,13 @@ export class ExecutorImpl implements Executor.Executor {
   // state
 
   get size(): number {
-    return this.#backlog.size
+    return this.#kernel.size
   }
 
   sizeBy(options: { readonly priority?: number }): number {
-    return this.#backlog.count((entry) => options.priority === undefined || entry.priority === options.priority)
+    const lane = this.#kernel.lane
+    if (lane instanceof UserLane) return lane.queue.filter(options).length
+    return this.#kernel.sizeBy(options.priority === undefined ? undefined : -options.priority || 0)
   }
 
   get pending(): number {
@@ -709,19 +843,18 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   get isPaused(): boolean {
-    return this.#paused
+    return this.#kernel.paused
   }
 
-  /** Every slot is taken and tasks wait (p-queue's `isSaturated`). */
+  /** Every slot is taken or the rate holds tasks back, and tasks wait (p-queue's `isSaturated`). */
   get isSaturated(): boolean {
-    return this.#backlog.size > 0 && (this.#pending >= this.#concurrency || this.isRateLimited)
+    const kernel = this.#kernel
+    return kernel.size > 0 && (this.#pending >= kernel.concurrency || this.#rateLimited)
   }
 
-  /** The rate (`intervalCap` per `interval`) holds the next task back now (p-queue's `isRateLimited`). */
+  /** The rate (`intervalCap` per `interval`) holds queued tasks back (p-queue's `isRateLimited`). */
   get isRateLimited(): boolean {
-    if (this.#cap === Infinity) return false
-    this.#expireTicks(this.#now())
-    return this.#ticks.length - this.#tickHead >= this.#cap
+    return this.#rateLimited
   }
 
   get runningTasks(): ReadonlyArray<Executor.Executor.RunningTask> {
@@ -730,7 +863,7 @@ export class ExecutorImpl implements Executor.Executor {
     for (const entry of this.#running) {
       out.push({
         id: entry.id,
-        priority: entry.priority,
+        priority: entry.given,
         startTime: entry.startTime,
         timeout: entry.timeout,
         timeoutRemaining: entry.timeout === undefined ? undefined : Math.max(0, entry.startTime + entry.timeout - now)
@@ -740,98 +873,16 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   get stats(): Executor.Executor.Stats {
-    const sorted = this.#durations.slice(0, Math.min(this.#recorded, RECORDED)).sort()
-    const pct = (p: number) =>
-      sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
-    const c = this.#counts
-    let rateLimited = false
-    if (this.#cap !== Infinity && this.#backlog.size > 0) {
-      this.#expireTicks(this.#now())
-      rateLimited = this.#ticks.length - this.#tickHead >= this.#cap
-    }
+    const kernel = this.#kernel
     return {
-      ...c,
-      queued: this.#backlog.size,
+      ...this.#stats.counts(),
+      queued: kernel.size,
       running: this.#running.size,
-      done: c.succeeded + c.failed + c.timedOut + c.cancelled + c.dropped,
-      retries: 0,
-      concurrency: this.#concurrency,
-      paused: this.#paused,
-      rateLimited,
+      concurrency: kernel.concurrency,
+      paused: kernel.paused,
+      rateLimited: this.#rated && kernel.isRateLimited(this.#now()),
       closed: this.#closed,
-      p50: pct(0.5),
-      p90: pct(0.9),
-      p99: pct(0.99)
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // events (EventEmitter's surface)
-
-  on(event: Executor.Executor.EventName, listener: Listener): this {
-    const list = this.#listeners.get(event)
-    if (list === undefined) this.#listeners.set(event, [{ listener, once: false }])
-    else list.push({ listener, once: false })
-    return this
-  }
-
-  addListener(event: Executor.Executor.EventName, listener: Listener): this {
-    return this.on(event, listener)
-  }
-
-  once(event: Executor.Executor.EventName, listener: Listener): this {
-    const list = this.#listeners.get(event)
-    if (list === undefined) this.#listeners.set(event, [{ listener, once: true }])
-    else list.push({ listener, once: true })
-    return this
-  }
-
-  /** Removes every registration of `listener` (EventEmitter3's rule, which p-queue has). */
-  off(event: Executor.Executor.EventName, listener: Listener): this {
-    const list = this.#listeners.get(event)
-    if (list !== undefined) {
-      const kept = list.filter((l) => l.listener !== listener)
-      if (kept.length === 0) this.#listeners.delete(event)
-      else this.#listeners.set(event, kept)
-    }
-    return this
-  }
-
-  removeListener(event: Executor.Executor.EventName, listener: Listener): this {
-    return this.off(event, listener)
-  }
-
-  removeAllListeners(event?: Executor.Executor.EventName): this {
-    if (event === undefined) this.#listeners.clear()
-    else this.#listeners.delete(event)
-    return this
-  }
-
-  listenerCount(event: Executor.Executor.EventName): number {
-    return this.#listeners.get(event)?.length ?? 0
-  }
-
-  /** Removes this one registration (a `once` that fired), not others of the same function. */
-  #forget(event: string, registration: { readonly listener: Listener; readonly once: boolean }): void {
-    const list = this.#listeners.get(event)
-    if (list === undefined) return
-    const i = list.indexOf(registration)
-    if (i >= 0) list.splice(i, 1)
-    if (list.length === 0) this.#listeners.delete(event)
-  }
-
-  #emit(event: string, value?: unknown): void {
-    if (this.#listeners.size === 0) return
-    const list = this.#listeners.get(event)
-    if (list === undefined) return
-    for (const entry of list.slice()) {
-      if (entry.once) this.#forget(event, entry)
-      try {
-        if (value === undefined) entry.listener()
-        else entry.listener(value)
-      } catch (error) {
-        report(error)
-      }
+      ...this.#stats.percentiles()
     }
   }
 
@@ -853,7 +904,7 @@ export class ExecutorImpl implements Executor.Executor {
     this.#closed = true
     let resolve!: (report: Executor.Executor.CloseReport) => void
     this.#closing = new Promise((r) => (resolve = r))
-    if (this.#backlog.size === 0 && this.#pending === 0) {
+    if (this.#kernel.size === 0 && this.#pending === 0) {
       resolve({ completedInTime: true, neverRan: [], interrupted: [] })
       return this.#closing
     }
@@ -886,7 +937,7 @@ export class ExecutorImpl implements Executor.Executor {
     if (this.#closeResolve === undefined || this.#expired) return
     this.#expired = true
     const neverRan: Array<string> = []
-    for (const entry of this.#backlog.clear()) {
+    for (const entry of this.#kernel.clear()) {
       neverRan.push(entry.id)
       this.#drop(entry, new CancelledError("The executor dropped the task before it started"))
     }
@@ -911,6 +962,12 @@ export class ExecutorImpl implements Executor.Executor {
   }
 
   toJSON(): unknown {
-    return { _id: "Executor", name: this.name, size: this.#backlog.size, pending: this.#pending, paused: this.#paused }
+    return {
+      _id: "Executor",
+      name: this.name,
+      size: this.#kernel.size,
+      pending: this.#pending,
+      paused: this.#kernel.paused
+    }
   }
 }

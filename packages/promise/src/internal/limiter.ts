@@ -165,6 +165,7 @@ export const limit = (
   if (isObject && options.rejectOnClear !== undefined && typeof options.rejectOnClear !== "boolean") {
     throw new TypeError(`limit: Expected \`rejectOnClear\` to be a boolean, actual ${String(options.rejectOnClear)}`)
   }
+  const rejectOnClear = isObject && options.rejectOnClear === true
   const executor = new ExecutorImpl({ concurrency, name: "limit" })
 
   const generator = (<Args extends Array<unknown>, R>(
@@ -186,7 +187,14 @@ export const limit = (
         executor.concurrency = checkConcurrency("limit.concurrency", n)
       }
     },
-    clearQueue: { value: () => executor.clear() },
+    clearQueue: {
+      // p-limit's `rejectOnClear`: the waiting calls reject with an AbortError; without it they
+      // settle too (TaskDroppedError, marked handled), where p-limit leaves them pending forever
+      value: () =>
+        rejectOnClear
+          ? executor.clearWith(() => AbortSignal.abort().reason)
+          : executor.clear()
+    },
     map: {
       value: <I, R>(iterable: Iterable<I>, fn: (input: I, index: number) => PromiseLike<R> | R) => {
         const promises: Array<Promise<R>> = []
