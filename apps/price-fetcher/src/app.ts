@@ -43,14 +43,7 @@ const program = (config: Config, announced: boolean) =>
     const mock = Option.isSome(connected) && embedded
       ? yield* Mock.start(config)
       : undefined
-    yield* shutdown.register(
-      "report",
-      "summary",
-      Effect.flatMap(
-        shutdown.requested,
-        (why) => ui.report(why, mock?.counters)
-      )
-    )
+    yield* shutdown.register("report", "summary", ui.report(mock?.counters))
 
     const writeError = yield* Ref.make<Writer.WriteError | undefined>(undefined)
     if (Option.isSome(connected)) {
@@ -118,7 +111,7 @@ const program = (config: Config, announced: boolean) =>
         }
         yield* finished
       })
-      const poller = yield* Effect.forkScoped(
+      const loop = yield* Effect.forkScoped(
         Effect.raceFirst(polling, Deferred.await(stopFetching))
       )
       // #endregion rounds
@@ -127,12 +120,8 @@ const program = (config: Config, announced: boolean) =>
       // the round in flight may finish within the grace, then it is cut off:
       // its cleanup runs on while every price fetched is written and synced,
       // and the summary printed (the run waits for it as it ends)
-      yield* shutdown.register("drain", "round", Fiber.await(poller))
-      yield* shutdown.register(
-        "interrupt",
-        "round",
-        Fiber.interruptFork(poller)
-      )
+      yield* shutdown.register("drain", "round", Fiber.await(loop))
+      yield* shutdown.register("interrupt", "round", Fiber.interruptFork(loop))
       yield* shutdown.register(
         "flush",
         "prices file",

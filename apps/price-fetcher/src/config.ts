@@ -15,9 +15,8 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { defaultSymbols } from "./exchanges.js"
 
-/** The flags, as @effect/cli decoded them. */
+/** The flags, as @effect/cli decoded them (`rounds`: Infinity when not given). */
 export interface Config extends Omit<Command.Command.ParseConfig<typeof flags>, "rounds"> {
-  /** Infinity when not given. */
   readonly rounds: number
 }
 
@@ -29,10 +28,8 @@ const variable = (flag: string) => `PRICE_FETCHER_${flag.toUpperCase().replaceAl
 /** Describes the flag, with its variable, read when the flag is not given. */
 const flag = <A>(options: Options.Options<A>, name: string, description: string, config: Config_.Config<A>) => {
   takesValue.set(`--${name}`, !Options.isBool(options))
-  return Options.withFallbackConfig(
-    Options.withDescription(options, `${description} Variable: ${variable(name)}.`),
-    config
-  )
+  const described = Options.withDescription(options, `${description} Variable: ${variable(name)}.`)
+  return Options.withFallbackConfig(described, config)
 }
 
 /** Refuses a value of the flag that is not `expected`, in one line naming the flag. */

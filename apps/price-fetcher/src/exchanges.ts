@@ -20,13 +20,9 @@ export const exchangeNames: ReadonlyArray<ExchangeName> = ["binance", "coinbase"
 
 export interface Exchange {
   readonly name: ExchangeName
-  /** Requests per second the exchange advertises (the mock enforces it). */
-  readonly rateLimit: number
-  /** The live API's base URL. */
-  readonly liveBase: string
-  /** Path and query of the ticker request for a base asset quoted in USD(T). */
-  readonly path: (base: string) => string
-  /** Reads the price out of a response body. */
+  readonly rateLimit: number // requests per second it advertises (the mock enforces it)
+  readonly liveBase: string // the live API's base URL
+  readonly path: (base: string) => string // path and query of the ticker request for a base asset in USD(T)
   readonly parse: (body: unknown, base: string) => Either.Either<number, MalformedResponse>
 }
 

@@ -17,13 +17,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import type { Config } from "./config.js"
-import {
-  type Exchange,
-  exchangeNames,
-  exchanges,
-  type Failure,
-  request
-} from "./exchanges.js"
+import type { Exchange, Failure } from "./exchanges.js"
+import { exchangeNames, exchanges, request } from "./exchanges.js"
 import type { Alerts } from "./ui.js"
 
 export interface Price {

@@ -28,16 +28,7 @@ import { defaultSymbols, type ExchangeName, exchangeNames, exchanges, render } f
 import * as Ui from "./ui.js"
 
 /** The mock exchange could not listen (e.g. `port 8080 is in use`). */
-export class ServeError extends Data.TaggedError("ServeError")<{ readonly detail: string }> {
-  override get message() {
-    return this.detail
-  }
-}
-
-export interface MockExchange {
-  readonly url: string
-  readonly counters: Record<ExchangeName, ExchangeCounters>
-}
+export class ServeError extends Data.TaggedError("ServeError")<{ readonly message: string }> {}
 
 /** A small seeded PRNG (mulberry32): the same seed, the same faults. */
 const prng = (seed: number) => () => {
@@ -77,16 +68,20 @@ const counters = (limit: number) => ({
 
 export type ExchangeCounters = ReturnType<typeof counters>
 
+export type MockExchange = Effect.Effect.Success<ReturnType<typeof start>>
+
 export const start = (
   options: {
     readonly faults: "none" | "light" | "heavy"
     readonly seed: number
-    /** 0 (the default) for a free port. */
-    readonly port?: number
-    /** Override the advertised limits (requests per second), e.g. for a test. */
-    readonly limits?: Partial<Record<ExchangeName, number>>
+    readonly port?: number // 0 (the default): a free one
+    readonly limits?: Partial<Record<ExchangeName, number>> // requests per second, instead of the advertised ones
   }
-): Effect.Effect<MockExchange, ServeError, Scope.Scope> =>
+): Effect.Effect<
+  { readonly url: string; readonly counters: Record<ExchangeName, ExchangeCounters> },
+  ServeError,
+  Scope.Scope
+> =>
   Effect.gen(function*() {
     const random = prng(options.seed)
     const p = profile[options.faults]
@@ -118,33 +113,25 @@ export const start = (
         : undefined
     }
 
-    // a ticker notices the freezes of this process
+    // a ticker notices the freezes of this process; one that starts just after the last continues it
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
     let lastTick = now()
-    // the freezes of the last 2 s; one that starts just after another continues it
-    let freezes: Array<{ readonly start: number; readonly end: number }> = []
+    let freeze = { start: 0, end: 0 }
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
       Effect.sleep(TICK_MS),
       Effect.sync(() => {
         const at = now()
         if (at - lastTick > TICK_MS + FREEZE_MS) {
-          const last = freezes.at(-1)
-          const start = last !== undefined && lastTick - last.end <= SETTLE_MS ? last.start : lastTick + TICK_MS
-          freezes = [
-            ...freezes.filter((f) => f.end > at - 2000 && f !== last),
-            ...(last && start !== last.start ? [last] : []),
-            { start, end: at }
-          ]
+          freeze = { start: lastTick - freeze.end <= SETTLE_MS ? freeze.start : lastTick + TICK_MS, end: at }
         }
         lastTick = at
       })
     )))
     /** The earliest a request read at `at` can have arrived (or, sent from this process, been granted). */
     const earliestArrival = (at: number) => {
-      const unseen = at - lastTick > TICK_MS + FREEZE_MS ? lastTick + TICK_MS : at // in a freeze the ticker has not seen yet
-      const last = freezes.at(-1)
-      return last !== undefined && unseen - last.end <= SETTLE_MS ? last.start : unseen // in, or just after, the last one
+      const unseen = at - lastTick > TICK_MS + FREEZE_MS ? lastTick + TICK_MS : at // in a freeze not seen yet
+      return unseen - freeze.end <= SETTLE_MS ? freeze.start : unseen // in, or just after, the last one
     }
 
     const handler = Effect.gen(function*() {
@@ -211,13 +198,10 @@ export const start = (
     const server = yield* NodeHttpServer.make(() => createServer(), { port, host: "127.0.0.1" }).pipe(
       Effect.mapError((e) => {
         const cause = e.cause as NodeJS.ErrnoException | undefined
-        return new ServeError({
-          detail: cause?.code === "EADDRINUSE"
-            ? `port ${port} is in use`
-            : cause?.code === "EACCES"
-            ? `port ${port} needs privileges`
-            : `cannot listen on port ${port}: ${cause?.message ?? String(e.cause)}`
-        })
+        const message = cause?.code === "EADDRINUSE"
+          ? `port ${port} is in use`
+          : `cannot listen on port ${port}: ${cause?.message}`
+        return new ServeError({ message })
       })
     )
     // the platform runs handlers uninterruptibly; this one may be stopped when its client goes away

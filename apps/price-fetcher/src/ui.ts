@@ -135,13 +135,7 @@ export const serverCounters = (server: Record<ExchangeName, ExchangeCounters>, w
     )
   })).join("\n")
 
-const stderrLine = (message: string) => {
-  try {
-    process.stderr.write(`price-fetcher: ${message}\n`)
-  } catch {
-    // stderr is gone too: nothing left to tell
-  }
-}
+const stderrLine = (message: string) => process.stderr.write(`price-fetcher: ${message}\n`)
 
 /** The width of the output: the terminal's, or 80. */
 export const columns = () => (process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : 80)
@@ -168,11 +162,9 @@ export const failed = (cause: Cause.Cause<unknown>) =>
   Effect.sync(() => {
     type Known = { readonly _tag?: string; readonly message?: string; readonly detail?: string }
     const e = Option.getOrUndefined(Cause.failureOption(cause)) as Known | undefined
-    const message = e?._tag === "BackendError"
-      ? `cannot connect to Redis: ${e.detail}`
-      : e?.message ?? Cause.pretty(cause)
+    const said = e === undefined ? `unexpected error: ${Cause.pretty(cause)}` : e.message ?? String(e)
     if (!Cause.isInterruptedOnly(cause)) {
-      stderrLine(oneLine(e === undefined ? `unexpected error: ${message}` : message, 300))
+      stderrLine(oneLine(e?._tag === "BackendError" ? `cannot connect to Redis: ${e.detail}` : said, 300))
     }
   })
 
@@ -260,6 +252,7 @@ export const make = (config: Config, shutdown: Shutdown.Shutdown, announced: boo
       )
     }))
 
+    const withoutIt = " (no request is sent without the shared limits)"
     return {
       run,
       alerts: told,
@@ -271,13 +264,7 @@ export const make = (config: Config, shutdown: Shutdown.Shutdown, announced: boo
       watchRedis: Layer.scopedDiscard(Effect.forkScoped(Stream.runForEach(
         Stream.drop(Redis.connectionChanges, 1),
         Redis.ConnectionState.$match({
-          Lost: ({ error }) =>
-            told.failed(
-              "Redis",
-              "lost",
-              `Redis lost: ${oneLine(error.detail)} (no request is sent without the shared limits)`,
-              1
-            ),
+          Lost: ({ error }) => told.failed("Redis", "lost", `Redis lost: ${oneLine(error.detail)}${withoutIt}`, 1),
           Connected: ({ downtime }) => {
             const seconds = (Duration.toMillis(Option.getOrElse(downtime, () => Duration.zero)) / 1000).toFixed(1)
             return told.answered("Redis", `Redis back after ${seconds}s: the shared limits are reachable again`)
@@ -288,30 +275,21 @@ export const make = (config: Config, shutdown: Shutdown.Shutdown, announced: boo
       saved: (p: Price) =>
         Effect.all([
           Ref.update(fetched, (n) => n + 1),
-          Ref.update(
-            table,
-            (t) => new Map(t).set(p.symbol, { ...t.get(p.symbol), [p.exchange]: { price: p.price, at: p.at } })
-          ),
+          Ref.update(table, (t) => new Map(t).set(p.symbol, { ...t.get(p.symbol), [p.exchange]: p })),
           Effect.sync(() => config.json && write(JSON.stringify({ fetched: { run, ...p } }) + "\n"))
         ]),
+      /** Round `n` is over: a line, when the output is not a terminal. */
       roundDone: (n: number) =>
-        Effect.flatMap(counts, (c) =>
-          Effect.sync(() =>
-            tty || config.json ||
-            write(
-              wrap([`saved ${c.fetched} prices`, ...counterItems(c)], columns(), "  ", `round ${n}: `).join("\n") + "\n"
-            )
-          )),
+        Effect.flatMap(counts, (c) => {
+          const line = wrap([`saved ${c.fetched} prices`, ...counterItems(c)], columns(), "  ", `round ${n}: `)
+          return Effect.sync(() => tty || config.json || write(`${line.join("\n")}\n`))
+        }),
       /** The last frame, the timeline of the last round (--timeline), and the summary. */
-      report: (reason: string, server?: Record<ExchangeName, ExchangeCounters>) =>
+      report: (server?: Record<ExchangeName, ExchangeCounters>) =>
         Effect.gen(function*() {
-          if (painter !== undefined) {
-            yield* Effect.all([
-              Fiber.interrupt(painter),
-              paint,
-              Effect.sync(() => write("\n"))
-            ])
-          }
+          const reason = yield* shutdown.requested
+          if (painter !== undefined) yield* Effect.zipRight(Fiber.interrupt(painter), paint)
+          if (painter !== undefined) write("\n")
           const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
           const s: Summary = { run, ...(yield* counts), file: config.out, elapsedMs, reason, problems: yield* problems }
           const all = server === undefined ? s : { ...s, server }

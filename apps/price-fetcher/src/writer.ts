@@ -9,13 +9,10 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 
-export class WriteError extends Data.TaggedError("WriteError")<
-  { readonly file: string; readonly detail: string }
-> {
-  override get message() {
-    return `cannot write ${this.file}: ${this.detail}`
-  }
-}
+/** `cannot write prices.jsonl: no space left on the device` */
+export class WriteError
+  extends Data.TaggedError("WriteError")<{ readonly message: string }>
+{}
 
 const reasons: Record<string, string> = {
   ENOSPC: "no space left on the device",
@@ -36,8 +33,9 @@ export const open = (path: string, options: { readonly append: boolean }) =>
   Effect.gen(function*() {
     const fail = (e: PlatformError.PlatformError) =>
       new WriteError({
-        file: path,
-        detail: reasons[codeOf(e) ?? ""] ?? e.message
+        message: `cannot write ${path}: ${
+          reasons[codeOf(e) ?? ""] ?? e.message
+        }`
       })
     const fs = yield* FileSystem.FileSystem
     const file = yield* Effect.mapError(
