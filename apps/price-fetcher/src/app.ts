@@ -51,7 +51,9 @@ const program = (config: Config, announced: boolean) =>
       // #region save
       // prices go through a queue to one writer; a price counts once its
       // whole line is in the file. A failed write stops the fetchers at once.
-      const queue = yield* WorkQueue.bounded<Fetcher.Price>(1024)
+      const queue = yield* WorkQueue.bounded<Fetcher.Price>(1024, {
+        name: "prices"
+      })
       const stopFetching = yield* Deferred.make<void>()
       const save = (price: Fetcher.Price) =>
         file.append(JSON.stringify({ run: ui.run, ...price })).pipe(

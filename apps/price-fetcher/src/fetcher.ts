@@ -33,7 +33,7 @@ export interface Price {
 
 const counter = (name: string) => Metric.counter(`price_fetcher_${name}`)
 
-/** Requests sent and how they ended; a retry or a hedge counts as it goes out. */
+/** Requests sent and how they ended; a retry or a hedge counts once sent. */
 export const metrics = {
   requests: counter("requests"),
   retries: counter("retries"),
@@ -54,7 +54,9 @@ export const make = (options: {
     const { alerts, baseUrl, config } = options
     const client = yield* HttpClient.HttpClient
     // this process's own cap on requests in flight
-    const global = yield* Limiter.semaphore(config.concurrency)
+    const global = yield* Limiter.semaphore(config.concurrency, {
+      name: "global"
+    })
     // each exchange's limits come from the Limiters service: in memory, or
     // shared by every fetcher on Redis. A few requests at once per exchange
     // (so that none hogs the global slots), and its advertised rate with a
@@ -123,7 +125,10 @@ export const make = (options: {
         })
       )
 
-    /** A price: per-exchange permit → global permit → rate → hedge → deadline → retry. */
+    /**
+     * A price: per-exchange permit → global permit → rate → hedge → deadline
+     * → retry.
+     */
     const fetchPrice = (exchange: Exchange, symbol: string, round: number) =>
       Retry.retry(
         (attempt) =>
@@ -155,7 +160,7 @@ export const make = (options: {
       })))
     // #endregion pipeline
 
-    /** One polling round: every symbol on every exchange, each price emitted. */
+    /** A polling round: every symbol on every exchange, each price emitted. */
     const round = (
       n: number,
       emit: (price: Price) => Effect.Effect<void>,

@@ -1,7 +1,8 @@
 /**
- * The prices file, through @effect/platform's FileSystem: JSON lines, each written whole or not at
- * all. A write that fails or is cut short (a full disk, a file-size limit, /dev/full) is a
- * `WriteError`, and the file is cut back to its last whole line, so it never keeps a torn line.
+ * The prices file, through @effect/platform's FileSystem: JSON lines, each
+ * written whole or not at all. A write that fails or is cut short (a full
+ * disk, a file-size limit, /dev/full) is a `WriteError`, and the file is cut
+ * back to its last whole line, so it never keeps a torn line.
  */
 import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -28,7 +29,7 @@ const reasons: Record<string, string> = {
 const codeOf = (e: PlatformError.PlatformError) =>
   (e as { readonly cause?: { readonly code?: string } }).cause?.code
 
-/** Opens `path` for this run (a new file, or appended to) until the scope ends. */
+/** Opens `path` for the run (a new file, or appended to) for the scope. */
 export const open = (path: string, options: { readonly append: boolean }) =>
   Effect.gen(function*() {
     const fail = (e: PlatformError.PlatformError) =>
@@ -54,7 +55,7 @@ export const open = (path: string, options: { readonly append: boolean }) =>
         Effect.zipRight(
           Ref.update(end, (at) => FileSystem.Size(at + BigInt(bytes.length)))
         ),
-        // a line cut short (a disk that fills, a file-size limit) is cut back off
+        // a line cut short (a full disk, a file-size limit) is cut back off
         Effect.tapError(() =>
           Effect.flatMap(Ref.get(end), (at) => Effect.ignore(file.truncate(at)))
         ),
@@ -62,7 +63,7 @@ export const open = (path: string, options: { readonly append: boolean }) =>
       )
     }
     // #endregion append
-    // a device (/dev/full, /dev/null) cannot be synced: that is not a lost write
+    // a device (/dev/full, /dev/null) cannot be synced: no write was lost
     const sync = file.sync.pipe(
       Effect.catchIf((e) => codeOf(e) === "EINVAL", () => Effect.void),
       Effect.mapError(fail)
