@@ -12,3 +12,14 @@ export const shared: ViteUserConfig = {
     testTimeout: 30_000
   }
 }
+
+/**
+ * For the suites that run in real time or start programs (Chromium, redis-server, subprocesses, worker
+ * processes, the app end to end, the packed tarballs): they run after the virtual-time suites, one
+ * file at a time in one process per project, so that no other test file competes with their timing
+ * (issue 28). vitest's `fileParallelism` is a root option only: a project cannot set it.
+ */
+export const realTime = {
+  sequence: { groupOrder: 1 },
+  poolOptions: { forks: { singleFork: true } }
+} as const

@@ -1,5 +1,5 @@
 import { defineProject, mergeConfig } from "vitest/config"
-import { shared } from "../vitest.shared.js"
+import { realTime, shared } from "../vitest.shared.js"
 
 export default mergeConfig(
   shared,
@@ -9,7 +9,8 @@ export default mergeConfig(
     test: {
       name: "docs",
       include: ["examples/**/*.test.ts"],
-      globalSetup: ["../packages/redis/test/globalSetup.ts"]
+      globalSetup: ["../packages/redis/test/globalSetup.ts"],
+      ...realTime
     }
   })
 )

@@ -1,5 +1,5 @@
 import { defineProject, mergeConfig } from "vitest/config"
-import { shared } from "../../vitest.shared.js"
+import { realTime, shared } from "../../vitest.shared.js"
 
 export default mergeConfig(
   shared,
@@ -9,7 +9,7 @@ export default mergeConfig(
       name: "price-fetcher",
       globalSetup: ["../../packages/redis/test/globalSetup.ts"],
       // the end-to-end files spawn several processes each and measure time: one file at a time
-      fileParallelism: false
+      ...realTime
     }
   })
 )

@@ -88,6 +88,7 @@ const guide: Array<Item> = [
     text: "More",
     items: [
       { text: "Testing", link: "/guide/testing" },
+      { text: "Inspecting a running program", link: "/guide/inspect" },
       { text: "Recipes: the asyncio programs", link: "/guide/recipes" },
       { text: "Scaling out (Redis)", link: "/guide/scaling-out" },
       { text: "The price fetcher", link: "/guide/price-fetcher" },

@@ -1,7 +1,7 @@
 import { defineProject, mergeConfig } from "vitest/config"
-import { shared } from "../../vitest.shared.js"
+import { realTime, shared } from "../../vitest.shared.js"
 
 export default mergeConfig(
   shared,
-  defineProject({ test: { name: "redis", globalSetup: ["./test/globalSetup.ts"] } })
+  defineProject({ test: { name: "redis", globalSetup: ["./test/globalSetup.ts"], ...realTime } })
 )

@@ -35,9 +35,13 @@ export interface RunOptions {
   /** Signals to send, the first when `when` says so, the others `gapMs` apart. */
   readonly signals?: ReadonlyArray<NodeJS.Signals>
   readonly gapMs?: number
-  /** When to send the first signal: after this many reported prices (`--json`), or after `afterMs`. */
+  /**
+   * When to send the first signal: after this many reported prices (`--json`), after `afterMs`, or once the
+   * app has used `afterCpuMs` of CPU time.
+   */
   readonly afterPrices?: number
   readonly afterMs?: number
+  readonly afterCpuMs?: number
   readonly env?: Record<string, string>
   readonly cwd?: string
   /** Run through `bash -c '<prefix>; exec node main.js ...'` (e.g. `ulimit -f 4`). */
@@ -52,6 +56,33 @@ export interface RunOptions {
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+/**
+ * Resolves once process `pid` has used `cpuMs` of CPU time (Linux: /proc/<pid>/stat). A moment in a child's
+ * start-up measured in its own CPU time is the same on a quiet and on a loaded machine; a fixed wall-clock
+ * delay sent signals before a loaded machine had brought the child to its handler (issue 28).
+ */
+export const afterCpu = (pid: number, cpuMs: number, timeoutMs = 60_000): Promise<void> => {
+  const started = Date.now()
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      let used: number
+      try {
+        // utime and stime, in clock ticks of 10 ms, after the command name (which may hold spaces)
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+        used = (Number(fields[11]) + Number(fields[12])) * 10
+      } catch {
+        return reject(new Error(`process ${pid} ended before it used ${cpuMs} ms of CPU`))
+      }
+      if (used >= cpuMs) return resolve()
+      if (Date.now() - started > timeoutMs) {
+        return reject(new Error(`process ${pid} used ${used} of ${cpuMs} ms of CPU`))
+      }
+      setTimeout(poll, 5)
+    }
+    poll()
+  })
+}
 
 export const runApp = (args: ReadonlyArray<string>, options: RunOptions = {}): Promise<Run> =>
   new Promise((resolve, reject) => {
@@ -78,6 +109,7 @@ export const runApp = (args: ReadonlyArray<string>, options: RunOptions = {}): P
       )
     }
     if (options.afterMs !== undefined) setTimeout(send, options.afterMs)
+    if (options.afterCpuMs !== undefined) afterCpu(child.pid!, options.afterCpuMs).then(send, reject)
     // also between chunks: the moment may come while the app is silent
     const poll = options.signalWhen === undefined ? undefined : setInterval(() => {
       if (options.signalWhen!(stdout, stderr)) send()

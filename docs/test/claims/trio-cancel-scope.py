@@ -1,5 +1,5 @@
 # page: guide/asyncio.md
-# quote: Same as Trio: the body and every child are cancelled, the scope exits, and the cancellation is absorbed at its end (the caller goes on).
+# quote: Same as Trio — the group runs in a cancel scope of its own: the body and every child are cancelled, the scope exits, and the cancellation is absorbed by that scope alone (the caller goes on).
 # page: ../packages/core/src/TaskGroup.ts
 # quote: `group.cancel` is absorbed as Trio's nursery absorbs its cancel scope: the scope simply exits.
 # requires: trio

@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
+import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -121,7 +121,7 @@ export interface Shutdown {
  * @since 0.1.0
  * @category tags
  */
-export const Shutdown: Context.Tag<Shutdown, Shutdown> = Context.GenericTag<Shutdown>("@taskscope/core/Shutdown")
+export const Shutdown: Context.Tag<Shutdown, Shutdown> = internal.tag
 
 /**
  * Makes a shutdown coordinator. `grace` (default 10 s, finite and non-negative) is the time from the

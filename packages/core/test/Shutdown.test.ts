@@ -1,5 +1,5 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Deadline, Shutdown } from "@taskscope/core"
+import { Deadline, Executor, Shutdown } from "@taskscope/core"
 import { Duration, Effect, Fiber, Option, TestClock } from "effect"
 import { now } from "./helpers.js"
 
@@ -61,5 +61,28 @@ describe("Shutdown: one deadline, fixed by the first request", () => {
         assert.isTrue(exit._tag === "Failure")
         assert.match(String(exit._tag === "Failure" ? exit.cause : ""), /Shutdown\.make/)
       }
+    }))
+
+  it.scoped("an Executor's drain inside a shutdown ends by the shutdown's deadline, whatever its own grace", () =>
+    Effect.gen(function*() {
+      const shutdown = yield* Shutdown.make({ grace: "2 seconds" })
+      const executor = yield* Executor.make({ concurrency: 1 })
+      yield* executor.submit({ name: "long", effect: Effect.sleep("1 hour") })
+      yield* executor.submit({ name: "next", effect: Effect.void })
+      yield* shutdown.request("SIGTERM")
+      yield* TestClock.adjust(500)
+      const fiber = yield* Effect.fork(
+        Effect.zip(executor.drain({ grace: "10 seconds" }), now).pipe(
+          Effect.provideService(Shutdown.Shutdown, shutdown)
+        )
+      )
+      yield* TestClock.adjust(1500)
+      const [report, at] = yield* Fiber.join(fiber)
+      assert.strictEqual(at, 2000)
+      assert.isFalse(report.completedInTime)
+      expect([report.interrupted.map((u) => u.spec.name), report.neverRan.map((u) => u.spec.name)]).toStrictEqual([
+        ["long"],
+        ["next"]
+      ])
     }))
 })

@@ -443,16 +443,24 @@ describe("Executor, where it differs from p-queue on purpose", () => {
   it("stats count every outcome; close resumes a paused executor and drains it", async () => {
     const queue = new Executor({ concurrency: 2 })
     const controller = new AbortController()
+    // the abort comes once the fourth task runs, while the fifth still waits: a microtask after it starts,
+    // so before the third task's 5 ms timeout can free a slot for the fifth (with a fixed event-loop
+    // turn, a loaded machine let the timeout come first and the fifth run)
+    let fourthStarted = () => {}
+    const started = new Promise<void>((resolve) => (fourthStarted = resolve))
     const results = await Promise.allSettled([
       queue.add(async () => "ok"),
       queue.add(async () => {
         throw new Error("no")
       }),
       queue.add(({ signal }) => untilAborted(signal), { timeout: 5 }),
-      queue.add(({ signal }) => untilAborted(signal), { signal: controller.signal }),
+      queue.add(({ signal }) => {
+        fourthStarted()
+        return untilAborted(signal)
+      }, { signal: controller.signal }),
       queue.add(async () => "queued, then aborted", { signal: controller.signal }),
       (async () => {
-        await tick()
+        await started
         controller.abort("stop")
       })()
     ])

@@ -25,9 +25,11 @@ import type * as Executor from "../Executor.js"
 import * as Options from "../Options.js"
 import * as Retry from "../Retry.js"
 import type * as Task from "../Task.js"
+import { moveOnAfter } from "./deadline.js"
 import { type Job, Kernel, type KeyGate, OUTSIDE } from "./kernel.js"
 import { outcomeOf } from "./outcome.js"
 import type { RunQueue } from "./runQueue.js"
+import { remainingMillis as shutdownRemainingMillis } from "./shutdown.js"
 import { DONE, type TaskImpl } from "./task.js"
 import type { Run } from "./taskGroup.js"
 import { GroupImpl, type Listener } from "./taskGroup.js"
@@ -883,8 +885,11 @@ export class ExecutorImpl implements Executor.Executor {
       const tracked: Array<Run> = [...this.group.runningRuns(), ...this.queue.toArray()]
       const wait = Effect.interruptible(this.group.awaitIdle)
       return Effect.gen(this, function*() {
+        // a shutdown in progress bounds the drain too: it ends by the shutdown's deadline
+        const left = yield* shutdownRemainingMillis
+        const bound = left === undefined ? budget : Math.min(budget, left)
         // the wait is interruptible even when the drain runs in a finalizer: the budget is a bound
-        const finished = budget === Infinity ? Option.some(yield* wait) : yield* Effect.timeoutOption(wait, budget)
+        const finished = bound === Infinity ? Option.some(yield* wait) : yield* moveOnAfter(wait, bound)
         // the group closes either way: cancelled children end, idle workers end
         yield* this.group.shutdown(Option.isSome(finished))
         for (const wake of this.queue.wakes) yield* Fiber.interrupt(wake)

@@ -1,3 +1,4 @@
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -9,6 +10,20 @@ import type * as Shutdown from "../Shutdown.js"
 import * as deadline from "./deadline.js"
 import { millisOrDie } from "./durations.js"
 import * as event from "./event.js"
+
+/** The service's tag (re-exported by the public module). @internal */
+export const tag: Context.Tag<Shutdown.Shutdown, Shutdown.Shutdown> = Context.GenericTag<Shutdown.Shutdown>(
+  "@taskscope/core/Shutdown"
+)
+
+/** Milliseconds left until the shutdown's deadline, when a shutdown has been requested. @internal */
+export const remainingMillis: Effect.Effect<number | undefined> = Effect.flatMap(
+  Effect.serviceOption(tag),
+  (shutdown) =>
+    Option.isNone(shutdown)
+      ? Effect.succeed(undefined)
+      : Effect.map(shutdown.value.remaining, Option.match({ onNone: () => undefined, onSome: Duration.toMillis }))
+)
 
 /** @internal */
 export const phases: ReadonlyArray<Shutdown.Phase> = ["stopIntake", "drain", "interrupt", "flush", "report"]
