@@ -453,8 +453,21 @@ describe("price-fetcher end to end", () => {
   )
 
   it("--duration 1s runs a round, even when starting takes longer than that", async () => {
-    // three at once on a busy machine: loading takes more than a second
-    const runs = await Promise.all([1, 2, 3].map(() => runApp(["--json", "--duration", "1s", "--out", tempFile()])))
+    // an exchange that takes 1.2 s to answer: whatever a start-up sends it (the old warm-up did) takes
+    // the whole second; and three at once on a busy machine, where loading alone takes a second
+    const slow = await fakeExchange((req, res) => {
+      const [, name, ...rest] = req.url!.split("/")
+      const base = /([A-Z]{3,4})(USDT|-USD|USD)/.exec(rest.join("/"))![1].replace("XBT", "BTC")
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify(render(name as ExchangeName, base, 100)))
+      }, 1_200)
+    })
+    const runs = await Promise.all([
+      runApp(["--json", "--duration", "1s", "--timeout", "3s", "--exchange", slow.url, "--out", tempFile()]),
+      ...[1, 2, 3].map(() => runApp(["--json", "--duration", "1s", "--out", tempFile()]))
+    ])
+    await slow.close()
     for (const r of runs) {
       assert.strictEqual(r.code, 0, r.stderr)
       const summary = summaryOf(r)!
