@@ -169,6 +169,9 @@ describe("price-fetcher when things go wrong", () => {
       await redis.stop("SIGTERM")
       assert.strictEqual(flaky.code, 0, flaky.stderr)
       noStack(flaky)
+      // every line is the app's: no logger's raw line, no client library's text
+      for (const line of lines(flaky.stderr)) assert.match(line, /^price-fetcher: [A-Za-z]/)
+      assert.notMatch(flaky.stderr, /timestamp=|level=|fiber=#|Please report/)
       const said = lines(flaky.stderr).map((l) => l.replace(/^price-fetcher: /, ""))
       expect(said.filter((l) => l.startsWith("Redis")).map((l) => l.split(":")[0])).toStrictEqual([
         "Redis lost",
@@ -221,6 +224,7 @@ describe("price-fetcher when things go wrong", () => {
       console.log(`frozen: told ${lostAt - frozenAt} ms later; exit ${r.afterSignalMs} ms after Ctrl-C`)
       assert.strictEqual(r.code, 0, r.stderr)
       noStack(r)
+      for (const line of lines(r.stderr)) assert.match(line, /^price-fetcher: [A-Za-z]/)
       assert.match(
         r.stderr,
         /Redis lost: no answer to PING within 500ms: the server is stopped, overloaded or unreachable/
