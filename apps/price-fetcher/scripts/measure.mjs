@@ -100,7 +100,8 @@ const totals = () => ({
   injected429: 0,
   hangs: 0,
   lateReads: 0,
-  stalls: 0
+  // requests the app counted against those the exchange received
+  counted: 0
 })
 const add = (t, server) => {
   for (const c of Object.values(server)) {
@@ -118,7 +119,7 @@ const report = (name, t, extra = "") =>
       t.runs - t.failed
     }/${t.runs} runs held every promise · ${t.requests} requests counted by the exchange · ` +
       `breaches ${t.breaches} · during Retry-After ${t.duringPause} · injected 429s ${t.injected429} · hangs ${t.hangs} · ` +
-      `read late (not judged) ${t.lateReads} · client stalls ${t.stalls}${extra}`
+      `read late (not judged) ${t.lateReads} · requests the fetchers counted ${t.counted}${extra}`
   )
 
 const interrupted = async (n) => {
@@ -138,7 +139,7 @@ const interrupted = async (n) => {
       add(t, summary.server)
       problems.push(...serverProblems(summary.server))
     }
-    t.stalls += summary?.stalls ?? 0
+    t.counted += summary?.requests ?? 0
     if (r.afterSignalMs !== undefined && r.afterSignalMs > grace + 1500) {
       problems.push(`exit ${r.afterSignalMs} ms after the signal (grace ${grace} ms)`)
     }
@@ -181,7 +182,7 @@ const long = async (n, seconds) => {
       add(t, summary.server)
       problems.push(...serverProblems(summary.server))
     }
-    t.stalls += summary?.stalls ?? 0
+    t.counted += summary?.requests ?? 0
     t.runs++
     if (problems.length > 0) {
       t.failed++
@@ -276,7 +277,9 @@ const fleet = async (n, processes) => {
       await exited
       const server = json(exchangeOut).find((o) => o.server !== undefined)?.server ?? {}
       add(t, server)
-      for (const { r } of results) t.stalls += json(r.stdout).find((o) => o.summary !== undefined)?.summary?.stalls ?? 0
+      for (const { r } of results) {
+        t.counted += json(r.stdout).find((o) => o.summary !== undefined)?.summary?.requests ?? 0
+      }
       const problems = [...results.flatMap(({ file, r }) => check(r, file)), ...serverProblems(server)]
       t.runs++
       if (problems.length > 0) {

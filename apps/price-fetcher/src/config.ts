@@ -1,253 +1,162 @@
 /**
- * The command line, with @effect/cli: flags (also from `PRICE_FETCHER_<FLAG>` environment
- * variables), `--help`/`-h`, `--version`, `--completions bash|zsh|fish`. Every bad value is one line
- * that names the flag, and exit code 2.
+ * The command line, with @effect/cli: typed flags, each also read from its `PRICE_FETCHER_<FLAG>`
+ * variable (named in `--help`); `--version`, `--completions`. A bad value is one line naming the flag,
+ * and exit code 2.
  */
 import * as Command from "@effect/cli/Command"
-import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
-import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Config_ from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { defaultSymbols } from "./exchanges.js"
 
-export type Faults = "none" | "light" | "heavy"
-
-export interface Config {
-  readonly duration: Duration.Duration
+/** The flags, as @effect/cli decoded them (`rounds`: Infinity when not given). */
+export interface Config extends Omit<Command.Command.ParseConfig<typeof flags>, "rounds"> {
   readonly rounds: number
-  readonly interval: Duration.Duration
-  readonly symbols: ReadonlyArray<string>
-  readonly concurrency: number
-  readonly timeout: Duration.Duration
-  readonly hedgeAfter: Duration.Duration
-  readonly grace: Duration.Duration
-  /** The longest Retry-After the fetcher honours; a longer one is cut to this. */
-  readonly maxPause: Duration.Duration
-  readonly out: string
-  /** Keep the lines already in `out` (each line carries its run's id); by default a run starts a new file. */
-  readonly append: boolean
-  readonly json: boolean
-  readonly source: "mock" | "live"
-  readonly faults: Faults
-  readonly timeline: boolean
-  readonly seed: number
-  /** Share each exchange's limits with every fetcher on this Redis server. */
-  readonly redis: string | undefined
-  /** The base URL of a mock exchange that is already running (instead of embedding one). */
-  readonly exchange: string | undefined
-  /** Only run the mock exchange, on `port`, until Ctrl-C. */
-  readonly serveExchange: boolean
-  readonly port: number
 }
 
-const invalid = (message: string) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(message)))
+/** Each flag, and whether it takes a value (for the mistakes @effect/cli calls "unknown argument"). */
+const takesValue = new Map<string, boolean>()
 
-/** A flag with a value, from the command line or else `PRICE_FETCHER_<FLAG>`, checked by `check`. */
-const valued = <A>(
-  flag: string,
-  pseudo: string,
-  description: string,
-  fallback: string | undefined,
-  check: (raw: string) => Either.Either<A, string>
-) =>
-  Options.text(flag).pipe(
-    Options.withPseudoName(pseudo),
-    Options.withDescription(
-      `${description}${fallback === undefined || description.includes("default") ? "" : ` (default ${fallback})`}`
-    ),
-    Options.withFallbackConfig(Config_.string(`PRICE_FETCHER_${flag.toUpperCase().replace(/-/g, "_")}`)),
-    Options.optional,
-    Options.mapEffect((value) => {
-      const raw = Option.getOrUndefined(value) ?? fallback
-      if (raw === undefined) return Effect.succeed(undefined as A)
-      // `--out --json`: a flag is never the value of another flag
-      if (/^--?[a-z]/i.test(raw)) return invalid(`--${flag}: needs a value, got the flag "${raw}"`)
-      return Either.match(check(raw), {
-        onLeft: (message) => invalid(`--${flag}: ${message}`),
-        onRight: Effect.succeed
-      })
+const variable = (flag: string) => `PRICE_FETCHER_${flag.toUpperCase().replaceAll("-", "_")}`
+
+/** Describes the flag, with its variable, read when the flag is not given. */
+const flag = <A>(options: Options.Options<A>, name: string, description: string, config: Config_.Config<A>) => {
+  takesValue.set(`--${name}`, !Options.isBool(options))
+  const described = Options.withDescription(options, `${description} Variable: ${variable(name)}.`)
+  return Options.withFallbackConfig(described, config)
+}
+
+/** Refuses a value of the flag that is not `expected`, in one line naming the flag. */
+const check = <A>(name: string, expected: string, ok: (value: A) => boolean) =>
+  Options.withSchema(
+    Schema.declare((u): u is A => ok(u as A)).annotations({
+      message: (issue) => `--${name}: expected ${expected}, got ${JSON.stringify(issue.actual)}`
     })
   )
 
-/** A switch: `--json`, or `PRICE_FETCHER_JSON=true|false|1|0`. */
-const bool = (flag: string, description: string) =>
-  Options.boolean(flag).pipe(
-    Options.withDescription(description),
-    Options.withFallbackConfig(
-      Config_.string(`PRICE_FETCHER_${flag.toUpperCase().replace(/-/g, "_")}`).pipe(
-        Config_.mapOrFail((v) =>
-          v === "true" || v === "1"
-            ? Either.right(true)
-            : v === "false" || v === "0" || v === ""
-            ? Either.right(false)
-            : Either.left(ConfigError.InvalidData([], `--${flag}: expected true or false, got "${v}"`))
-        )
-      )
-    )
+const text = (name: string, pseudo: string, description: string, fallback?: string) =>
+  flag(Options.text(name).pipe(Options.withPseudoName(pseudo)), name, description, Config_.string(variable(name)))
+    .pipe(fallback === undefined ? (o) => o : Options.withDefault(fallback))
+
+const millisOf = (raw: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim())
+  return m === null ? NaN : Number(m[1]) * (m[2] === "m" ? 60_000 : m[2] === "s" ? 1000 : 1)
+}
+
+/** A time like 500ms, 2s or 1.5m (a plain number is milliseconds); zero only where `zero` allows it. */
+const time = (name: string, description: string, fallback: string, zero = false) =>
+  text(name, "time", `${description} Default ${fallback}.`, fallback).pipe(
+    check(
+      name,
+      `a time like 500ms, 2s or 1.5m${zero ? "" : ", more than zero"}`,
+      (raw: string) => millisOf(raw) > (zero ? -1 : 0)
+    ),
+    Options.map((raw) => Duration.millis(millisOf(raw)))
   )
 
-export const parseTime = (
-  raw: string,
-  options: { readonly zero?: boolean } = {}
-): Either.Either<Duration.Duration, string> => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim())
-  if (m === null) return Either.left(`expected a time like 500ms, 2s or 1.5m, got "${raw}"`)
-  const n = Number(m[1])
-  const ms = m[2] === "s" ? n * 1000 : m[2] === "m" ? n * 60_000 : n
-  if (!Number.isFinite(ms) || ms < 0 || (ms === 0 && options.zero !== true)) {
-    return Either.left(`must be more than zero, got "${raw}"`)
-  }
-  return Either.right(Duration.millis(ms))
-}
+const integer = (name: string, description: string, min: number, max: number) =>
+  flag(Options.integer(name).pipe(Options.withPseudoName("n")), name, description, Config_.integer(variable(name)))
+    .pipe(check(name, `a whole number from ${min} to ${max}`, (n: number) => n >= min && n <= max))
 
-const whole = (min: number, max: number) => (raw: string): Either.Either<number, string> => {
-  const n = Number(raw)
-  return /^\d+$/.test(raw.trim()) && Number.isInteger(n) && n >= min && n <= max
-    ? Either.right(n)
-    : Either.left(`expected a whole number from ${min} to ${max}, got "${raw}"`)
-}
+/** A URL like `example`, or its TLS twin; `new URL` refuses a port above 65535 (`redis://127.0.0.1:99999`). */
+const url = (name: string, description: string, example: string) =>
+  text(name, "url", description).pipe(
+    check(name, `a URL like ${example}`, (raw: string) => {
+      const [u, like] = [URL.canParse(raw) ? new URL(raw) : undefined, new URL(example).protocol]
+      return u !== undefined && [like, like.replace(":", "s:")].includes(u.protocol) && u.hostname !== "" &&
+        u.search === "" && (like === "redis:" ? /^(\/\d+)?$/ : /^\/?$/).test(u.pathname) && // a database, or no path
+        !/^\w+:\/\/[^/]*:(\/|$)/.test(raw) // no empty port: `http://127.0.0.1:`
+    }),
+    Options.map((raw) => raw.replace(/\/+$/, "")),
+    Options.optional,
+    Options.map(Option.getOrUndefined)
+  )
 
-const oneOf = <T extends string>(choices: ReadonlyArray<T>) => (raw: string): Either.Either<T, string> =>
-  (choices as ReadonlyArray<string>).includes(raw)
-    ? Either.right(raw as T)
-    : Either.left(`expected one of ${choices.join(", ")}, got "${raw}"`)
+const choice = <const C extends ReadonlyArray<string>>(name: string, text: string, choices: C, fallback: C[number]) =>
+  flag(Options.choice(name, choices), name, `${text} Default ${fallback}.`, Config_.literal(...choices)(variable(name)))
+    .pipe(Options.withDefault(fallback))
 
-/** Assets, upper-cased; a symbol given twice is kept once (in its first place). */
-export const parseSymbols = (raw: string): Either.Either<ReadonlyArray<string>, string> => {
-  const symbols = raw.split(",").map((s) => s.trim().toUpperCase())
-  if (symbols.length === 0 || symbols.some((s) => !/^[A-Z0-9]{2,10}$/.test(s))) {
-    return Either.left(`expected a comma-separated list of assets like BTC,ETH, got "${raw}"`)
-  }
-  return Either.right(Array.from(new Set(symbols)))
-}
-
-const url = (example: string, pattern: RegExp) => (raw: string): Either.Either<string, string> => {
-  const trimmed = raw.replace(/\/+$/, "")
-  return pattern.test(trimmed) ? Either.right(trimmed) : Either.left(`expected a URL like ${example}, got "${raw}"`)
-}
-
-const text = (raw: string): Either.Either<string, string> =>
-  raw.trim() === "" ? Either.left("needs a file name") : Either.right(raw)
+const toggle = (name: string, description: string) =>
+  flag(Options.boolean(name), name, description, Config_.boolean(variable(name)))
 
 const flags = {
-  duration: valued("duration", "time", "how long to run; the run ends by then plus --grace", "20s", parseTime),
-  rounds: valued("rounds", "n", "stop after n polling rounds (default: no limit)", undefined, whole(1, 1_000_000)),
-  interval: valued("interval", "time", "the pause between rounds", "1s", parseTime),
-  symbols: valued(
-    "symbols",
-    "list",
-    "comma-separated base assets (default: 12 of them, BTC,ETH,SOL...)",
-    defaultSymbols.join(","),
-    parseSymbols
+  duration: time("duration", "How long to fetch; the run ends by then plus --grace.", "20s"),
+  rounds: integer("rounds", "Stop after n polling rounds. Default: no limit.", 1, 1_000_000).pipe(Options.optional),
+  interval: time("interval", "The pause between rounds.", "1s"),
+  // assets, upper-cased; one given twice is kept once, in its first place
+  symbols: text("symbols", "list", `Comma-separated base assets. Default ${defaultSymbols}.`, `${defaultSymbols}`).pipe(
+    check(
+      "symbols",
+      "a list of assets like BTC,ETH",
+      (raw: string) => /^[A-Za-z0-9]{2,10}(,[A-Za-z0-9]{2,10})*$/.test(raw)
+    ),
+    Options.map((raw) => [...new Set(raw.toUpperCase().split(","))])
   ),
-  concurrency: valued("concurrency", "n", "requests in flight at most", "8", whole(1, 256)),
-  timeout: valued("timeout", "time", "the deadline of one request", "2s", parseTime),
-  hedgeAfter: valued("hedge-after", "time", "start a backup request after this long", "600ms", parseTime),
-  grace: valued(
-    "grace",
-    "time",
-    "on Ctrl-C (or at the end of --duration), how long requests in flight may finish",
-    "5s",
-    (raw) => parseTime(raw, { zero: true })
-  ),
-  maxPause: valued("max-pause", "time", "the longest Retry-After honoured; longer ones are cut", "10s", parseTime),
-  out: valued("out", "file", "the JSON-lines file of fetched prices (a new file each run)", "prices.jsonl", text),
-  append: bool("append", "add to --out instead of starting it anew (each line carries its run id)"),
-  json: bool("json", "print JSON lines (each price, then the summary) instead of the table"),
-  source: valued(
-    "source",
-    "mock|live",
-    "the embedded mock exchange or the real public APIs",
-    "mock",
-    oneOf(["mock", "live"] as const)
-  ),
-  faults: valued(
-    "faults",
-    "none|light|heavy",
-    "fault injection in the mock",
-    "light",
-    oneOf(["none", "light", "heavy"] as const)
-  ),
-  timeline: bool("timeline", "print a timeline of the last round at the end"),
-  seed: valued("seed", "n", "the mock's random seed", "42", whole(0, 2 ** 31)),
-  redis: valued(
+  concurrency: integer("concurrency", "Requests in flight at most. Default 8.", 1, 256).pipe(Options.withDefault(8)),
+  timeout: time("timeout", "The deadline of one request.", "2s"),
+  hedgeAfter: time("hedge-after", "Send a backup request when an answer takes this long.", "600ms"),
+  grace: time("grace", "On Ctrl-C or at the end, how long requests in flight may finish.", "5s", true),
+  maxPause: time("max-pause", "The longest Retry-After honoured; a longer one is cut to this.", "10s"),
+  // Options.text: Options.file refuses what is not a regular file (/dev/full, a named pipe)
+  out: text("out", "file", "The JSON-lines file of prices, new each run. Default prices.jsonl.", "prices.jsonl"),
+  append: toggle("append", "Add to --out instead of starting it anew (each line carries its run's id)."),
+  json: toggle("json", "Print JSON lines (each price, then the summary) instead of the table."),
+  source: choice("source", "The embedded mock exchange, or the real public APIs.", ["mock", "live"], "mock"),
+  faults: choice("faults", "Fault injection in the mock exchange.", ["none", "light", "heavy"], "light"),
+  timeline: toggle("timeline", "Print a timeline of the last round at the end."),
+  seed: integer("seed", "The mock exchange's random seed. Default 42.", 0, 2 ** 31).pipe(Options.withDefault(42)),
+  redis: url(
     "redis",
-    "url",
-    "share each exchange's limits and Retry-After pauses with every fetcher on this Redis server",
-    undefined,
-    url("redis://127.0.0.1:6379", /^rediss?:\/\/([^\s/@]+@)?[^\s/:@]+(:\d{1,5})?(\/\d+)?$/)
+    "Share each exchange's limits with every fetcher on this Redis server.",
+    "redis://127.0.0.1:6379"
   ),
-  exchange: valued(
-    "exchange",
-    "url",
-    "fetch from a mock exchange that is already running (see --serve-exchange)",
-    undefined,
-    url("http://127.0.0.1:8080", /^https?:\/\/[^\s/:@]+(:\d{1,5})?$/)
-  ),
-  serveExchange: bool("serve-exchange", "only run the mock exchange and print its URL (until Ctrl-C)"),
-  port: valued("port", "n", "the port for --serve-exchange (default: a free one)", "0", whole(0, 65535))
+  exchange: url("exchange", "Fetch from a mock exchange already running (--serve-exchange).", "http://127.0.0.1:8080"),
+  serveExchange: toggle("serve-exchange", "Only run the mock exchange and print its URL, until Ctrl-C."),
+  port: integer("port", "The port of the mock exchange. Default: a free one.", 0, 65535).pipe(Options.withDefault(0))
 }
 
-export const command = (onConfig: (config: Config) => Effect.Effect<void>) =>
-  Command.make("price-fetcher", flags, (f) =>
-    onConfig({
-      ...f,
-      rounds: f.rounds ?? Infinity
-    } as Config)).pipe(
-      Command.withDescription(
-        "Polls crypto prices from Binance, Coinbase and Kraken (an embedded mock exchange by default) through " +
-          "rate limits, deadlines, retries and hedged requests; Ctrl-C stops it gracefully."
-      )
-    )
+/**
+ * What @effect/cli reports as "Received unknown argument" although the flag is known: a flag given twice,
+ * or one without its value (`--out --json` is not a file named `--json`). And `--wizard`, which asks its
+ * questions, without a terminal to ask them on.
+ */
+const misuse = (args: ReadonlyArray<string>): string | undefined => {
+  const seen = new Map<string, string>()
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i].includes("=") ? [args[i].slice(0, args[i].indexOf("=")), "="] : [args[i], undefined]
+    if (name === "--wizard" && process.stdin.isTTY !== true) {
+      return "--wizard asks its questions on a terminal, and stdin is not one: give the flags instead (see --help)"
+    }
+    const valued = takesValue.get(name)
+    if (valued === undefined) continue
+    const value = inline !== undefined ? args[i].slice(name.length + 1) : valued ? args[++i] ?? "" : ""
+    if (valued && inline === undefined && (value === "" || value.startsWith("--"))) {
+      return `${name}: needs a value${value === "" ? "" : `, got the flag "${value}"`}`
+    }
+    if (seen.has(name)) {
+      return `${name} is given twice${valued ? ` (${seen.get(name)}, then ${value})` : ""}: give it once`
+    }
+    seen.set(name, value)
+  }
+  return undefined
+}
 
 // eslint-disable-next-line no-control-regex
 const ansi = /\x1b\[[0-9;]*m/g
 
-const flagNames = new Set(Object.keys(flags).map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)))
-
-/** The parser's messages, said the way this app says the others. */
-export const reword = (text: string): string => {
-  const unknown = /^Received unknown argument: '(.*)'$/.exec(text)
-  if (unknown !== null) {
-    const arg = unknown[1]
-    if (arg.startsWith("--") && flagNames.has(arg.slice(2))) return `${arg}: needs a value`
-    return arg.startsWith("-") ? `${arg}: unknown flag (see --help)` : `unexpected argument "${arg}" (see --help)`
-  }
-  const env = /^\(?Invalid data at [A-Z_]+: "(.*)"\)?$/.exec(text)
-  return env !== null ? env[1] : text
-}
-
-/** The parser's output: errors as one line, `price-fetcher: <message>`; help without colours when piped. */
-const cliConsole = (writeError: (line: string) => void): Console.Console => {
-  const base = Effect.runSync(Console.consoleWith(Effect.succeed))
-  return {
-    ...base,
-    log: (...args: ReadonlyArray<unknown>) =>
-      process.stdout.isTTY === true ? base.log(...args) : base.log(...args.map((a) => String(a).replace(ansi, ""))),
-    error: (...args: ReadonlyArray<unknown>) =>
-      Effect.sync(() => {
-        const text = args.map(String).join(" ").replace(ansi, "").replace(/\s+/g, " ").trim()
-        if (text !== "") writeError(`price-fetcher: ${reword(text)}\n`)
-      })
-  }
-}
-
 export type Parsed =
   | { readonly _tag: "Run"; readonly config: Config }
-  | { readonly _tag: "Done" } // --help, --version, --completions
-  | { readonly _tag: "Invalid" } // the message has been written
+  | { readonly _tag: "Exit"; readonly exitCode: 0 | 2 } // --help, --version; or a mistake, told
 
 /**
- * Reads the command line (`argv` without `node` and the script) and the environment. Help and
- * errors are written with `write` (errors as one line).
+ * Reads the command line (without `node` and the script) and the environment. Help goes to stdout
+ * (without colours when piped); a mistake is one line, `price-fetcher: …`, given to `writeError`.
  */
 export const parse = (
   argv: ReadonlyArray<string>,
@@ -255,19 +164,35 @@ export const parse = (
   writeError: (line: string) => void
 ): Effect.Effect<Parsed> =>
   Effect.suspend(() => {
-    let config: Config | undefined
     // `pnpm demo -- --flag` passes the separator on
     const args = argv[0] === "--" ? argv.slice(1) : argv
-    const cli = Command.run(command((c) => Effect.sync(() => (config = c))), {
-      name: "price-fetcher",
-      version: "0.2.0"
-    })
-    const defined = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)
-    return cli(["node", "price-fetcher", ...args]).pipe(
-      Effect.map((): Parsed => (config === undefined ? { _tag: "Done" } : { _tag: "Run", config })),
-      Effect.catchAll(() => Effect.succeed<Parsed>({ _tag: "Invalid" })),
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(defined))),
-      Effect.withConsole(cliConsole(writeError)),
+    const mistake = misuse(args)
+    if (mistake !== undefined) {
+      writeError(`price-fetcher: ${mistake}\n`)
+      return Effect.succeed<Parsed>({ _tag: "Exit", exitCode: 2 })
+    }
+    let config: Config | undefined
+    const command = Command.make("price-fetcher", flags, (f) =>
+      Effect.sync(() => {
+        config = { ...f, rounds: Option.getOrElse(f.rounds, () => Infinity) }
+      })).pipe(Command.withDescription(
+        "Polls crypto prices from Binance, Coinbase and Kraken (an embedded mock exchange by default) through " +
+          "rate limits, deadlines, retries and hedged requests; Ctrl-C stops it gracefully."
+      ))
+    const base = Effect.runSync(Console.consoleWith(Effect.succeed))
+    const console: Console.Console = {
+      ...base,
+      log: (...a) => base.log(...(process.stdout.isTTY ? a : a.map((x) => String(x).replace(ansi, "")))),
+      // each of @effect/cli's messages on one line
+      error: (...a) =>
+        Effect.sync(() => writeError(`price-fetcher: ${a.join(" ").replace(ansi, "").replace(/\s+/g, " ").trim()}\n`))
+    }
+    const provider = ConfigProvider.fromMap(new Map(Object.entries(env).filter((e): e is [string, string] => !!e[1])))
+    return Command.run(command, { name: "price-fetcher", version: "0.3.0" })(["node", "price-fetcher", ...args]).pipe(
+      Effect.map((): Parsed => config === undefined ? { _tag: "Exit", exitCode: 0 } : { _tag: "Run", config }),
+      Effect.catchAll(() => Effect.succeed<Parsed>({ _tag: "Exit", exitCode: 2 })),
+      Effect.withConfigProvider(provider),
+      Effect.withConsole(console),
       Effect.provide(NodeContext.layer)
     )
   })

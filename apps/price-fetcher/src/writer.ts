@@ -1,136 +1,72 @@
 /**
- * The prices file: JSON lines, each written whole or not at all. A write that
- * fails or is cut short (a full disk, a file-size limit, /dev/full) is a
- * `WriteError`, and the file is cut back to its last whole line, so it never
- * keeps a torn line and `lines` counts exactly what is in it.
+ * The prices file, through @effect/platform's FileSystem: JSON lines, each
+ * written whole or not at all. A write that fails or is cut short (a full
+ * disk, a file-size limit, /dev/full) is a `WriteError`, and the file is cut
+ * back to its last whole line, so it never keeps a torn line.
  */
+import type * as PlatformError from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  writeSync
-} from "node:fs"
+import * as Ref from "effect/Ref"
 
-export class WriteError extends Data.TaggedError("WriteError")<
-  { readonly file: string; readonly detail: string }
-> {
-  override get message() {
-    return `cannot write ${this.file}: ${this.detail}`
-  }
+/** `cannot write prices.jsonl: no space left on the device` */
+export class WriteError
+  extends Data.TaggedError("WriteError")<{ readonly message: string }>
+{}
+
+const reasons: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EFBIG: "the file is larger than this process may write (file-size limit)",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOENT: "no such directory",
+  EISDIR: "it is a directory",
+  EROFS: "read-only file system"
 }
 
-export interface PricesFile {
-  /** Appends one line (a newline is added); fails with `WriteError`, leaving the file as it was. */
-  readonly append: (line: string) => Effect.Effect<void, WriteError>
-  /** Makes what was written durable (fsync). */
-  readonly sync: Effect.Effect<void, WriteError>
-  /** Whole lines written by this run. */
-  readonly lines: () => number
-}
+const codeOf = (e: PlatformError.PlatformError) =>
+  (e as { readonly cause?: { readonly code?: string } }).cause?.code
 
-const describe = (e: unknown): string => {
-  const error = e as NodeJS.ErrnoException
-  switch (error.code) {
-    case "ENOSPC":
-      return "no space left on the device"
-    case "EFBIG":
-      return "the file is larger than this process may write (file-size limit)"
-    case "EDQUOT":
-      return "disk quota exceeded"
-    case "EACCES":
-    case "EPERM":
-      return "permission denied"
-    case "ENOENT":
-      return "no such directory"
-    case "EISDIR":
-      return "it is a directory"
-    case "EROFS":
-      return "read-only file system"
-    default:
-      return error.code === undefined
-        ? String(e)
-        : `${error.code}: ${error.message}`
-  }
-}
-
-/**
- * Opens `path` for this run (a new file, or appended to with `append`); closes
- * it with the scope. Fails at once if the file cannot be opened.
- */
-export const open = (
-  path: string,
-  options: { readonly append: boolean }
-): Effect.Effect<PricesFile, WriteError, Scope.Scope> =>
+/** Opens `path` for the run (a new file, or appended to) for the scope. */
+export const open = (path: string, options: { readonly append: boolean }) =>
   Effect.gen(function*() {
-    const fail = (e: unknown) =>
-      new WriteError({ file: path, detail: describe(e) })
-    const fd = yield* Effect.acquireRelease(
-      Effect.try({
-        try: () => openSync(path, options.append ? "a" : "w"),
-        catch: fail
-      }),
-      (fd) => Effect.sync(() => closeSync(fd))
-    )
-    // where the last whole line ends: a failed write is cut back to here
-    let end = yield* Effect.try({
-      try: () => (fstatSync(fd).isFile() ? fstatSync(fd).size : 0),
-      catch: fail
-    })
-    let lines = 0
-    let broken: WriteError | undefined
-    // #region append
-    const append = (line: string) =>
-      Effect.suspend(() => {
-        if (broken !== undefined) return Effect.fail(broken)
-        const bytes = Buffer.from(line + "\n")
-        let written = 0
-        try {
-          // a short write is retried for the rest; the next write then says why
-          // (ENOSPC, EFBIG...)
-          while (written < bytes.length) {
-            const n = writeSync(fd, bytes, written, bytes.length - written)
-            if (n <= 0) {
-              throw Object.assign(new Error("short write"), { code: "EIO" })
-            }
-            written += n
-          }
-        } catch (e) {
-          if (written > 0) {
-            try {
-              ftruncateSync(fd, end)
-            } catch {
-              // not a regular file (e.g. a device): there is nothing to cut
-              // back
-            }
-          }
-          broken = fail(e)
-          return Effect.fail(broken)
-        }
-        end += written
-        lines++
-        return Effect.void
+    const fail = (e: PlatformError.PlatformError) =>
+      new WriteError({
+        message: `cannot write ${path}: ${
+          reasons[codeOf(e) ?? ""] ?? e.message
+        }`
       })
+    const fs = yield* FileSystem.FileSystem
+    const file = yield* Effect.mapError(
+      fs.open(path, { flag: options.append ? "a" : "w" }),
+      fail
+    )
+    const info = yield* Effect.mapError(file.stat, fail)
+    // where the last whole line ends (a device has no end)
+    const end = yield* Ref.make(
+      info.type === "File" ? info.size : FileSystem.Size(0)
+    )
+    // #region append
+    const append = (line: string) => {
+      const bytes = new TextEncoder().encode(line + "\n")
+      return file.writeAll(bytes).pipe(
+        Effect.zipRight(
+          Ref.update(end, (at) => FileSystem.Size(at + BigInt(bytes.length)))
+        ),
+        // a line cut short (a full disk, a file-size limit) is cut back off
+        Effect.tapError(() =>
+          Effect.flatMap(Ref.get(end), (at) => Effect.ignore(file.truncate(at)))
+        ),
+        Effect.mapError(fail)
+      )
+    }
     // #endregion append
-    const sync = Effect.try({
-      try: () => {
-        try {
-          fsyncSync(fd)
-        } catch (e) {
-          // devices and pipes cannot be synced; that is not a lost write
-          if (
-            (e as NodeJS.ErrnoException).code !== "EINVAL" &&
-            (e as NodeJS.ErrnoException).code !== "ENOTSUP"
-          ) {
-            throw e
-          }
-        }
-      },
-      catch: fail
-    })
-    return { append, sync, lines: () => lines }
+    // a device (/dev/full, /dev/null) cannot be synced: no write was lost
+    const sync = file.sync.pipe(
+      Effect.catchIf((e) => codeOf(e) === "EINVAL", () => Effect.void),
+      Effect.mapError(fail)
+    )
+    return { append, sync }
   })

@@ -9,9 +9,12 @@ import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { type ExchangeName, render } from "../src/exchanges.js"
 import {
   checkFile,
   checkServer,
+  emulate,
+  fakeExchange,
   lines,
   main,
   noStack,
@@ -44,7 +47,8 @@ describe("price-fetcher end to end", () => {
       const frames = new Set(counterLines(r.output))
       assert.isAtLeast(frames.size, 4, `the table did not repaint: ${[...frames].join(" | ")}`)
       // nothing wraps: every line the terminal shows fits in 80 columns
-      const shown = stripAnsi(r.output).split(/\r?\n/)
+      // each frame starts at the top left (its last line has no newline of its own)
+      const shown = stripAnsi(r.output.replaceAll("\x1b[H", "\n")).split(/\r?\n/)
       const long = shown.filter((l) => l.length > 80)
       expect(long, "lines wider than the terminal").toStrictEqual([])
       assert.isDefined(r.stoppingAfterMs, "no 'stopping… (Ctrl-C again to force)'")
@@ -57,6 +61,63 @@ describe("price-fetcher end to end", () => {
       const text = readFileSync(file, "utf8")
       assert.isTrue(text.endsWith("\n"))
       for (const l of lines(text)) JSON.parse(l)
+    },
+    60_000
+  )
+
+  it(
+    "in a terminal of 80×15: every frame fits (\"+N more\" for the symbols that do not) and repaints in place, nothing in the history; after a resize to 60×9 too",
+    async () => {
+      const file = tempFile()
+      const r = await runInTerminal(
+        `exec '${process.execPath}' '${main}' --faults heavy --grace 1s --out '${file}'`,
+        {
+          columns: 80,
+          rows: 15,
+          // a smaller terminal after three frames
+          resize: { when: (output) => new Set(counterLines(output)).size >= 3, columns: 60, rows: 9 },
+          // Ctrl-C once three more frames came (or after 20 s, to see a table that never moves fail)
+          ctrlC: (output, elapsed) => new Set(counterLines(output)).size >= 6 || elapsed > 20_000
+        }
+      )
+      assert.strictEqual(r.code, 0, stripAnsi(r.output).slice(-2000))
+      assert.isDefined(r.resizedAt, "never resized: the table did not repaint")
+      const titles = (ls: ReadonlyArray<string>) => ls.filter((l) => l.startsWith("Taskscope price fetcher"))
+      // the last frame ends where the newline before the summary starts
+      const summaryAt = r.output.lastIndexOf("\r\n", r.output.indexOf("Summary ("))
+      assert.isAbove(summaryAt, r.resizedAt!, stripAnsi(r.output).slice(-2000))
+      // the frames from the second after the resize (the first may have been painted before the app heard of it)
+      // eslint-disable-next-line no-control-regex
+      const homes = [...r.output.slice(r.resizedAt).matchAll(/\x1b\[H/g)].map((m) => m.index + r.resizedAt!)
+      const small = r.output.slice(homes[1], summaryAt)
+      const sizes = [[r.output.slice(0, r.resizedAt), 80, 15], [small, 60, 9]] as const
+      for (const [output, columns, rows] of sizes) {
+        const frames = output.split("\x1b[H").slice(1, -1)
+        assert.isAtLeast(frames.length, 2, `${columns}×${rows}: the table did not repaint`)
+        // every frame fits: at most `rows` lines (so nothing scrolls), each narrower than the terminal
+        for (const frame of frames) {
+          const shown = stripAnsi(frame).split("\r\n")
+          assert.isAtMost(shown.length, rows, stripAnsi(frame))
+          for (const line of shown) assert.isBelow(line.length, columns, line)
+        }
+        // the screen shows the newest frame, and the history holds none
+        const { history, screen } = emulate(output, columns, rows)
+        expect(titles(history), `${columns}×${rows}: frames scrolled into the history`).toStrictEqual([])
+        assert.match(screen[0], /^Taskscope price fetcher — /)
+        assert.strictEqual(screen[2].split(/\s+/)[0], "symbol")
+        // 12 symbols do not fit: the rows that do, then how many more there are
+        const more = screen.find((l) => /^\+\d+ more$/.test(l))
+        assert.isDefined(more, screen.join("\n"))
+        const listed = screen.filter((l) => /^[A-Z]{3,4} {2,}\S/.test(l)).length
+        assert.isAtLeast(listed, 1, screen.join("\n"))
+        assert.strictEqual(listed + Number(more!.slice(1, -5)), 12, screen.join("\n"))
+        assert.isTrue(screen.some((l) => /^round \d+ · \d+s · requests \d+/.test(l)), screen.join("\n"))
+      }
+      // Ctrl-C: the last frame once, then the summary
+      const { history, screen } = emulate(r.output.slice(homes[1]), 60, 9)
+      assert.strictEqual(titles([...history, ...screen]).length, 1, [...history, ...screen].join("\n"))
+      assert.match(titles([...history, ...screen])[0], /stopping…/)
+      assert.match(stripAnsi(r.output), /Summary \(SIGINT, [\d.]+s, run [0-9a-f]{8}\)/)
     },
     60_000
   )
@@ -204,11 +265,13 @@ describe("price-fetcher end to end", () => {
   }, 60_000)
 
   it(
-    "a write that fails is one line on stderr and exit 1; a disk that fills mid-run leaves only whole lines, all counted",
+    "a write that fails is one line on stderr and exit 1, and the fetchers stop at once; a disk that fills mid-run leaves only whole lines, all counted",
     async () => {
       const full = tempFile()
-      const [devFull, limited] = await Promise.all([
+      const [devFull, devFullJson, limited] = await Promise.all([
         runApp(["--out", "/dev/full", "--rounds", "1", "--symbols", "BTC,ETH"]),
+        // 12 symbols × 3 exchanges: a round asks 36 prices, 8 at a time
+        runApp(["--json", "--faults", "none", "--out", "/dev/full", "--rounds", "1"]),
         // a file-size limit of 4 KiB (RLIMIT_FSIZE): the 30-odd-th line is cut short, then EFBIG
         runApp(["--json", "--faults", "none", "--interval", "50ms", "--duration", "30s", "--out", full], {
           shellPrefix: "ulimit -f 4"
@@ -218,6 +281,12 @@ describe("price-fetcher end to end", () => {
       assert.strictEqual(devFull.stderr, "price-fetcher: cannot write /dev/full: no space left on the device\n")
       assert.match(devFull.stdout, /prices saved 0 → \/dev\/full/)
       noStack(devFull)
+      // the first price could not be written: the requests in flight were cut off, no more were sent
+      assert.strictEqual(devFullJson.code, 1)
+      const stopped = summaryOf(devFullJson)!
+      assert.strictEqual(stopped.reason, "write failed")
+      assert.strictEqual(stopped.fetched, 0)
+      assert.isBelow(stopped.requests, 24, `the round went on: ${stopped.requests} requests`)
 
       assert.strictEqual(limited.code, 1, limited.stderr)
       assert.strictEqual(
@@ -252,10 +321,7 @@ describe("price-fetcher end to end", () => {
     assert.strictEqual(busy.stderr, `price-fetcher: port ${port} is in use\n`)
     assert.strictEqual(busy.stdout, "")
     assert.strictEqual(badFlag.code, 2)
-    assert.strictEqual(
-      badFlag.stderr,
-      "price-fetcher: --concurrency: expected a whole number from 1 to 256, got \"zero\"\n"
-    )
+    assert.strictEqual(badFlag.stderr, "price-fetcher: 'zero' is not a integer\n")
     assert.strictEqual(head.code, 0)
     assert.strictEqual(head.stderr, "")
     assert.isBelow(head.wallMs, 15_000)
@@ -297,6 +363,119 @@ describe("price-fetcher end to end", () => {
     },
     90_000
   )
+
+  it(
+    "--help: every flag has a description that names its variable; a repeated flag, a bad URL and --wizard without a terminal are one line and exit 2",
+    async () => {
+      const [help, twice, badUrl, wizard] = await Promise.all([
+        runApp(["--help"]),
+        runApp(["--duration", "2s", "--duration", "3s"]),
+        runApp(["--redis", "redis://127.0.0.1:99999"]),
+        runApp(["--wizard"])
+      ])
+      assert.strictEqual(help.code, 0)
+      const usage = help.stdout.match(/\$ price-fetcher (.*)/)![1]
+      const flags = Array.from(usage.matchAll(/\[--([a-z-]+)/g), (m) => m[1])
+      assert.isAtLeast(flags.length, 20, usage)
+      // the text after each flag's heading, up to the next heading
+      const sections = help.stdout.split(/\n(?=--)/)
+      for (const flag of flags) {
+        const section = sections.find((s) => s.startsWith(`--${flag} `) || s.startsWith(`--${flag}\n`))
+        assert.isDefined(section, `--${flag} has no section in --help`)
+        const variable = `PRICE_FETCHER_${flag.toUpperCase().replaceAll("-", "_")}`
+        // a sentence of its own (not only @effect/cli's "A user-defined piece of text."), then the variable
+        assert.match(section!, new RegExp(`\\n  [A-Z][^\\n]{15,}\\. Variable: ${variable}\\.\\n`), section)
+      }
+      for (
+        const [r, message] of [
+          [twice, "price-fetcher: --duration is given twice (2s, then 3s): give it once\n"],
+          [
+            badUrl,
+            `price-fetcher: --redis: expected a URL like redis://127.0.0.1:6379, got "redis://127.0.0.1:99999"\n`
+          ],
+          [
+            wizard,
+            "price-fetcher: --wizard asks its questions on a terminal, and stdin is not one: give the flags instead (see --help)\n"
+          ]
+        ] as const
+      ) {
+        assert.strictEqual(r.code, 2, r.stderr)
+        assert.strictEqual(r.stderr, message)
+        assert.strictEqual(r.stdout, "")
+      }
+    },
+    60_000
+  )
+
+  it(
+    "every counter is true: requests and hedges are those the exchange received (a hedge waiting for its rate permit is not one)",
+    async () => {
+      // every answer takes 700 ms: each request is hedged after 100 ms, and Kraken's backups queue for
+      // its rate (5 in 1.2 s) behind the first requests, so most are cancelled before they go out
+      const seen = new Map<string, number>()
+      const slow = await fakeExchange((req, res) => {
+        seen.set(req.url!, (seen.get(req.url!) ?? 0) + 1)
+        const [, name, ...rest] = req.url!.split("/")
+        const base = /([A-Z]{3,4})(USDT|-USD|USD)/.exec(rest.join("/"))![1].replace("XBT", "BTC")
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json" })
+          res.end(JSON.stringify(render(name as ExchangeName, base, 100)))
+        }, 700)
+      })
+      const file = tempFile()
+      const r = await runApp([
+        "--json",
+        "--rounds",
+        "1",
+        "--hedge-after",
+        "100ms",
+        "--timeout",
+        "5s",
+        "--exchange",
+        slow.url,
+        "--out",
+        file
+      ])
+      await slow.close()
+      assert.strictEqual(r.code, 0, r.stderr)
+      const summary = summaryOf(r)!
+      const received = [...seen.values()].reduce((a, b) => a + b, 0)
+      assert.strictEqual(summary.fetched, 36)
+      assert.strictEqual(summary.requests, received, "requests counted ≠ requests the exchange received")
+      assert.strictEqual(summary.retries, 0)
+      // every price's first request, and each hedge that went out
+      assert.strictEqual(seen.size, 36)
+      assert.strictEqual(summary.hedges, received - 36, "hedges counted ≠ backups the exchange received")
+      assert.isAbove(summary.hedges, 0)
+      checkFile(r, file)
+    },
+    60_000
+  )
+
+  it("--duration 1s runs a round, even when starting takes longer than that", async () => {
+    // an exchange that takes 1.2 s to answer: whatever a start-up sends it (the old warm-up did) takes
+    // the whole second; and three at once on a busy machine, where loading alone takes a second
+    const slow = await fakeExchange((req, res) => {
+      const [, name, ...rest] = req.url!.split("/")
+      const base = /([A-Z]{3,4})(USDT|-USD|USD)/.exec(rest.join("/"))![1].replace("XBT", "BTC")
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify(render(name as ExchangeName, base, 100)))
+      }, 1_200)
+    })
+    const runs = await Promise.all([
+      runApp(["--json", "--duration", "1s", "--timeout", "3s", "--exchange", slow.url, "--out", tempFile()]),
+      ...[1, 2, 3].map(() => runApp(["--json", "--duration", "1s", "--out", tempFile()]))
+    ])
+    await slow.close()
+    for (const r of runs) {
+      assert.strictEqual(r.code, 0, r.stderr)
+      const summary = summaryOf(r)!
+      assert.strictEqual(summary.reason, "finished")
+      assert.isAtLeast(summary.rounds, 1)
+      assert.isAbove(summary.fetched, 0)
+    }
+  }, 60_000)
 
   it("`pnpm demo` and Ctrl-C in a terminal: the app's exit 0 is pnpm's, with no 'Command failed'", async () => {
     const root = fileURLToPath(new URL("../../..", import.meta.url))

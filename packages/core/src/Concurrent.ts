@@ -222,6 +222,11 @@ export interface HedgeOptions {
  * (and so on up to `attempts`), keeps the first success and cancels the rest. An attempt that fails
  * starts the next one at once. Fails only when every attempt failed.
  *
+ * Instead of an effect, a function of the attempt's number (1 for the first, 2 for the first
+ * backup…) may be given, as asyncio's `staggered_race` takes one coroutine function per attempt: a
+ * backup can then differ from the first attempt (ask for a rate permit of its own, go to another
+ * replica) and say that it is a backup when it really goes out.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -229,12 +234,17 @@ export interface HedgeOptions {
  *
  * const request = Effect.succeed("price").pipe(Effect.delay("300 millis"))
  * const program = Concurrent.hedge(request, { delay: "100 millis", attempts: 3 })
+ *
+ * // the backup goes to another replica
+ * const replicas = ["a.example", "b.example"]
+ * const get = (host: string) => Effect.succeed(`price from ${host}`).pipe(Effect.delay("300 millis"))
+ * const hedged = Concurrent.hedge((attempt) => get(replicas[attempt - 1]), { delay: "100 millis" })
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
 export const hedge: <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
+  effect: Effect.Effect<A, E, R> | ((attempt: number) => Effect.Effect<A, E, R>),
   options: HedgeOptions
 ) => Effect.Effect<A, E, R> = internal.hedge

@@ -74,6 +74,11 @@ export interface Policy<E = unknown> {
  * Runs `effect`, retrying typed failures under `policy`. Fails with the last error when the policy
  * gives up, and with `InvalidOptionsError` when the policy is malformed.
  *
+ * Instead of an effect, a function of the attempt's number (1 for the first attempt, 2 for the
+ * first retry…) may be given, as p-retry gives its input the attempt number: the effect of each
+ * attempt can then say which attempt it is (in a log line, a metric, a request header) without
+ * counting by hand.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -82,6 +87,12 @@ export interface Policy<E = unknown> {
  * let calls = 0
  * const flaky = Effect.suspend(() => ++calls < 3 ? Effect.fail("busy") : Effect.succeed("ok"))
  * const program = flaky.pipe(Retry.retry({ maxAttempts: 5, base: "200 millis", maxDelay: "2 seconds" }))
+ *
+ * // the attempt's number, from the library
+ * const numbered = Retry.retry(
+ *   (attempt) => attempt < 3 ? Effect.fail(`busy (attempt ${attempt})`) : Effect.succeed(attempt),
+ *   { maxAttempts: 5 }
+ * )
  * ```
  *
  * @since 0.1.0
@@ -90,8 +101,13 @@ export interface Policy<E = unknown> {
 export const retry: {
   <E>(
     policy: Policy<NoInfer<E>>
-  ): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  <A, E, R>(effect: Effect.Effect<A, E, R>, policy: Policy<NoInfer<E>>): Effect.Effect<A, E, R>
+  ): <A, R>(
+    effect: Effect.Effect<A, E, R> | ((attempt: number) => Effect.Effect<A, E, R>)
+  ) => Effect.Effect<A, E, R>
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R> | ((attempt: number) => Effect.Effect<A, E, R>),
+    policy: Policy<NoInfer<E>>
+  ): Effect.Effect<A, E, R>
 } = dual(2, internal.retry)
 
 /**

@@ -215,6 +215,36 @@ describe("Concurrent.hedge", () => {
       expect(yield* Fiber.join(fiber)).toStrictEqual(["second", 30])
     }))
 
+  it.effect("a function is given each attempt's number, when that attempt starts", () =>
+    Effect.gen(function*() {
+      const log = yield* Ref.make<Array<string>>([])
+      // the first attempt hangs, the first backup fails at 150 ms (starting the next at once), the
+      // second backup answers
+      const attempt = (n: number) =>
+        Effect.zipRight(
+          Effect.flatMap(now, (at) => Ref.update(log, (l) => [...l, `attempt ${n} @${at}`])),
+          n === 1 ? Effect.never : n === 2 ? failAfter(50, "backup failed") : after(10, `answer of ${n}`)
+        )
+      const fiber = yield* runFor(
+        Concurrent.hedge(attempt, { delay: 100, attempts: 4 }).pipe(Effect.zip(now)),
+        "160 millis"
+      )
+      expect(yield* Fiber.join(fiber)).toStrictEqual(["answer of 3", 160])
+      expect(yield* Ref.get(log)).toStrictEqual(["attempt 1 @0", "attempt 2 @100", "attempt 3 @150"])
+    }))
+
+  it.effect("an attempt that never starts is never made: the function is not called for it", () =>
+    Effect.gen(function*() {
+      const made: Array<number> = []
+      const attempt = (n: number) => {
+        made.push(n)
+        return after(30, n)
+      }
+      const fiber = yield* runFor(Concurrent.hedge(attempt, { delay: 100, attempts: 3 }), "30 millis")
+      assert.strictEqual(yield* Fiber.join(fiber), 1)
+      expect(made).toStrictEqual([1])
+    }))
+
   it.effect("rejects a bad delay or attempts", () =>
     Effect.gen(function*() {
       const bad = yield* defectMessage(Concurrent.hedge(Effect.void, { delay: "soon" as "1 second" }))

@@ -46,6 +46,32 @@ describe("Retry.retry", () => {
       expect(yield* Ref.get(times)).toStrictEqual([0, 50, 100])
     }))
 
+  it.effect("a function is given the attempt's number: 1, then 2, 3… for the retries", () =>
+    Effect.gen(function*() {
+      const seen: Array<number> = []
+      const attempt = (n: number) =>
+        Effect.suspend(() => {
+          seen.push(n)
+          return n < 3 ? Effect.fail(new Busy({ n })) : Effect.succeed(`done on attempt ${n}`)
+        })
+      const fiber = yield* runFor(Retry.retry(attempt, { base: 100, jitter: "none", maxAttempts: 5 }), "300 millis")
+      assert.strictEqual(yield* Fiber.join(fiber), "done on attempt 3")
+      expect(seen).toStrictEqual([1, 2, 3])
+      // data-last, in a pipe: the same numbers
+      const again: Array<number> = []
+      const piped = yield* runFor(
+        Retry.retry<Busy>({ base: 10, jitter: "none", maxAttempts: 2 })((n: number) =>
+          Effect.suspend(() => {
+            again.push(n)
+            return Effect.fail(new Busy({ n }))
+          })
+        ),
+        "10 millis"
+      )
+      expect(yield* Fiber.await(piped)).toStrictEqual(Exit.fail(new Busy({ n: 2 })))
+      expect(again).toStrictEqual([1, 2])
+    }))
+
   it.effect("gives up after maxAttempts with the last error", () =>
     Effect.gen(function*() {
       const times = yield* Ref.make<Array<number>>([])

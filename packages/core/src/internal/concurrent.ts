@@ -175,11 +175,13 @@ export const firstSuccess = <A, E, R>(
 
 /** @internal */
 export const hedge = <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
+  effect: Effect.Effect<A, E, R> | ((attempt: number) => Effect.Effect<A, E, R>),
   options: Concurrent.HedgeOptions
 ): Effect.Effect<A, E, R> =>
   Effect.suspend((): Effect.Effect<A, E, R> => {
     const { attempts = 2, delay } = checkHedge(options)
+    // a function is given the attempt's number: 1 for the first, 2 for the first backup...
+    const run = Effect.isEffect(effect) ? () => effect : effect
     const gates = Array.from({ length: attempts }, () => Deferred.unsafeMake<void>(FiberId.none))
     const open = (i: number) => i < attempts ? Deferred.succeed(gates[i], undefined) : Effect.void
     const attempt = (i: number): Effect.Effect<A, E, R> =>
@@ -189,7 +191,7 @@ export const hedge = <A, E, R>(
           // the timer is a child of this attempt's fiber: it is interrupted when the attempt ends
           i + 1 < attempts ? Effect.fork(Effect.zipRight(Effect.sleep(delay), open(i + 1))) : Effect.void,
           // a failed attempt starts the next one at once
-          Effect.tapErrorCause(effect, () => open(i + 1))
+          Effect.tapErrorCause(Effect.suspend(() => run(i + 1)), () => open(i + 1))
         )
       )
     return Effect.zipRight(open(0), Effect.raceAll(gates.map((_, i) => attempt(i))))

@@ -100,11 +100,13 @@ const backoff = <E>(policy: Retry.Policy<E>, withPredicate: boolean): Schedule.S
 
 /** @internal */
 export const retry = <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
+  effect: Effect.Effect<A, E, R> | ((attempt: number) => Effect.Effect<A, E, R>),
   policy: Retry.Policy<E>
 ): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
     checkPolicy(policy)
+    // a function is given the attempt's number (1 for the first), as p-retry gives its input
+    const run = Effect.isEffect(effect) ? () => effect : effect
     const sched = backoff(policy, false)
     const accept = policy.while
     return Effect.flatMap(FiberRef.get(currentTask), (info) =>
@@ -112,7 +114,7 @@ export const retry = <A, E, R>(
         // attempts are counted where they happen: on the task this code runs in, if any
         const task = info?.task
         const loop = (attempt: number, state: unknown): Effect.Effect<A, E, R> =>
-          Effect.flatMap(Effect.exit(effect), (exit) => {
+          Effect.flatMap(Effect.exit(Effect.suspend(() => run(attempt))), (exit) => {
             if (Exit.isSuccess(exit)) return exit
             const failure = Cause.failureOption(exit.cause)
             // defects and interruptions are not retried
