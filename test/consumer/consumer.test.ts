@@ -7,7 +7,7 @@
  * the home page's install lines must be commands of this route.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import {
   copyFileSync,
   existsSync,
@@ -195,6 +195,7 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
   it("gets tarballs with dist, README, LICENSE, and no workspace: range", async () => {
     expect(tarballs().map((t) => basename(t))).toStrictEqual([
       "taskscope-core.tgz",
+      "taskscope-inspect.tgz",
       "taskscope-platform-node.tgz",
       "taskscope-promise.tgz",
       "taskscope-redis.tgz"
@@ -210,6 +211,42 @@ describe("a user outside the workspace", { timeout: 240_000 }, () => {
     // the installed platform-node depends on the installed core by version
     const installed = JSON.parse(readFileSync(join(app, "node_modules/@taskscope/platform-node/package.json"), "utf8"))
     assert.match(installed.dependencies["@taskscope/core"], /^\d+\.\d+\.\d+/)
+  })
+
+  it("installs the taskscope command from its tarball and reads a running program of the user's", async () => {
+    await sh("npm install ../taskscope/packs/taskscope-inspect.tgz --prefer-offline --no-audit --no-fund", app)
+    const bin = join(app, "node_modules/.bin/taskscope")
+    // an unknown process: one line, exit 1
+    const missing = await exec(bin, ["ps", "999999999"], { cwd: app, env: plainEnv }).then(
+      () => "exited 0",
+      (error: { code: number; stderr: string }) => `${error.code} ${error.stderr.trim()}`
+    )
+    assert.strictEqual(missing, "1 taskscope: no process 999999999")
+    // a program of the user's, unchanged: a group with one named task that waits
+    writeFileSync(
+      join(app, "src/waiting.mjs"),
+      `import { Effect } from "effect"
+import { TaskGroup } from "@taskscope/core"
+await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+  const group = yield* TaskGroup.make({ name: "consumer" })
+  yield* group.spawn(Effect.never, { name: "waits-forever" })
+  console.log("ready")
+  yield* group.join
+})))
+`
+    )
+    const child = spawn(process.execPath, ["src/waiting.mjs"], { cwd: app, env: plainEnv, stdio: "pipe" })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve())
+        child.once("exit", (code) => reject(new Error(`the program exited (${code}) before it was ready`)))
+      })
+      const { stdout } = await exec(bin, ["ps", String(child.pid), "--json"], { cwd: app, env: plainEnv })
+      const tasks = (JSON.parse(stdout) as { tasks: ReadonlyArray<{ name?: string; state: string }> }).tasks
+      expect(tasks.map((t) => [t.name, t.state])).toContainEqual(["waits-forever", "running"])
+    } finally {
+      child.kill("SIGKILL")
+    }
   })
 
   it("cannot get a tarball from npm pack, which would keep the workspace: ranges", async () => {

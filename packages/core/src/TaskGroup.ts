@@ -245,7 +245,8 @@ export type EffectOf<B> = [B] extends [Effect.Effect<infer A, infer E, infer R>]
 
 /**
  * A compile-time hint: a function that should return an Effect returned a Promise (an `async`
- * function, say). TypeScript reports the missing property, whose name says what to do.
+ * function, say). TypeScript reports the missing property, whose name says what to do: wrap the
+ * async code in `Effect.tryPromise` (or `Effect.promise`), or use `@taskscope/promise`.
  *
  * @since 0.2.0
  * @category models
@@ -253,7 +254,7 @@ export type EffectOf<B> = [B] extends [Effect.Effect<infer A, infer E, infer R>]
 export type NotAPromise<B, Where extends string> = [B] extends [PromiseLike<unknown>] ? {
     readonly [
       K
-        in `${Where}: the function returned a Promise, not an Effect — wrap async code in Effect.promise or Effect.tryPromise (or use @taskscope/promise)`
+        in `${Where}: got a Promise, not an Effect — wrap it in Effect.tryPromise`
     ]: never
   }
   : unknown

@@ -36,7 +36,7 @@ describe("TaskGroup's types say what went wrong", () => {
     assert.match(of("LEFTOVER"), /'maxConcurrent' does not exist in type 'Options</)
     assert.match(
       of("PROMISE"),
-      /TaskGroup\.scoped: the function returned a Promise, not an Effect — wrap async code in Effect\.promise/
+      /TaskGroup\.scoped: got a Promise, not an Effect — wrap it in Effect\.tryPromise/
     )
     assert.isAtMost(of("PROMISE").split("\n").length, 3, "a short error")
     assert.match(of("SPAWN"), /not assignable to type 'Boom'/)
