@@ -253,8 +253,7 @@ export type EffectOf<B> = [B] extends [Effect.Effect<infer A, infer E, infer R>]
  */
 export type NotAPromise<B, Where extends string> = [B] extends [PromiseLike<unknown>] ? {
     readonly [
-      K
-        in `${Where}: got a Promise, not an Effect — wrap it in Effect.tryPromise`
+      K in `${Where}: got a Promise, not an Effect — wrap it in Effect.tryPromise`
     ]: never
   }
   : unknown
