@@ -1,5 +1,5 @@
 // Cases 1–6: Taskscope's in-memory primitives against their counterparts, all in this process.
-import { Concurrent, Executor, Limiter, TaskGroup, WorkQueue } from "@taskscope/core"
+import { Concurrent, Executor, Limiter, Registry, TaskGroup, WorkQueue } from "@taskscope/core"
 import Bottleneck from "bottleneck"
 import { Effect, Exit, Fiber, FiberSet, Queue, Scope } from "effect"
 import { setMaxListeners } from "node:events"
@@ -31,6 +31,19 @@ const promiseLimiter = async (n, concurrency, task) => {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
+}
+
+/**
+ * Runs `f` with the registry of live groups and tasks (what `taskscope ps` reads) switched off: the
+ * rows that carry it show what the registry costs, beside the same rows with it on (the default).
+ */
+const registryOff = async (f) => {
+  Registry.unsafeSetEnabled(false)
+  try {
+    return await f()
+  } finally {
+    Registry.unsafeSetEnabled(true)
+  }
 }
 
 /** Starts a TaskGroup with `n` children; resolves with its owner fiber once every child has been spawned. */
@@ -68,7 +81,26 @@ export const case1 = async ({ h, quick, scale }) => {
           run(TaskGroup.scoped((g) => times(N, g.spawn(effectTask)), {
             concurrency: c
           })),
-        { ours: true, vs: [{ peer: "Effect.forEach", target: ">= 1" }, { peer: "p-limit" }] }
+        {
+          ours: true,
+          vs: [
+            { peer: "Effect.forEach", target: ">= 1" },
+            { peer: "p-limit" },
+            // what `taskscope ps` reads costs at most 3%
+            { peer: "TaskGroup concurrency, registry off", target: ">= 0.97" }
+          ]
+        }
+      )
+      await h.measure(
+        group,
+        "TaskGroup concurrency, registry off",
+        N,
+        () =>
+          registryOff(() =>
+            run(TaskGroup.scoped((g) => times(N, g.spawn(effectTask)), {
+              concurrency: c
+            }))
+          )
       )
       await h.measure(
         group,
@@ -264,7 +296,19 @@ export const case4 = async ({ h, scale }) => {
   await h.memory(group, "TaskGroup: suspended child", N, async (n) => {
     const fiber = await groupOf(n, Effect.never)
     return () => run(Fiber.interrupt(fiber))
-  }, { ours: true, vs: [{ peer: "Effect fiber in a FiberSet" }] })
+  }, {
+    ours: true,
+    vs: [
+      { peer: "Effect fiber in a FiberSet" },
+      // the registry's entry for a task costs at most 5%
+      { peer: "TaskGroup: suspended child, registry off", target: "<= 1.05" }
+    ]
+  })
+  await h.memory(group, "TaskGroup: suspended child, registry off", N, (n) =>
+    registryOff(async () => {
+      const fiber = await groupOf(n, Effect.never)
+      return () => run(Fiber.interrupt(fiber))
+    }))
   await h.memory(group, "Effect fiber in a FiberSet", N, async (n) => {
     const scope = await run(Scope.make())
     const set = await run(Scope.extend(FiberSet.make(), scope))

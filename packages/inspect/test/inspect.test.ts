@@ -4,7 +4,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import type { Registry } from "@taskscope/core"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { request } from "node:http"
 import { fileURLToPath } from "node:url"
 
@@ -291,11 +291,18 @@ describe.sequential("taskscope's errors: one line each", () => {
   it("a process of another user: permission denied (the command run as nobody against ours)", async () => {
     // needs root to switch to nobody: elsewhere there is no other user to try it with
     if (process.getuid?.() !== 0) return
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn("runuser", ["-u", "nobody", "--", process.execPath, cli, "ps", String(process.pid)], {
+    // nobody's ids from /etc/passwd; node switches to them itself (no runuser, which may not be on PATH)
+    const entry = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"))
+    if (entry === undefined) return
+    const [uid, gid] = entry.split(":").slice(2, 4).map(Number)
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, "ps", String(process.pid)], {
+        uid,
+        gid,
         stdio: ["ignore", "ignore", "pipe"]
       })
       let stderr = ""
+      child.once("error", reject)
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
       child.on("exit", (code) => resolve({ code, stderr }))
     })
