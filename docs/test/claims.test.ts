@@ -54,14 +54,7 @@ const pages = [
  * packages' sources, which the docs do not edit). The test fails once the words are gone, so that
  * the exception goes with them.
  */
-const knownWrong: ReadonlyArray<{ readonly page: string; readonly quote: string; readonly why: string }> = [
-  {
-    page: "../packages/promise/src/TaskGroup.ts",
-    quote: "cancelled (`fn` never runs), as Trio does",
-    why: "Trio starts a task spawned into a cancelled nursery and cancels it at its first checkpoint: " +
-      "its code up to there runs (claims/trio-spawn-into-cancelled.py)"
-  }
-]
+const knownWrong: ReadonlyArray<{ readonly page: string; readonly quote: string; readonly why: string }> = []
 /**
  * A page's text with its line breaks and runs of spaces made single spaces, as quotes are written
  * (and, in a source file, without the ` * ` that starts each line of a doc comment).

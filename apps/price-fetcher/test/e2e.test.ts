@@ -4,6 +4,7 @@
  * point here; the runs are few and dense (each checks several promises).
  */
 import { assert, describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -476,6 +477,49 @@ describe("price-fetcher end to end", () => {
       assert.isAbove(summary.fetched, 0)
     }
   }, 60_000)
+
+  it("taskscope ps and pstree read the running fetcher from outside; it goes on undisturbed and drains", async () => {
+    const cli = fileURLToPath(new URL("../../../packages/inspect/dist/cli.js", import.meta.url))
+    const inspect = (args: ReadonlyArray<string>) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+        let stdout = "", stderr = ""
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+        child.on("exit", (code) => resolve({ code, stdout, stderr }))
+      })
+    const file = tempFile()
+    let read: Promise<Array<{ code: number | null; stdout: string; stderr: string }>> | undefined
+    // rounds back to back, so that a read finds one under way
+    const r = await runApp(["--json", "--interval", "10ms", "--grace", "2s", "--out", file], {
+      // once prices flow: read it twice, then Ctrl-C
+      onStdout: (stdout, child) => {
+        if (read !== undefined || (stdout.match(/"fetched"/g) ?? []).length < 3) return
+        read = inspect(["pstree", String(child.pid)]).then(async (tree) => {
+          const ps = await inspect(["ps", String(child.pid), "--json"])
+          child.kill("SIGINT")
+          return [tree, ps]
+        })
+      },
+      timeoutMs: 60_000
+    })
+    const [tree, ps] = await read!
+    assert.strictEqual(tree.code, 0, tree.stderr)
+    // a round is a group of one task per symbol and exchange, named as the app names them
+    assert.match(tree.stdout, /^round \d+ \(/m, tree.stdout)
+    assert.match(tree.stdout, /(binance|coinbase|kraken) [A-Z]+/, tree.stdout)
+    assert.strictEqual(ps.code, 0, ps.stderr)
+    const snapshot = JSON.parse(ps.stdout) as { via: string; tasks: ReadonlyArray<{ name?: string; group: string }> }
+    assert.strictEqual(snapshot.via, "inspector")
+    assert.isAbove(snapshot.tasks.filter((t) => /^(binance|coinbase|kraken) /.test(t.name ?? "")).length, 0)
+    // undisturbed: the run drains and keeps every promise; stderr has the app's line and Node's own
+    // lines about its inspector (which Node writes when it is opened and closed), nothing else
+    assert.strictEqual(r.code, 0, r.stderr)
+    const said = lines(r.stderr).filter((l) => !/^(Debugger (listening|attached|ending)|For help, see)/.test(l))
+    expect(said).toStrictEqual(["price-fetcher: stopping… (press Ctrl-C again to force)"])
+    assert.isAbove(checkFile(r, file).length, 0)
+    checkServer(summaryOf(r)!.server as Record<string, ServerCounters>)
+  }, 90_000)
 
   it("`pnpm demo` and Ctrl-C in a terminal: the app's exit 0 is pnpm's, with no 'Command failed'", async () => {
     const root = fileURLToPath(new URL("../../..", import.meta.url))

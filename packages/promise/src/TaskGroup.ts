@@ -41,8 +41,8 @@ export interface TaskGroup {
    * Starts a child: calls `fn` with the child's own signal — at once, like calling an async
    * function, or when a slot frees up in a group with `concurrency` — and returns its
    * {@link Task.Task}. Spawning into a group that is being cancelled gives a task that is already
-   * cancelled (`fn` never runs), as Trio does; spawning into a group that has closed throws
-   * `TaskGroupClosedError`.
+   * cancelled (`fn` never runs; Trio would start it and cancel it at its first checkpoint, so its
+   * code up to there runs); spawning into a group that has closed throws `TaskGroupClosedError`.
    */
   spawn<A>(fn: (signal: AbortSignal) => A | PromiseLike<A>, options?: TaskGroup.SpawnOptions): Task.Task<A>
   /**
