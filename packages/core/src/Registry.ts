@@ -35,6 +35,8 @@ export interface GroupEntry {
   readonly concurrency: number | null
   readonly running: number
   readonly queued: number
+  /** How many of its children have ended so far (`taskscope top` shows the rate between reads). */
+  readonly ended: number
 }
 
 /**

@@ -185,8 +185,9 @@ export const renderList: (snapshot: Registry.Snapshot, width?: number) => string
 export const renderTree: (snapshot: Registry.Snapshot, width?: number) => string = render.pstree
 
 /**
- * One frame of `taskscope top`: counts per state, the groups with most work, the oldest running
- * and the longest-waiting tasks, fitted to the terminal.
+ * One frame of `taskscope top`: counts per state, the groups with most work (with the children
+ * ended per second since `previous`, when given), the oldest running and the longest-waiting
+ * tasks, fitted to the terminal.
  *
  * @example
  * ```ts
@@ -201,5 +202,6 @@ export const renderTree: (snapshot: Registry.Snapshot, width?: number) => string
  */
 export const renderTop = (
   snapshot: ProcessSnapshot,
-  size: { readonly width: number; readonly height: number }
-): string => render.top(snapshot, snapshot, size)
+  size: { readonly width: number; readonly height: number },
+  previous?: ProcessSnapshot
+): string => render.top(snapshot, snapshot, size, previous)

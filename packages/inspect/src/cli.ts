@@ -97,14 +97,16 @@ const topLoop = async (args: ReturnType<typeof parse>) => {
     process.stdout.write("\x1b[?25l")
   }
   try {
+    let previous: ReturnType<typeof attach.parseSnapshot> | undefined
     for (let i = 0; i < args.n && !stopped; i++) {
       const snapshot = { ...attach.parseSnapshot(await reader.ask("snapshot")), pid: args.pid, title: reader.title }
       if (args.json) process.stdout.write(JSON.stringify(snapshot) + "\n")
       else {
         const size = { width: process.stdout.columns ?? 80, height: process.stdout.rows ?? 24 }
-        const frame = render.top(snapshot, snapshot, size)
+        const frame = render.top(snapshot, snapshot, size, previous)
         process.stdout.write((interactive ? "\x1b[H\x1b[2J" : "") + frame)
       }
+      previous = snapshot
       for (let waited = 0; waited < 1000 && !stopped && i + 1 < args.n; waited += 50) {
         await new Promise((resolve) => setTimeout(resolve, 50))
       }

@@ -195,6 +195,27 @@ describe.sequential("taskscope against a running program", () => {
     }
   }, 30_000)
 
+  it("top: a group's children ended per second, from one read to the next", async () => {
+    const s = await start({ SCENARIO: "churn" })
+    try {
+      const r = await taskscope(["top", String(s.pid), "-n", "2"])
+      assert.strictEqual(r.code, 0, r.stderr)
+      // two frames (not a terminal: no repaint); the first has no previous read to compare with
+      const rows = r.stdout.split("\n").filter((l) => l.startsWith("workers "))
+      assert.strictEqual(rows.length, 2, r.stdout)
+      expect(rows.map((row) => row.trim().split(/\s+/).at(-1) === "-")).toStrictEqual([true, false])
+      // a job every 5 ms (plus the time to spawn it): well above 50 a second, at most 200
+      const perSecond = Number(rows[1].trim().split(/\s+/).at(-1))
+      assert.isAbove(perSecond, 50, rows[1])
+      assert.isAtMost(perSecond, 200, rows[1])
+      const json = await taskscope(["top", String(s.pid), "--json", "-n", "2"])
+      const ended = json.stdout.trim().split("\n").map(snapshotOf).map((f) => f.groups[0]!.ended)
+      assert.isAbove(ended[1] - ended[0], 50)
+    } finally {
+      await stop(s)
+    }
+  }, 30_000)
+
   it("trace --seconds 1: a Chrome trace of what ran, with the tasks still running", async () => {
     const s = await start({ SCENARIO: "mixed" })
     try {

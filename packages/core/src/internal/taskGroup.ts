@@ -501,6 +501,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     if (task.phase === DONE) return
     const ownFiber = run.worker === undefined && started
     task.complete(exit)
+    this.ended++
     // a failure is recorded before the slot is given back: after a failFast failure, no queued child starts
     if (Exit.isFailure(exit) && (run.startGate?.ready ?? true) && !isInterruptedOnly(exit.cause)) {
       this.recordFailure(task, exit)
@@ -691,6 +692,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
 
   /** Unique in the process, for the registry. */
   readonly registryId: number = nextRegistryId()
+  /** Children ended so far, for the registry. */
+  ended = 0
 
   /** This group and its children, for a registry snapshot. */
   describe(now: number, into: { groups: Array<Registry.GroupEntry>; tasks: Array<Registry.TaskEntry> }): void {
@@ -709,7 +712,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
       status: this.status === OPEN ? "open" : this.status === CANCELLING ? "cancelling" : "closed",
       concurrency: this.concurrency === Infinity ? null : this.concurrency,
       running: running.length,
-      queued: queued.length
+      queued: queued.length,
+      ended: this.ended
     })
     for (const run of running) {
       const task = run.task

@@ -97,8 +97,18 @@ export const pstree = (snapshot: Registry.Snapshot, width = Infinity): string =>
 export const top = (
   snapshot: Registry.Snapshot,
   header: { readonly pid: number; readonly title: string },
-  size: { readonly width: number; readonly height: number }
+  size: { readonly width: number; readonly height: number },
+  previous?: Registry.Snapshot
 ): string => {
+  // children ended per second since the previous read, for the groups in both
+  const seconds = previous === undefined ? 0 : (snapshot.now - previous.now) / 1000
+  const before = new Map(previous?.groups.map((g) => [g.id, g.ended]))
+  const rate = (g: Registry.GroupEntry): string => {
+    const then = before.get(g.id)
+    if (then === undefined || seconds <= 0 || g.ended === undefined) return "-"
+    const perSecond = (g.ended - then) / seconds
+    return perSecond >= 10 ? String(Math.round(perSecond)) : perSecond.toFixed(1)
+  }
   const running = snapshot.tasks.filter((t) => t.state === "running")
   const queued = snapshot.tasks.length - running.length
   const waiting = running.filter((t) => t.waiting !== undefined)
@@ -114,12 +124,13 @@ export const top = (
   lines.push(
     ...table(
       [
-        ["PATH", "RUNNING", "QUEUED", "LIMIT"],
+        ["PATH", "RUNNING", "QUEUED", "LIMIT", "DONE/S"],
         ...groups.slice(0, budget).map((g) => [
           g.path,
           String(g.running),
           String(g.queued),
-          g.concurrency === null ? "-" : String(g.concurrency)
+          g.concurrency === null ? "-" : String(g.concurrency),
+          rate(g)
         ])
       ],
       size.width
