@@ -69,6 +69,23 @@ describe("one status vocabulary", () => {
       ])
     })))
 
+  it.effect("the Queued event carries each task's priority as given, in either order", () =>
+    Effect.scoped(Effect.gen(function*() {
+      for (const order of ["lowerFirst", "higherFirst"] as const) {
+        const executor = yield* Executor.make({ concurrency: 1, priority: order, grace: 0 })
+        const events: Array<Executor.ExecutorEvent> = []
+        yield* Effect.forkScoped(Stream.runForEach(executor.events, (e) => Effect.sync(() => events.push(e))))
+        yield* Effect.repeatN(Effect.yieldNow(), 20)
+        yield* executor.submit({ name: "busy", effect: Effect.never, priority: 7 })
+        yield* executor.submit({ name: "five", effect: Effect.void, priority: 5 })
+        yield* executor.submit({ name: "plain", effect: Effect.void })
+        yield* executor.submit({ name: "minus", effect: Effect.void, priority: -2 })
+        yield* Effect.repeatN(Effect.yieldNow(), 20)
+        const queued = events.flatMap((e) => e._tag === "Queued" ? [[e.task.name, e.priority]] : [])
+        expect(queued, order).toStrictEqual([["busy", 7], ["five", 5], ["plain", 0], ["minus", -2]])
+      }
+    })))
+
   it.effect("a task cancelled while queued is cancelled without a drop reason", () =>
     TaskGroup.scoped((group) =>
       Effect.gen(function*() {

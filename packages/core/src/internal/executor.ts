@@ -142,16 +142,17 @@ class TaskJob implements Job {
   priority = 0
   seq = 0
   kstate = OUTSIDE
-  readonly weight = 1
   /** How events and reports name the task (made the first time it is needed). */
   ref: Executor.TaskRef | undefined = undefined
   run!: Run
   constructor(
     readonly spec: Executor.TaskSpec<any, any, any>,
-    readonly gate: KeyGate<TaskJob> | undefined,
-    /** The spec's priority as given (the kernel's may be negated for `higherFirst`). */
-    public given: number
+    readonly gate: KeyGate<TaskJob> | undefined
   ) {}
+  // on the prototype, not in each of 100,000 queued records
+  get weight(): number {
+    return 1
+  }
 }
 
 const dataOf = (run: Run): TaskJob => run.data as TaskJob
@@ -402,7 +403,9 @@ export class ExecutorImpl implements Executor.Executor {
       dataOf(run).run = run
       this.counts.submitted++
       if (this.subscribers > 0) {
-        this.publish({ _tag: "Queued", task: refOf(run), at: this.now(), priority: dataOf(run).given })
+        // the spec's priority as given: the kernel's is negated for `higherFirst`
+        const given = this.higherFirst ? -run.priority || 0 : run.priority
+        this.publish({ _tag: "Queued", task: refOf(run), at: this.now(), priority: given })
       }
     },
     onStarted: (task, run) => {
@@ -548,7 +551,7 @@ export class ExecutorImpl implements Executor.Executor {
 
   accept<A, E>(spec: Executor.TaskSpec<A, E, any>, context: Context.Context<never>): Task.Task<A, E> {
     const given = spec.priority ?? this.config.defaults?.priority ?? 0
-    const data = new TaskJob(spec, this.queue.gateFor(spec.key), given)
+    const data = new TaskJob(spec, this.queue.gateFor(spec.key))
     const task = this.group.unsafeSpawn<A, E>(
       context,
       this.effectOf(spec, data),
@@ -763,7 +766,6 @@ export class ExecutorImpl implements Executor.Executor {
       }
       const run = this.queued(id)
       if (run === undefined) return false
-      dataOf(run).given = priority
       const moved = this.queue.reprioritize(run, this.higherFirst ? -priority || 0 : priority)
       if (moved) this.group.drain()
       return moved

@@ -39,6 +39,8 @@ export const DONE = 2
  */
 export interface TaskHost {
   readonly clock: Clock.Clock
+  /** A reading of `clock` when the host was made: tasks keep their times relative to it. */
+  readonly epoch: number
   cancelTask(task: TaskImpl<any, any>, by: FiberId.FiberId): void
   reportCallbackError(error: unknown, task: TaskImpl<any, any>): void
   noteRetry(task: TaskImpl<any, any>, attempt: number, delay: Duration.Duration, error: unknown): void
@@ -73,8 +75,20 @@ export const attachFiber = (runner: Runner, fiber: Fiber.RuntimeFiber<any, any>)
 
 let nextId = 0
 
-/** "Not yet" for a time field: negative, and not a small integer (see `TaskImpl.startedAt`). */
+/** "Not yet" for a time read back from a task: negative. */
 const NOT_YET = -0.5
+/**
+ * Ms since the host's epoch, as a small integer when it is a whole number: the difference of two
+ * clock readings is a double to V8 even when whole, and storing one would widen the field for
+ * every task (a 16-byte box each).
+ */
+const sinceEpoch = (host: TaskHost): number => {
+  const ms = host.clock.unsafeCurrentTimeMillis() - host.epoch
+  const whole = ms | 0
+  return whole === ms ? whole : ms
+}
+/** "Not yet" for a task's stored time: a small integer no clock difference is (see `TaskImpl.started`). */
+const UNSET = -0x3fffffff
 
 const variance = { _A: (_: never) => _, _E: (_: never) => _ }
 
@@ -89,12 +103,12 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
   phase: 0 | 1 | 2 = QUEUED
   exit: Exit.Exit<A, E> | undefined = undefined
   observers: Array<(exit: Exit.Exit<A, E>) => void> | undefined = undefined
-  // Epoch ms, negative until set. A double from the start: a clock reading is no small integer,
-  // and a field that starts as one changes its representation on the first store, which makes V8
-  // migrate every handle made before (with 100,000 queued children it was the hottest line of a
-  // bounded group's worker loop, and the migrated copies fed the GC).
-  startedAt = NOT_YET
-  endedAt = NOT_YET
+  // Ms since the host's epoch, UNSET until set: small integers, so V8 keeps them in the object (a
+  // clock reading itself is no small integer: stored as one it took a 16-byte box per field and
+  // task). A clock that gives fractions makes V8 widen the fields, as before, and nothing else.
+  // `startedAt` and `endedAt` read them back as clock readings (epoch ms, NOT_YET until set).
+  started: number = UNSET
+  ended: number = UNSET
   attempts = 1
   /** The host's record of this task while it is queued or running. */
   run: unknown = undefined
@@ -105,6 +119,16 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
 
   constructor(readonly host: TaskHost, private readonly _name: string | undefined) {
     super()
+  }
+
+  /** When it started, as a reading of the host's clock; NOT_YET (negative) until then. */
+  get startedAt(): number {
+    return this.started === UNSET ? NOT_YET : this.host.epoch + this.started
+  }
+
+  /** When it ended, as a reading of the host's clock; NOT_YET (negative) until then. */
+  get endedAt(): number {
+    return this.ended === UNSET ? NOT_YET : this.host.epoch + this.ended
   }
 
   get name(): string {
@@ -198,7 +222,7 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
 
   markStarted(): void {
     this.phase = RUNNING
-    this.startedAt = this.host.clock.unsafeCurrentTimeMillis()
+    this.started = sinceEpoch(this.host)
   }
 
   /** Records the outcome once and tells every observer, in registration order. */
@@ -206,7 +230,7 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
     if (this.phase === DONE) return false
     this.phase = DONE
     this.exit = exit
-    this.endedAt = this.host.clock.unsafeCurrentTimeMillis()
+    this.ended = sinceEpoch(this.host)
     this.run = undefined
     const observers = this.observers
     if (observers !== undefined) {
@@ -246,7 +270,10 @@ export const isTask = (u: unknown): u is Task.Task<unknown, unknown> =>
 
 /** The host of a task made with `Task.fork`: the task runs on a plain child fiber. */
 class StandaloneHost implements TaskHost {
-  constructor(readonly clock: Clock.Clock, readonly runtime: Runtime.Runtime<never>) {}
+  readonly epoch: number
+  constructor(readonly clock: Clock.Clock, readonly runtime: Runtime.Runtime<never>) {
+    this.epoch = clock.unsafeCurrentTimeMillis()
+  }
   cancelTask(task: TaskImpl<any, any>, by: FiberId.FiberId): void {
     const runner = task.run as Runner | undefined
     if (runner !== undefined) interruptRunner(runner, by)

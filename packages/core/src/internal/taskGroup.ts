@@ -156,6 +156,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   concurrency: number
   readonly keepFailures: number
   readonly clock: Clock.Clock
+  readonly epoch: number
   readonly fiberRefs: FiberRefs.FiberRefs
   readonly runtimeFlags: RuntimeFlags.RuntimeFlags
   readonly ownerId: FiberId.FiberId
@@ -207,6 +208,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.queue = options.queue ?? new KernelQueue<Run>()
     this.gated = options.queue !== undefined
     this.clock = Context.get(owner.currentDefaultServices, Clock.Clock)
+    this.epoch = this.clock.unsafeCurrentTimeMillis()
     this.fiberRefs = owner.getFiberRefs()
     this.runtimeFlags = RuntimeFlags.enable(owner.getFiberRef(FiberRef.currentRuntimeFlags), RuntimeFlags.Interruption)
     this.ownerId = owner.id()
@@ -259,6 +261,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     task.run = run
     run.data = data
     run.startGate = startGate
+    run.priority = priority
     this.active++
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) listeners[i].onQueued?.(task, run)
@@ -269,7 +272,6 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     } else {
       run.effect = effect as Effect.Effect<unknown, unknown>
       run.context = context
-      run.priority = priority
       run.seq = this.seq++
       this.queue.push(run)
       this.drain()
