@@ -98,7 +98,8 @@ const variance = { _A: (_: never) => _, _E: (_: never) => _ }
  * @internal
  */
 export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask {
-  readonly [TypeId] = variance
+  // on the prototype (below), not in each task
+  declare readonly [TypeId]: typeof variance
   readonly id: number = ++nextId
   phase: 0 | 1 | 2 = QUEUED
   exit: Exit.Exit<A, E> | undefined = undefined
@@ -263,6 +264,8 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
     return { _id: "Task", id: this.id, name: this.name, state: this.unsafeState() }
   }
 }
+
+Object.defineProperty(TaskImpl.prototype, TypeId, { value: variance })
 
 /** @internal */
 export const isTask = (u: unknown): u is Task.Task<unknown, unknown> =>
