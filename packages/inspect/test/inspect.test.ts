@@ -4,8 +4,9 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import type { Registry } from "@taskscope/core"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, readlinkSync } from "node:fs"
 import { request } from "node:http"
+import { basename } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url))
@@ -270,6 +271,26 @@ describe.sequential("taskscope's errors: one line each", () => {
       sleeper.kill()
     }
   })
+
+  // SIGUSR1 ends a program that does not handle it: a process whose executable cannot be read is
+  // judged by its command line. Here that is pid 1 (a process manager whose /proc/1/exe the kernel
+  // hides), before the fix sent SIGUSR1 "to see what the inspector says".
+  const hiddenInit = (() => {
+    try {
+      readlinkSync("/proc/1/exe")
+      return undefined
+    } catch {
+      const argv0 = readFileSync("/proc/1/cmdline", "utf8").split("\0")[0] ?? ""
+      return /^(node|nodejs)\d*$/.test(basename(argv0)) ? undefined : basename(argv0)
+    }
+  })()
+  it.runIf(hiddenInit !== undefined)(
+    "an executable that cannot be read: judged by its command line, never signalled",
+    async () => {
+      const r = await taskscope(["ps", "1"])
+      expect([r.code, r.stderr]).toStrictEqual([1, `taskscope: process 1 is not a Node process (${hiddenInit})\n`])
+    }
+  )
 
   it("a Node process without Taskscope: said so, and its inspector is closed again", async () => {
     const s = await start({}, ["-e", "process.stdout.write('ready\\n'); setInterval(() => {}, 1000)"])

@@ -1,4 +1,5 @@
 import type { Registry } from "@taskscope/core"
+import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync, readlinkSync } from "node:fs"
 import { request } from "node:http"
 import { connect } from "node:net"
@@ -25,6 +26,23 @@ export const socketPath = (pid: number): string =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Whether an executable's path or name is Node's (`node`, `nodejs`, `node20`…). @internal */
+export const isNodeExecutable = (exe: string): boolean =>
+  /^(node|nodejs)(\d+)?$/.test(basename(exe).replace(/ \(deleted\)$/, ""))
+
+/** The command of a process as `ps` gives it (macOS, the BSDs), if it can. */
+const commandOf = (pid: number): string | undefined => {
+  try {
+    const out = execFileSync("ps", ["-o", "comm=", "-p", String(pid)], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"]
+    })
+    return out.trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Checks the process exists, may be signalled by us, and is Node. @internal */
 export const checkProcess = (pid: number): { readonly title: string } => {
   if (!Number.isInteger(pid) || pid <= 0) fail("NoSuchProcess", `not a process id: ${pid}`)
@@ -36,16 +54,29 @@ export const checkProcess = (pid: number): { readonly title: string } => {
     if (code === "EPERM") fail("PermissionDenied", `process ${pid} belongs to another user: run as that user`)
     throw error
   }
+  // SIGUSR1 ends a program that does not handle it: only a process known to be Node gets one
   let exe: string | undefined
   let argv: Array<string> = []
   try {
-    exe = readlinkSync(`/proc/${pid}/exe`)
     argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean)
   } catch {
-    // not Linux, or no access to /proc: the inspector will tell
+    // not Linux, or no access to /proc
   }
-  if (exe !== undefined && !/^(node|nodejs)(\d+)?$/.test(basename(exe).replace(/ \(deleted\)$/, ""))) {
-    fail("NotNode", `process ${pid} is not a Node process (${basename(exe)})`)
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`)
+  } catch {
+    // no access to its executable (another user's process, or one the kernel hides): its command
+    // line, or what ps says, names the program
+    exe = argv[0] ?? commandOf(pid)
+  }
+  if (exe === undefined) {
+    fail(
+      "NotNode",
+      `cannot tell whether process ${pid} is a Node process, so it is not sent SIGUSR1 (which ends other programs)`
+    )
+  }
+  if (!isNodeExecutable(exe!)) {
+    fail("NotNode", `process ${pid} is not a Node process (${basename(exe!)})`)
   }
   return { title: argv.join(" ") }
 }
