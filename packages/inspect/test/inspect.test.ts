@@ -107,6 +107,36 @@ describe.sequential("taskscope against a running program", () => {
     }
   }, 30_000)
 
+  it(
+    "read after read on a busy machine: the program lives on (Node crashed when its inspector was closed with our session still attached)",
+    async () => {
+      // two busy loops for the length of the test, and a program that keeps its event loop busy: the
+      // crash came with load (a segmentation fault in the target within 1 to 21 reads). Taskscope need
+      // not be loaded: each read opens the inspector, finds no registry, and closes it again.
+      const burners = [0, 1].map(() => spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }))
+      const busy =
+        "const a = []; setInterval(() => { a.push({ x: Math.random() }); if (a.length > 1e4) a.length = 0 }, 1);" +
+        "process.stdout.write('ready\\n')"
+      const s = await start({}, ["-e", busy])
+      try {
+        for (let i = 0; i < 12; i++) {
+          const r = await taskscope(["ps", String(s.pid)])
+          const target = s.child.signalCode ?? s.child.exitCode ?? "alive"
+          expect([r.code, r.stderr, target], `read ${i + 1}`).toStrictEqual([
+            1,
+            `taskscope: process ${s.pid} is a Node process without Taskscope (no @taskscope/core registry in it)\n`,
+            "alive"
+          ])
+        }
+        assert.isFalse(await inspectorOpen(), "the inspector was left open")
+      } finally {
+        for (const b of burners) b.kill("SIGKILL")
+        await stop(s)
+      }
+    },
+    60_000
+  )
+
   it("ps and pstree as text: one line per task with its wait; the tree nests each group under its task", async () => {
     const s = await start({ SCENARIO: "mixed" })
     try {

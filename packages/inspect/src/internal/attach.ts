@@ -236,6 +236,41 @@ export interface InspectorSession {
   detach(): Promise<void>
 }
 
+/**
+ * Evaluated in the target before we detach: it closes the inspector once no session is attached,
+ * which its own `/json/list` tells (an entry has its `webSocketDebuggerUrl` only while nobody is
+ * attached), polled every 50 ms; after 10 s it closes anyway (someone else's session: `close()`
+ * then waits for it to end, as Node documents).
+ */
+const closeWhenDetached = `(() => {
+  const http = process.getBuiltinModule("node:http")
+  const inspector = process.getBuiltinModule("node:inspector")
+  const { hostname, port } = new URL(inspector.url())
+  const since = Date.now()
+  const check = () => {
+    if (inspector.url() === undefined) return
+    if (Date.now() - since > 10000) return inspector.close()
+    const retry = () => setTimeout(check, 50)
+    const req = http.get({ host: hostname, port, path: "/json/list", timeout: 1000 }, (res) => {
+      let body = ""
+      res.setEncoding("utf8")
+      res.on("data", (chunk) => (body += chunk))
+      res.on("end", () => {
+        let free = false
+        try {
+          free = JSON.parse(body).every((t) => typeof t.webSocketDebuggerUrl === "string")
+        } catch {}
+        if (free) inspector.close()
+        else retry()
+      })
+    })
+    req.on("error", retry)
+    req.on("timeout", () => req.destroy())
+  }
+  setTimeout(check, 20)
+  return "closing"
+})()`
+
 /** Opens the target's inspector (SIGUSR1) and a session on it, checking it is the right process. @internal */
 export const openInspector = async (pid: number, port: number, timeoutMs: number): Promise<InspectorSession> => {
   // an inspector already on the port is either our target's (started with --inspect) or someone else's
@@ -267,11 +302,9 @@ export const openInspector = async (pid: number, port: number, timeoutMs: number
   const opened = before === undefined
   const detach = async () => {
     if (opened) {
-      // closed once our session has gone (inspector.close() waits for the connections to end)
-      await session.evaluate(
-        `(setTimeout(() => process.getBuiltinModule("node:inspector").close(), 0), "closing")`,
-        timeoutMs
-      ).catch(() => undefined)
+      // closed by the target once our session has gone: closing while a session is attached crashes
+      // Node 20 now and then (a segmentation fault in the target, seen under load: nodejs/node#18761)
+      await session.evaluate(closeWhenDetached, timeoutMs).catch(() => undefined)
     }
     await session.close()
     if (opened) {
