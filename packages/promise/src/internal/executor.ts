@@ -154,15 +154,8 @@ const isSignal = (u: unknown): u is AbortSignal =>
 const whileStopping = (error: unknown, reason: unknown): unknown =>
   new SuppressedError(error, reason, `${String((error as Error)?.message ?? error)} (while stopping)`)
 
-/** A p-queue `queueClass`: what the executor calls on it. */
-interface UserQueue {
-  readonly size: number
-  enqueue(run: () => unknown, options: { readonly priority: number; readonly id: string }): void
-  dequeue(): (() => unknown) | undefined
-  filter(options: { readonly priority?: number }): Array<unknown>
-  setPriority(id: string, priority: number): void
-  remove?(id: string): void
-}
+/** A p-queue `queueClass`: what the executor calls on it (the public type). */
+type UserQueue = Executor.Executor.QueueClass
 
 const ENTRY = Symbol("Executor.entry")
 
