@@ -24,15 +24,14 @@ import {
   type InvalidOptionsError,
   TaskDroppedError
 } from "./errors.js"
-import { type Job, Kernel, type KeyGate, OUTSIDE, Stats } from "./kernel.js"
+import { Kernel, type KeyGate, Stats } from "./kernel.js"
 import * as Options from "./options.js"
 import { droppedReason, type Ended, statusOf } from "./outcome.js"
 import { retry as withRetry } from "./retry.js"
 import type { RunQueue } from "./runQueue.js"
 import { remainingMillis as shutdownRemainingMillis } from "./shutdown.js"
 import { DONE, type TaskImpl } from "./task.js"
-import type { Run } from "./taskGroup.js"
-import { GroupImpl, type Listener } from "./taskGroup.js"
+import { GroupImpl, type Listener, Run } from "./taskGroup.js"
 
 // -----------------------------------------------------------------------------------------------
 // configuration
@@ -128,6 +127,9 @@ const taskDuration = Metric.histogram(
   "Executor task run time in milliseconds"
 )
 
+/** The metrics' extra labels: none (one array, not one per task). */
+const NO_TAGS: ReadonlyArray<never> = []
+
 /** Effect's built-in tracer: spans made with it go nowhere unless someone reads them. */
 const defaultTracer = Effect.runSync(Effect.tracer)
 
@@ -137,25 +139,22 @@ const defaultTracer = Effect.runSync(Effect.tracer)
 const rateOf = (rate: { readonly limit: number; readonly interval: Duration.Duration } | undefined) =>
   rate === undefined ? undefined : { limit: rate.limit, intervalMs: millis(rate.interval) }
 
-/** What the Executor keeps per task: the kernel's job, with the spec and the group's run. */
-class TaskJob implements Job {
-  priority = 0
-  seq = 0
-  kstate = OUTSIDE
+/**
+ * What the Executor keeps per task: the group's run record, with the spec and the key gate — one
+ * record, which is also the kernel's job (no second object per queued task).
+ */
+class TaskJob extends Run {
   /** How events and reports name the task (made the first time it is needed). */
   ref: Executor.TaskRef | undefined = undefined
-  run!: Run
   constructor(
     readonly spec: Executor.TaskSpec<any, any, any>,
-    readonly gate: KeyGate<TaskJob> | undefined
-  ) {}
-  // on the prototype, not in each of 100,000 queued records
-  get weight(): number {
-    return 1
+    override readonly gate: KeyGate<TaskJob> | undefined
+  ) {
+    super()
   }
 }
 
-const dataOf = (run: Run): TaskJob => run.data as TaskJob
+const dataOf = (run: Run): TaskJob => run as TaskJob
 
 const refOf = (run: Run): Executor.TaskRef => {
   const data = dataOf(run)
@@ -232,7 +231,7 @@ class ExecutorQueue implements RunQueue<Run> {
     const now = this.timed ? this.now() : 0
     const job = this.kernel.peek(now)
     if (job === undefined) this.wakeLater(now)
-    return job?.run
+    return job
   }
 
   shift(): Run | undefined {
@@ -242,13 +241,11 @@ class ExecutorQueue implements RunQueue<Run> {
       this.wakeLater(now)
       return undefined
     }
-    return job.run
+    return job
   }
 
   push(run: Run): void {
-    const job = dataOf(run)
-    job.priority = run.priority
-    this.kernel.push(job, this.timed ? this.now() : 0)
+    this.kernel.push(dataOf(run), this.timed ? this.now() : 0)
   }
 
   remove(run: Run): boolean {
@@ -256,16 +253,16 @@ class ExecutorQueue implements RunQueue<Run> {
   }
 
   reprioritize(run: Run, priority: number): boolean {
-    run.priority = priority
+    // the run is the kernel's job: the kernel finds it at its old priority, then sets the new one
     return this.kernel.reprioritize(dataOf(run), priority, this.timed ? this.now() : 0)
   }
 
   clear(): Array<Run> {
-    return this.kernel.clear().map((job) => job.run)
+    return this.kernel.clear()
   }
 
   toArray(): Array<Run> {
-    return this.kernel.toArray().map((job) => job.run)
+    return this.kernel.toArray()
   }
 
   /** A started task ended (the group says so): its key's permit is free again. */
@@ -400,7 +397,6 @@ export class ExecutorImpl implements Executor.Executor {
 
   readonly listener: Listener = {
     onQueued: (_task, run) => {
-      dataOf(run).run = run
       this.counts.submitted++
       if (this.subscribers > 0) {
         // the spec's priority as given: the kernel's is negated for `higherFirst`
@@ -436,11 +432,11 @@ export class ExecutorImpl implements Executor.Executor {
     if (dropped === undefined) this.counts.ended(status)
     else this.counts.drop()
     if (this.subscribers > 0) this.tell(task, exit, run, status, started, dropped)
-    tasksByOutcome[status].unsafeUpdate(1, [])
+    tasksByOutcome[status].unsafeUpdate(1, NO_TAGS)
     if (started) {
       this.running--
       const ms = task.endedAt - task.startedAt
-      taskDuration.unsafeUpdate(ms, [])
+      taskDuration.unsafeUpdate(ms, NO_TAGS)
       this.counts.duration(ms)
       this.group.drain()
     } else {
@@ -537,7 +533,7 @@ export class ExecutorImpl implements Executor.Executor {
         if (this.overflow === "overflowPriority" && !(this.kernelPriority(spec) < oldest.priority)) {
           return this.dropped(spec, context)
         }
-        this.drop(oldest.run, "overflow")
+        this.drop(oldest, "overflow")
       }
     }
     return this.accept(spec, context)

@@ -78,28 +78,40 @@ export const statusOfTag = {
 export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): "Succeeded" | "Failed" | "TimedOut" | "Cancelled" =>
   tagOf[statusOf(exit)]
 
+/** Most tasks of a large batch take under a millisecond: they share one zero duration. */
+const durationOf = (startedAt: number, endedAt: number): Duration.Duration =>
+  endedAt > startedAt ? Duration.millis(endedAt - startedAt) : Duration.zero
+
 const common = (meta: TaskResult.Meta): TaskResult.Common => ({
   name: meta.name,
   attempts: meta.attempts,
   startedAt: meta.startedAt,
   endedAt: meta.endedAt,
-  duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
+  duration: durationOf(meta.startedAt, meta.endedAt)
+})
+
+/** A `Succeeded` result, spelled out: the common case of large batches (no meta record, no spread). @internal */
+export const succeeded = <A>(
+  value: A,
+  name: string,
+  attempts: number,
+  startedAt: number,
+  endedAt: number
+): TaskResult.Succeeded<A> => ({
+  _tag: "Succeeded",
+  value,
+  name,
+  attempts,
+  startedAt,
+  endedAt,
+  duration: durationOf(startedAt, endedAt)
 })
 
 /** A task's outcome as a `TaskResult`, by `outcomeOf`. @internal */
 export const fromExit = <A, E>(exit: Exit.Exit<A, E>, meta: TaskResult.Meta): TaskResult.TaskResult<A, E> => {
   switch (outcomeOf(exit)) {
     case "Succeeded":
-      // the common case, spelled out: a spread per result showed in profiles of large batches
-      return {
-        _tag: "Succeeded",
-        value: (exit as Exit.Success<A, E>).value,
-        name: meta.name,
-        attempts: meta.attempts,
-        startedAt: meta.startedAt,
-        endedAt: meta.endedAt,
-        duration: Duration.millis(Math.max(0, meta.endedAt - meta.startedAt))
-      }
+      return succeeded((exit as Exit.Success<A, E>).value, meta.name, meta.attempts, meta.startedAt, meta.endedAt)
     case "Cancelled": {
       const dropped = droppedReason(exit)
       return dropped === undefined

@@ -18,7 +18,7 @@ import { moveOnAfter } from "./deadline.js"
 import { TimeoutError } from "./errors.js"
 import { Base } from "./inspectable.js"
 import * as Options from "./options.js"
-import { fromExit, statusOf } from "./outcome.js"
+import { fromExit, statusOf, succeeded } from "./outcome.js"
 import { noteWaiting, type RegisteredGroup, type Waiting } from "./registry.js"
 import { type CurrentTask, currentTask, type TaskInfo } from "./taskInfo.js"
 
@@ -75,6 +75,9 @@ export const attachFiber = (runner: Runner, fiber: Fiber.RuntimeFiber<any, any>)
 
 let nextId = 0
 
+/** Told a task's exit once it ends. */
+type Observer<A, E> = (exit: Exit.Exit<A, E>) => void
+
 /** "Not yet" for a time read back from a task: negative. */
 const NOT_YET = -0.5
 /**
@@ -103,7 +106,8 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
   readonly id: number = ++nextId
   phase: 0 | 1 | 2 = QUEUED
   exit: Exit.Exit<A, E> | undefined = undefined
-  observers: Array<(exit: Exit.Exit<A, E>) => void> | undefined = undefined
+  /** One observer as itself (the common case: no array per task), two or more in an array. */
+  observers: Observer<A, E> | Array<Observer<A, E>> | undefined = undefined
   // Ms since the host's epoch, UNSET until set: small integers, so V8 keeps them in the object (a
   // clock reading itself is no small integer: stored as one it took a 16-byte box per field and
   // task). A clock that gives fractions makes V8 widen the fields, as before, and nothing else.
@@ -206,6 +210,9 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
 
   toResult(exit: Exit.Exit<A, E>): TaskResult.TaskResult<A, E> {
     const started = this.startedAt >= 0
+    if (started && Exit.isSuccess(exit)) {
+      return succeeded(exit.value, this.name, this.attempts, this.startedAt, this.endedAt)
+    }
     return fromExit(exit, {
       name: this.name,
       attempts: this.attempts,
@@ -236,27 +243,37 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
     const observers = this.observers
     if (observers !== undefined) {
       this.observers = undefined
-      for (let i = 0; i < observers.length; i++) {
-        observers[i](exit)
+      if (typeof observers === "function") {
+        observers(exit)
+      } else {
+        for (let i = 0; i < observers.length; i++) {
+          observers[i](exit)
+        }
       }
     }
     return true
   }
 
-  addObserver(observer: (exit: Exit.Exit<A, E>) => void): void {
+  addObserver(observer: Observer<A, E>): void {
+    const observers = this.observers
     if (this.exit !== undefined) {
       observer(this.exit)
-    } else if (this.observers === undefined) {
-      this.observers = [observer]
+    } else if (observers === undefined) {
+      this.observers = observer
+    } else if (typeof observers === "function") {
+      this.observers = [observers, observer]
     } else {
-      this.observers.push(observer)
+      observers.push(observer)
     }
   }
 
-  removeObserver(observer: (exit: Exit.Exit<A, E>) => void): void {
-    if (this.observers !== undefined) {
-      const i = this.observers.indexOf(observer)
-      if (i >= 0) this.observers.splice(i, 1)
+  removeObserver(observer: Observer<A, E>): void {
+    const observers = this.observers
+    if (observers === observer) {
+      this.observers = undefined
+    } else if (observers !== undefined && typeof observers !== "function") {
+      const i = observers.indexOf(observer)
+      if (i >= 0) observers.splice(i, 1)
     }
   }
 

@@ -25,7 +25,7 @@ import { currentScope, effectiveDeadline, type ScopeImpl, withScope } from "./ca
 import { andThen, both, isInterruptedOnly, removeInterrupts, syntheticId } from "./cause.js"
 import { TaskExitedBeforeReadyError, TaskGroupClosedError } from "./errors.js"
 import { Base } from "./inspectable.js"
-import { type Job, OUTSIDE } from "./kernel.js"
+import { type Job, type KeyGate, OUTSIDE } from "./kernel.js"
 import * as Options from "./options.js"
 import { nextId as nextRegistryId, pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
 import { KernelQueue, type RunQueue } from "./runQueue.js"
@@ -74,6 +74,8 @@ export interface Listener {
  * @internal
  */
 export class Run implements Runner, Job, TaskInfo {
+  /** The handle, set when the group accepts the run (an owner may make the record first). */
+  task: TaskImpl<any, any> = undefined!
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   interruptBy: FiberId.FiberId | undefined = undefined
   /** The worker running it, when it runs in a bounded group's backlog. */
@@ -84,25 +86,21 @@ export class Run implements Runner, Job, TaskInfo {
   kstate = OUTSIDE
   effect: Effect.Effect<unknown, unknown> | undefined = undefined
   context: Context.Context<never> | undefined = undefined
-  /** Whatever the group's owner keeps per child (the Executor's spec, key and timings). */
-  data: unknown = undefined
   /**
    * Started with `group.start`: until `ready`, it belongs to the caller of `start` (Trio's temporary
    * nursery), so a failure before then is the caller's, not the group's.
    */
   startGate: StartGate | undefined = undefined
-  constructor(readonly task: TaskImpl<any, any>) {}
+  /** A group's runs wait on no key gate (an owner's subclass may keep one per run). On the prototype. */
+  declare readonly gate: KeyGate<any> | undefined
   get name(): string {
     return this.task.name
-  }
-  /** A group's runs wait on no key gate. */
-  get gate(): undefined {
-    return undefined
   }
   get weight(): number {
     return 1
   }
 }
+Object.defineProperty(Run.prototype, "gate", { value: undefined, writable: true })
 
 const noop = () => {}
 
@@ -251,15 +249,15 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     effect: Effect.Effect<A, E, any>,
     name: string | undefined,
     priority = 0,
-    data?: unknown,
+    /** The owner's own record for the child (the Executor's, with its spec and key gate). */
+    run: Run = new Run(),
     startGate?: StartGate
   ): TaskImpl<A, E> | TaskGroupClosedError {
     if (this.status !== OPEN) return this.closedError(name)
     const task = new TaskImpl<A, E>(this, name)
     if (this.tracing) effect = this.withSpan(task, effect)
-    const run = new Run(task)
+    run.task = task
     task.run = run
-    run.data = data
     run.startGate = startGate
     run.priority = priority
     this.active++
@@ -320,7 +318,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         Effect.suspend(() => f(ready)),
         options?.name,
         0,
-        undefined,
+        new Run(),
         gate
       )
       if (!(spawned instanceof TaskImpl)) return Effect.fail(spawned)
@@ -470,7 +468,9 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
       }
       const handlers = {
         onFailure: (cause: Cause.Cause<unknown>) => ended(Exit.failCause(cause)),
-        onSuccess: (value: unknown) => ended(Exit.succeed(value))
+        // a child that returns nothing shares one exit: none is made per child, and a promoted
+        // task record is not pointed at a young one (which every scavenge would then visit)
+        onSuccess: (value: unknown) => ended(value === undefined ? Exit.void : Exit.succeed(value))
       }
       return loop
     })
