@@ -147,10 +147,11 @@ class TaskJob extends Run {
   /** How events and reports name the task (made the first time it is needed). */
   ref: Executor.TaskRef | undefined = undefined
   constructor(
+    group: GroupImpl,
     readonly spec: Executor.TaskSpec<any, any, any>,
     override readonly gate: KeyGate<TaskJob> | undefined
   ) {
-    super()
+    super(group, spec.name)
   }
 }
 
@@ -547,7 +548,7 @@ export class ExecutorImpl implements Executor.Executor {
 
   accept<A, E>(spec: Executor.TaskSpec<A, E, any>, context: Context.Context<never>): Task.Task<A, E> {
     const given = spec.priority ?? this.config.defaults?.priority ?? 0
-    const data = new TaskJob(spec, this.queue.gateFor(spec.key))
+    const data = new TaskJob(this.group, spec, this.queue.gateFor(spec.key))
     const task = this.group.unsafeSpawn<A, E>(
       context,
       this.effectOf(spec, data),

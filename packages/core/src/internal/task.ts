@@ -97,7 +97,8 @@ const variance = { _A: (_: never) => _, _E: (_: never) => _ }
 
 /**
  * The handle users hold: identity, state, exit, observers and timings. How the task is scheduled
- * (its effect, context, priority, fiber or worker) is the host's run record, not the handle's.
+ * (its effect, context, priority, fiber or worker) is the host's: a group's child is a `Run`, this
+ * class with the run record's fields added (one object per child).
  * @internal
  */
 export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask {
@@ -115,7 +116,7 @@ export class TaskImpl<A, E> extends Base implements Task.Task<A, E>, CurrentTask
   started: number = UNSET
   ended: number = UNSET
   attempts = 1
-  /** The host's record of this task while it is queued or running. */
+  /** The host's record of this task while it is queued or running (a group's: the task itself). */
   run: unknown = undefined
   /** What it waits on, while it waits in one of the core's primitives (for the registry). */
   waiting: Waiting | undefined = undefined

@@ -69,13 +69,12 @@ export interface Listener {
 }
 
 /**
- * A child's run record: what the group needs to schedule it — its effect and context while it
- * waits, its place in the queue, and the fiber or worker that runs it.
+ * A child of a group: its handle (the task users hold) and its run record — what the group needs to
+ * schedule it: its effect and context while it waits, its place in the queue, and the fiber or
+ * worker that runs it — in one object, so a queued child costs one record, not two.
  * @internal
  */
-export class Run implements Runner, Job, TaskInfo {
-  /** The handle, set when the group accepts the run (an owner may make the record first). */
-  task: TaskImpl<any, any> = undefined!
+export class Run extends TaskImpl<any, any> implements Runner, Job, TaskInfo {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   interruptBy: FiberId.FiberId | undefined = undefined
   /** The worker running it, when it runs in a bounded group's backlog. */
@@ -93,8 +92,9 @@ export class Run implements Runner, Job, TaskInfo {
   startGate: StartGate | undefined = undefined
   /** A group's runs wait on no key gate (an owner's subclass may keep one per run). On the prototype. */
   declare readonly gate: KeyGate<any> | undefined
-  get name(): string {
-    return this.task.name
+  /** The handle: the run itself. */
+  get task(): TaskImpl<any, any> {
+    return this
   }
   get weight(): number {
     return 1
@@ -249,15 +249,15 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     effect: Effect.Effect<A, E, any>,
     name: string | undefined,
     priority = 0,
-    /** The owner's own record for the child (the Executor's, with its spec and key gate). */
-    run: Run = new Run(),
+    /** The owner's own record for the child, made with this group as host (the Executor's, with its spec and key gate). */
+    given?: Run,
     startGate?: StartGate
   ): TaskImpl<A, E> | TaskGroupClosedError {
     if (this.status !== OPEN) return this.closedError(name)
-    const task = new TaskImpl<A, E>(this, name)
+    const run = given ?? new Run(this, name)
+    const task = run as TaskImpl<A, E>
     if (this.tracing) effect = this.withSpan(task, effect)
-    run.task = task
-    task.run = run
+    run.run = run
     run.startGate = startGate
     run.priority = priority
     this.active++
@@ -318,7 +318,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         Effect.suspend(() => f(ready)),
         options?.name,
         0,
-        new Run(),
+        undefined,
         gate
       )
       if (!(spawned instanceof TaskImpl)) return Effect.fail(spawned)
