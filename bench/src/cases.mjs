@@ -73,93 +73,96 @@ export const case1 = async ({ h, quick, scale }) => {
       const group = `1. ${fmt(N)} ${label} tasks, concurrency ${c}`
       const bottleneck = `Bottleneck (${fmt(NB)} tasks)`
       const spec = { name: "t", effect: effectTask }
-      await h.measure(
-        group,
-        "TaskGroup concurrency",
-        N,
-        () =>
-          run(TaskGroup.scoped((g) => times(N, g.spawn(effectTask)), {
-            concurrency: c
-          })),
-        {
-          ours: true,
-          vs: [
-            { peer: "Effect.forEach", target: ">= 1" },
-            { peer: "p-limit" },
-            // what `taskscope ps` reads costs at most 3%
-            { peer: "TaskGroup concurrency, registry off", target: ">= 0.97" }
-          ]
-        }
-      )
-      await h.measure(
-        group,
-        "TaskGroup concurrency, registry off",
-        N,
-        () =>
-          registryOff(() =>
+      // the table's variants sample in rounds, so a drift of the machine's speed hits them alike
+      await h.interleave(async () => {
+        await h.measure(
+          group,
+          "TaskGroup concurrency",
+          N,
+          () =>
             run(TaskGroup.scoped((g) => times(N, g.spawn(effectTask)), {
               concurrency: c
-            }))
-          )
-      )
-      await h.measure(
-        group,
-        "Concurrent.gather",
-        N,
-        () => run(Concurrent.gather(Array.from({ length: N }, () => effectTask), { concurrency: c })),
-        { ours: true, vs: [{ peer: "Effect.all" }] }
-      )
-      await h.measure(
-        group,
-        "Executor.runAll",
-        N,
-        () =>
-          run(Effect.scoped(Effect.flatMap(
-            Executor.make({ concurrency: c, queueCapacity: Infinity }),
-            (ex) => ex.runAll(Array.from({ length: N }, () => spec))
-          ))),
-        { ours: true, vs: [{ peer: "p-queue", target: ">= 1.2" }, { peer: bottleneck }] }
-      )
-      // p-queue's own pattern: add every task, then wait until the queue is idle
-      await h.measure(
-        group,
-        "Executor.submit + onIdle",
-        N,
-        () =>
-          run(Effect.scoped(Effect.gen(function*() {
-            const ex = yield* Executor.make({ concurrency: c, queueCapacity: Infinity })
-            yield* times(N, ex.submit(spec))
-            yield* ex.onIdle
-          }))),
-        { ours: true, vs: [{ peer: "p-queue", target: ">= 1.2" }, { peer: bottleneck }] }
-      )
-      await h.measure(
-        group,
-        "Effect.forEach",
-        N,
-        () => run(Effect.forEach(Array.from({ length: N }), () => effectTask, { concurrency: c, discard: true }))
-      )
-      await h.measure(
-        group,
-        "Effect.all",
-        N,
-        () => run(Effect.all(Array.from({ length: N }, () => effectTask), { concurrency: c }))
-      )
-      await h.measure(group, "p-limit", N, () => {
-        const limit = pLimit(c)
-        return Promise.all(Array.from({ length: N }, () => limit(promiseTask)))
+            })),
+          {
+            ours: true,
+            vs: [
+              { peer: "Effect.forEach", target: ">= 1" },
+              { peer: "p-limit" },
+              // what `taskscope ps` reads costs at most 3%
+              { peer: "TaskGroup concurrency, registry off", target: ">= 0.97" }
+            ]
+          }
+        )
+        await h.measure(
+          group,
+          "TaskGroup concurrency, registry off",
+          N,
+          () =>
+            registryOff(() =>
+              run(TaskGroup.scoped((g) => times(N, g.spawn(effectTask)), {
+                concurrency: c
+              }))
+            )
+        )
+        await h.measure(
+          group,
+          "Concurrent.gather",
+          N,
+          () => run(Concurrent.gather(Array.from({ length: N }, () => effectTask), { concurrency: c })),
+          { ours: true, vs: [{ peer: "Effect.all" }] }
+        )
+        await h.measure(
+          group,
+          "Executor.runAll",
+          N,
+          () =>
+            run(Effect.scoped(Effect.flatMap(
+              Executor.make({ concurrency: c, queueCapacity: Infinity }),
+              (ex) => ex.runAll(Array.from({ length: N }, () => spec))
+            ))),
+          { ours: true, vs: [{ peer: "p-queue", target: ">= 1.2" }, { peer: bottleneck }] }
+        )
+        // p-queue's own pattern: add every task, then wait until the queue is idle
+        await h.measure(
+          group,
+          "Executor.submit + onIdle",
+          N,
+          () =>
+            run(Effect.scoped(Effect.gen(function*() {
+              const ex = yield* Executor.make({ concurrency: c, queueCapacity: Infinity })
+              yield* times(N, ex.submit(spec))
+              yield* ex.onIdle
+            }))),
+          { ours: true, vs: [{ peer: "p-queue", target: ">= 1.2" }, { peer: bottleneck }] }
+        )
+        await h.measure(
+          group,
+          "Effect.forEach",
+          N,
+          () => run(Effect.forEach(Array.from({ length: N }), () => effectTask, { concurrency: c, discard: true }))
+        )
+        await h.measure(
+          group,
+          "Effect.all",
+          N,
+          () => run(Effect.all(Array.from({ length: N }, () => effectTask), { concurrency: c }))
+        )
+        await h.measure(group, "p-limit", N, () => {
+          const limit = pLimit(c)
+          return Promise.all(Array.from({ length: N }, () => limit(promiseTask)))
+        })
+        await h.measure(group, "p-queue", N, async () => {
+          const queue = new PQueue({ concurrency: c })
+          for (let i = 0; i < N; i++) queue.add(promiseTask)
+          await queue.onIdle()
+        })
+        await promiseRows({ h, group, N, c, promiseTask })
+        await h.measure(group, bottleneck, NB, () => {
+          const limiter = new Bottleneck({ maxConcurrent: c })
+          return Promise.all(Array.from({ length: NB }, () => limiter.schedule(promiseTask)))
+        })
+        await h.measure(group, "promise limiter (floor)", N, () => promiseLimiter(N, c, promiseTask))
       })
-      await h.measure(group, "p-queue", N, async () => {
-        const queue = new PQueue({ concurrency: c })
-        for (let i = 0; i < N; i++) queue.add(promiseTask)
-        await queue.onIdle()
-      })
-      await promiseRows({ h, group, N, c, promiseTask })
-      await h.measure(group, bottleneck, NB, () => {
-        const limiter = new Bottleneck({ maxConcurrent: c })
-        return Promise.all(Array.from({ length: NB }, () => limiter.schedule(promiseTask)))
-      })
-      await h.measure(group, "promise limiter (floor)", N, () => promiseLimiter(N, c, promiseTask))
     }
   }
 }

@@ -38,6 +38,8 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
   // full run: one warm-up then 5 timed samples per variant; quick: one warm-up, 2 samples
   const samples = quick ? 2 : 5
   const warmups = 1
+  // interleaved tables (case 1) take more samples: one batch varies by ±20% with where the GC falls
+  const roundSamples = quick ? 2 : 9
 
   const push = (row, text) => {
     rows.push(row)
@@ -79,15 +81,63 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
     return result.latency.samples // milliseconds per sample, sorted
   }
 
-  /** Throughput: `fn` performs `ops` operations; the row gets the median rate and its spread. */
-  const measure = async (group, name, ops, fn, options = {}) => {
-    const ms = await bench(`${group} · ${name}`, fn, options)
+  /** A throughput row from its samples (ms per batch of `ops`): the median rate and its spread. */
+  const pushRate = (group, name, ops, ms, options) => {
     const rates = ms.map((t) => ops / (t / 1000))
     const m = median(rates)
     push(
       { ...base(group, name, ops, options), opsPerSec: Math.round(m), spread: halfRange(rates, m), samples: ms.length },
       `${Math.round(m).toLocaleString("en")} ops/s (±${halfRange(rates, m)}%, ${ms.length} samples)`
     )
+  }
+
+  /** The rows `measure` collects inside `interleave`, run there in rounds; undefined outside it. */
+  let pending
+
+  /** Throughput: `fn` performs `ops` operations; the row gets the median rate and its spread. */
+  const measure = async (group, name, ops, fn, options = {}) => {
+    if (pending !== undefined) {
+      pending.push({ group, name, ops, fn, options })
+      return
+    }
+    pushRate(group, name, ops, await bench(`${group} · ${name}`, fn, options), options)
+  }
+
+  /**
+   * Runs the `measure` rows that `body` asks for in rounds rather than one after another: every
+   * variant's warm-up first, then sample 1 of each variant, sample 2 of each, and so on. A machine
+   * whose speed drifts during the run (another tenant, a CPU that throttles) then slows every
+   * variant of the table alike, so the ratios between them hold; measured one variant after the
+   * other, a drift of a few seconds lands on a few rows only and moves their ratios by 20% and more
+   * (seen here). Each sample is still one tinybench run after two full GCs.
+   */
+  const interleave = async (body) => {
+    const rowsHere = []
+    pending = rowsHere
+    try {
+      await body()
+    } finally {
+      pending = undefined
+    }
+    const rounds = rowsHere.map((row) => row.options.samples ?? roundSamples)
+    // two warm-up rounds: the heap's sizes settle over the first batches, for every variant alike
+    for (let round = 0; round < (quick ? 1 : 2); round++) {
+      for (const row of rowsHere) {
+        await bench(`${row.group} · ${row.name} (warm-up)`, row.fn, { samples: 1, warmup: false })
+      }
+    }
+    const ms = rowsHere.map(() => [])
+    for (let round = 0; round < Math.max(...rounds); round++) {
+      for (let i = 0; i < rowsHere.length; i++) {
+        if (round >= rounds[i]) continue
+        const row = rowsHere[i]
+        ms[i].push(...(await bench(`${row.group} · ${row.name}`, row.fn, { samples: 1, warmup: false })))
+      }
+    }
+    for (let i = 0; i < rowsHere.length; i++) {
+      const row = rowsHere[i]
+      pushRate(row.group, row.name, row.ops, ms[i], row.options)
+    }
   }
 
   /**
@@ -145,5 +195,5 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
   const record = (row, text) => push({ ours: false, ...row }, text)
   const note = (group, text) => notes.set(group, [...(notes.get(group) ?? []), text])
 
-  return { rows, notes, samples, warmups, measure, time, memory, record, note, median }
+  return { rows, notes, samples, warmups, measure, interleave, time, memory, record, note, median }
 }
