@@ -150,6 +150,41 @@ describe("the old Executor's bugs, each a regression test", () => {
       }),
     { timeout: 120_000 }
   )
+
+  it.live("a task handle kept after the task ended keeps nothing its run needed: not the spec, not the fiber", () =>
+    Effect.gen(function*() {
+      setFlagsFromString("--expose-gc")
+      const gc = runInNewContext("gc") as () => void
+      // what the spec's effect and the child's fiber hold: reachable from the handle only through the run
+      const payloads: Array<WeakRef<object>> = []
+      const make = () => {
+        const payload = { bytes: new Uint8Array(1 << 16) }
+        payloads.push(new WeakRef(payload))
+        return Effect.sync(() => payload.bytes.length)
+      }
+      const kept = yield* Effect.scoped(Effect.gen(function*() {
+        const executor = yield* Executor.make({ concurrency: 2 })
+        const tasks = [
+          yield* executor.submit({ name: "a", effect: make() }),
+          yield* executor.submit({ name: "b", effect: make() })
+        ]
+        for (const task of tasks) expect(yield* task.join).toStrictEqual(1 << 16)
+        return tasks
+      }))
+      const fromGroup = yield* TaskGroup.scoped((group) => group.spawn(Effect.suspend(() => make())))
+      const children = yield* TaskGroup.scoped(
+        (group) => Effect.forEach([1, 2, 3], () => group.spawn(make()), { concurrency: 1 }),
+        { concurrency: 1 }
+      )
+      // a turn of the event loop: the fibers' last callbacks run
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      gc()
+      gc()
+      expect(payloads.map((ref) => ref.deref() === undefined)).toStrictEqual([true, true, true, true, true, true])
+      // the handles are still held, and still answer
+      expect([kept.length, children?.length, fromGroup === undefined]).toStrictEqual([2, 3, false])
+      for (const task of [...kept, ...(children ?? [])]) expect(yield* task.state).toStrictEqual("succeeded")
+    }))
 })
 
 describe("what a p-queue / Bottleneck user expects", () => {

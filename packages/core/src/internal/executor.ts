@@ -148,10 +148,11 @@ class TaskJob extends Run {
   ref: Executor.TaskRef | undefined = undefined
   constructor(
     group: GroupImpl,
-    readonly spec: Executor.TaskSpec<any, any, any>,
+    /** Let go once the task ended (a kept handle must not keep the effect), unless it was cancelled: drain reports list those. */
+    public spec: Executor.TaskSpec<any, any, any> | undefined,
     override readonly gate: KeyGate<TaskJob> | undefined
   ) {
-    super(group, spec.name)
+    super(group, spec!.name)
   }
 }
 
@@ -161,7 +162,7 @@ const refOf = (run: Run): Executor.TaskRef => {
   const data = dataOf(run)
   if (data.ref === undefined) {
     const task = run.task
-    const key = data.spec.key
+    const key = data.spec?.key
     data.ref = key === undefined ? { id: task.id, name: task.name } : { id: task.id, name: task.name, key }
   }
   return data.ref
@@ -445,6 +446,7 @@ export class ExecutorImpl implements Executor.Executor {
     }
     if (this.queue.kernel.gates.size > 64) this.queue.kernel.evictIdle(this.now(), this.idleMs)
     if (this.conditions.length > 0) this.checkConditions()
+    if (status !== "cancelled") dataOf(run).spec = undefined
   }
 
   checkConditions(): void {
@@ -781,7 +783,7 @@ export class ExecutorImpl implements Executor.Executor {
         // queued tasks that had nothing to wrap get the new default when they start
         for (const run of this.queue.toArray()) {
           const data = dataOf(run)
-          run.effect = this.effectOf(data.spec, data) as Effect.Effect<unknown, unknown>
+          run.effect = this.effectOf(data.spec!, data) as Effect.Effect<unknown, unknown>
         }
       }
       this.group.drain()
@@ -893,7 +895,7 @@ export class ExecutorImpl implements Executor.Executor {
           ) {
             continue
           }
-          const entry = { task: refOf(run), spec: dataOf(run).spec }
+          const entry = { task: refOf(run), spec: dataOf(run).spec! }
           if (task.startedAt < 0) neverRan.push(entry)
           else interrupted.push(entry)
         }

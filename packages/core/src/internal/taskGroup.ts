@@ -517,6 +517,14 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
       this.running.delete(run)
       this.releaseSlot()
     }
+    // the handle is the run: a user may keep many ended tasks, and they must not keep what only the
+    // run needed (its fiber, its effect and context if it never started)
+    run.fiber = undefined
+    run.worker = undefined
+    run.interruptBy = undefined
+    run.effect = undefined
+    run.context = undefined
+    run.startGate = undefined
     if (this.active === 0) this.idle.release()
   }
 
