@@ -127,8 +127,22 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
       }
     }
     const ms = rowsHere.map(() => [])
+    // each round in its own order (a fixed shuffle, the same every run): a variant does not always
+    // run right after the same one, which leaves the heap sized and the JIT tuned for itself (in a
+    // fixed order, the same code read 0.82–0.96× itself run right after a twin of it)
+    const n = rowsHere.length
+    let seed = 0x2545f491
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return seed / 2 ** 32
+    }
     for (let round = 0; round < Math.max(...rounds); round++) {
-      for (let i = 0; i < rowsHere.length; i++) {
+      const order = rowsHere.map((_, i) => i)
+      for (let j = n - 1; j > 0; j--) {
+        const k = Math.floor(random() * (j + 1))
+        ;[order[j], order[k]] = [order[k], order[j]]
+      }
+      for (const i of order) {
         if (round >= rounds[i]) continue
         const row = rowsHere[i]
         ms[i].push(...(await bench(`${row.group} · ${row.name}`, row.fn, { samples: 1, warmup: false })))
