@@ -364,6 +364,48 @@ describe("Executor, where it differs from p-queue on purpose", () => {
     for (const promise of dropped) assert.instanceOf(await rejection(promise), TaskDroppedError)
   })
 
+  it("a task's options are a plain object with an own `signal`: spread, keys, JSON, `in`, inspect; read-only; extras kept", async () => {
+    const { inspect } = await import("node:util")
+    const queue = new Executor()
+    const seen = await queue.add((options) => {
+      const spread = { ...options }
+      const json = JSON.stringify(Object.keys(options))
+      const extra = options as unknown as Record<string, unknown>
+      extra.mine = 1
+      let assigned = "kept"
+      try {
+        ;(options as { signal: unknown }).signal = undefined
+      } catch (error) {
+        assigned = (error as Error).name
+      }
+      return {
+        keys: Object.keys(spread),
+        spreadSignal: spread.signal === options.signal && spread.signal instanceof AbortSignal,
+        json,
+        has: "signal" in options && Object.hasOwn(options, "signal"),
+        plain: Object.getPrototypeOf(options) === Object.prototype,
+        inspected: inspect(options).startsWith("{ signal: AbortSignal"),
+        assigned,
+        stillSignal: options.signal instanceof AbortSignal,
+        extras: [extra.mine, Object.keys(options)]
+      }
+    })
+    expect(seen).toStrictEqual({
+      keys: ["signal"],
+      spreadSignal: true,
+      json: "[\"signal\"]",
+      has: true,
+      plain: true,
+      inspected: true,
+      assigned: "TypeError",
+      stillSignal: true,
+      extras: [1, ["signal", "mine"]]
+    })
+    // p-queue hands `{ signal }` too: the same keys
+    const reference = await implementations[0][1]().add((options) => Object.keys(options))
+    expect(reference).toStrictEqual(["signal"])
+  })
+
   it("a running task gets its own signal; the caller's signal aborts it with its reason, then add rejects", async () => {
     const queue = new Executor()
     const controller = new AbortController()

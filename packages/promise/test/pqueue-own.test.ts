@@ -11,6 +11,9 @@
  * delay, p-defer, time-span and random-int come from ./upstream.ts; `TimeoutError` is each
  * implementation's own (p-queue's re-exports p-timeout's). Real time, as upstream; the tests run five
  * at a time (describe.concurrent), about 35 s for the file; the slowest, 'update concurrency', 5 s.
+ * Each test gets two more tries on either implementation: upstream runs them one at a time on an
+ * idle machine, and here one of the Executor's failed 1 run in 4 ('rate-limit works with
+ * pause/start', a 100 ms margin) with the other tests of the file running beside it.
  * Recorded: 177 tests; p-queue passes 176 (not 'pending promises with abortions counted fast
  * enough', below); the Executor passes 164, fails that one too, differs on purpose in 5 (`ours`:
  * it.fails, each with its reason) and skips 6 PriorityQueue tests and one that would hang.
@@ -101,7 +104,9 @@ describe.concurrent.each(implementations)("p-queue's tests on %s", (name, PQueue
     titles.add(title)
     const mark = name === "Executor" ? ours[title] : undefined
     if (title in upstream) it.fails(`${title} (fails on p-queue 9.3.5 too: ${upstream[title]})`, body)
-    else if (mark === undefined) it(title, body)
+    // real time with p-queue's margins (often 10%), five at a time beside other files: a test gets
+    // two more tries (on either implementation alike); one that is wrong fails all three
+    else if (mark === undefined) it(title, { retry: 2 }, body)
     else if (mark[0] === "skip") it.skip(`${title} (${mark[1]})`, body)
     else it.fails(`${title} (${mark[1]})`, body)
   }
