@@ -103,7 +103,7 @@ describe("price-fetcher when things go wrong", () => {
       ])
       silent.close()
       await redis.stop("SIGTERM")
-      assert.strictEqual(down.code, 1)
+      assert.strictEqual(down.code, 1, down.stderr)
       assert.match(
         down.stderr,
         new RegExp(`^price-fetcher: cannot connect to Redis: connection refused by ${nowhere}: .+\\n$`)
@@ -116,7 +116,7 @@ describe("price-fetcher when things go wrong", () => {
         )
       )
       // told within a second of asking (was: nothing for 14.8 s, then "gave up after 2s")
-      assert.strictEqual(mute.code, 1)
+      assert.strictEqual(mute.code, 1, mute.stderr)
       assert.match(
         mute.stderr,
         /^price-fetcher: cannot connect to Redis: redis:\/\/127\.0\.0\.1:\d+ accepted the connection but did not answer within 800ms: .*1 attempt in \d+ms\)\n$/

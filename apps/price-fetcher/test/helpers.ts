@@ -7,7 +7,7 @@ import { assert, expect } from "@effect/vitest"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net"
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -237,13 +237,34 @@ export const fakeExchange = async (
   }
 }
 
-/** A port nobody listens on. */
-export const deadPort = async (): Promise<number> => {
+/** A free loopback port to listen on (the kernel's pick; it may hand the same one out again once closed). */
+export const freePort = async (): Promise<number> => {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as AddressInfo).port
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
+}
+
+/**
+ * A port nobody listens on, and nobody will: below the kernel's ephemeral range (32768–60999
+ * here), so no `listen(0)` — another test's server, a redis-server on a `freePort` — is handed it,
+ * and checked to refuse a connection. (A closed `listen(0)` port came back to the next `listen(0)`
+ * about once in 2,000 here: a test's "Redis not there" then found the test's own Redis.)
+ */
+export const deadPort = async (): Promise<number> => {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1")
+      socket.once("connect", () => {
+        socket.destroy()
+        resolve(false)
+      })
+      socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"))
+    })
+    if (refused) return port
+  }
 }
 
 // eslint-disable-next-line no-control-regex
@@ -355,7 +376,7 @@ export interface RedisServer {
 
 /** Debian's redis-server on a free loopback port, nothing saved; `stop`/`start` it to lose it and get it back. */
 export const startRedis = async (): Promise<RedisServer> => {
-  const port = await deadPort()
+  const port = await freePort()
   let child: ChildProcess | undefined
   const start = () =>
     new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@ import { Duration, Effect, Layer, Option, Stream } from "effect"
 import { Redis as IORedis } from "ioredis"
 import { createServer, type Server, type Socket, Socket as NetSocket } from "node:net"
 import { afterEach, beforeEach, vi } from "vitest"
-import { freePort, startRedis } from "./redisServer.js"
+import { deadPort, startRedis } from "./redisServer.js"
 
 /** Builds the connection layer and returns its error (a BackendError or InvalidOptionsError). */
 const connectError = (options: Redis.Options) =>
@@ -83,7 +83,7 @@ afterEach(() => {
 describe("Redis.layer: what is wrong, what was tried, how long it took", () => {
   it.scopedLive("connection refused: at once by default; tried again for retryFor, and says how long it really took", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(() => freePort())
+      const port = yield* Effect.promise(() => deadPort())
       const once = yield* connectError({ url: `redis://127.0.0.1:${port}` })
       assert.strictEqual(
         once.error.message,

@@ -1,7 +1,7 @@
 // Starts and stops a real redis-server (Debian's) on a free loopback port, for tests.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
+import { connect, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -14,6 +14,26 @@ export const freePort = (): Promise<number> =>
       server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
     })
   })
+
+/**
+ * A port nobody listens on, and nobody will: below the kernel's ephemeral range (32768–60999
+ * here), so no `listen(0)` elsewhere is handed it, and checked to refuse a connection. A closed
+ * `freePort` can come back to the next `listen(0)` (about once in 2,000 here).
+ */
+export const deadPort = async (): Promise<number> => {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1")
+      socket.once("connect", () => {
+        socket.destroy()
+        resolve(false)
+      })
+      socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"))
+    })
+    if (refused) return port
+  }
+}
 
 export interface RedisServer {
   readonly url: string
