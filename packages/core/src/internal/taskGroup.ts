@@ -29,7 +29,7 @@ import { type Job, type KeyGate, OUTSIDE } from "./kernel.js"
 import * as Options from "./options.js"
 import { nextId as nextRegistryId, pathOf, register, type RegisteredGroup, unregister } from "./registry.js"
 import { KernelQueue, type RunQueue } from "./runQueue.js"
-import { attachFiber, DONE, interruptRunner, type Runner, type TaskHost, TaskImpl } from "./task.js"
+import { attachFiber, DONE, interruptRunner, Rare, type Runner, type TaskHost, TaskImpl } from "./task.js"
 import { currentTask, type TaskInfo } from "./taskInfo.js"
 import { WaitList } from "./waitList.js"
 
@@ -76,7 +76,6 @@ export interface Listener {
  */
 export class Run extends TaskImpl<any, any> implements Runner, Job, TaskInfo {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  interruptBy: FiberId.FiberId | undefined = undefined
   /** The worker running it, when it runs in a bounded group's backlog. */
   worker: Worker | undefined = undefined
   // the kernel's fields: its place in the line
@@ -89,13 +88,32 @@ export class Run extends TaskImpl<any, any> implements Runner, Job, TaskInfo {
    * Started with `group.start`: until `ready`, it belongs to the caller of `start` (Trio's temporary
    * nursery), so a failure before then is the caller's, not the group's.
    */
-  startGate: StartGate | undefined = undefined
+  get startGate(): StartGate | undefined {
+    return this.rare?.startGate
+  }
+  set startGate(gate: StartGate | undefined) {
+    if (gate === undefined && this.rare === undefined) return
+    ;(this.rare ??= new Rare()).startGate = gate
+  }
+  /** Set when it is cancelled before its fiber exists (see `interruptRunner`). */
+  get interruptBy(): FiberId.FiberId | undefined {
+    return this.rare?.interruptBy
+  }
+  set interruptBy(by: FiberId.FiberId | undefined) {
+    if (by === undefined && this.rare === undefined) return
+    ;(this.rare ??= new Rare()).interruptBy = by
+  }
   /** A group's runs wait on no key gate (an owner's subclass may keep one per run). On the prototype. */
   declare readonly gate: KeyGate<any> | undefined
   /** The handle: the run itself. */
   get task(): TaskImpl<any, any> {
     return this
   }
+  /** The host's record of it: itself, until it ends. */
+  override get run(): unknown {
+    return this.phase === DONE ? undefined : this
+  }
+  override set run(_: unknown) {}
   get weight(): number {
     return 1
   }
