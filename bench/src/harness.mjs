@@ -39,7 +39,8 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
   const samples = quick ? 2 : 5
   const warmups = 1
   // interleaved tables (case 1) take more samples: one batch varies by ±20% with where the GC falls
-  const roundSamples = quick ? 2 : 9
+  // (15: the paired ratios' 95% interval is then their 4th to 12th, see report.mjs `paired`)
+  const roundSamples = quick ? 2 : 15
 
   const push = (row, text) => {
     rows.push(row)
@@ -81,12 +82,22 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
     return result.latency.samples // milliseconds per sample, sorted
   }
 
-  /** A throughput row from its samples (ms per batch of `ops`): the median rate and its spread. */
-  const pushRate = (group, name, ops, ms, options) => {
+  /**
+   * A throughput row from its samples (ms per batch of `ops`): the median rate and its spread.
+   * `rounds`: the samples in the order of `interleave`'s rounds, kept so the report can pair each
+   * round's sample with the same round's sample of a counterpart.
+   */
+  const pushRate = (group, name, ops, ms, options, rounds) => {
     const rates = ms.map((t) => ops / (t / 1000))
     const m = median(rates)
     push(
-      { ...base(group, name, ops, options), opsPerSec: Math.round(m), spread: halfRange(rates, m), samples: ms.length },
+      {
+        ...base(group, name, ops, options),
+        opsPerSec: Math.round(m),
+        spread: halfRange(rates, m),
+        samples: ms.length,
+        ...(rounds === undefined ? {} : { roundMs: rounds.map((t) => Math.round(t * 100) / 100) })
+      },
       `${Math.round(m).toLocaleString("en")} ops/s (±${halfRange(rates, m)}%, ${ms.length} samples)`
     )
   }
@@ -150,7 +161,7 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
     }
     for (let i = 0; i < rowsHere.length; i++) {
       const row = rowsHere[i]
-      pushRate(row.group, row.name, row.ops, ms[i], row.options)
+      pushRate(row.group, row.name, row.ops, ms[i], row.options, ms[i])
     }
   }
 

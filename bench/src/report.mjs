@@ -32,6 +32,37 @@ export const withinNoise = (a, b) => {
 }
 
 /**
+ * Two rows sampled in the same rounds (`interleave`): the ratio of each round's pair, their median,
+ * and a distribution-free interval for that median — order statistics k and n + 1 − k of the n
+ * ratios, the widest pair that holds the median with at least 95% probability (for 9 rounds: the
+ * 2nd and 8th of the sorted ratios, 96%). A round's two samples ran seconds apart, so a drift of the
+ * machine's speed hits both; what is left is each batch's own noise (where the GC falls).
+ * `undefined` unless both rows have at least 6 rounds.
+ */
+export const paired = (a, b) => {
+  const n = Math.min(a.roundMs?.length ?? 0, b.roundMs?.length ?? 0)
+  if (n < 6) return undefined
+  const ratios = []
+  for (let i = 0; i < n; i++) ratios.push((a.ops / a.roundMs[i]) / (b.ops / b.roundMs[i]))
+  ratios.sort((x, y) => x - y)
+  const mid = Math.floor(n / 2)
+  const median = n % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2
+  // P(Binomial(n, 1/2) <= j): the interval [x(k), x(n+1-k)] misses the median with probability 2·P(B <= k-1)
+  const below = (j) => {
+    let p = 0
+    let c = 1
+    for (let i = 0; i <= j; i++) {
+      p += c
+      c = (c * (n - i)) / (i + 1)
+    }
+    return p / 2 ** n
+  }
+  let k = 1
+  while (k + 1 <= mid && 2 * below(k) <= 0.05) k++
+  return { ratio: median, low: ratios[k - 1], high: ratios[n - k], rounds: n }
+}
+
+/**
  * `ratio` may be a bound when a row timed out (its `ms` is then the cap, a lower bound):
  * `exact`, `atLeast` (ours timed out) or `atMost` (the peer timed out).
  */
@@ -54,7 +85,8 @@ export const compare = (rows) => {
         const peer = rows.find((r) => r.group === row.group && r.name === spec.peer)
         const theirs = peer && figure(peer)
         if (theirs === undefined || own === undefined) return { ...spec, missing: true }
-        const ratio = own.value / theirs.value
+        const pair = paired(row, peer)
+        const ratio = pair === undefined ? own.value / theirs.value : pair.ratio
         const kind = row.timedOut && peer.timedOut
           ? "unknown"
           : row.timedOut
@@ -65,8 +97,20 @@ export const compare = (rows) => {
         const bound = spec.target === undefined ? undefined : parseBound(spec.target)
         const met = verdict(ratio, kind, bound)
         const out = { peer: spec.peer, ratio: Number(ratio.toPrecision(3)), kind, better: own.better }
-        const noise = withinNoise(row, peer)
-        if (noise !== undefined) out.withinNoise = noise
+        if (pair !== undefined) {
+          // the interval decides: it holds 1, and the run cannot tell which is faster
+          out.interval = [Number(pair.low.toPrecision(3)), Number(pair.high.toPrecision(3))]
+          out.withinNoise = pair.low <= 1 && pair.high >= 1
+          // a target met or missed by the whole interval is clear; otherwise the run cannot tell
+          if (bound !== undefined && kind === "exact") {
+            out.clear = bound.op === ">="
+              ? pair.low >= bound.value || pair.high < bound.value
+              : pair.high <= bound.value || pair.low > bound.value
+          }
+        } else {
+          const noise = withinNoise(row, peer)
+          if (noise !== undefined) out.withinNoise = noise
+        }
         if (bound !== undefined) {
           out.target = spec.target
           out.met = met ?? null
@@ -103,6 +147,9 @@ const fmtRatio = (v) => {
   const n = (r >= 100 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)) + "×"
   return v.kind === "atLeast" ? "> " + n : v.kind === "atMost" ? "< " + n : v.kind === "unknown" ? "?" : n
 }
+/** A paired ratio's interval: " [0.97–1.12]". */
+const fmtInterval = (v) =>
+  v.interval === undefined ? "" : ` [${v.interval.map((x) => (x >= 100 ? x.toFixed(0) : x.toFixed(2))).join("–")}]`
 const fmtBound = (t) => t.replace(">=", "≥").replace("<=", "≤")
 const fmtMet = (met) => (met === true ? "met" : met === false ? "**not met**" : "undecided")
 
@@ -113,8 +160,10 @@ const cellVs = (row) => {
       parts.push(`(${v.peer}: not measured)`)
       continue
     }
-    let s = `${fmtRatio(v)} ${v.peer}`
-    if (v.target !== undefined) s += ` (target ${fmtBound(v.target)}×: ${fmtMet(v.met)})`
+    let s = `${fmtRatio(v)}${fmtInterval(v)} ${v.peer}`
+    if (v.target !== undefined) {
+      s += ` (target ${fmtBound(v.target)}×: ${fmtMet(v.met)}${v.clear === false ? ", not clear" : ""})`
+    }
     if (v.withinNoise) s += " (within the noise)"
     parts.push(s)
   }
@@ -144,7 +193,10 @@ export const markdown = ({ meta, rows, notes, targets }) => {
     `Each timed row: ${meta.warmups} warm-up and ${meta.samples} samples (tinybench), a full GC before each; the median`
     + " with ± half the range. Ratios are like for like: a Taskscope row ÷ its own counterpart, printed on the"
     + " Taskscope row (rates: above 1 is faster; times and bytes: below 1 is better); \"within the noise\" when the"
-    + " two rows' ranges overlap, so the run cannot tell which is faster. How each case is built: `bench/README.md`.",
+    + " two rows' ranges overlap, so the run cannot tell which is faster. Rows sampled in rounds (case 1) are"
+    + " compared round by round: the median of the rounds' ratios, and in brackets an interval that holds the"
+    + " true median with at least 95% probability (order statistics); \"within the noise\" when it holds 1, \"not"
+    + " clear\" when it holds the target. How each case is built: `bench/README.md`.",
     "",
     "## Targets",
     "",
@@ -152,9 +204,10 @@ export const markdown = ({ meta, rows, notes, targets }) => {
     "|---|---|---|---:|---|---|"
   ]
   for (const t of targets) {
-    const value = t.ratio !== undefined ? fmtRatio(t) : `${t.value.toLocaleString("en")} ${t.unit}`
+    const value = t.ratio !== undefined ? fmtRatio(t) + fmtInterval(t) : `${t.value.toLocaleString("en")} ${t.unit}`
     const target = t.ratio !== undefined ? `${fmtBound(t.target)}×` : `${fmtBound(t.target)} ${t.unit}`
-    lines.push(`| ${t.group} | ${t.name} | ${t.against} | ${value} | ${target} | ${fmtMet(t.met)} |`)
+    const clear = t.clear === false ? " (not clear: the interval holds the target)" : t.clear ? " (clear)" : ""
+    lines.push(`| ${t.group} | ${t.name} | ${t.against} | ${value} | ${target} | ${fmtMet(t.met)}${clear} |`)
   }
   lines.push("")
   const groups = [...new Set(rows.map((r) => r.group))]
