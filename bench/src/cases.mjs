@@ -1,5 +1,6 @@
 // Cases 1–6: Taskscope's in-memory primitives against their counterparts, all in this process.
 import { Concurrent, Executor, Limiter, Registry, TaskGroup, WorkQueue } from "@taskscope/core"
+import { Executor as PromiseExecutor, limit as promiseLimit } from "@taskscope/promise"
 import Bottleneck from "bottleneck"
 import { Effect, Exit, Fiber, FiberSet, Queue, Scope } from "effect"
 import { setMaxListeners } from "node:events"
@@ -291,7 +292,7 @@ export const case4 = async ({ h, scale }) => {
     await run(ex.submit({ name: "blocker", effect: Effect.never }))
     await run(times(n, ex.submit({ name: "t", effect: Effect.void })))
     return () => run(Effect.zipRight(ex.drain({ grace: 0 }), Scope.close(scope, Exit.void)))
-  }, { ours: true, limit: "<= 625", vs: [{ peer: "p-queue: queued" }] })
+  }, { ours: true, limit: "<= 331", vs: [{ peer: "p-queue: queued" }] })
   await h.memory(group, "TaskGroup: queued child (concurrency 1)", N, async (n) => {
     const fiber = await groupOf(n, Effect.never, { concurrency: 1 })
     return () => run(Fiber.interrupt(fiber))
@@ -319,6 +320,30 @@ export const case4 = async ({ h, scale }) => {
     await immediate()
     return () => run(Scope.close(scope, Exit.void))
   })
+  // the promise package's drop-ins, held exactly as their peers below are
+  await h.memory(group, "promise Executor: queued", N, async (n) => {
+    const queue = new PromiseExecutor({ concurrency: 1 })
+    let release
+    queue.add(() => new Promise((r) => (release = r)))
+    for (let i = 0; i < n; i++) queue.add(() => Promise.resolve())
+    return async () => {
+      // (its clear settles the dropped tasks' promises: rejected, marked handled)
+      queue.clear()
+      release()
+      await queue.onIdle()
+    }
+  }, { ours: true, vs: [{ peer: "p-queue: queued", target: "<= 1" }] })
+  await h.memory(group, "promise limit: queued", N, async (n) => {
+    const limit = promiseLimit(1)
+    let release
+    limit(() => new Promise((r) => (release = r)))
+    const all = Array.from({ length: n }, () => limit(() => Promise.resolve()))
+    return async () => {
+      limit.clearQueue()
+      release()
+      void all
+    }
+  }, { ours: true, vs: [{ peer: "p-limit: queued", target: "<= 1" }] })
   await h.memory(group, "p-queue: queued", N, async (n) => {
     const queue = new PQueue({ concurrency: 1 })
     let release
