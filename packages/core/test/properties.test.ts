@@ -11,7 +11,8 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Orphans, TaskGroup } from "@taskscope/core"
-import { Cause, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
+import { Cause, Effect, Exit, FastCheck as fc, Fiber, FiberId, Option, TestClock } from "effect"
+import { isInterruptedOnly } from "../src/internal/cause.js"
 
 type Leaf = {
   readonly kind: "leaf"
@@ -169,4 +170,29 @@ describe("TaskGroup properties", () => {
     // of 20 (the default 30 s timeout failed there)
     { fastCheck: { numRuns: 300 }, timeout: 120_000 }
   )
+})
+
+describe("isInterruptedOnly (the core's shortcut for Cause.isInterruptedOnly)", () => {
+  const { cause } = fc.letrec<{ cause: Cause.Cause<string> }>((tie) => ({
+    cause: fc.oneof(
+      { depthSize: "medium", withCrossShrink: true },
+      fc.constant(Cause.empty),
+      fc.constant(Cause.interrupt(FiberId.make(1, 0))),
+      fc.constant(Cause.fail("e")),
+      fc.constant(Cause.die("d")),
+      fc.tuple(tie("cause"), tie("cause")).map(([l, r]) => Cause.sequential(l, r)),
+      fc.tuple(tie("cause"), tie("cause")).map(([l, r]) => Cause.parallel(l, r))
+    )
+  }))
+  it("agrees with Effect's on every cause, shallow or deep", () => {
+    fc.assert(fc.property(cause, (c) => isInterruptedOnly(c) === Cause.isInterruptedOnly(c)), { numRuns: 2_000 })
+    // deeper than the shortcut reads: a chain of 100 interruptions, then one with a failure at the bottom
+    let chain: Cause.Cause<string> = Cause.interrupt(FiberId.make(1, 0))
+    for (let i = 0; i < 100; i++) chain = Cause.sequential(Cause.interrupt(FiberId.make(i, 0)), chain)
+    assert.isTrue(isInterruptedOnly(chain))
+    let failing: Cause.Cause<string> = Cause.fail("e")
+    for (let i = 0; i < 100; i++) failing = Cause.sequential(Cause.interrupt(FiberId.make(i, 0)), failing)
+    assert.isFalse(isInterruptedOnly(failing))
+    assert.isFalse(Cause.isInterruptedOnly(failing))
+  })
 })

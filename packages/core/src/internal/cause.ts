@@ -37,6 +37,34 @@ export const interruptedByOthers = (cause: Cause.Cause<unknown>, id: FiberId.Fib
   return false
 }
 
-/** `Cause.isInterruptedOnly`, without walking the cause in the common case of a single interruption. @internal */
-export const isInterruptedOnly = (cause: Cause.Cause<unknown>): boolean =>
-  cause._tag === "Interrupt" || (cause._tag !== "Fail" && cause._tag !== "Die" && Cause.isInterruptedOnly(cause))
+/**
+ * `Cause.isInterruptedOnly` (true for a cause of interruptions and nothing else, or of nothing), read
+ * directly for the shallow causes a cancelled child ends with — an interruption, sequenced with its
+ * finalizers' empty causes — where Effect's reducer walks with stacks and a context (7% of
+ * cancelling 10,000 children, bench case 5). A deep cause goes to Effect's reducer.
+ * @internal
+ */
+export const isInterruptedOnly = (cause: Cause.Cause<unknown>): boolean => {
+  const shallow = onlyInterrupts(cause, 0)
+  return shallow === undefined ? Cause.isInterruptedOnly(cause) : shallow
+}
+
+/** `undefined`: deeper than 32 levels, not decided here. */
+const onlyInterrupts = (cause: Cause.Cause<unknown>, depth: number): boolean | undefined => {
+  switch (cause._tag) {
+    case "Empty":
+    case "Interrupt":
+      return true
+    case "Fail":
+    case "Die":
+      return false
+    default: {
+      if (depth >= 32) return undefined
+      const left = onlyInterrupts(cause.left, depth + 1)
+      if (left === false) return false
+      const right = onlyInterrupts(cause.right, depth + 1)
+      if (right === false) return false
+      return left === undefined || right === undefined ? undefined : true
+    }
+  }
+}
