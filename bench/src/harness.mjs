@@ -102,7 +102,7 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
     )
   }
 
-  /** The rows `measure` collects inside `interleave`, run there in rounds; undefined outside it. */
+  /** The rows `measure` and `time` collect inside `interleave`, run there in rounds; undefined outside it. */
   let pending
 
   /** Throughput: `fn` performs `ops` operations; the row gets the median rate and its spread. */
@@ -134,7 +134,7 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
     // two warm-up rounds: the heap's sizes settle over the first batches, for every variant alike
     for (let round = 0; round < (quick ? 1 : 2); round++) {
       for (const row of rowsHere) {
-        await bench(`${row.group} · ${row.name} (warm-up)`, row.fn, { samples: 1, warmup: false })
+        await bench(`${row.group} · ${row.name} (warm-up)`, row.fn, { ...row.hooks, samples: 1, warmup: false })
       }
     }
     const ms = rowsHere.map(() => [])
@@ -156,12 +156,13 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
       for (const i of order) {
         if (round >= rounds[i]) continue
         const row = rowsHere[i]
-        ms[i].push(...(await bench(`${row.group} · ${row.name}`, row.fn, { samples: 1, warmup: false })))
+        ms[i].push(...(await bench(`${row.group} · ${row.name}`, row.fn, { ...row.hooks, samples: 1, warmup: false })))
       }
     }
     for (let i = 0; i < rowsHere.length; i++) {
       const row = rowsHere[i]
-      pushRate(row.group, row.name, row.ops, ms[i], row.options, ms[i])
+      if (row.kind === "time") pushTime(row.group, row.name, row.ops, ms[i], row.options, ms[i])
+      else pushRate(row.group, row.name, row.ops, ms[i], row.options, ms[i])
     }
   }
 
@@ -170,9 +171,19 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
    * which is timed; `check()` (not timed) throws when the action did not do all its work.
    */
   const time = async (group, name, ops, { setup, check }, options = {}) => {
+    const hooks = timedHooks(setup, check)
+    if (pending !== undefined) {
+      pending.push({ group, name, ops, fn: hooks.fn, hooks, options, kind: "time" })
+      return
+    }
+    pushTime(group, name, ops, await bench(`${group} · ${name}`, hooks.fn, { ...options, ...hooks }), options)
+  }
+
+  /** The timed function and the hooks around it: `setup` before each sample, `check` after. */
+  const timedHooks = (setup, check) => {
     let action
-    const ms = await bench(`${group} · ${name}`, () => action(), {
-      ...options,
+    return {
+      fn: () => action(),
       beforeEach: async () => {
         action = await setup()
       },
@@ -180,14 +191,19 @@ export const makeHarness = ({ quick, log = (line) => process.stderr.write(line +
         action = undefined
         if (check) await check()
       }
-    })
+    }
+  }
+
+  /** A time row from its samples: the median and its spread (`rounds`: as in `pushRate`). */
+  const pushTime = (group, name, ops, ms, options, rounds) => {
     const m = median(ms)
     push(
       {
         ...base(group, name, ops, options),
         ms: Math.round(m * 100) / 100,
         spread: halfRange(ms, m),
-        samples: ms.length
+        samples: ms.length,
+        ...(rounds === undefined ? {} : { roundMs: rounds.map((t) => Math.round(t * 100) / 100) })
       },
       `${m.toFixed(2)} ms (±${halfRange(ms, m)}%, ${ms.length} samples)`
     )

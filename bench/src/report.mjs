@@ -32,7 +32,8 @@ export const withinNoise = (a, b) => {
 }
 
 /**
- * Two rows sampled in the same rounds (`interleave`): the ratio of each round's pair, their median,
+ * Two rows sampled in the same rounds (`interleave`): the ratio of each round's pair (rates or
+ * times, as the rows are), their median,
  * and a distribution-free interval for that median — order statistics k and n + 1 − k of the n
  * ratios, the widest pair that holds the median with at least 95% probability (for 9 rounds: the
  * 2nd and 8th of the sorted ratios, 96%). A round's two samples ran seconds apart, so a drift of the
@@ -43,7 +44,11 @@ export const paired = (a, b) => {
   const n = Math.min(a.roundMs?.length ?? 0, b.roundMs?.length ?? 0)
   if (n < 6) return undefined
   const ratios = []
-  for (let i = 0; i < n; i++) ratios.push((a.ops / a.roundMs[i]) / (b.ops / b.roundMs[i]))
+  // rates: ours ÷ theirs (above 1 is faster); times: ours ÷ theirs (below 1 is faster)
+  const rate = a.opsPerSec !== undefined
+  for (let i = 0; i < n; i++) {
+    ratios.push(rate ? (a.ops / a.roundMs[i]) / (b.ops / b.roundMs[i]) : a.roundMs[i] / b.roundMs[i])
+  }
   ratios.sort((x, y) => x - y)
   const mid = Math.floor(n / 2)
   const median = n % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2

@@ -38,6 +38,29 @@ describe("bench report: rows paired by round", () => {
     assert.isUndefined(paired(row("ours", ours(5)), row("peer", ones(5))))
   })
 
+  it("time rows pair as times: ours ÷ theirs, below 1 is faster", () => {
+    const time = (name: string, roundMs: Array<number>, vs?: Row["vs"]): Row => ({
+      group: "t",
+      name,
+      ops: 10,
+      ms: roundMs[0],
+      spread: 10,
+      samples: roundMs.length,
+      roundMs,
+      ...(vs === undefined ? {} : { vs })
+    })
+    // ours takes 0.8× the peer's time in every round, while the machine drifts
+    const peer = Array.from({ length: 9 }, (_, i) => 200 + 20 * i)
+    const p = paired(time("ours", peer.map((ms) => ms * 0.8)), time("peer", peer))!
+    assert.closeTo(p.ratio, 0.8, 1e-9)
+    const [t] = compare([
+      time("ours", peer.map((ms) => ms * 0.8), [{ peer: "peer", target: "<= 1" }]),
+      time("peer", peer)
+    ])
+    assert.strictEqual(t.met, true)
+    assert.strictEqual(t.clear, true)
+  })
+
   it("a target is met by the median, and 'clear' only when the whole interval is on one side", () => {
     const peer = Array.from({ length: 15 }, () => 100)
     // ratios 0.93 … 1.21 (median 1.05): met, but the interval holds 1.0
