@@ -11,6 +11,8 @@ import {
   toEffect
 } from "@taskscope/promise"
 import { Effect, Fiber, TestClock } from "effect"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import pLimit from "p-limit"
 import { deferred, rejection, stateOf, tick, ticks, unhandledRejections } from "./helpers.js"
 
@@ -283,5 +285,53 @@ describe("limit behaves as p-limit", () => {
     assert.strictEqual(await stateOf(first), "pending")
     gate.resolve()
     assert.strictEqual(await first, "first")
+  })
+
+  it("keeps nothing of a call once it ended: its function, arguments and result can be collected", async () => {
+    setFlagsFromString("--expose-gc")
+    const gc = runInNewContext("gc") as () => void
+    const l = limit(4)
+    const refs: Array<WeakRef<object>> = []
+    const calls: Array<Promise<unknown>> = []
+    // (made in a function of their own: a loop's last iteration would stay reachable from this frame)
+    const call = (i: number) => {
+      const arg = { i }
+      const fn = async (a: { i: number }) => {
+        await tick()
+        if (a.i % 10 === 0) throw new Error(`call ${a.i}`)
+        return { out: a.i }
+      }
+      refs.push(new WeakRef(fn), new WeakRef(arg))
+      calls.push(l(fn, arg))
+    }
+    // and calls through run(), one in ten aborted by its caller while it waits
+    const run = (i: number) => {
+      const controller = new AbortController()
+      const fn = async () => ({ run: i })
+      refs.push(new WeakRef(fn))
+      calls.push(l.run(fn, { signal: controller.signal }))
+      if (i % 10 === 0) controller.abort(new CancelledError("not needed"))
+    }
+    for (let i = 0; i < 2_000; i++) call(i)
+    for (let i = 0; i < 200; i++) run(i)
+    const settled = await Promise.allSettled(calls)
+    assert.strictEqual(settled.filter((s) => s.status === "rejected").length, 200 + 20)
+    calls.length = 0
+    settled.length = 0
+    assert.strictEqual(l.activeCount, 0)
+    assert.strictEqual(l.pendingCount, 0)
+    // a few turns for what settles late, then the collector — again, up to 10 times: V8 may keep a
+    // WeakRef's target until the job that made or read it has ended (seen here: one call in 2,200,
+    // held by nothing else). Held by the limit, it would never go (the same test with a Set of the
+    // running calls kept: all 4,200 stayed).
+    let alive: Array<number> = []
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await ticks(5)
+      gc()
+      gc()
+      alive = refs.flatMap((r, i) => (r.deref() === undefined ? [] : [i]))
+      if (alive.length === 0) break
+    }
+    expect(alive).toStrictEqual([])
   })
 })

@@ -316,9 +316,16 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
   #expired = false
   readonly #stats = new Stats()
 
-  constructor(options: Executor.Executor.Options = {}) {
+  /**
+   * `limit`'s executor: nobody can read its stats, running list or drain report (p-limit's API has
+   * none), so it keeps none — no clock reading, no set of running calls, no percentiles per call.
+   */
+  readonly #lean: boolean
+
+  constructor(options: Executor.Executor.Options = {}, internal?: { readonly lean: boolean }) {
     super()
     ensure()
+    this.#lean = internal?.lean === true
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Executor: Expected an options object, actual ${String(options)}`)
     }
@@ -592,8 +599,9 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
 
   /** A task took its slot. */
   #begin(entry: Entry): void {
-    entry.startTime = this.#since()
     this.#pending++
+    if (this.#lean) return
+    entry.startTime = this.#since()
     this.#running.add(entry)
     const x = entry.x
     if (x !== undefined && x.timeout !== undefined) {
@@ -609,7 +617,7 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
       // p-queue, and its start in the rate window is given back
       this.#kernel.withdraw(entry)
       this.#pending++
-      this.#running.add(entry)
+      if (!this.#lean) this.#running.add(entry)
       entry.x!.stopReason = signal.reason
       return this.#end(entry, false, signal.reason)
     }
@@ -679,12 +687,14 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
    */
   #end(entry: Entry, ok: boolean, value: unknown): void {
     entry.ended = true
-    this.#running.delete(entry)
     const x = entry.x
     const stats = this.#stats
-    stats.duration(this.#since() - entry.startTime)
+    if (!this.#lean) {
+      this.#running.delete(entry)
+      stats.duration(this.#since() - entry.startTime)
+    }
     if (x === undefined) {
-      stats.settled(ok, value, false)
+      if (!this.#lean) stats.settled(ok, value, false)
     } else {
       unlisten(x)
       if (x.cancelTimer !== undefined) {

@@ -166,7 +166,7 @@ export const limit = (
     throw new TypeError(`limit: Expected \`rejectOnClear\` to be a boolean, actual ${String(options.rejectOnClear)}`)
   }
   const rejectOnClear = isObject && options.rejectOnClear === true
-  const executor = new ExecutorImpl({ concurrency, name: "limit" })
+  const executor = new ExecutorImpl({ concurrency, name: "limit" }, { lean: true })
 
   const generator = (<Args extends Array<unknown>, R>(
     fn: (...args: Args) => PromiseLike<R> | R,
