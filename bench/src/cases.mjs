@@ -320,21 +320,22 @@ export const case4 = async ({ h, scale }) => {
     await immediate()
     return () => run(Scope.close(scope, Exit.void))
   })
-  // the promise package's drop-ins, held exactly as their peers below are
-  await h.memory(group, "promise Executor: queued", N, async (n) => {
-    const queue = new PromiseExecutor({ concurrency: 1 })
+  // the promise package's drop-ins and their peers, held by one setup per shape: one running
+  // blocker, then n queued tasks, each a fresh `() => Promise.resolve()`
+  const queued = (make) => async (n) => {
+    const queue = make()
     let release
     queue.add(() => new Promise((r) => (release = r)))
     for (let i = 0; i < n; i++) queue.add(() => Promise.resolve())
     return async () => {
-      // (its clear settles the dropped tasks' promises: rejected, marked handled)
+      // (our clear settles the dropped tasks' promises: rejected, marked handled)
       queue.clear()
       release()
       await queue.onIdle()
     }
-  }, { ours: true, vs: [{ peer: "p-queue: queued", target: "<= 1" }] })
-  await h.memory(group, "promise limit: queued", N, async (n) => {
-    const limit = promiseLimit(1)
+  }
+  const limited = (make) => async (n) => {
+    const limit = make()
     let release
     limit(() => new Promise((r) => (release = r)))
     const all = Array.from({ length: n }, () => limit(() => Promise.resolve()))
@@ -343,29 +344,17 @@ export const case4 = async ({ h, scale }) => {
       release()
       void all
     }
-  }, { ours: true, vs: [{ peer: "p-limit: queued", target: "<= 1" }] })
-  await h.memory(group, "p-queue: queued", N, async (n) => {
-    const queue = new PQueue({ concurrency: 1 })
-    let release
-    queue.add(() => new Promise((r) => (release = r)))
-    for (let i = 0; i < n; i++) queue.add(() => Promise.resolve())
-    return async () => {
-      queue.clear()
-      release()
-      await queue.onIdle()
-    }
+  }
+  await h.memory(group, "promise Executor: queued", N, queued(() => new PromiseExecutor({ concurrency: 1 })), {
+    ours: true,
+    vs: [{ peer: "p-queue: queued", target: "<= 1" }]
   })
-  await h.memory(group, "p-limit: queued", N, async (n) => {
-    const limit = pLimit(1)
-    let release
-    limit(() => new Promise((r) => (release = r)))
-    const all = Array.from({ length: n }, () => limit(() => Promise.resolve()))
-    return async () => {
-      limit.clearQueue()
-      release()
-      void all
-    }
+  await h.memory(group, "promise limit: queued", N, limited(() => promiseLimit(1)), {
+    ours: true,
+    vs: [{ peer: "p-limit: queued", target: "<= 1" }]
   })
+  await h.memory(group, "p-queue: queued", N, queued(() => new PQueue({ concurrency: 1 })))
+  await h.memory(group, "p-limit: queued", N, limited(() => pLimit(1)))
   await h.memory(group, "raw pending promise", N, async (n) => {
     const resolvers = []
     const promises = Array.from({ length: n }, () => new Promise((r) => resolvers.push(r)))

@@ -275,7 +275,6 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     const run = given ?? new Run(this, name)
     const task = run as TaskImpl<A, E>
     if (this.tracing) effect = this.withSpan(task, effect)
-    run.run = run
     run.startGate = startGate
     run.priority = priority
     this.active++
