@@ -456,7 +456,9 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
 
   workerLoop(worker: Worker): Effect.Effect<void> {
     return Effect.uninterruptibleMask((restore) => {
-      const loop: Effect.Effect<void> = Effect.suspend(() => {
+      // the next step of the worker: its next child, wrapped so that its end comes back here; or a
+      // park until one arrives; or its end. Called right after a child ended (no step in between).
+      const next = (): Effect.Effect<void> => {
         // a child handed over while the worker was parked runs whatever happened since: it was
         // admitted, and counts as running (a lower concurrency, a cancellation — the worker is
         // then interrupted, and the child ends at its first step — apply to it as to any running one)
@@ -465,7 +467,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
           // a doomed worker was interrupted to cancel its child: its fiber cannot run another one
           if (worker.doomed || this.status !== OPEN || this.slots > this.concurrency) return Effect.void
           run = this.queue.shift()
-          if (run === undefined) return Effect.flatMap(this.park(worker), () => loop)
+          if (run === undefined) return Effect.flatMap(this.park(worker), next)
           this.begin(worker, run)
         }
         let effect = run.effect!
@@ -475,13 +477,13 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         run.effect = undefined
         run.context = undefined
         return Effect.matchCauseEffect(restore(effect), handlers)
-      })
+      }
       // made once per worker, not per child: the child is `worker.current`
       const ended = (exit: Exit.Exit<unknown, unknown>) => {
         const run = worker.current!
         worker.current = undefined
         this.onEnd(run, exit, true)
-        return loop
+        return next()
       }
       const handlers = {
         onFailure: (cause: Cause.Cause<unknown>) => ended(Exit.failCause(cause)),
@@ -489,7 +491,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         // task record is not pointed at a young one (which every scavenge would then visit)
         onSuccess: (value: unknown) => ended(value === undefined ? Exit.void : Exit.succeed(value))
       }
-      return loop
+      return Effect.suspend(next)
     })
   }
 
