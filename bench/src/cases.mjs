@@ -121,7 +121,12 @@ export const case1 = async ({ h, quick, scale }) => {
               Executor.make({ concurrency: c, queueCapacity: Infinity }),
               (ex) => ex.runAll(Array.from({ length: N }, () => spec))
             ))),
-          { ours: true, vs: [{ peer: "p-queue", target: ">= 1.2" }, { peer: bottleneck }] }
+          // like for like: one batch, an outcome for each task — p-queue's `addAll`; beside it,
+          // p-queue's add-then-onIdle, which hands back nothing
+          {
+            ours: true,
+            vs: [{ peer: "p-queue.addAll", target: ">= 1.2" }, { peer: "p-queue" }, { peer: bottleneck }]
+          }
         )
         // p-queue's own pattern: add every task, then wait until the queue is idle
         await h.measure(
@@ -156,6 +161,10 @@ export const case1 = async ({ h, quick, scale }) => {
           const queue = new PQueue({ concurrency: c })
           for (let i = 0; i < N; i++) queue.add(promiseTask)
           await queue.onIdle()
+        })
+        await h.measure(group, "p-queue.addAll", N, () => {
+          const queue = new PQueue({ concurrency: c })
+          return queue.addAll(Array.from({ length: N }, () => promiseTask))
         })
         await promiseRows({ h, group, N, c, promiseTask })
         await h.measure(group, bottleneck, NB, () => {
