@@ -281,6 +281,26 @@ describe("TaskGroup.scoped", () => {
       expect(result).toStrictEqual(["cancelled", "b", "c", 1500])
     }))
 
+  it.effect("a cancel that reaches a child as it ends does not touch the child its worker would run next", () =>
+    TaskGroup.scoped((group) =>
+      Effect.gen(function*() {
+        let resumeX: (effect: Effect.Effect<string>) => void = () => {}
+        const x = yield* group.spawn(Effect.async<string>((resume) => {
+          resumeX = resume
+        }))
+        const y = yield* group.spawn(Effect.zipRight(Effect.yieldNow(), Effect.succeed("y")))
+        yield* Effect.yieldNow()
+        assert.strictEqual(yield* x.state, "running")
+        assert.strictEqual(yield* y.state, "queued")
+        // in one step: x's result arrives, then its cancel — the worker's fiber gets both before it
+        // runs again, so the interruption meant for x is still pending when x ends
+        resumeX(Effect.succeed("x"))
+        yield* x.cancel
+        expect(["succeeded", "cancelled"]).toContain(yield* x.state)
+        expect(yield* y.join).toBe("y")
+        assert.strictEqual(yield* y.state, "succeeded")
+      }), { concurrency: 1 }))
+
   it.effect("spawning into a closed or cancelling group fails with a typed error and never runs the effect", () =>
     Effect.gen(function*() {
       const ran = yield* Ref.make(false)
