@@ -2,68 +2,20 @@
 // Needs redis-server: REDIS_URL, or one started here on a free loopback port (nothing saved to disk).
 import { WorkQueue } from "@taskscope/core"
 import { Redis, RedisLimiter, RedisWorkQueue } from "@taskscope/redis"
+import { startRedis } from "@taskscope/test-support"
 import Bottleneck from "bottleneck"
 import { Queue as BullQueue, Worker as BullWorker } from "bullmq"
 import { Effect, Exit, Layer, Schema, Scope } from "effect"
 import { Redis as IORedis } from "ioredis"
-import { spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { createServer } from "node:net"
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
 
 /** A Redis server for the benchmark: REDIS_URL, or a redis-server started here (undefined if there is none). */
 export const redisServer = async () => {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} }
-  const port = await freePort()
-  const child = spawn("redis-server", [
-    "--bind",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--save",
-    "",
-    "--appendonly",
-    "no"
-  ], {
-    stdio: ["ignore", "pipe", "ignore"]
-  })
-  const ready = await new Promise((resolve) => {
-    let out = ""
-    // cleared once settled: a pending timer would keep the process alive for its 10 s
-    const timer = setTimeout(() => resolve(false), 10_000)
-    const settle = (ok) => {
-      clearTimeout(timer)
-      child.stdout.removeAllListeners("data")
-      child.stdout.resume() // keep draining its output so that it never blocks on a full pipe
-      resolve(ok)
-    }
-    child.once("error", () => settle(false))
-    child.stdout.on("data", (c) => {
-      out += c.toString()
-      if (out.includes("Ready to accept connections")) settle(true)
-    })
-  })
-  if (!ready) {
-    child.kill("SIGKILL")
+  try {
+    return await startRedis()
+  } catch {
     return undefined
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve()
-        child.once("exit", () => resolve())
-        child.kill("SIGTERM")
-      })
   }
 }
 

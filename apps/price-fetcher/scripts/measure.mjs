@@ -10,9 +10,9 @@
 //
 // Every run must: exit 0; save exactly the prices it reported, once each, whole lines; and the
 // exchange must count 0 breaches of its limits and 0 requests during a Retry-After it sent.
+import { startRedis } from "@taskscope/test-support"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -193,40 +193,10 @@ const long = async (n, seconds) => {
   return t.failed === 0 && t.breaches === 0 && t.duringPause === 0
 }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-
 const fleet = async (n, processes) => {
-  const port = await freePort()
-  const redis = spawn("redis-server", [
-    "--bind",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--save",
-    "",
-    "--appendonly",
-    "no"
-  ], {
-    stdio: ["ignore", "pipe", "ignore"],
-    cwd: tmpdir()
-  })
   // ready when it says so (a fixed wait was a race on a busy machine)
-  await new Promise((resolve, reject) => {
-    let out = ""
-    redis.stdout.on("data", (chunk) => {
-      out += chunk
-      if (out.includes("Ready to accept connections")) resolve()
-    })
-    redis.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)))
-    redis.once("error", reject)
-  })
-  redis.stdout.resume()
+  const redis = await startRedis()
+  const port = redis.port
   const t = totals()
   try {
     for (let i = 0; i < n; i++) {
@@ -288,7 +258,7 @@ const fleet = async (n, processes) => {
       }
     }
   } finally {
-    redis.kill()
+    await redis.stop()
   }
   report(`${n} runs of ${processes} fetchers sharing limits on Redis`, t)
   return t.failed === 0 && t.breaches === 0 && t.duringPause === 0

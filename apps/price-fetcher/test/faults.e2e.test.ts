@@ -155,7 +155,7 @@ describe("price-fetcher when things go wrong", () => {
           if (killedAt === 0 && (all.match(/"fetched"/g) ?? []).length >= 6) {
             killedAt = Date.now()
             // lose it for 4 s, then bring it back on the same port
-            void redis.stop().then(() => new Promise((r) => setTimeout(r, 4_000))).then(() => {
+            void redis.stop("SIGKILL").then(() => new Promise((r) => setTimeout(r, 4_000))).then(() => {
               restartedAt = Date.now()
               return redis.start()
             })

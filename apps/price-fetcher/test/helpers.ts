@@ -7,10 +7,15 @@ import { assert, expect } from "@effect/vitest"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net"
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+
+import { afterCpu } from "@taskscope/test-support"
+
+// the ports, CPU time and redis-server that every test tree shares
+export { afterCpu, deadPort, freePort, type RedisServer, startRedis } from "@taskscope/test-support"
 
 export const main = process.env.PRICE_FETCHER_MAIN ?? fileURLToPath(new URL("../dist/main.js", import.meta.url))
 
@@ -56,33 +61,6 @@ export interface RunOptions {
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
-
-/**
- * Resolves once process `pid` has used `cpuMs` of CPU time (Linux: /proc/<pid>/stat). A moment in a child's
- * start-up measured in its own CPU time is the same on a quiet and on a loaded machine; a fixed wall-clock
- * delay sent signals before a loaded machine had brought the child to its handler (issue 28).
- */
-export const afterCpu = (pid: number, cpuMs: number, timeoutMs = 60_000): Promise<void> => {
-  const started = Date.now()
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      let used: number
-      try {
-        // utime and stime, in clock ticks of 10 ms, after the command name (which may hold spaces)
-        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-        used = (Number(fields[11]) + Number(fields[12])) * 10
-      } catch {
-        return reject(new Error(`process ${pid} ended before it used ${cpuMs} ms of CPU`))
-      }
-      if (used >= cpuMs) return resolve()
-      if (Date.now() - started > timeoutMs) {
-        return reject(new Error(`process ${pid} used ${used} of ${cpuMs} ms of CPU`))
-      }
-      setTimeout(poll, 5)
-    }
-    poll()
-  })
-}
 
 export const runApp = (args: ReadonlyArray<string>, options: RunOptions = {}): Promise<Run> =>
   new Promise((resolve, reject) => {
@@ -237,36 +215,6 @@ export const fakeExchange = async (
   }
 }
 
-/** A free loopback port to listen on (the kernel's pick; it may hand the same one out again once closed). */
-export const freePort = async (): Promise<number> => {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-/**
- * A port nobody listens on, and nobody will: below the kernel's ephemeral range (32768–60999
- * here), so no `listen(0)` — another test's server, a redis-server on a `freePort` — is handed it,
- * and checked to refuse a connection. (A closed `listen(0)` port came back to the next `listen(0)`
- * about once in 2,000 here: a test's "Redis not there" then found the test's own Redis.)
- */
-export const deadPort = async (): Promise<number> => {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000)
-    const refused = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1")
-      socket.once("connect", () => {
-        socket.destroy()
-        resolve(false)
-      })
-      socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"))
-    })
-    if (refused) return port
-  }
-}
-
 // eslint-disable-next-line no-control-regex
 export const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
 
@@ -365,58 +313,6 @@ export const runInTerminal = (
       })
     })
   })
-
-export interface RedisServer {
-  readonly url: string
-  readonly stop: (signal?: NodeJS.Signals) => Promise<void>
-  readonly start: () => Promise<void>
-  /** Sends `signal` (SIGSTOP freezes it, SIGCONT thaws it) without waiting for anything. */
-  readonly signal: (signal: NodeJS.Signals) => void
-}
-
-/** Debian's redis-server on a free loopback port, nothing saved; `stop`/`start` it to lose it and get it back. */
-export const startRedis = async (): Promise<RedisServer> => {
-  const port = await freePort()
-  let child: ChildProcess | undefined
-  const start = () =>
-    new Promise<void>((resolve, reject) => {
-      const c = spawn("redis-server", [
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--save",
-        "",
-        "--appendonly",
-        "no"
-      ], {
-        cwd: tmpdir(),
-        stdio: ["ignore", "pipe", "ignore"]
-      })
-      child = c
-      let out = ""
-      c.stdout!.on("data", (chunk: Buffer) => {
-        out += chunk.toString()
-        if (out.includes("Ready to accept connections")) resolve()
-      })
-      c.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)))
-      c.once("error", reject)
-    })
-  await start()
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    start,
-    signal: (signal) => child?.kill(signal),
-    stop: (signal = "SIGKILL") =>
-      new Promise((resolve) => {
-        const c = child
-        if (c === undefined || c.exitCode !== null || c.signalCode !== null) return resolve()
-        c.removeAllListeners("exit")
-        c.once("exit", () => resolve())
-        c.kill(signal)
-      })
-  }
-}
 
 /**
  * What a terminal of `columns` × `rows` shows after `output`, and what scrolled off its top into

@@ -4,11 +4,11 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Limiter } from "@taskscope/core"
 import { Redis, RedisLimiter } from "@taskscope/redis"
+import { deadPort, startRedis } from "@taskscope/test-support"
 import { Duration, Effect, Layer, Option, Stream } from "effect"
 import { Redis as IORedis } from "ioredis"
 import { createServer, type Server, type Socket, Socket as NetSocket } from "node:net"
 import { afterEach, beforeEach, vi } from "vitest"
-import { deadPort, startRedis } from "./redisServer.js"
 
 /** Builds the connection layer and returns its error (a BackendError or InvalidOptionsError). */
 const connectError = (options: Redis.Options) =>
@@ -264,7 +264,7 @@ describe("Redis.connectionChanges: the state of the connection", () => {
   it.scopedLive("Connected from the start; Lost when the server is killed, Connected when it is back; a typed error meanwhile", () =>
     Effect.gen(function*() {
       const redis = yield* Effect.promise(() => startRedis({}))
-      yield* Effect.addFinalizer(() => Effect.promise(() => redis.stop({ kill: true })))
+      yield* Effect.addFinalizer(() => Effect.promise(() => redis.stop("SIGKILL")))
       const context = yield* Layer.build(Redis.layer({ url: redis.url }))
       const first = yield* Effect.provide(Redis.connectionState, context)
       assert.strictEqual(first._tag, "Connected")
@@ -277,7 +277,7 @@ describe("Redis.connectionChanges: the state of the connection", () => {
       )
       yield* Effect.sleep("50 millis")
       const t0 = Date.now()
-      yield* Effect.promise(() => redis.stop({ kill: true }))
+      yield* Effect.promise(() => redis.stop("SIGKILL"))
       while (seen.length < 2 && Date.now() - t0 < 5000) yield* Effect.sleep("5 millis")
       const lost = seen[1]
       assert.isTrue(lost !== undefined && Redis.ConnectionState.$is("Lost")(lost), String(lost?._tag))

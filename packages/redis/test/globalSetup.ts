@@ -1,5 +1,5 @@
+import { type RedisServer, startRedis } from "@taskscope/test-support"
 import type { TestProject } from "vitest/node"
-import { type RedisServer, startRedis } from "./redisServer.js"
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -4,6 +4,7 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Redis, RedisWorkQueue } from "@taskscope/redis"
+import { startRedis } from "@taskscope/test-support"
 import { Effect, Layer, Schema } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
@@ -12,7 +13,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { inject } from "vitest"
-import { startRedis } from "./redisServer.js"
 
 const worker = fileURLToPath(new URL("./fixtures/worker.mjs", import.meta.url))
 const Job = Schema.Struct({ n: Schema.Number, ms: Schema.Number })
@@ -138,7 +138,7 @@ describe("RedisWorkQueue across processes", () => {
           waitFor(() => readLog(log).filter((l) => l.what === "done").length >= 20, 20_000, "20 items done")
         )
         const doneBefore = readLog(log).filter((l) => l.what === "done").length
-        yield* Effect.promise(() => server.stop({ kill: true }))
+        yield* Effect.promise(() => server.stop("SIGKILL"))
         yield* Effect.sleep("1500 millis")
         yield* Effect.promise(() => server.start())
         const t0 = Date.now()
