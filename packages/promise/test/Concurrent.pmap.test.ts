@@ -146,4 +146,95 @@ describe.each(implementations)("p-map's suite on %s", (_name, pmap, pmapIterable
     })())
     assert.strictEqual(error.message, "two")
   })
+
+  // found in review, each checked on p-map first
+
+  it("a sync iterator that throws: map rejects with its error (no hang, no unhandled rejection)", async () => {
+    function* source() {
+      yield 1
+      throw new Error("source failed")
+    }
+    const error = await failure(pmap(source(), async (x) => x, { concurrency: 1 }))
+    assert.strictEqual(error.message, "source failed")
+  })
+
+  it("stopOnError false: the AggregateError lists the failures in input order", async () => {
+    const error = await failure(pmap([30, 10], async (ms) => {
+      await sleep(ms)
+      throw new Error(`e${ms}`)
+    }, { stopOnError: false }))
+    assert.instanceOf(error, AggregateError)
+    expect(error.errors.map((e: Error) => e.message)).toStrictEqual(["e30", "e10"])
+  })
+
+  it("a source whose cleanup fails: map rejects with the mapper's error, and nothing else escapes", async () => {
+    async function* source() {
+      try {
+        yield 1
+        yield 2
+      } finally {
+        // eslint-disable-next-line no-unsafe-finally
+        throw new Error("cleanup failed")
+      }
+    }
+    const unhandled: Array<unknown> = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on("unhandledRejection", onUnhandled)
+    try {
+      const error = await failure(pmap(source(), async () => {
+        throw new Error("mapper")
+      }, { concurrency: 1 }))
+      assert.strictEqual(error.message, "mapper")
+      await sleep(20)
+      expect(unhandled).toStrictEqual([])
+    } finally {
+      process.off("unhandledRejection", onUnhandled)
+    }
+  })
+
+  it("mapIterable: leaving the loop while the source waits in next() ends at once", async () => {
+    async function* source() {
+      yield 1
+      await new Promise(() => {})
+    }
+    const left = (async () => {
+      for await (const _ of pmapIterable(source(), async (x) => x, { concurrency: 1, backpressure: 2 })) break
+      return "left"
+    })()
+    expect(await Promise.race([left, sleep(500).then(() => "still waiting")])).toBe("left")
+  })
+
+  it("mapIterable: a mapper's error closes the source and ends the stream", async () => {
+    const log: Array<string> = []
+    function* source() {
+      try {
+        yield 1
+        yield 2
+        yield 3
+      } finally {
+        log.push("source closed")
+      }
+    }
+    const iterator = pmapIterable(source(), async (x) => {
+      if (x === 1) throw new Error("one")
+      return x
+    }, { concurrency: 1 })[Symbol.asyncIterator]()
+    const error = await failure(iterator.next())
+    assert.strictEqual(error.message, "one")
+    expect(log).toStrictEqual(["source closed"])
+    expect(await iterator.next()).toMatchObject({ done: true })
+  })
+
+  it("mapIterable: a sync iterator that throws is thrown from the iteration", async () => {
+    function* source() {
+      yield 1
+      throw new Error("source failed")
+    }
+    const seen: Array<number> = []
+    const error = await failure((async () => {
+      for await (const x of pmapIterable(source(), async (x) => x, { concurrency: 1 })) seen.push(x)
+    })())
+    assert.strictEqual(error.message, "source failed")
+    expect(seen).toStrictEqual([1])
+  })
 })

@@ -18,18 +18,53 @@ const checkMapper = (subject: string, mapper: unknown): void => {
 
 type Source<A> = Iterable<A | PromiseLike<A>> | AsyncIterable<A | PromiseLike<A>>
 
-/** One reader over a sync or async iterable: `next` is never called twice at once. */
-const reader = <A>(subject: string, input: Source<A>) => {
-  if (input !== null && typeof input === "object" && Symbol.asyncIterator in input) {
-    return (input as AsyncIterable<A>)[Symbol.asyncIterator]()
-  }
+interface Reader<A> {
+  next(): Promise<IteratorResult<A | PromiseLike<A>>>
+  return?(): unknown
+}
+
+/** Checks the input at once (a clear TypeError); its iterator is asked for when reading starts. */
+const checkInput = (subject: string, input: unknown): void => {
+  if (input !== null && typeof input === "object" && Symbol.asyncIterator in input) return
   if (input === null || input === undefined || typeof (input as any)[Symbol.iterator] !== "function") {
     throw new TypeError(`${subject}: Expected an iterable or async iterable input, actual ${String(input)}`)
   }
+}
+
+/**
+ * One reader over a sync or async iterable: `next` is never called twice at once, and a sync
+ * iterator that throws gives a rejected `next` (never a throw inside the caller's callback).
+ */
+const reader = <A>(input: Source<A>): Reader<A> => {
+  if (input !== null && typeof input === "object" && Symbol.asyncIterator in input) {
+    return (input as AsyncIterable<A>)[Symbol.asyncIterator]()
+  }
   const iterator = (input as Iterable<A | PromiseLike<A>>)[Symbol.iterator]()
   return {
-    next: () => Promise.resolve(iterator.next()),
-    return: () => Promise.resolve(iterator.return?.() ?? { done: true, value: undefined })
+    next: () => {
+      try {
+        return Promise.resolve(iterator.next())
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    },
+    return: () => iterator.return?.()
+  }
+}
+
+/**
+ * Closes the source without waiting for it — an async generator blocked in `next` answers
+ * `return` only after that `next`, which may be never (as p-map) — and without a failure of its
+ * cleanup becoming an unhandled rejection: the caller has its own outcome already.
+ */
+const closeQuietly = <A>(iterator: Reader<A>): void => {
+  try {
+    const closing = iterator.return?.()
+    if (closing !== null && typeof closing === "object" && typeof (closing as any).then === "function") {
+      ;(closing as PromiseLike<unknown>).then(undefined, () => {})
+    }
+  } catch {
+    // its cleanup threw: the caller already has its outcome (p-map drops it too)
   }
 }
 
@@ -44,9 +79,11 @@ export const map = <A, B>(
     checkMapper("map", mapper)
     const stopOnError = options.stopOnError ?? true
     const signal = options.signal
-    const iterator = reader("map", input)
+    checkInput("map", input)
+    const iterator = reader(input)
     const results: Array<unknown> = []
-    const errors: Array<unknown> = []
+    // with stopOnError false: each failure with its index, reported in input order (as p-map)
+    const errors: Array<{ readonly index: number; readonly error: unknown }> = []
     let running = 0
     let index = 0
     let done = false
@@ -57,10 +94,13 @@ export const map = <A, B>(
       finished = true
       signal?.removeEventListener("abort", onAbort)
       if (error !== undefined) {
-        void iterator.return?.()
+        closeQuietly(iterator)
         return reject(error.error)
       }
-      if (errors.length > 0) return reject(new AggregateError(errors, "map: some mappers failed"))
+      if (errors.length > 0) {
+        errors.sort((a, b) => a.index - b.index)
+        return reject(new AggregateError(errors.map((e) => e.error), "map: some mappers failed"))
+      }
       resolve(results.filter((r) => r !== mapSkip) as Array<Exclude<Awaited<B>, typeof mapSkip>>)
     }
     const onAbort = () => finish({ error: signal!.reason })
@@ -88,7 +128,7 @@ export const map = <A, B>(
           results[i] = await mapper(element as A, i)
         } catch (error) {
           if (stopOnError) return finish({ error })
-          errors.push(error)
+          errors.push({ index: i, error })
           results[i] = mapSkip
         } finally {
           running--
@@ -116,28 +156,41 @@ export const mapIterable = <A, B>(
     throw new TypeError(`mapIterable: Expected \`backpressure\` to be >= \`concurrency\`, actual ${backpressure}`)
   }
   checkMapper("mapIterable", mapper)
-  const iterator = reader("mapIterable", input)
+  checkInput("mapIterable", input)
+  // the input's iterator is asked for at the first `next`, as p-map's
+  let iterator: Reader<A> | undefined = undefined
   // results in input order: each a promise of { value } or { done }
   const pending: Array<Promise<{ readonly done: boolean; readonly value?: unknown }>> = []
   let running = 0
-  let done = false
+  /** The source has nothing more to give: exhausted, failed, or closed. */
+  let sourceDone = false
+  /** The stream has ended: its source ran out, a mapper or the source failed, or `return` was called. */
+  let ended = false
   let index = 0
   let reading: Promise<void> | undefined = undefined
+  const close = () => {
+    if (iterator !== undefined && !sourceDone) closeQuietly(iterator)
+    sourceDone = true
+  }
   const fill = (): void => {
-    while (!done && reading === undefined && running < concurrency && pending.length < backpressure) {
+    if (ended) return
+    iterator ??= reader(input)
+    const source = iterator
+    while (!sourceDone && reading === undefined && running < concurrency && pending.length < backpressure) {
       let settle!: (r: { readonly done: boolean; readonly value?: unknown }) => void
       let fail!: (e: unknown) => void
-      pending.push(
-        new Promise((res, rej) => {
-          settle = res
-          fail = rej
-        })
-      )
+      const slot = new Promise<{ readonly done: boolean; readonly value?: unknown }>((res, rej) => {
+        settle = res
+        fail = rej
+      })
+      // a slot dropped when the stream ended early may still fail: never an unhandled rejection
+      slot.then(undefined, () => {})
+      pending.push(slot)
       running++
-      reading = iterator.next().then(async (step) => {
+      reading = source.next().then(async (step) => {
         reading = undefined
         if (step.done) {
-          done = true
+          sourceDone = true
           running--
           settle({ done: true })
           return
@@ -154,33 +207,48 @@ export const mapIterable = <A, B>(
         }
       }, (error) => {
         reading = undefined
-        done = true
+        sourceDone = true
         running--
         fail(error)
       })
     }
   }
+  const end = () => {
+    ended = true
+    pending.length = 0
+  }
   const out: AsyncIterableIterator<Exclude<Awaited<B>, typeof mapSkip>> = {
     [Symbol.asyncIterator]: () => out,
     next: async () => {
       for (;;) {
+        if (ended) return { done: true, value: undefined }
         fill()
         const head = pending.shift()
-        if (head === undefined) return { done: true, value: undefined }
-        const step = await head
-        fill()
-        if (step.done) {
-          pending.length = 0
+        if (head === undefined) {
+          end()
           return { done: true, value: undefined }
         }
+        let step: { readonly done: boolean; readonly value?: unknown }
+        try {
+          step = await head
+        } catch (error) {
+          // the stream ends at its first failure, and its source is closed (as p-map)
+          end()
+          close()
+          throw error
+        }
+        if (step.done) {
+          end()
+          return { done: true, value: undefined }
+        }
+        fill()
         if (step.value === mapSkip) continue
         return { done: false, value: step.value as Exclude<Awaited<B>, typeof mapSkip> }
       }
     },
     return: async () => {
-      done = true
-      pending.length = 0
-      await iterator.return?.()
+      end()
+      close()
       return { done: true, value: undefined }
     }
   }
