@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Orphans, type Task, TaskGroup } from "@taskscope/core"
-import { Cause, Effect, Exit, Fiber, Option, Ref, TestClock } from "effect"
+import { Orphans, type Task, Task as TaskModule, TaskGroup } from "@taskscope/core"
+import { Cause, Effect, Exit, Fiber, FiberRef, Option, Ref, TestClock } from "effect"
 import { defectMessage, exitAfter, noOrphans, now, runFor } from "./helpers.js"
 
 class Boom extends Error {
@@ -450,5 +450,70 @@ describe("TaskGroup.make", () => {
         ).pipe(Effect.annotateLogs("group", "yes"))
       )
       expect(Object.fromEntries(annotations)).toStrictEqual({ group: "yes" })
+    }))
+
+  // a bounded group runs its children one after another on a few worker fibers: each child must
+  // still behave as on a fiber of its own (found in review; the unbounded group is the reference)
+  for (const concurrency of [Infinity, 1, 2]) {
+    it.effect(`a FiberRef one child sets is not seen by the next (concurrency ${concurrency})`, () =>
+      Effect.gen(function*() {
+        const ref = FiberRef.unsafeMake("initial")
+        const seen = yield* noOrphans(TaskGroup.scoped((group) =>
+          Effect.gen(function*() {
+            yield* Effect.flatMap(group.spawn(FiberRef.set(ref, "set by a")), (a) => a.join)
+            return yield* Effect.flatMap(group.spawn(FiberRef.get(ref)), (b) => b.join)
+          }), { concurrency }))
+        assert.strictEqual(seen, "initial")
+      }))
+
+    it.effect(`a fiber a child forked is interrupted when the child ends (concurrency ${concurrency})`, () =>
+      Effect.gen(function*() {
+        const interrupted = yield* Ref.make(false)
+        const seenByFork = yield* Ref.make<Array<string>>([])
+        const fork = Effect.forever(
+          Effect.zipRight(
+            Effect.flatMap(
+              TaskModule.current,
+              (t) =>
+                Ref.update(seenByFork, (seen) => [
+                  ...seen,
+                  Option.getOrElse(Option.map(t, (x) => x.name), () => "none")
+                ])
+            ),
+            Effect.sleep(1)
+          )
+        ).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
+        const fiber = yield* runFor(
+          TaskGroup.scoped((group) =>
+            Effect.gen(function*() {
+              const a = yield* group.spawn(Effect.zipRight(Effect.fork(fork), Effect.sleep(2)), { name: "a" })
+              yield* a.join
+              const endedWithA = yield* Ref.get(interrupted)
+              yield* Effect.flatMap(group.spawn(Effect.sleep(5), { name: "b" }), (b) => b.join)
+              return endedWithA
+            }), { concurrency }),
+          "100 millis"
+        )
+        assert.isTrue(yield* Fiber.join(fiber), "the fork outlived the child that forked it")
+        // it only ever saw the child that forked it
+        expect(new Set(yield* Ref.get(seenByFork))).toStrictEqual(new Set(["a"]))
+      }))
+  }
+
+  it.effect("a child cancelled as it is handed to a parked worker never runs, also after a child that set a FiberRef", () =>
+    Effect.gen(function*() {
+      const ref = FiberRef.unsafeMake(0)
+      const ran = yield* Ref.make(false)
+      const result = yield* noOrphans(TaskGroup.scoped((group) =>
+        Effect.gen(function*() {
+          // the worker's FiberRefs changed by the first child, then it parks
+          yield* Effect.flatMap(group.spawn(FiberRef.set(ref, 1)), (a) => a.join)
+          // handed to the parked worker and cancelled in the same step
+          const b = yield* group.spawn(Ref.set(ran, true))
+          yield* b.cancel
+          return yield* b.state
+        }), { concurrency: 1 }))
+      assert.strictEqual(result, "cancelled")
+      assert.isFalse(yield* Ref.get(ran), "the cancelled child ran")
     }))
 })
