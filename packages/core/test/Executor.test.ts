@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Executor } from "@taskscope/core"
-import { Chunk, Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
+import { Chunk, Duration, Effect, Exit, Fiber, Option, Stream, TestClock } from "effect"
 import { now } from "./helpers.js"
 
 const job = (
@@ -122,6 +122,36 @@ describe("Executor", () => {
       assert.strictEqual(yield* Fiber.join(blocked), 100)
       yield* TestClock.adjust(1000) // let the rest finish before the scope drains
     }))
+
+  // found in review; asyncio's Queue.put passes a wake-up on when its putter is cancelled
+  {
+    it.scoped("backpressure: a blocked submitter cancelled as it is woken passes the room to the next one", () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make({ concurrency: 1, queueCapacity: 1, overflow: "block", grace: 0 })
+        yield* executor.submit({ name: "running", effect: Effect.sleep(1000) })
+        const queued = yield* executor.submit({ name: "queued", effect: Effect.sleep(10) })
+        const first = yield* Effect.fork(executor.submit({ name: "first", effect: Effect.void }))
+        const second = yield* Effect.fork(executor.submit({ name: "second", effect: Effect.void }))
+        yield* Effect.yieldNow()
+        assert.isTrue(Option.isNone(yield* Fiber.poll(first)) && Option.isNone(yield* Fiber.poll(second)))
+        // room opens (the queued task is removed), and the first submitter is cancelled in the same
+        // step: its fiber gets the wake-up and the interruption at once
+        yield* executor.remove(queued.id)
+        yield* Fiber.interrupt(first)
+        yield* Effect.yieldNow()
+        const taken = yield* Fiber.poll(second)
+        assert.isTrue(Option.isSome(taken) && Exit.isSuccess(taken.value), "the second submitter still waits")
+        if (Option.isSome(taken) && Exit.isSuccess(taken.value)) {
+          assert.strictEqual(taken.value.value.name, "second")
+          assert.strictEqual(yield* taken.value.value.state, "queued")
+        }
+        const first_ = yield* Fiber.await(first)
+        assert.isTrue(Exit.isInterrupted(first_), "the first submitter ends cancelled, its task not submitted")
+        const stats = yield* executor.stats
+        expect([stats.queued, stats.submitted]).toStrictEqual([1, 3])
+        yield* TestClock.adjust(2000)
+      }))
+  }
 
   it.scoped("drain with enough budget finishes everything and reports nothing lost", () =>
     Effect.gen(function*() {

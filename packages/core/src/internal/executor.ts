@@ -4,6 +4,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
@@ -644,13 +645,61 @@ export class ExecutorImpl implements Executor.Executor {
         return Effect.fail(new ExecutorFullError({ executor: this.name, task: spec.name, capacity: this.capacity }))
       }
       // backpressure: wait for room, in arrival order
-      return Effect.flatMap(this.waitForRoom(), () => this.submit(spec))
+      return this.blockedSubmit(spec, fiber.currentContext)
     })
   }
 
-  waitForRoom(): Effect.Effect<void> {
+  /**
+   * Waits for room, then takes it in the same step: only the wait can be interrupted. A submitter
+   * cancelled once it was woken passes the wake-up to the next one (asyncio's `Queue.put`), so room
+   * never goes unused while another submitter waits for it.
+   */
+  blockedSubmit<A, E>(
+    spec: Executor.TaskSpec<A, E, any>,
+    context: Context.Context<never>
+  ): Effect.Effect<Task.Task<A, E | TaskDroppedError>, ExecutorClosedError | DuplicateTaskIdError> {
+    return Effect.uninterruptibleMask((restore) => {
+      const attempt: Effect.Effect<
+        Task.Task<A, E | TaskDroppedError>,
+        ExecutorClosedError | DuplicateTaskIdError
+      > = Effect.suspend(() => {
+        let woken = false
+        return Effect.matchCauseEffect(
+          restore(this.waitForRoom(() => {
+            woken = true
+          })),
+          {
+            onFailure: (cause) => {
+              if (woken) this.wakeBlocked()
+              return Effect.failCause(cause)
+            },
+            onSuccess: () =>
+              Effect.withFiberRuntime((fiber) => {
+                if (!Cause.isEmpty(fiber.getFiberRef(FiberRef.interruptedCause))) {
+                  // cancelled as it was woken: the room is the next submitter's
+                  this.wakeBlocked()
+                  return Effect.interrupt
+                }
+                const admitted = this.admit(spec, context)
+                if (admitted === "full") return attempt
+                return admitted instanceof ExecutorClosedError || admitted instanceof DuplicateTaskIdError
+                  ? Effect.fail(admitted)
+                  : Effect.succeed(admitted)
+              })
+          }
+        )
+      })
+      return attempt
+    })
+  }
+
+  /** Waits until `wakeBlocked` picks this waiter (`onWoken` is called as it does). */
+  waitForRoom(onWoken: () => void): Effect.Effect<void> {
     return Effect.async<void>((resume) => {
-      const waiter = () => resume(Effect.void)
+      const waiter = () => {
+        onWoken()
+        resume(Effect.void)
+      }
       this.blocked.push(waiter)
       return Effect.sync(() => {
         const i = this.blocked.indexOf(waiter)
