@@ -257,6 +257,27 @@ describe("group.start to the letter of Trio's nursery.start", () => {
       assert.strictEqual(result[1], "sibling done")
     }))
 
+  // found in review
+  for (const concurrency of [Infinity, 1]) {
+    it.effect(`the caller is cancelled and the child fails instead of ending cancelled: the group gets the error, not lost (concurrency ${concurrency})`, () =>
+      Effect.gen(function*() {
+        const exit = yield* TaskGroup.scoped((group) =>
+          Effect.timeoutOption(
+            group.start<number, never, string, never>(() =>
+              // it cannot be stopped before it fails
+              Effect.uninterruptible(Effect.zipRight(Effect.sleep(100), Effect.fail("failed while cancelled")))
+            ),
+            10
+          ), { concurrency }).pipe(
+            Effect.exit,
+            Effect.fork,
+            Effect.tap(() => TestClock.adjust(1000)),
+            Effect.flatMap(Fiber.join)
+          )
+        expect(failuresOf(exit)).toStrictEqual(["failed while cancelled"])
+      }))
+  }
+
   it.effect("a child that fails after ready fails the group (failFast)", () =>
     Effect.gen(function*() {
       const exit = yield* TaskGroup.scoped((group) =>

@@ -372,8 +372,16 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
             : Exit.failCause(exit.cause)
         )
       })
-      // Trio's nursery.start: until it is ready, the child lives under the caller's cancellation
-      return Effect.onInterrupt(Deferred.await(deferred), () => spawned.cancel)
+      // Trio's nursery.start: until it is ready, the child lives under the caller's cancellation.
+      // A caller cancelled cancels the child; a failure the child ends with instead (raised in an
+      // uninterruptible region, a finalizer's defect) is not lost: the caller is gone (and an
+      // Effect.timeout around it drops its failures), so the group records it, as Trio's start
+      // raises it into the code around the caller
+      return Effect.onInterrupt(Deferred.await(deferred), () =>
+        Effect.suspend(() => {
+          gate.ready = true
+          return spawned.cancel
+        }))
     })
   }
 
