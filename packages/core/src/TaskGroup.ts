@@ -115,7 +115,9 @@ export interface TaskGroup<M extends Mode = "failFast", E = unknown> extends Pip
    * child calls it; returns the value passed to `ready`. Fails with the child's error if it fails
    * first, and with `TaskExitedBeforeReadyError` if it completes without calling `ready`. Until it
    * is ready the child lives under the caller's cancellation: cancelling or timing out the caller
-   * before that cancels the child (and waits for its cleanup).
+   * before that cancels the child (and waits for its cleanup). If the child then ends with a
+   * failure rather than cancelled (it failed in an uninterruptible region, a finalizer died), the
+   * group records that failure — the caller is gone, and nothing is lost.
    */
   start<V, A, E2 extends E, R>(
     f: (ready: (value: V) => Effect.Effect<void>) => Effect.Effect<A, E2, R>,
