@@ -3,7 +3,8 @@
  * p-queue and on the Executor: every scenario is one test per implementation. Time is vitest's
  * fake clock (both read `Date.now` and `setTimeout`), so the timing scenarios are exact.
  * Recorded: 45 scenarios; p-queue passes 45; the Executor before the kernel (0997bcd) passed
- * 30, on the kernel 45.
+ * 30, on the kernel 45. Two more found in review (a rate timer left after the queue emptied):
+ * p-queue passes them, the Executor since it cancels that timer.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { EventEmitter } from "eventemitter3"
@@ -674,4 +675,28 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       await queue.onIdle()
       expect(log).toStrictEqual(["active", "active", "completed 1", "error x"])
     }))
+
+  // found in review: a timer left for a rate that nothing waits for kept the process alive, and
+  // fired 'empty' and 'idle' again
+  for (const how of ["clear()", "the last queued task's signal"] as const) {
+    it(`emptied by ${how} while rate-limited: no timer left, no event after`, async () => {
+      const queue = make({ intervalCap: 1, interval: 2000 })
+      const controller = new AbortController()
+      await queue.add(async () => 1)
+      const waiting = queue.add(async () => 2, { signal: controller.signal }).catch(() => "dropped")
+      await advance(5)
+      assert.strictEqual(queue.size, 1)
+      const log: Array<string> = []
+      for (const event of ["empty", "idle", "next", "active"] as const) queue.on(event, () => log.push(event))
+      if (how === "clear()") queue.clear()
+      else controller.abort()
+      // p-queue's clear() leaves the dropped task's promise pending (ours settles it: see the table)
+      if (how !== "clear()") assert.strictEqual(await waiting, "dropped")
+      assert.strictEqual(queue.size, 0)
+      const after = log.length
+      expect(vi.getTimerCount()).toBe(0)
+      await advance(3000)
+      expect(log.slice(after)).toStrictEqual([])
+    })
+  }
 })

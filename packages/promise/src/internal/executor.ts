@@ -299,7 +299,8 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
   #pending = 0
   #nextId = 1
   readonly #running = new Set<Entry>()
-  #rateTimer = false
+  /** Cancels the wake-up for when the rate lets the next task start, while one is set. */
+  #rateTimer: (() => void) | undefined = undefined
   #rateLimited = false
   #rateFlush = false
   // tasks that ended, waiting for the microtask that settles them (p-queue's `#next`), in order
@@ -552,6 +553,8 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
   #tryToStartAnother(): boolean {
     const kernel = this.#kernel
     if (kernel.size === 0) {
+      // nothing waits for the rate (cleared, aborted): no wake-up keeps the process alive (as p-queue)
+      this.#clearRateTimer()
       this.#emit("empty")
       if (this.#pending === 0) this.#idle()
       return false
@@ -577,15 +580,21 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
 
   /** The rate holds the next task back: look again when it allows one. */
   #armRateTimer(now: number): void {
-    if (this.#rateTimer) return
+    if (this.#rateTimer !== undefined) return
     const wait = this.#kernel.blockedFor(now)
     if (wait === Infinity || wait <= 0) return
-    this.#rateTimer = true
-    this.#after(wait, () => {
-      this.#rateTimer = false
+    this.#rateTimer = this.#after(wait, () => {
+      this.#rateTimer = undefined
       this.#processQueue()
       this.#scheduleRateLimitUpdate()
     })
+  }
+
+  #clearRateTimer(): void {
+    const cancel = this.#rateTimer
+    if (cancel === undefined) return
+    this.#rateTimer = undefined
+    cancel()
   }
 
   #idle(): void {
@@ -864,7 +873,8 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     for (const entry of this.#kernel.clear()) {
       this.#drop(entry, new TaskDroppedError({ executor: this.name, task: entry.id, reason: "cleared" }))
     }
-    // as p-queue: the rate-limited state drops at once
+    // as p-queue: nothing waits for the rate now, and the rate-limited state drops at once
+    this.#clearRateTimer()
     this.#updateRateLimited()
     this.#emit("empty")
     if (this.#pending === 0) this.#idle()
