@@ -144,19 +144,37 @@ export declare namespace Executor {
 
   /**
    * p-queue's queue interface: the executor hands each waiting task to `enqueue` as a function,
-   * takes the next with `dequeue`, and asks `filter` for `sizeBy`, `setPriority` for
-   * `setPriority`, and `remove` (optional) when a waiting task's signal aborts.
+   * with the options `add` was given (and, as p-queue, the executor's `timeout`, the task's
+   * `priority` and `id`); takes the next with `dequeue`, and asks `filter` for `sizeBy`,
+   * `setPriority` for `setPriority`, and `remove` (optional) when a waiting task's signal aborts.
+   * `dequeue` may return the function it was handed or one that calls it (a queue that wraps its
+   * jobs); calling it only tells the executor which task is next — the executor starts it.
    *
    * @since 0.1.0
    * @category models
    */
   export interface QueueClass {
     readonly size: number
-    enqueue(run: () => unknown, options: { readonly priority: number; readonly id: string }): void
+    enqueue(run: () => unknown, options: QueueClassOptions): void
     dequeue(): (() => unknown) | undefined
     filter(options: { readonly priority?: number }): Array<unknown>
     setPriority(id: string, priority: number): void
     remove?(id: string): void
+  }
+
+  /**
+   * What a `queueClass` is handed with each task: `add`'s options as given, the executor's
+   * `timeout` when `add` gave none, and the task's `priority` (0 by default) and `id`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface QueueClassOptions {
+    readonly priority: number
+    readonly id: string
+    readonly timeout?: number | undefined
+    readonly signal?: AbortSignal | undefined
+    readonly [option: string]: unknown
   }
 
   /**

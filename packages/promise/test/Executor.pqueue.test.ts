@@ -3,8 +3,9 @@
  * p-queue and on the Executor: every scenario is one test per implementation. Time is vitest's
  * fake clock (both read `Date.now` and `setTimeout`), so the timing scenarios are exact.
  * Recorded: 45 scenarios; p-queue passes 45; the Executor before the kernel (0997bcd) passed
- * 30, on the kernel 45. Two more found in review (a rate timer left after the queue emptied):
- * p-queue passes them, the Executor since it cancels that timer.
+ * 30, on the kernel 45. Four more found in review — a rate timer left after the queue emptied
+ * (two), what a `queueClass` is handed and a queue that wraps its jobs, `setPriority` with an id
+ * given as a number: p-queue passes them, the Executor since their fixes.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { EventEmitter } from "eventemitter3"
@@ -628,6 +629,38 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       expect(order).toStrictEqual([1, 4, 3, 2])
     }))
 
+  // found in review
+  class Recording {
+    static given: Array<Record<string, unknown>> = []
+    items: Array<() => unknown> = []
+    enqueue(run: () => unknown, options: Record<string, unknown>) {
+      Recording.given.push(options)
+      // a queue that wraps what it is handed (a fair or grouped queue keeps its own jobs)
+      this.items.push(() => run())
+    }
+    dequeue() {
+      return this.items.shift()
+    }
+    get size() {
+      return this.items.length
+    }
+    filter() {
+      return this.items
+    }
+    setPriority() {}
+  }
+
+  it("queueClass: enqueue gets add's options, the executor's timeout and the id; a queue may wrap its jobs", () =>
+    timed(async () => {
+      Recording.given = []
+      const queue = make({ concurrency: 1, timeout: 5000, queueClass: Recording as any })
+      const first = queue.add(() => delay(10).then(() => "first"))
+      const second = queue.add(async () => "ran", { priority: 3, group: "g2" } as any)
+      expect([await first, await second]).toStrictEqual(["first", "ran"])
+      expect(Recording.given.at(-1)).toMatchObject({ timeout: 5000, priority: 3, group: "g2" })
+      assert.strictEqual(typeof Recording.given.at(-1)!.id, "string")
+    }))
+
   // ---------------------------------------------------------------------------------------------
   // errors and events
 
@@ -674,6 +707,18 @@ describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
       }).catch(() => {})
       await queue.onIdle()
       expect(log).toStrictEqual(["active", "active", "completed 1", "error x"])
+    }))
+
+  it("setPriority with an id given as a number (a JavaScript caller)", () =>
+    timed(async () => {
+      const queue = make({ concurrency: 1 })
+      const order: Array<string> = []
+      const first = queue.add(() => delay(10).then(() => void order.push("first")))
+      const a = queue.add(async () => void order.push("a"), { id: 7 } as any)
+      const b = queue.add(async () => void order.push("b"))
+      queue.setPriority(7 as any, -1)
+      await Promise.all([first, a, b])
+      expect(order).toStrictEqual(["first", "b", "a"])
     }))
 
   // found in review: a timer left for a rate that nothing waits for kept the process alive, and

@@ -212,6 +212,10 @@ class UserLane implements Lane<Entry> {
   /** Waiting tasks, in arrival order (for `clear` and the close report). */
   readonly waiting = new Set<Entry>()
   head: Entry | undefined = undefined
+  /** The options `add` was given for the task it is about to push (p-queue hands them to `enqueue`). */
+  given: object | undefined = undefined
+  /** The task whose function the user's queue just called (it may wrap the function it was handed). */
+  called: Entry | undefined = undefined
   constructor(readonly make: new() => UserQueue) {
     this.queue = new make()
   }
@@ -219,16 +223,29 @@ class UserLane implements Lane<Entry> {
     return this.waiting.size
   }
   push(entry: Entry): void {
-    const run = Object.assign(() => undefined, { [ENTRY]: entry })
+    // calling it only says which task it is: the executor starts it (p-queue's queue may wrap it)
+    const run = Object.assign(() => {
+      this.called = entry
+    }, { [ENTRY]: entry })
     entry.kstate = QUEUED
     this.waiting.add(entry)
-    this.queue.enqueue(run, { priority: entry.given, id: entry.id })
+    const given = this.given
+    this.given = undefined
+    // as p-queue's add: the executor's timeout, the caller's options as given, the priority and id
+    this.queue.enqueue(run, { ...given, priority: entry.given, id: entry.id })
   }
   peek(): Entry | undefined {
     while (this.head === undefined && this.waiting.size > 0) {
-      const run = this.queue.dequeue() as { [ENTRY]?: Entry } | undefined
+      const run = this.queue.dequeue() as (() => unknown) & { [ENTRY]?: Entry } | undefined
       if (run === undefined) return undefined
-      const entry = run[ENTRY]
+      let entry = run[ENTRY]
+      if (entry === undefined && typeof run === "function") {
+        // a function of the user's queue around ours: calling it calls ours
+        this.called = undefined
+        run()
+        entry = this.called
+        this.called = undefined
+      }
       if (entry !== undefined && entry.kstate === QUEUED) this.head = entry
     }
     return this.head
@@ -299,6 +316,8 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
   #pending = 0
   #nextId = 1
   readonly #running = new Set<Entry>()
+  /** The line on the user's `queueClass`, when given. */
+  readonly #userLane: UserLane | undefined
   /** Cancels the wake-up for when the rate lets the next task start, while one is set. */
   #rateTimer: (() => void) | undefined = undefined
   #rateLimited = false
@@ -359,13 +378,14 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     const carryover = options.carryoverIntervalCount ??
       (options as { carryoverConcurrencyCount?: boolean }).carryoverConcurrencyCount ?? false
     this.#rated = intervalCap !== Infinity && interval > 0
+    this.#userLane = queueClass === undefined ? undefined : new UserLane(queueClass as new() => UserQueue)
     this.#kernel = new Kernel<Entry>({
       concurrency,
       paused: options.autoStart === false,
       rate: this.#rated
         ? { limit: intervalCap, intervalMs: interval, window: strict ? "sliding" : "fixed", carryover }
         : undefined,
-      lane: queueClass === undefined ? undefined : new UserLane(queueClass as new() => UserQueue)
+      lane: this.#userLane
     })
     this.runtime = runtimeHere()
     this.linked = this.runtime !== Runtime.defaultRuntime
@@ -475,6 +495,9 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
       signal.addEventListener("abort", onAbort, { once: true })
     }
     const promise = this.#promiseOf<R>(entry)
+    if (this.#userLane !== undefined) {
+      this.#userLane.given = { timeout: this.timeout, ...(options as object | undefined) }
+    }
     this.#enqueue(entry)
     return promise
   }
@@ -901,7 +924,9 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
         `Executor.setPriority: Expected \`priority\` to be a finite number, actual ${String(priority)}`
       )
     }
-    const entry = this.#kernel.toArray().find((e) => e.id === id)
+    // an id given as a number (JavaScript callers, as p-queue takes it) is its string
+    const key = String(id)
+    const entry = this.#kernel.toArray().find((e) => e.id === key)
     if (entry === undefined) throw new ReferenceError(`No promise function with the id "${id}" exists in the queue.`)
     // as p-queue: it moves behind the tasks already waiting with that priority
     this.#kernel.reprioritize(entry, -priority || 0)
