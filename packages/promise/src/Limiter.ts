@@ -260,7 +260,10 @@ export interface LimitFunction {
    */
   clearQueue(): void
   /** `Promise.all` of `fn(input, index)` for each input, through the limit. */
-  map<I, R>(iterable: Iterable<I>, fn: (input: I, index: number) => PromiseLike<R> | R): Promise<Array<R>>
+  map<I, R>(
+    iterable: Iterable<I> | ArrayLike<I>,
+    fn: (input: I, index: number) => PromiseLike<R> | R
+  ): Promise<Array<R>>
   /** Like calling it, but `fn` gets a signal and `signal` can take the call out of the line. */
   run<A>(fn: AsyncFn<A>, options?: { readonly signal?: AbortSignal | undefined }): Promise<A>
 }

@@ -5,7 +5,15 @@
  * their own below.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
-import { CancelledError, Executor, SuppressedError, TaskDroppedError, TimeoutError } from "@taskscope/promise"
+import {
+  CancelledError,
+  Executor,
+  gather,
+  semaphore,
+  SuppressedError,
+  TaskDroppedError,
+  TimeoutError
+} from "@taskscope/promise"
 import { Duration } from "effect"
 import { deferred, rejection, stateOf, tick, ticks, unhandledRejections, untilAborted } from "./helpers.js"
 import { implementations, type Make, same } from "./pqueue.js"
@@ -567,4 +575,22 @@ describe("Executor, where it differs from p-queue on purpose", () => {
     }
     assert.strictEqual(uncaught.length, 1)
   })
+})
+
+// found in review: a bad argument that the core checks reached promise callers as Effect's
+// IllegalArgumentException; a JavaScript caller gets a TypeError, as from the Executor's own checks
+describe("a bad argument is a TypeError wherever it is checked", () => {
+  const cases: ReadonlyArray<readonly [string, () => unknown]> = [
+    ["Executor.close({ grace: \"abc\" })", () => new Executor().close({ grace: "abc" as never })],
+    ["Executor.close({ grace: -1 })", () => new Executor().close({ grace: -1 })],
+    ["semaphore(-1)", () => semaphore(-1)],
+    ["gather(…, { concurrency: 0 })", () => gather([async () => 1], { concurrency: 0 })]
+  ]
+  for (const [name, call] of cases) {
+    it(name, async () => {
+      const error = await (async () => call())().then(() => undefined, (e: unknown) => e)
+      assert.instanceOf(error, TypeError)
+      assert.match((error as TypeError).message, /Expected/)
+    })
+  }
 })

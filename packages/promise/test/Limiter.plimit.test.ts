@@ -167,6 +167,12 @@ describe.each(implementations)("p-limit's suite on %s", (_name, make, makeFuncti
     expect(await l.map([1, 2, 3], async (x, i) => x * 10 + i)).toStrictEqual([10, 21, 32])
   })
 
+  it("map takes an array-like, as Array.from does (found in review)", async () => {
+    const l = make(2)
+    const arrayLike = { length: 2, 0: "a", 1: "b" } as unknown as Iterable<string>
+    expect(await l.map(arrayLike, async (x, i) => `${x}${i}`)).toStrictEqual(["a0", "b1"])
+  })
+
   it("limitFunction: calls the function through the limit; clearQueue", async () => {
     let running = 0
     let most = 0

@@ -1,4 +1,3 @@
-import * as Cause from "effect/Cause"
 import * as DateTime from "effect/DateTime"
 import * as Options from "./options.js"
 
@@ -10,7 +9,7 @@ import * as Options from "./options.js"
 export const millisOrDie = (subject: string, input: unknown): number => {
   const ms = Options.toMillis(input)
   if (ms === undefined || ms === -Infinity) {
-    throw new Cause.IllegalArgumentException(
+    throw Options.invalidArgument(
       `${subject}: Expected a duration (milliseconds, a Duration, or a string like "5 seconds"; Infinity for none), actual ${
         typeof input === "string" ? JSON.stringify(input) : String(input)
       }`
@@ -29,7 +28,7 @@ export const instantOrDie = (subject: string, instant: unknown): number => {
     ? DateTime.toEpochMillis(instant)
     : Number.NaN
   if (Number.isNaN(ms)) {
-    throw new Cause.IllegalArgumentException(
+    throw Options.invalidArgument(
       `${subject}: Expected an instant (epoch milliseconds, a Date or a DateTime), actual ${String(instant)}`
     )
   }

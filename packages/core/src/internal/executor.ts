@@ -810,7 +810,7 @@ export class ExecutorImpl implements Executor.Executor {
   setPriority(id: number, priority: number): Effect.Effect<boolean> {
     return Effect.sync(() => {
       if (!Number.isFinite(priority)) {
-        throw new Cause.IllegalArgumentException(`Executor.setPriority: Expected a finite number, actual ${priority}`)
+        throw Options.invalidArgument(`Executor.setPriority: Expected a finite number, actual ${priority}`)
       }
       const run = this.queued(id)
       if (run === undefined) return false

@@ -1,4 +1,4 @@
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -135,7 +135,7 @@ export const decodeLimiterOptions = Options.decode("Limiter", OptionsSchema)
 
 /** A defect for a bad argument written at a call site: names the function and the value. */
 const illegal = (subject: string, detail: string): Cause.IllegalArgumentException =>
-  new Cause.IllegalArgumentException(`${subject}: ${detail}`)
+  Options.invalidArgument(`${subject}: ${detail}`)
 
 const checkSemaphore = Options.decodeOrDie(
   "Limiter.semaphore",

@@ -161,13 +161,27 @@ export const decode = <A, I>(
     Either.mapLeft(run(input ?? {}), (error) => new InvalidOptionsError({ subject, detail: formatIssue(error) }))
 }
 
+/**
+ * The key by which `@taskscope/promise` (and anyone) tells a bad argument to one of Taskscope's
+ * functions from a defect of the user's own code: it turns these into a `TypeError`, as JavaScript
+ * libraries throw for a bad argument. @internal
+ */
+export const InvalidArgumentKey: unique symbol = Symbol.for("@taskscope/core/InvalidArgument")
+
+/** An `IllegalArgumentException` for a bad argument to a Taskscope function, marked as such. @internal */
+export const invalidArgument = (message: string): Cause.IllegalArgumentException => {
+  const error = new Cause.IllegalArgumentException(message)
+  Object.defineProperty(error, InvalidArgumentKey, { value: true })
+  return error
+}
+
 /** @internal */
 export const decodeOrDie = <A, I>(subject: string, schema: Schema.Schema<A, I>): (input: unknown) => A => {
   const run = decode(subject, schema)
   return (input) => {
     const decoded = run(input)
     if (Either.isRight(decoded)) return decoded.right
-    throw new Cause.IllegalArgumentException(`${subject}: ${decoded.left.detail}`)
+    throw invalidArgument(`${subject}: ${decoded.left.detail}`)
   }
 }
 

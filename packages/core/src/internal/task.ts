@@ -388,7 +388,7 @@ export const waitFor = <A, E>(
   Effect.suspend(() => {
     const ms = Options.toMillis(duration)
     if (ms === undefined || ms === -Infinity) {
-      throw new Cause.IllegalArgumentException(
+      throw Options.invalidArgument(
         `Task.waitFor: Expected a duration (milliseconds, a Duration, or a string like "5 seconds"; Infinity for none), actual ${
           typeof duration === "string" ? JSON.stringify(duration) : String(duration)
         }`

@@ -13,7 +13,7 @@ import { CancelledError, SuppressedError } from "../Errors.js"
 import type * as Executor from "../Executor.js"
 import { isThenable } from "./bridge.js"
 import { asyncDispose, ensure } from "./dispose.js"
-import { linkRuntime, runtimeHere } from "./runtime.js"
+import { asTypeError, linkRuntime, runtimeHere } from "./runtime.js"
 
 const noop = () => {}
 
@@ -1057,7 +1057,7 @@ export class ExecutorImpl extends EventEmitter<Executor.Executor.EventName> impl
     try {
       grace = options?.grace === undefined ? Infinity : Duration.toMillis(decodeGrace(options.grace))
     } catch (error) {
-      return Promise.reject(error)
+      return Promise.reject(asTypeError(error))
     }
     if (this.#closing !== undefined) {
       // a second close with a grace (a second Ctrl-C) applies it: the first grace to run out wins

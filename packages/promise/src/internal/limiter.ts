@@ -196,11 +196,15 @@ export const limit = (
           : executor.clear()
     },
     map: {
-      value: <I, R>(iterable: Iterable<I>, fn: (input: I, index: number) => PromiseLike<R> | R) => {
+      value: <I, R>(iterable: Iterable<I> | ArrayLike<I>, fn: (input: I, index: number) => PromiseLike<R> | R) => {
         const promises: Array<Promise<R>> = []
         try {
           let index = 0
-          for (const input of iterable) promises.push(generator(fn, input, index++))
+          // as p-limit's (Array.from): an iterable, or an array-like ({ length, 0: … })
+          const inputs = iterable != null && typeof (iterable as Iterable<I>)[Symbol.iterator] === "function"
+            ? iterable as Iterable<I>
+            : Array.from(iterable as ArrayLike<I>)
+          for (const input of inputs) promises.push(generator(fn, input, index++))
         } catch (error) {
           for (const promise of promises) promise.catch(noop)
           return Promise.reject(error)

@@ -83,6 +83,18 @@ export class CleanupFailure {
 }
 
 const FiberFailureCauseId = Symbol.for("effect/Runtime/FiberFailure/Cause")
+const InvalidArgumentKey = Symbol.for("@taskscope/core/InvalidArgument")
+
+/**
+ * A bad argument to one of the core's functions (its `IllegalArgumentException`, marked) as
+ * JavaScript throws one: a `TypeError` with the same message. A defect of the caller's own code
+ * stays as it was thrown.
+ * @internal
+ */
+export const asTypeError = (defect: unknown): unknown =>
+  typeof defect === "object" && defect !== null && InvalidArgumentKey in defect
+    ? new TypeError((defect as unknown as Error).message)
+    : defect
 
 interface Errors {
   /** The failures and defects: what the work failed with. */
@@ -101,7 +113,7 @@ const collect = (cause: Cause.Cause<unknown>, errors: Errors, into: Array<unknow
       return false
     case "Die":
       if (cause.defect instanceof CleanupFailure) add(cause.defect.error, errors, errors.cleanup)
-      else add(cause.defect, errors, into)
+      else add(asTypeError(cause.defect), errors, into)
       return false
     case "Interrupt":
       return true
