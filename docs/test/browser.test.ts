@@ -439,7 +439,9 @@ describe("the documentation site in Chromium", () => {
             value(row) * (1 - spreads[0]!) <= value(peer) * (1 + spreads[1]!) &&
             value(peer) * (1 - spreads[1]!) <= value(row) * (1 + spreads[0]!)
           const item = groups.find((g) => g.name === row.group)!.noise.find((n) =>
-            n.text.startsWith(`${row.name}:`) && n.text.includes(` ${v.peer}`)
+            // the peer's name whole: "× p-queue" is not "× p-queue.addAll"
+            n.text.startsWith(`${row.name}:`) &&
+            (n.text.includes(`× ${v.peer} `) || n.text.endsWith(`× ${v.peer}`))
           )
           assert.isDefined(item, `${row.group}: ${row.name} ÷ ${v.peer} is listed`)
           assert.strictEqual(item!.marked, overlap, `${row.group}: ${row.name} ÷ ${v.peer}`)

@@ -191,7 +191,9 @@ describe("price-fetcher end to end", () => {
         checkServer(summary.server as Record<string, ServerCounters>, `${signal}: `)
       }
     },
-    90_000
+    // two apps with heavy faults at once, judged by the exchange's clock: on a machine loaded by
+    // the rest of the suite a run can be unjudgeable (most requests read late) — one more try
+    { timeout: 90_000, retry: 1 }
   )
 
   it(
