@@ -550,7 +550,8 @@ export interface ExecutorFullError extends Cause.YieldableError {
 
 /**
  * A queued task that the executor dropped before it started: by `clear()`, by `remove(id)`, or by
- * its overflow policy (`"dropOldest"`, `"dropNewest"`). Whoever waits for the task gets this error.
+ * its overflow policy (`"dropOldest"`, `"dropNewest"`, `"overflowPriority"`, `"dropAll"`). Whoever
+ * waits for the task gets this error.
  *
  * @example
  * ```ts

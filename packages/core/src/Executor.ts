@@ -13,8 +13,10 @@
  *   waiting on a key's rate. Retries wait for the rates again.
  * - **Timeout**: bounds each attempt, from the moment it starts (never the time spent queued).
  * - **Intake**: at most `queueCapacity` tasks wait; then `overflow` says what happens: `"block"`
- *   (submit waits), `"reject"` (`ExecutorFullError`), `"dropOldest"` or `"dropNewest"` (the
- *   dropped task's waiters get `TaskDroppedError`). `trySubmit` never waits.
+ *   (submit waits), `"reject"` (`ExecutorFullError`), or a task is dropped — its waiters get
+ *   `TaskDroppedError` — by Bottleneck's strategies: `"dropOldest"` (LEAK), `"dropNewest"`
+ *   (OVERFLOW), `"overflowPriority"` (OVERFLOW_PRIORITY), `"dropAll"` (BLOCK: the whole queue,
+ *   and every submit until a `penalty` passes without one). `trySubmit` never waits.
  * - **Control**: `pause`/`resume` and `autoStart: false`; `clear()` drops queued tasks and keeps
  *   running ones; `onIdle`, `onEmpty`, `onSizeLessThan(n)`; `update` changes concurrency, rate,
  *   minTime and the default timeout at run time.
@@ -127,7 +129,8 @@ export interface Reservoir {
  * | `name` | string | `"Executor"` | |
  * | `concurrency` | positive integer or `Infinity` | 16 | changeable with `update` |
  * | `queueCapacity` | positive integer or `Infinity` | 10,000 | tasks waiting to start |
- * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest" \| "overflowPriority"` | `"block"` | when the queue is full |
+ * | `overflow` | `"block" \| "reject" \| "dropOldest" \| "dropNewest" \| "overflowPriority" \| "dropAll"` | `"block"` | when the queue is full |
+ * | `penalty` | duration ≥ 0 | 15 × `minTime`, or 5 s | `"dropAll"`: submits are dropped until this long passes without one |
  * | `rate` | `{ limit, interval }` | none | global starts per interval |
  * | `minTime` | duration ≥ 0 | 0 | between two starts |
  * | `reservoir` | `Reservoir` | none | Bottleneck's: starts left, refreshed or increased over time |
@@ -149,8 +152,26 @@ export interface Config {
   readonly concurrency?: number
   /** Tasks waiting to start before the overflow policy applies (default 10,000; `Infinity` for no limit). */
   readonly queueCapacity?: number
-  /** What happens to a submit when the queue is full (default `"block"`: it waits). */
-  readonly overflow?: "block" | "reject" | "dropOldest" | "dropNewest" | "overflowPriority"
+  /**
+   * What happens to a submit when the queue is full (default `"block"`: it waits):
+   * - `"reject"`: it fails with `ExecutorFullError`;
+   * - `"dropOldest"` (Bottleneck's LEAK): of the lowest priority, the task queued first is dropped
+   *   to make room — if it is as important as the new task or less; else the new task is dropped;
+   * - `"dropNewest"` (OVERFLOW): the new task is dropped;
+   * - `"overflowPriority"` (OVERFLOW_PRIORITY): as `"dropOldest"`, but only a task less important
+   *   than the new one makes room;
+   * - `"dropAll"` (BLOCK): every queued task and the new one are dropped, and so is every submit
+   *   until `penalty` passes without one.
+   *
+   * A dropped task ends with `TaskDroppedError` (`reason: "overflow"`).
+   */
+  readonly overflow?: "block" | "reject" | "dropOldest" | "dropNewest" | "overflowPriority" | "dropAll"
+  /**
+   * Overflow `"dropAll"`: submits are dropped until this long passes without one (default, as
+   * Bottleneck's: 15 × `minTime`, or 5 seconds when `minTime` is 0). The first task taken after
+   * starts no sooner than `minTime` past the penalty's end.
+   */
+  readonly penalty?: Duration.DurationInput
   /** At most `limit` task starts in any `interval` (p-queue's `intervalCap`/`interval`). */
   readonly rate?: Rate
   /** At least this long between two task starts (Bottleneck's `minTime`). */
@@ -332,7 +353,8 @@ export interface Executor {
   readonly name: string
   /**
    * Queues a task and returns its handle. When the queue is full: waits (`overflow: "block"`),
-   * fails with `ExecutorFullError` (`"reject"`), or drops a task (`"dropOldest"`, `"dropNewest"`).
+   * fails with `ExecutorFullError` (`"reject"`), or drops tasks (`"dropOldest"`, `"dropNewest"`,
+   * `"overflowPriority"`, `"dropAll"`: the handle may be of a task already dropped).
    */
   submit<A, E, R>(
     spec: TaskSpec<A, E, R>

@@ -448,6 +448,20 @@ describe("what a p-queue / Bottleneck user expects", () => {
       assert.include(error.message, "reservoir")
     }))
 
+  it.effect("a bad penalty or overflow is an InvalidOptionsError naming it", () =>
+    Effect.gen(function*() {
+      const penalty = yield* Effect.flip(Effect.scoped(Executor.make({ overflow: "dropAll", penalty: -5 })))
+      assert.strictEqual(penalty._tag, "InvalidOptionsError")
+      assert.include(penalty.message, "penalty")
+      const overflow = yield* Effect.flip(Effect.scoped(Executor.make({ overflow: "BLOCK" as "dropAll" })))
+      assert.strictEqual(overflow._tag, "InvalidOptionsError")
+      // every literal of the union, not only the first
+      assert.include(
+        overflow.message,
+        `Expected "block" | "reject" | "dropOldest" | "dropNewest" | "overflowPriority" | "dropAll", actual "BLOCK"`
+      )
+    }))
+
   it.scoped("rate-limited state and events", () =>
     Effect.gen(function*() {
       const executor = yield* Executor.make({

@@ -43,7 +43,10 @@ const ConfigSchema = Schema.Struct({
   name: Schema.optional(Schema.String),
   concurrency: Schema.optional(Options.PositiveIntOrInfinity),
   queueCapacity: Schema.optional(Options.PositiveIntOrInfinity),
-  overflow: Schema.optional(Schema.Literal("block", "reject", "dropOldest", "dropNewest", "overflowPriority")),
+  overflow: Schema.optional(
+    Schema.Literal("block", "reject", "dropOldest", "dropNewest", "overflowPriority", "dropAll")
+  ),
+  penalty: Schema.optional(Options.NonNegativeDuration),
   grace: Schema.optional(Options.NonNegativeDurationOrInfinity),
   rate: Schema.optional(RateSchema),
   minTime: Schema.optional(Options.NonNegativeDuration),
@@ -332,6 +335,10 @@ export class ExecutorImpl implements Executor.Executor {
   readonly capacity: number
   readonly overflow: NonNullable<Executor.Config["overflow"]>
   readonly graceMs: number
+  /** Overflow `"dropAll"`: how long submits are refused after the last one that was (undefined: 15 × minTime, or 5 s). */
+  readonly penaltyMs: number | undefined
+  /** Overflow `"dropAll"`: submits until this time are dropped. */
+  unblockAt = -Infinity
   readonly idleMs: number
   readonly higherFirst: boolean
   timeoutMs: number | undefined
@@ -355,6 +362,7 @@ export class ExecutorImpl implements Executor.Executor {
     this.capacity = decoded.queueCapacity ?? 10_000
     this.overflow = decoded.overflow ?? "block"
     this.graceMs = decoded.grace === undefined ? 30_000 : millis(decoded.grace)
+    this.penaltyMs = decoded.penalty === undefined ? undefined : millis(decoded.penalty)
     this.higherFirst = decoded.priority === "higherFirst"
     this.timeoutMs = decoded.defaults?.timeout === undefined ? undefined : millis(decoded.defaults.timeout)
     this.idleMs = decoded.idleTimeout === undefined ? 60_000 : millis(decoded.idleTimeout)
@@ -527,14 +535,19 @@ export class ExecutorImpl implements Executor.Executor {
     if (spec.id !== undefined && this.ids.has(spec.id)) {
       return new DuplicateTaskIdError({ executor: this.name, id: spec.id })
     }
-    if (this.queue.size >= this.capacity) {
+    if (this.overflow === "dropAll") {
+      const now = this.now()
+      if (this.queue.size >= this.capacity || now <= this.unblockAt) return this.shed(spec, context, now)
+    } else if (this.queue.size >= this.capacity) {
       if (this.overflow === "block" || this.overflow === "reject") return "full"
       if (this.overflow === "dropNewest") return this.dropped(spec, context)
-      // of the lowest priority, the task queued first makes room (dropOldest); with
-      // overflowPriority only for a task of a better priority, else the new task is dropped
+      // Bottleneck's LEAK and OVERFLOW_PRIORITY: of the lowest priority, the task queued first makes
+      // room — one as important as the new task or less (dropOldest), only one less important
+      // (overflowPriority); when there is none, the new task is dropped
       const oldest = this.queue.kernel.oldestLowest()
       if (oldest !== undefined) {
-        if (this.overflow === "overflowPriority" && !(this.kernelPriority(spec) < oldest.priority)) {
+        const priority = this.kernelPriority(spec)
+        if (this.overflow === "overflowPriority" ? !(priority < oldest.priority) : priority > oldest.priority) {
           return this.dropped(spec, context)
         }
         this.drop(oldest, "overflow")
@@ -569,6 +582,19 @@ export class ExecutorImpl implements Executor.Executor {
       })
     }
     return task
+  }
+
+  /**
+   * Overflow `"dropAll"` (Bottleneck's BLOCK): the queue is full, or was within the penalty — every
+   * queued task is dropped, and so is the new one; submits are dropped until a penalty passes
+   * without one, and the first task after waits `minTime` past its end.
+   */
+  shed<A, E>(spec: Executor.TaskSpec<A, E, any>, context: Context.Context<never>, now: number): Task.Task<A, E> {
+    const kernel = this.queue.kernel
+    this.unblockAt = now + (this.penaltyMs ?? (15 * kernel.minTimeMs || 5_000))
+    if (kernel.minTimeMs > 0) kernel.lastStart = Math.max(kernel.lastStart, this.unblockAt)
+    for (const run of this.queue.toArray()) this.drop(run, "overflow")
+    return this.dropped(spec, context)
   }
 
   /** A task that never entered the queue: it ends at once, dropped (overflow `dropNewest`). */

@@ -148,7 +148,17 @@ const formatIssue = (error: ParseResult.ParseError): string => {
   // optional fields are unions with `undefined`: prefer the issue of the real type
   const issue = issues.find((i) => !i.message.startsWith("Expected undefined")) ?? issues[0]
   if (issue === undefined) return ParseResult.TreeFormatter.formatErrorSync(error)
-  return issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
+  const where = issue.path.join(".")
+  // a union of literals fails once per member: name them all ('Expected "a" | "b", actual "c"')
+  const actual = issue.message.match(/^Expected .*(, actual .*)$/s)?.[1]
+  const members = actual === undefined ?
+    [] :
+    issues.filter((i) =>
+      i.path.join(".") === where && i.message.startsWith("Expected ") && i.message.endsWith(actual) &&
+      !i.message.startsWith("Expected undefined")
+    ).map((i) => i.message.slice("Expected ".length, i.message.length - actual!.length))
+  const message = members.length > 1 ? `Expected ${members.join(" | ")}${actual}` : issue.message
+  return issue.path.length > 0 ? `${where}: ${message}` : message
 }
 
 /** @internal */
