@@ -299,6 +299,48 @@ describe("Redis.connectionChanges: the state of the connection", () => {
       expect(seen.map((s) => s._tag)).toStrictEqual(["Connected", "Lost", "Connected"])
     }))
 
+  it.scopedLive("a connection that worked and is reset: the server went away — no advice to use TLS", () =>
+    Effect.gen(function*() {
+      const redis = yield* redisServer({})
+      // a proxy in front of the server that can reset the connections (a TCP RST), as a server
+      // killed with a command unread does
+      const clients = new Set<Socket>()
+      let reset = false
+      const proxy = yield* server((client) => {
+        if (reset) return client.resetAndDestroy()
+        clients.add(client)
+        const upstream = new NetSocket()
+        upstream.on("error", () => client.destroy())
+        upstream.connect(redis.port, "127.0.0.1")
+        client.on("data", (chunk: Buffer) => upstream.write(chunk))
+        upstream.on("data", (chunk: Buffer) => client.write(chunk))
+        client.on("close", () => {
+          clients.delete(client)
+          upstream.destroy()
+        })
+        upstream.on("close", () => client.destroy())
+      })
+      const context = yield* Layer.build(Redis.layer({ url: `redis://127.0.0.1:${proxy.port}` }))
+      const seen: Array<Redis.ConnectionState> = []
+      yield* Effect.forkScoped(
+        Stream.runForEach(Redis.connectionChanges, (s) => Effect.sync(() => seen.push(s))).pipe(
+          Effect.provide(context)
+        )
+      )
+      yield* Effect.sleep("50 millis")
+      reset = true
+      for (const client of clients) client.resetAndDestroy()
+      const t0 = Date.now()
+      while (seen.length < 2 && Date.now() - t0 < 5000) yield* Effect.sleep("5 millis")
+      const lost = seen[1]
+      assert.strictEqual(lost?._tag, "Lost")
+      if (lost?._tag === "Lost") {
+        assert.include(lost.error.detail, "reset the connection", lost.error.detail)
+        assert.include(lost.error.detail, "the server stopped, restarted or dropped this client?", lost.error.detail)
+        assert.notInclude(lost.error.detail, "rediss://", lost.error.detail)
+      }
+    }))
+
   it.scopedLive("a reply the client library cannot parse: a typed error in our words, never its own", () =>
     Effect.gen(function*() {
       const redis = yield* redisServer({})

@@ -108,7 +108,9 @@ export const describeTarget = (url: string): string =>
  */
 export const explain = (
   error: unknown,
-  where: string
+  where: string,
+  /** The connection has worked before: a reset is the server going away, not a TLS port. */
+  hasConnected = false
 ): { readonly detail: string; readonly fatal: boolean; readonly reason: "unavailable" | "protocol" } => {
   const text = message(error)
   const code = codeOf(error)
@@ -194,8 +196,8 @@ export const explain = (
   }
   if (has(/ECONNRESET|EPIPE/)) {
     return {
-      detail: tlsUrl
-        ? `${where} reset the connection (${text})`
+      detail: tlsUrl || hasConnected
+        ? `${where} reset the connection (${text}): the server stopped, restarted or dropped this client?`
         : `${where} reset the connection (${text}); a port that speaks TLS resets plain connections: use rediss:// there`,
       fatal: false,
       reason: "unavailable"
@@ -263,6 +265,8 @@ export class Client {
   readonly tried: string
   /** The last connection-level error seen (an 'error' event), cleared when a connection is ready. */
   lastError: unknown = undefined
+  /** Some connection of this client has been ready: a reset since then is the server going away. */
+  hasConnected = false
   /** Commands waiting for a reply: each is failed at once when the connection is lost. */
   private readonly inflight = new Set<(failure: Transient) => void>()
   /** Called at each loss (limiters wake their napping waiters, so that they see it). */
@@ -335,6 +339,7 @@ export class Client {
     })
     redis.on("ready", () => {
       this.lastError = undefined
+      this.hasConnected = true
     })
     redis.on("connect", () => guard(redis.stream))
   }
@@ -353,7 +358,7 @@ export class Client {
   private closedDetail(): string {
     return this.lastError === undefined
       ? `the server closed the connection (stopped or restarted?)`
-      : explain(this.lastError, this.where).detail
+      : explain(this.lastError, this.where, this.hasConnected).detail
   }
 
   private setState(state: ConnectionState): void {
@@ -406,9 +411,9 @@ export class Client {
   /** The detail of a failed command: the command's own error, or the connection's when that is the cause. */
   private describe(e: unknown): string {
     const text = message(e)
-    if (/Unknown RESP type|Protocol error/i.test(text)) return explain(e, this.where).detail
+    if (/Unknown RESP type|Protocol error/i.test(text)) return explain(e, this.where, this.hasConnected).detail
     if (this.lastError !== undefined && /closed|writeable|Connection/i.test(text)) {
-      return `connection lost: ${explain(this.lastError, this.where).detail}`
+      return `connection lost: ${explain(this.lastError, this.where, this.hasConnected).detail}`
     }
     return `${text} (${this.where})`
   }
@@ -467,7 +472,7 @@ export class Client {
     const lost = this.current
     const since = lost._tag === "Lost" ? lost.since.getTime() : Date.now()
     const why = lost._tag === "Lost" ? lost.error.detail : "the connection is lost"
-    const now = explain(this.lastError, this.where)
+    const now = explain(this.lastError, this.where, this.hasConnected)
     const still = this.lastError !== undefined && !why.includes(now.detail) ? `; now: ${now.detail}` : ""
     return new Errors.BackendError({
       backend: "redis",
@@ -696,7 +701,9 @@ export class Client {
             // a PING refused because the socket is closing: the cause is the connection's last error
             const generic = /not open|closed before the reply|Connection is closed/.test(message(outcome.error))
             this.markLost(
-              generic && this.lastError !== undefined ? this.closedDetail() : explain(outcome.error, this.where).detail
+              generic && this.lastError !== undefined
+                ? this.closedDetail()
+                : explain(outcome.error, this.where, this.hasConnected).detail
             )
           }
         })
@@ -889,7 +896,9 @@ export const make = (config: ClientConfig): Effect.Effect<Client, Errors.Backend
                 backend: "redis",
                 operation: "connect",
                 reason: "unavailable",
-                detail: `${explain(client.lastError ?? e, client.where).detail} (tried ${client.tried})`
+                detail: `${
+                  explain(client.lastError ?? e, client.where, client.hasConnected).detail
+                } (tried ${client.tried})`
               })
           }).pipe(Effect.onError(() => Effect.sync(() => client.close()))),
           client
