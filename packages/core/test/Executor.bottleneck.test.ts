@@ -15,6 +15,7 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Executor } from "@taskscope/core"
+import { untilSettled } from "@taskscope/test-support/fake-clock"
 import Bottleneck from "bottleneck"
 import { Cause, Effect, Exit, Option, Scope, Stream } from "effect"
 import { afterEach, beforeEach, vi } from "vitest"
@@ -195,18 +196,8 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const settled = <A>(promise: Promise<A>): Promise<A | Failure | string> =>
   promise.catch((error: unknown) => (error instanceof Failed ? error.why : `unexpected: ${String(error)}`))
 
-/** Runs `body` under fake timers, advancing the clock until it settles. */
-const timed = async (body: () => Promise<void>) => {
-  let done = false
-  let failure: unknown = undefined
-  body().then(() => (done = true), (error) => {
-    failure = error
-    done = true
-  })
-  for (let i = 0; i < 3_000 && !done; i++) await vi.advanceTimersByTimeAsync(10)
-  if (failure !== undefined) throw failure
-  assert.isTrue(done, "the scenario did not finish")
-}
+/** Runs `body` on the fake clock until it settles. */
+const timed = (body: () => Promise<void>) => untilSettled(body, { steps: 3000 })
 
 /**
  * The starts, as `name@ms`, against the expected ones: the same jobs in the same order, each at

@@ -8,6 +8,7 @@
  * given as a number: p-queue passes them, the Executor since their fixes.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
+import { untilSettled } from "@taskscope/test-support/fake-clock"
 import { EventEmitter } from "eventemitter3"
 import { afterEach, beforeEach, vi } from "vitest"
 import { implementations, type Make } from "./pqueue.js"
@@ -26,18 +27,8 @@ const rejects = async (promise: Promise<unknown>, check: (error: any) => boolean
   assert.fail("expected a rejection")
 }
 
-/** Runs `body` under fake timers, advancing the clock until it settles. */
-const timed = async (body: () => Promise<void>) => {
-  let done = false
-  let failure: unknown = undefined
-  body().then(() => (done = true), (error) => {
-    failure = error
-    done = true
-  })
-  for (let i = 0; i < 2_000 && !done; i++) await advance(10)
-  if (failure !== undefined) throw failure
-  assert.isTrue(done, "the scenario did not finish")
-}
+/** Runs `body` on the fake clock until it settles. */
+const timed = (body: () => Promise<void>) => untilSettled(body, { steps: 2000 })
 
 describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
   beforeEach(() => {

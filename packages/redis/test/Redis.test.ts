@@ -307,7 +307,10 @@ describe("Redis.connectionChanges: the state of the connection", () => {
       const clients = new Set<Socket>()
       let reset = false
       const proxy = yield* server((client) => {
-        if (reset) return client.resetAndDestroy()
+        if (reset) {
+          client.resetAndDestroy()
+          return
+        }
         clients.add(client)
         const upstream = new NetSocket()
         upstream.on("error", () => client.destroy())
