@@ -11,7 +11,8 @@
  * `"overflowPriority"`, BLOCK → `"dropAll"` with its `penalty`, `expiration` → a spec's `timeout`,
  * a Group → `keys`, Bottleneck's default priority 5 → `defaults.priority`.
  * Recorded: 16 scenarios; Bottleneck passes 16; the Executor before this file passed 13 (a LEAK
- * that dropped a more important queued task for a less important new one, and no BLOCK).
+ * that dropped a more important queued task for a less important new one, and no BLOCK), now 16.
+ * Last, a difference the docs give, checked on both.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Executor } from "@taskscope/core"
@@ -491,5 +492,36 @@ describe.each(implementations)("Bottleneck's README on %s", (_name, make: Make) 
       // c waits for a slot (a ends at 300), d for b's (350)
       startsNear(starts, ["a@0", "b@50", "c@300", "d@350"])
       await limiter.stop()
+    }))
+})
+
+describe("where the Executor differs from Bottleneck (docs/guide/executor.md)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it("a reservoir increase of 100 ms: at its time on the Executor, at the next 250 ms heartbeat on Bottleneck", () =>
+    timed(async () => {
+      const cStart = async (make: Make) => {
+        const { limiter, run, starts } = await setup(make, {
+          reservoir: 0,
+          reservoirIncreaseInterval: 100,
+          reservoirIncreaseAmount: 1,
+          reservoirIncreaseMaximum: 2
+        })
+        await delay(550)
+        await Promise.all(["a", "b", "c"].map((n) => run(n, 10)))
+        await limiter.stop()
+        return Number(starts[2].split("@")[1])
+      }
+      const ours = await cStart(executor)
+      const theirs = await cStart(bottleneck)
+      // 550 + the next increase at 600; Bottleneck's heartbeats fall at 250, 500, 750 …
+      assert.strictEqual(ours, 600)
+      assert.isAtLeast(theirs, 750)
+      assert.isAtMost(theirs, 760)
     }))
 })
