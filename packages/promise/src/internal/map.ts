@@ -57,12 +57,14 @@ const reader = <A>(input: Source<A>): Reader<A> => {
  * `return` only after that `next`, which may be never (as p-map) — and without a failure of its
  * cleanup becoming an unhandled rejection: the caller has its own outcome already.
  */
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  u !== null && (typeof u === "object" || typeof u === "function") &&
+  typeof (u as { then?: unknown }).then === "function"
+
 const closeQuietly = <A>(iterator: Reader<A>): void => {
   try {
-    const closing = iterator.return?.()
-    if (closing !== null && typeof closing === "object" && typeof (closing as any).then === "function") {
-      ;(closing as PromiseLike<unknown>).then(undefined, () => {})
-    }
+    const closing: unknown = iterator.return?.()
+    if (isThenable(closing)) closing.then(undefined, () => {})
   } catch {
     // its cleanup threw: the caller already has its outcome (p-map drops it too)
   }
