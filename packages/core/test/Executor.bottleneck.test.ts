@@ -232,7 +232,8 @@ const setup = async (make: Make, settings: Settings) => {
 
 describe.each(implementations)("Bottleneck's README on %s", (_name, make: Make) => {
   beforeEach(() => {
-    vi.useFakeTimers({ now: 1_000_000 })
+    // not a round number: a limiter made at any time counts its intervals from then
+    vi.useFakeTimers({ now: 1_234_567 })
   })
   afterEach(() => {
     vi.useRealTimers()
@@ -282,6 +283,18 @@ describe.each(implementations)("Bottleneck's README on %s", (_name, make: Make) 
       startsNear(starts, ["a@0", "b@0", "c@1000", "d@1000", "e@2000"])
       // b took the last one with c, d and e queued; so did d, with e queued; e's left one
       expect(limiter.depleted.map(([at]) => Math.floor(at / 10) * 10)).toStrictEqual([0, 1000])
+      await limiter.stop()
+    }))
+
+  it("reservoir refresh: counted from the limiter's start — a start of 1, then 5 a second", () =>
+    timed(async () => {
+      const { limiter, run, starts } = await setup(make, {
+        reservoir: 1,
+        reservoirRefreshInterval: 1000,
+        reservoirRefreshAmount: 5
+      })
+      await Promise.all(["a", "b", "c"].map((n) => run(n, 10)))
+      startsNear(starts, ["a@0", "b@1000", "c@1000"])
       await limiter.stop()
     }))
 
@@ -497,7 +510,8 @@ describe.each(implementations)("Bottleneck's README on %s", (_name, make: Make) 
 
 describe("where the Executor differs from Bottleneck (docs/guide/executor.md)", () => {
   beforeEach(() => {
-    vi.useFakeTimers({ now: 1_000_000 })
+    // not a round number: a limiter made at any time counts its intervals from then
+    vi.useFakeTimers({ now: 1_234_567 })
   })
   afterEach(() => {
     vi.useRealTimers()

@@ -1,5 +1,5 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Orphans, type Task, Task as TaskModule, TaskGroup } from "@taskscope/core"
+import { Executor, Orphans, type Task, Task as TaskModule, TaskGroup } from "@taskscope/core"
 import { Cause, Effect, Exit, Fiber, FiberRef, Option, Ref, TestClock } from "effect"
 import { defectMessage, exitAfter, noOrphans, now, runFor } from "./helpers.js"
 
@@ -398,6 +398,39 @@ describe("TaskGroup.scoped", () => {
       const counts = yield* probe.counts
       assert.strictEqual(counts.size, 10_000)
       yield* probe.verify
+    }))
+})
+
+describe("a bounded group starts its children in order", () => {
+  // asyncio runs tasks in the order they were created; here a parked worker is woken for the first
+  // child and a new worker started for the next: the new one ran first (d, c, e)
+  for (const concurrency of [2, 3, 8]) {
+    it.scoped(`children begin in the order they were spawned, when a parked worker and a new one take them (concurrency ${concurrency})`, () =>
+      Effect.gen(function*() {
+        const order: Array<string> = []
+        yield* TaskGroup.scoped((g) =>
+          Effect.gen(function*() {
+            yield* g.spawn(Effect.sleep(10))
+            yield* TestClock.adjust(50)
+            for (const name of ["c", "d", "e", "f"]) yield* g.spawn(Effect.sync(() => order.push(name)))
+          }), { concurrency })
+        expect(order).toStrictEqual(["c", "d", "e", "f"])
+      }))
+  }
+
+  it.scoped("and through the Executor: two tasks admitted at once begin in their order", () =>
+    Effect.gen(function*() {
+      const order: Array<string> = []
+      const executor = yield* Executor.make({
+        concurrency: 3,
+        reservoir: { initial: 1, refreshInterval: 1000, refreshAmount: 5 }
+      })
+      for (const name of ["a", "b", "c"]) {
+        yield* executor.submit({ name, effect: Effect.sync(() => order.push(name)) })
+      }
+      yield* TestClock.adjust(1000)
+      yield* executor.onIdle
+      expect(order).toStrictEqual(["a", "b", "c"])
     }))
 })
 

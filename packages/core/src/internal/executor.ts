@@ -1,4 +1,5 @@
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -188,9 +189,15 @@ class ExecutorQueue implements RunQueue<Run> {
   onRateLimited: (key: string | undefined, wait: number) => void = () => {}
   onDepleted: (empty: boolean) => void = () => {}
 
-  constructor(config: Decoded, limitsFor: ((key: string) => Executor.KeyLimits) | undefined) {
+  constructor(
+    config: Decoded,
+    limitsFor: ((key: string) => Executor.KeyLimits) | undefined,
+    /** The executor's start on its Clock: the reservoir's refreshes and increases count from it. */
+    now: number
+  ) {
     const reservoir = config.reservoir
     this.kernel = new Kernel<TaskJob>({
+      now,
       paused: config.autoStart === false,
       rate: rateOf(config.rate),
       minTimeMs: config.minTime === undefined ? 0 : millis(config.minTime),
@@ -366,7 +373,11 @@ export class ExecutorImpl implements Executor.Executor {
     this.higherFirst = decoded.priority === "higherFirst"
     this.timeoutMs = decoded.defaults?.timeout === undefined ? undefined : millis(decoded.defaults.timeout)
     this.idleMs = decoded.idleTimeout === undefined ? 60_000 : millis(decoded.idleTimeout)
-    this.queue = new ExecutorQueue(decoded, config.keys)
+    this.queue = new ExecutorQueue(
+      decoded,
+      config.keys,
+      Context.get(owner.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+    )
     this.group = new GroupImpl(owner, {
       name: this.name,
       mode: "supervise",

@@ -168,6 +168,8 @@ class Worker implements Runner, TaskInfo {
   current: Run | undefined = undefined
   /** Resumes the worker while it is parked. */
   wake: () => void = noop
+  /** Woken, or made with a child handed to it, and its fiber has not run since (counted in the group's `waking`). */
+  pendingTurn = false
   constructor(readonly context: Context.Context<never>) {}
   get name(): string | undefined {
     return this.current?.task.name
@@ -431,9 +433,14 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
    * Puts a worker to every child that may start now: a parked worker is handed the child the queue
    * admits (it is running from this moment: started, counted, its slot taken, even before the
    * worker's fiber has resumed), then new workers are started while slots are free (each takes its
-   * child from the queue as it starts, at once).
+   * child from the queue as it starts, at once — or, while a woken worker has not run yet, is
+   * handed its child and runs it after that one).
    */
   drain(): void {
+    // a woken worker runs its child at the scheduler's next turn; a new worker's fiber at once —
+    // so while a woken worker has not run yet, a new one is handed its child and waits its turn
+    // too, and a running worker lets them go before it takes another: children begin in the order
+    // they started (asyncio runs tasks in the order they were created)
     while (this.status === OPEN && this.queue.size > 0) {
       if (this.parked.length > 0) {
         const run = this.queue.shift()
@@ -444,6 +451,13 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         continue
       }
       if (this.slots >= this.concurrency) return
+      if (this.waking > 0) {
+        const run = this.queue.shift()
+        if (run === undefined) return
+        this.slots++
+        this.startWorker(run.context ?? Context.empty(), run)
+        continue
+      }
       const head = this.queue.peek()
       if (head === undefined) return
       this.slots++
@@ -467,11 +481,20 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     this.drain()
   }
 
-  startWorker(context: Context.Context<never>): void {
+  /**
+   * A new worker: it takes the next child as soon as its fiber runs (at once), or — `handed` —
+   * starts with that child and runs at the scheduler's next turn, after workers woken before it.
+   */
+  startWorker(context: Context.Context<never>, handed?: Run): void {
     const worker = new Worker(context)
     this.workers.add(worker)
+    // its fiber runs at once into its uninterruptible loop (so a cancel cannot end it before it
+    // has run its child); handed a child, it first lets the workers woken before it go
+    if (handed !== undefined) this.awaitTurn(worker)
     const fiber = Runtime.runFork(this.runtime(context))(this.workerLoop(worker), holding(worker))
     attachFiber(worker, fiber)
+    // it is waiting its turn: the child is its own from now on, as a parked worker's is
+    if (handed !== undefined) this.begin(worker, handed)
     fiber.addObserver(() => {
       this.workers.delete(worker)
       const i = this.parked.indexOf(worker)
@@ -488,10 +511,22 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     return Effect.async<void>((resume) => {
       worker.wake = () => {
         worker.wake = noop
+        this.awaitTurn(worker)
         resume(Effect.void)
       }
       this.parked.push(worker)
     })
+  }
+
+  /**
+   * Workers woken, or made with a child handed to them, whose fibers have not run since: a new
+   * worker waits its turn behind them, and a running worker lets them run before it takes another child.
+   */
+  waking = 0
+
+  awaitTurn(worker: Worker): void {
+    worker.pendingTurn = true
+    this.waking++
   }
 
   workerLoop(worker: Worker): Effect.Effect<void> {
@@ -507,10 +542,16 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         // a child handed over while the worker was parked runs whatever happened since: it was
         // admitted, and counts as running (a lower concurrency, a cancellation — the worker is
         // then interrupted, and the child ends at its first step — apply to it as to any running one)
+        if (worker.pendingTurn) {
+          worker.pendingTurn = false
+          this.waking--
+        }
         let run = worker.current
         if (run === undefined) {
           // a doomed worker was interrupted to cancel its child: its fiber cannot run another one
           if (worker.doomed || this.status !== OPEN || this.slots > this.concurrency) return Effect.void
+          // workers handed a child before have not begun it: they go first (children begin in order)
+          if (this.waking > 0 && this.queue.size > 0) return Effect.flatMap(Effect.yieldNow(), next)
           run = this.queue.shift()
           if (run === undefined) return Effect.flatMap(this.park(worker), next)
           this.begin(worker, run)
@@ -559,7 +600,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
       return Effect.withFiberRuntime<void>((fiber) => {
         self = fiber
         initial = fiberRefsOf(fiber)
-        return next()
+        // made to be handed a child behind woken workers: their turn first
+        return worker.pendingTurn ? Effect.flatMap(Effect.yieldNow(), next) : next()
       })
     })
   }
