@@ -11,12 +11,13 @@ const program = Effect.gen(function*() {
     autoStart: false
   })
   const started: Array<string> = []
+  let t0 = 0
   const page = (name: string, host: string, priority = 0) => ({
     name,
     key: host,
     priority, // lower runs first (or `priority: "higherFirst"`, as p-queue)
     effect: Clock.currentTimeMillis.pipe(
-      Effect.tap((t) => started.push(`${name} at ${t} ms`)),
+      Effect.tap((t) => started.push(`${name} at ${t - t0} ms`)),
       Effect.zipRight(Effect.sleep("50 millis"))
     )
   })
@@ -24,6 +25,7 @@ const program = Effect.gen(function*() {
   yield* executor.submit(page("a/2", "a.example"))
   yield* executor.submit(page("b/1", "b.example"))
   yield* executor.submit(page("a/urgent", "a.example", -1))
+  t0 = yield* Clock.currentTimeMillis
   yield* executor.resume
   yield* executor.onIdle // p-queue's onIdle: nothing queued or running
   const stats = yield* executor.stats

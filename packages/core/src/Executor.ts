@@ -24,8 +24,9 @@
  *   run-time percentiles, the running tasks and a task's status by id, Effect metrics, a span per
  *   task when a tracer is installed.
  * - **Drain**: `drain({ grace })` stops intake, lets tasks finish within the grace (interruptibly —
- *   closing the executor's scope or Layer never waits longer than its `grace`), interrupts the rest
- *   and returns every task it never ran or had to interrupt, with its spec.
+ *   closing the executor's scope or Layer waits no longer than its `grace` for interruptible work;
+ *   an uninterruptible region or a slow finalizer holds it until it ends), interrupts the rest and
+ *   returns every task it never ran or had to interrupt, with its spec.
  *
  * A long-lived executor stays flat: it keeps no results of its own — counts, events and metrics
  * say what happened — and tasks wait as plain records, getting a fiber only when they start.
@@ -180,7 +181,11 @@ export interface Config {
   readonly reservoir?: Reservoir
   /** Limits per key, looked up on the key's first use. */
   readonly keys?: (key: string) => KeyLimits
-  /** A key with nothing running, queued or remembered by its rate is forgotten after this long (default 60 s). */
+  /**
+   * A key with nothing running, queued or remembered by its rate may be forgotten after this long
+   * (default 60 s): idle keys are swept once more than 64 are known. A forgotten key's limits are
+   * looked up again (`keys`) on its next use.
+   */
   readonly idleTimeout?: Duration.DurationInput
   /** `false`: start paused; nothing runs until `resume` (default `true`). */
   readonly autoStart?: boolean
@@ -239,8 +244,12 @@ export interface TaskRef {
 export type TaskStatus = Task.State
 
 /**
- * What happened, with the Clock's time in epoch milliseconds. `RateLimited` says that a rate (the
- * global one, or a key's) holds tasks back for `wait`; `Empty` and `Idle` are p-queue's events.
+ * What happened, with the Clock's time in epoch milliseconds. `RateLimited` says that time alone
+ * holds tasks back for `wait`: the global rate, `minTime` or a reservoir waiting to refill (no
+ * `key`), or a key's rate (`key` set). `Empty` is published when a task ends, or is dropped, with
+ * nothing queued (after each such task, so it repeats — not when the last queued task starts, as
+ * `onEmpty` resolves); `Idle` when, besides, nothing runs. A task dropped as it arrives (an
+ * overflow policy) gets `Queued`, then `Cancelled` with `dropped`.
  *
  * @since 0.1.0
  * @category models
@@ -307,7 +316,7 @@ export interface Stats {
   readonly retries: number
   readonly concurrency: number
   readonly paused: boolean
-  /** The global rate or `minTime` holds the next task back right now. */
+  /** Time alone holds tasks back right now: the global rate, `minTime`, a reservoir waiting for a refresh or an increase, or a key's rate. */
   readonly rateLimited: boolean
   readonly closed: boolean
   /** Run-time percentiles over the last 1,024 tasks that started. */
@@ -375,7 +384,11 @@ export interface Executor {
     ExecutorClosedError | ExecutorFullError | DuplicateTaskIdError,
     R
   >
-  /** Submits a batch and settles it: one result per spec, in order. */
+  /**
+   * Submits a batch and settles it: one result per spec, in order. If a submit fails part-way (a
+   * full queue under `"reject"`, a duplicate id, a closed executor), `runAll` fails with that error;
+   * the tasks already submitted run on.
+   */
   runAll<A, E, R>(
     specs: Iterable<TaskSpec<A, E, R>>
   ): Effect.Effect<
@@ -389,9 +402,9 @@ export interface Executor {
   readonly resume: Effect.Effect<void>
   /** Drops every queued task (running ones go on); their waiters get `TaskDroppedError`. Returns them. */
   readonly clear: Effect.Effect<ReadonlyArray<TaskRef>>
-  /** Drops a queued task by id; `false` when it is not queued (any more). */
+  /** Drops a queued task by its handle's `task.id` (not the spec's `id`); `false` when it is not queued (any more). */
   remove(id: number): Effect.Effect<boolean>
-  /** Moves a queued task to another priority; `false` when it is not queued (any more). */
+  /** Moves a queued task, by its handle's `task.id`, to another priority; `false` when it is not queued (any more). */
   setPriority(id: number, priority: number): Effect.Effect<boolean>
   /** Changes concurrency, the global rate, `minTime` or the default timeout while running. */
   update(settings: Settings): Effect.Effect<void>
@@ -403,12 +416,16 @@ export interface Executor {
   onSizeLessThan(n: number): Effect.Effect<void>
   /** The tasks running now. */
   readonly runningTasks: Effect.Effect<ReadonlyArray<TaskRef>>
-  /** Where a task is, by id: queued, running, or how it ended (the last 1,000 ended are remembered). */
+  /** Where a task is, by its handle's `task.id`: queued, running, or how it ended (the last 1,000 ended are remembered). */
   status(id: number): Effect.Effect<Option.Option<TaskStatus>>
   /** Every event from the moment of subscription. */
   readonly events: Stream.Stream<ExecutorEvent>
   readonly stats: Effect.Effect<Stats>
-  /** Stops intake, lets tasks finish within `grace`, interrupts the rest, and reports what did not complete. */
+  /**
+   * Stops intake, lets tasks finish within `grace`, interrupts the rest, and reports what did not
+   * complete. A paused executor is resumed first (its queued tasks may run within the grace);
+   * submitters waiting for room fail with `ExecutorClosedError`.
+   */
   drain(options?: { readonly grace?: Duration.DurationInput }): Effect.Effect<DrainReport>
 }
 
