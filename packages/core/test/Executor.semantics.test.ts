@@ -240,6 +240,36 @@ describe("what a p-queue / Bottleneck user expects", () => {
       ])
     }))
 
+  // found in review: the drop of a swap woke them, and published Empty (and Idle), though the
+  // queue never shrank
+  for (const overflow of ["dropOldest", "overflowPriority"] as const) {
+    it.scoped(`a swap (${overflow}: a queued task dropped for a new one) wakes no onEmpty, onSizeLessThan or onIdle waiter`, () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make({ concurrency: 1, queueCapacity: 1, overflow, autoStart: false })
+        yield* executor.submit({ name: "a", effect: Effect.void, priority: 5 })
+        const empty = yield* Effect.fork(executor.onEmpty)
+        const less = yield* Effect.fork(executor.onSizeLessThan(1))
+        const idle = yield* Effect.fork(executor.onIdle)
+        const events = yield* Effect.fork(
+          Stream.runCollect(
+            Stream.take(Stream.filter(executor.events, (e) => e._tag === "Empty" || e._tag === "Idle"), 2)
+          )
+        )
+        for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+        const b = yield* executor.submit({ name: "b", effect: Effect.void, priority: 1 })
+        for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+        expect([yield* Fiber.poll(empty), yield* Fiber.poll(less), yield* Fiber.poll(idle), yield* Fiber.poll(events)])
+          .toStrictEqual([Option.none(), Option.none(), Option.none(), Option.none()])
+        assert.strictEqual((yield* executor.stats).queued, 1)
+        yield* executor.resume
+        yield* b.join
+        yield* Fiber.join(empty)
+        yield* Fiber.join(less)
+        yield* Fiber.join(idle)
+        expect(Chunk.toReadonlyArray(yield* Fiber.join(events)).map((e) => e._tag)).toStrictEqual(["Empty", "Idle"])
+      }))
+  }
+
   it.scoped("a global rate (intervalCap/interval) that respects priority, and minTime between starts", () =>
     Effect.gen(function*() {
       const limited = yield* Executor.make({ concurrency: 10, rate: { limit: 1, interval: 100 } })

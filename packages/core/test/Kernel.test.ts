@@ -474,3 +474,67 @@ describe("Kernel properties", () => {
     { fastCheck: { numRuns: 300 } }
   )
 })
+
+describe("Kernel: jobs that leave do not pile up (an overflow policy drops one per submit)", () => {
+  /** Entries a kernel's lane holds, live or left (the lane's own arrays). */
+  const held = (kernel: Kernel<J>) =>
+    (kernel.lane as unknown as { levels: Array<{ items: Array<unknown>; head: number }> }).levels.reduce(
+      (n, l) => n + l.items.length - l.head,
+      0
+    )
+
+  it("a job pushed and removed at once (dropNewest) leaves nothing behind", () => {
+    const kernel = make({ concurrency: 1 })
+    const running = new J(0)
+    kernel.push(running)
+    expect(drain(kernel)).toStrictEqual([0])
+    kernel.push(new J(1))
+    kernel.push(new J(2))
+    for (let i = 0; i < 10_000; i++) {
+      const job = new J(100 + i)
+      kernel.push(job)
+      kernel.remove(job)
+    }
+    assert.strictEqual(kernel.size, 2)
+    assert.isAtMost(held(kernel), 2)
+    kernel.release(running)
+    expect(drain(kernel)).toStrictEqual([1])
+  })
+
+  it("the oldest of the lowest priority dropped for each new one (dropOldest): the lane stays bounded", () => {
+    const kernel = make({ concurrency: 1 })
+    const running = new J(0)
+    kernel.push(running)
+    drain(kernel)
+    kernel.push(new J(1, 1))
+    kernel.push(new J(2, 5))
+    kernel.push(new J(3, 5))
+    for (let i = 0; i < 20_000; i++) {
+      const worst = kernel.oldestLowest()!
+      kernel.remove(worst)
+      kernel.push(new J(100 + i, 5))
+    }
+    assert.strictEqual(kernel.size, 3)
+    assert.isAtMost(held(kernel), 3 + 16)
+    // of priority 5, the two newest are left; priority 1 was never the lowest
+    expect(kernel.toArray().map((j) => j.id)).toStrictEqual([1, 20_098, 20_099])
+  })
+
+  it("removing from the middle of a level marks the job; many of them compact the level", () => {
+    const kernel = make({ concurrency: 1 })
+    const jobs = Array.from({ length: 100 }, (_, i) => new J(i))
+    for (const job of jobs) kernel.push(job)
+    // every other one of the first 60: marked, the level kept as it is (fewer left than wait)
+    for (let i = 1; i < 60; i += 2) kernel.remove(jobs[i])
+    assert.strictEqual(kernel.size, 70)
+    assert.strictEqual(held(kernel), 100)
+    // then most of the rest: the level is compacted
+    for (let i = 60; i < 99; i++) kernel.remove(jobs[i])
+    assert.strictEqual(kernel.size, 31)
+    assert.isBelow(held(kernel), 60)
+    expect(drain(kernel)).toStrictEqual([0])
+    expect(kernel.toArray().map((j) => j.id)).toStrictEqual(
+      jobs.filter((j) => j.id > 0 && (j.id % 2 === 0 && j.id < 60 || j.id === 99)).map((j) => j.id)
+    )
+  })
+})

@@ -346,6 +346,8 @@ export class ExecutorImpl implements Executor.Executor {
   readonly penaltyMs: number | undefined
   /** Overflow `"dropAll"`: submits until this time are dropped. */
   unblockAt = -Infinity
+  /** A queued task is being dropped to make room for a new one (see `admit`). */
+  swapping = false
   readonly idleMs: number
   readonly higherFirst: boolean
   timeoutMs: number | undefined
@@ -465,7 +467,7 @@ export class ExecutorImpl implements Executor.Executor {
       this.wakeBlocked()
     }
     if (this.queue.kernel.gates.size > 64) this.queue.kernel.evictIdle(this.now(), this.idleMs)
-    if (this.conditions.length > 0) this.checkConditions()
+    if (this.conditions.length > 0 && !this.swapping) this.checkConditions()
     if (status !== "cancelled") dataOf(run).spec = undefined
   }
 
@@ -517,7 +519,7 @@ export class ExecutorImpl implements Executor.Executor {
             : { _tag: "Cancelled", task: ref, at, started, dropped }
         )
     }
-    if (this.queue.size === 0) {
+    if (this.queue.size === 0 && !this.swapping) {
       this.publish({ _tag: "Empty", at })
       if (this.group.isIdle()) this.publish({ _tag: "Idle", at })
     }
@@ -561,7 +563,17 @@ export class ExecutorImpl implements Executor.Executor {
         if (this.overflow === "overflowPriority" ? !(priority < oldest.priority) : priority > oldest.priority) {
           return this.dropped(spec, context)
         }
-        this.drop(oldest, "overflow")
+        // a swap: the queue never shrinks, so waiters (onEmpty, onSizeLessThan, onIdle) and the
+        // Empty/Idle events see the state after it, not the one in between
+        this.swapping = true
+        try {
+          this.drop(oldest, "overflow")
+        } finally {
+          this.swapping = false
+        }
+        const task = this.accept(spec, context)
+        if (this.conditions.length > 0) this.checkConditions()
+        return task
       }
     }
     return this.accept(spec, context)

@@ -75,17 +75,24 @@ export interface Lane<J extends Job> {
   toArray(): Array<J>
   /** Removes every waiting job and returns them in the order they would have started. */
   clear(): Array<J>
+  /** Of the lowest priority (the highest number), the job that arrived first; without it, the kernel scans `toArray()`. */
+  oldestLowest?(): J | undefined
 }
 
 class Level<J> {
   items: Array<J | undefined> = []
   head = 0
+  /** Jobs that left from the middle of `items`, still there (skipped when their turn comes). */
+  removed = 0
   constructor(readonly priority: number) {}
 }
 
 /**
  * One FIFO per priority, the priorities kept sorted (lowest first). Most jobs share one priority,
- * so `push` and `shift` are O(1). A job that leaves is marked and skipped when its turn comes.
+ * so `push` and `shift` are O(1). A job that leaves from the middle is marked and skipped when its
+ * turn comes; one at either end is taken off at once, and a level whose marked jobs outnumber its
+ * waiting ones is compacted — so jobs that leave (an overflow policy dropping a task per submit)
+ * never pile up.
  * @internal
  */
 export class Levels<J extends Job> implements Lane<J> {
@@ -134,8 +141,58 @@ export class Levels<J extends Job> implements Lane<J> {
   remove(job: J): boolean {
     if (job.kstate !== QUEUED) return false
     job.kstate = OUTSIDE
-    if (--this.size === 0) this.levels = []
+    if (--this.size === 0) {
+      this.levels = []
+      return true
+    }
+    const at = this.levelAt(job.priority)
+    if (at < 0) return true
+    const level = this.levels[at]
+    const items = level.items
+    if (items[items.length - 1] === job) {
+      items.pop()
+    } else if (items[level.head] === job) {
+      items[level.head++] = undefined
+    } else {
+      level.removed++
+    }
+    // marked jobs at either end go at once
+    while (items.length > level.head && (items[items.length - 1] as J).kstate !== QUEUED) {
+      items.pop()
+      level.removed--
+    }
+    while (level.head < items.length && (items[level.head] as J).kstate !== QUEUED) {
+      items[level.head++] = undefined
+      level.removed--
+    }
+    if (level.removed < 0) level.removed = 0
+    if (level.head >= items.length) {
+      this.levels.splice(at, 1)
+    } else if (level.removed > 16 && level.removed * 2 > items.length - level.head) {
+      level.items = items.slice(level.head).filter((j) => (j as J).kstate === QUEUED)
+      level.head = 0
+      level.removed = 0
+    }
     return true
+  }
+
+  oldestLowest(): J | undefined {
+    for (let l = this.levels.length - 1; l >= 0; l--) {
+      const level = this.levels[l]
+      for (let i = level.head; i < level.items.length; i++) {
+        const job = level.items[i] as J
+        if (job.kstate === QUEUED) return job
+      }
+    }
+    return undefined
+  }
+
+  /** The index of the level of `priority` in `levels`, or -1. */
+  private levelAt(priority: number): number {
+    const levels = this.levels
+    if (levels.length > 0 && levels[levels.length - 1].priority === priority) return levels.length - 1
+    for (let i = 0; i < levels.length; i++) if (levels[i].priority === priority) return i
+    return -1
   }
 
   reprioritize(job: J, priority: number): void {
@@ -735,10 +792,18 @@ export class Kernel<J extends Job> {
    * number), the one that arrived first.
    */
   oldestLowest(): J | undefined {
-    let worst: J | undefined = undefined
-    for (const job of this.toArray()) {
-      if (worst === undefined || job.priority > worst.priority) worst = job
+    // of the lowest priority, the one that arrived first: across keys, by arrival
+    const worse = (a: J | undefined, b: J | undefined) =>
+      b === undefined ? a : a === undefined || b.priority > a.priority || (b.priority === a.priority && b.seq < a.seq) ? b : a
+    if (this.anyGate === undefined) {
+      if (this.lane.oldestLowest !== undefined) return this.lane.oldestLowest()
+    } else if (this.anyGate.lane.oldestLowest !== undefined) {
+      let worst = this.anyGate.lane.oldestLowest()
+      for (const gate of this.gates.values()) worst = worse(worst, gate.lane.oldestLowest?.())
+      return worst
     }
+    let worst: J | undefined = undefined
+    for (const job of this.toArray()) worst = worse(worst, job)
     return worst
   }
 
