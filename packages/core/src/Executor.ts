@@ -164,7 +164,8 @@ export interface Config {
    * - `"dropAll"` (BLOCK): every queued task and the new one are dropped, and so is every submit
    *   until `penalty` passes without one.
    *
-   * A dropped task ends with `TaskDroppedError` (`reason: "overflow"`).
+   * A dropped task ends with `TaskDroppedError` (`reason: "overflow"`). A task that would start
+   * at once (a worker free, its gates open) is no overflow, however full the queue.
    */
   readonly overflow?: "block" | "reject" | "dropOldest" | "dropNewest" | "overflowPriority" | "dropAll"
   /**

@@ -1,7 +1,7 @@
 // Issue 15: the Executor with p-queue's and Bottleneck's semantics, and the bugs of the old one.
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Concurrent, Executor, Orphans, TaskGroup } from "@taskscope/core"
-import { Chunk, Effect, Exit, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import { Chunk, Effect, Either, Exit, Fiber, Layer, Option, Stream, TestClock } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { now } from "./helpers.js"
@@ -267,6 +267,34 @@ describe("what a p-queue / Bottleneck user expects", () => {
         yield* Fiber.join(less)
         yield* Fiber.join(idle)
         expect(Chunk.toReadonlyArray(yield* Fiber.join(events)).map((e) => e._tag)).toStrictEqual(["Empty", "Idle"])
+      }))
+  }
+
+  // found in review: the queue full of another key's tasks put a task that could start at once
+  // through the overflow policy (Bottleneck counts a job as overflowing only when it cannot run now)
+  for (const overflow of ["dropNewest", "dropOldest", "overflowPriority", "dropAll", "reject", "block"] as const) {
+    it.scoped(`a full queue of one busy key: a task of a free key starts at once (${overflow})`, () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make({
+          concurrency: 4,
+          queueCapacity: 1,
+          overflow,
+          grace: 0,
+          keys: () => ({ concurrency: 1 })
+        })
+        yield* executor.submit({ name: "k1", key: "k", effect: Effect.never })
+        const k2 = yield* executor.submit({ name: "k2", key: "k", effect: Effect.void })
+        const j = yield* executor.submit({ name: "j", key: "j", effect: Effect.succeed("ran") })
+        expect(yield* j.join).toStrictEqual("ran")
+        expect(yield* k2.state).toStrictEqual("queued")
+        // and a task that would wait still meets the policy
+        const k3 = yield* Effect.either(executor.trySubmit({ name: "k3", key: "k", effect: Effect.void }))
+        if (overflow === "block" || overflow === "reject") {
+          expect(k3).toStrictEqual(Either.right(Option.none()))
+        } else {
+          assert.isTrue(Either.isRight(k3) && Option.isSome(k3.right))
+          assert.strictEqual((yield* executor.stats).dropped, overflow === "dropAll" ? 2 : 1)
+        }
       }))
   }
 

@@ -550,8 +550,10 @@ export class ExecutorImpl implements Executor.Executor {
     }
     if (this.overflow === "dropAll") {
       const now = this.now()
-      if (this.queue.size >= this.capacity || now <= this.unblockAt) return this.shed(spec, context, now)
-    } else if (this.queue.size >= this.capacity) {
+      if ((this.queue.size >= this.capacity && !this.startsAtOnce(spec)) || now <= this.unblockAt) {
+        return this.shed(spec, context, now)
+      }
+    } else if (this.queue.size >= this.capacity && !this.startsAtOnce(spec)) {
       if (this.overflow === "block" || this.overflow === "reject") return "full"
       if (this.overflow === "dropNewest") return this.dropped(spec, context)
       // Bottleneck's LEAK and OVERFLOW_PRIORITY: of the lowest priority, the task queued first makes
@@ -577,6 +579,17 @@ export class ExecutorImpl implements Executor.Executor {
       }
     }
     return this.accept(spec, context)
+  }
+
+  /**
+   * A task of this spec would start the moment it is submitted: a worker is free and every gate
+   * lets it. The queue may be full of tasks waiting for other keys; this one would not wait, so it
+   * is no overflow (Bottleneck's highWater counts only a job that cannot run now).
+   */
+  startsAtOnce(spec: Executor.TaskSpec<any, any, any>): boolean {
+    if (this.running >= this.group.concurrency) return false
+    const queue = this.queue
+    return queue.kernel.wouldStart(queue.gateFor(spec.key), queue.timed ? queue.now() : 0)
   }
 
   /** A spec's priority in the kernel's order (lower first). */

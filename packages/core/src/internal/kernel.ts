@@ -794,7 +794,11 @@ export class Kernel<J extends Job> {
   oldestLowest(): J | undefined {
     // of the lowest priority, the one that arrived first: across keys, by arrival
     const worse = (a: J | undefined, b: J | undefined) =>
-      b === undefined ? a : a === undefined || b.priority > a.priority || (b.priority === a.priority && b.seq < a.seq) ? b : a
+      b === undefined
+        ? a
+        : a === undefined || b.priority > a.priority || (b.priority === a.priority && b.seq < a.seq)
+        ? b
+        : a
     if (this.anyGate === undefined) {
       if (this.lane.oldestLowest !== undefined) return this.lane.oldestLowest()
     } else if (this.anyGate.lane.oldestLowest !== undefined) {
@@ -847,6 +851,23 @@ export class Kernel<J extends Job> {
       this.globalWait(job.weight, now) > 0
     ) return undefined
     return job
+  }
+
+  /**
+   * A new job of `gate` would start now if it came: the kernel is not paused, its gates and the
+   * global ones let it, and nothing that may start waits ahead of it (with keys: no ready gate).
+   * An owner with a bounded intake asks this first: a job that would not wait is no overflow.
+   */
+  wouldStart(gate: KeyGate<J> | undefined, now: number): boolean {
+    if (this.paused || this.running >= this.concurrency) return false
+    if (gate !== undefined && gate.waitFor(1, now) > 0) return false
+    if (
+      (this.rate !== undefined || this.minTimeMs > 0 || this.reservoir !== undefined) &&
+      this.globalWait(1, now) > 0
+    ) return false
+    if (this.anyGate === undefined) return this.size === 0
+    if (this.timed.length > 0) this.wakeTimed(now)
+    return this.ready.peek() === undefined
   }
 
   /** Takes and admits the next job that may start now; undefined when none may. */
