@@ -298,6 +298,35 @@ describe("what a p-queue / Bottleneck user expects", () => {
       }))
   }
 
+  it.scoped("dropAll: one shed publishes one Empty, after every drop", () =>
+    Effect.gen(function*() {
+      const executor = yield* Executor.make({ concurrency: 1, queueCapacity: 2, overflow: "dropAll", grace: 0 })
+      yield* executor.submit({ name: "running", effect: Effect.never })
+      const seen: Array<string> = []
+      yield* Effect.forkScoped(Stream.runForEach(executor.events, (e) =>
+        Effect.sync(() =>
+          seen.push("task" in e ? `${e._tag}:${e.task.name}` : e._tag)
+        )))
+      for (let i = 0; i < 5; i++) {
+        yield* Effect.yieldNow()
+      }
+      for (const name of ["a", "b", "c"]) {
+        yield* executor.submit({ name, effect: Effect.void })
+      }
+      for (let i = 0; i < 5; i++) {
+        yield* Effect.yieldNow()
+      }
+      expect(seen).toStrictEqual([
+        "Queued:a",
+        "Queued:b",
+        "Cancelled:a",
+        "Cancelled:b",
+        "Queued:c",
+        "Cancelled:c",
+        "Empty"
+      ])
+    }))
+
   it.scoped("a global rate (intervalCap/interval) that respects priority, and minTime between starts", () =>
     Effect.gen(function*() {
       const limited = yield* Executor.make({ concurrency: 10, rate: { limit: 1, interval: 100 } })

@@ -346,8 +346,8 @@ export class ExecutorImpl implements Executor.Executor {
   readonly penaltyMs: number | undefined
   /** Overflow `"dropAll"`: submits until this time are dropped. */
   unblockAt = -Infinity
-  /** A queued task is being dropped to make room for a new one (see `admit`). */
-  swapping = false
+  /** Between two steps of one change of the queue (a swap, a shed): waiters and Empty/Idle wait for its end. */
+  midChange = false
   readonly idleMs: number
   readonly higherFirst: boolean
   timeoutMs: number | undefined
@@ -467,7 +467,7 @@ export class ExecutorImpl implements Executor.Executor {
       this.wakeBlocked()
     }
     if (this.queue.kernel.gates.size > 64) this.queue.kernel.evictIdle(this.now(), this.idleMs)
-    if (this.conditions.length > 0 && !this.swapping) this.checkConditions()
+    if (this.conditions.length > 0 && !this.midChange) this.checkConditions()
     if (status !== "cancelled") dataOf(run).spec = undefined
   }
 
@@ -519,7 +519,7 @@ export class ExecutorImpl implements Executor.Executor {
             : { _tag: "Cancelled", task: ref, at, started, dropped }
         )
     }
-    if (this.queue.size === 0 && !this.swapping) {
+    if (this.queue.size === 0 && !this.midChange) {
       this.publish({ _tag: "Empty", at })
       if (this.group.isIdle()) this.publish({ _tag: "Idle", at })
     }
@@ -567,11 +567,11 @@ export class ExecutorImpl implements Executor.Executor {
         }
         // a swap: the queue never shrinks, so waiters (onEmpty, onSizeLessThan, onIdle) and the
         // Empty/Idle events see the state after it, not the one in between
-        this.swapping = true
+        this.midChange = true
         try {
           this.drop(oldest, "overflow")
         } finally {
-          this.swapping = false
+          this.midChange = false
         }
         const task = this.accept(spec, context)
         if (this.conditions.length > 0) this.checkConditions()
@@ -629,7 +629,12 @@ export class ExecutorImpl implements Executor.Executor {
     const kernel = this.queue.kernel
     this.unblockAt = now + (this.penaltyMs ?? (15 * kernel.minTimeMs || 5_000))
     if (kernel.minTimeMs > 0) kernel.lastStart = Math.max(kernel.lastStart, this.unblockAt)
-    for (const run of this.queue.toArray()) this.drop(run, "overflow")
+    this.midChange = true
+    try {
+      for (const run of this.queue.toArray()) this.drop(run, "overflow")
+    } finally {
+      this.midChange = false
+    }
     return this.dropped(spec, context)
   }
 
