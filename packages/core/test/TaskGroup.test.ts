@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Executor, Orphans, type Task, Task as TaskModule, TaskGroup } from "@taskscope/core"
-import { Cause, Effect, Exit, Fiber, FiberRef, Option, Ref, TestClock } from "effect"
+import { Cause, Effect, Exit, Fiber, FiberRef, Option, Ref, RuntimeFlags, RuntimeFlagsPatch, TestClock } from "effect"
 import { defectMessage, exitAfter, noOrphans, now, runFor } from "./helpers.js"
 
 class Boom extends Error {
@@ -432,6 +432,104 @@ describe("a bounded group starts its children in order", () => {
       yield* executor.onIdle
       expect(order).toStrictEqual(["a", "b", "c"])
     }))
+})
+
+describe("a bounded group starts its children in order: randomized, and without cooperative yielding", () => {
+  /** A small seeded generator: each seed is one reproducible run. */
+  const seeded = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  /** A child that says when it began, then ends at once, yields, or sleeps a little. */
+  const child = (began: Array<number>, i: number, rnd: () => number) => {
+    const kind = rnd()
+    const ms = Math.floor(rnd() * 4) * 5
+    return Effect.sync(() => began.push(i)).pipe(
+      Effect.zipRight(kind < 0.4 ? Effect.void : kind < 0.7 ? Effect.yieldNow() : Effect.sleep(ms))
+    )
+  }
+  for (let seed = 1; seed <= 12; seed++) {
+    it.scoped(`TaskGroup, seed ${seed}: spawns with yields and clock steps between them`, () =>
+      Effect.gen(function*() {
+        const rnd = seeded(seed)
+        const began: Array<number> = []
+        yield* TaskGroup.scoped((g) =>
+          Effect.gen(function*() {
+            for (let i = 0; i < 40; i++) {
+              yield* g.spawn(child(began, i, rnd))
+              const gap = rnd()
+              if (gap < 0.3) yield* Effect.yieldNow()
+              else if (gap < 0.45) yield* TestClock.adjust(5)
+            }
+            yield* TestClock.adjust(1000)
+          }), { concurrency: 1 + Math.floor(rnd() * 5) })
+        expect(began).toStrictEqual(Array.from({ length: 40 }, (_, i) => i))
+      }))
+    it.scoped(`Executor, seed ${seed}: with pause, resume, update and a rate or minTime`, () =>
+      Effect.gen(function*() {
+        const rnd = seeded(1000 + seed)
+        const began: Array<number> = []
+        const executor = yield* Executor.make({
+          concurrency: 1 + Math.floor(rnd() * 5),
+          ...(rnd() < 0.5 ? { minTime: 3 } : { rate: { limit: 3, interval: 10 } })
+        })
+        for (let i = 0; i < 30; i++) {
+          yield* executor.submit({ name: `t${i}`, effect: child(began, i, rnd) })
+          const gap = rnd()
+          if (gap < 0.2) yield* executor.pause
+          else if (gap < 0.4) yield* executor.resume
+          else if (gap < 0.5) yield* executor.update({ concurrency: 1 + Math.floor(rnd() * 5) })
+          else if (gap < 0.7) yield* TestClock.adjust(Math.floor(rnd() * 10))
+          else if (gap < 0.8) yield* Effect.yieldNow()
+        }
+        yield* executor.resume
+        for (let i = 0; i < 10; i++) yield* TestClock.adjust(100)
+        yield* executor.onIdle
+        expect(began).toStrictEqual(Array.from({ length: 30 }, (_, i) => i))
+      }))
+  }
+
+  // found in review: with cooperative yielding off, Effect.yieldNow does not yield — a worker
+  // waiting for a woken one spun for good, and a new worker ran before it was handed its child
+  // (which was then lost: the group never closed)
+  const noCooperativeYielding = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    Effect.withRuntimeFlagsPatch(self, RuntimeFlagsPatch.disable(RuntimeFlags.CooperativeYielding))
+  /** Makes a synchronous spin end: past 100,000 reads, the group's queue says it is empty. */
+  const spinGuard = (group: unknown) => {
+    const queue = (group as { queue: object }).queue
+    const size = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(queue), "size")!.get!
+    const state = { reads: 0, spun: false }
+    Object.defineProperty(queue, "size", {
+      get() {
+        if (++state.reads > 100_000) {
+          state.spun = true
+          return 0
+        }
+        return size.call(this)
+      }
+    })
+    return state
+  }
+  for (const concurrency of [2, 3]) {
+    it.live(`without cooperative yielding, concurrency ${concurrency}: in order, no spin, no child lost`, () =>
+      Effect.gen(function*() {
+        const order: Array<string> = []
+        let guard = { reads: 0, spun: false }
+        const fiber = yield* Effect.forkDaemon(noCooperativeYielding(TaskGroup.scoped((g) =>
+          Effect.gen(function*() {
+            guard = spinGuard(g)
+            for (let i = 1; i < concurrency; i++) yield* g.spawn(Effect.sleep(5))
+            yield* Effect.sleep(20)
+            for (const name of ["c", "d", "e"]) yield* g.spawn(Effect.sync(() => order.push(name)))
+          }), { concurrency })))
+        const exit = yield* Fiber.await(fiber).pipe(Effect.timeoutOption("2 seconds"))
+        assert.isFalse(guard.spun, `a worker spun: ${guard.reads} reads of the queue's size`)
+        assert.isTrue(Option.isSome(exit), "the group never closed")
+        expect(order).toStrictEqual(["c", "d", "e"])
+      }))
+  }
 })
 
 describe("TaskGroup.make", () => {

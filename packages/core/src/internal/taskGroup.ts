@@ -424,7 +424,8 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
   // run one after another by a pool of at most `concurrency` worker fibers. A worker with nothing
   // to run parks until a child arrives, so a stream of short children costs no fork per child.
   // A child that finds a free slot and no parked worker gets a new worker, started at once: it
-  // runs up to its first suspension before `spawn` returns.
+  // runs up to its first suspension before `spawn` returns — unless a woken worker has not run
+  // its child yet: then the new worker is handed its child and runs it after that one.
 
   /** Workers with nothing to run, waiting for a child: the most recently parked first. */
   readonly parked: Array<Worker> = []
@@ -489,12 +490,14 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
     const worker = new Worker(context)
     this.workers.add(worker)
     // its fiber runs at once into its uninterruptible loop (so a cancel cannot end it before it
-    // has run its child); handed a child, it first lets the workers woken before it go
-    if (handed !== undefined) this.awaitTurn(worker)
+    // has run its child); handed a child — its own before the fiber runs, as a parked worker's
+    // is — it first lets the workers woken before it go
+    if (handed !== undefined) {
+      this.awaitTurn(worker)
+      this.begin(worker, handed)
+    }
     const fiber = Runtime.runFork(this.runtime(context))(this.workerLoop(worker), holding(worker))
     attachFiber(worker, fiber)
-    // it is waiting its turn: the child is its own from now on, as a parked worker's is
-    if (handed !== undefined) this.begin(worker, handed)
     fiber.addObserver(() => {
       this.workers.delete(worker)
       const i = this.parked.indexOf(worker)
@@ -524,6 +527,11 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
    */
   waking = 0
 
+  /** One turn of the scheduler, whatever the runtime flags (yieldNow does not yield without cooperative yielding). */
+  readonly turn: Effect.Effect<void> = Effect.async<void>((resume) => {
+    this.scheduler.scheduleTask(() => resume(Effect.void), 0)
+  })
+
   awaitTurn(worker: Worker): void {
     worker.pendingTurn = true
     this.waking++
@@ -551,7 +559,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
           // a doomed worker was interrupted to cancel its child: its fiber cannot run another one
           if (worker.doomed || this.status !== OPEN || this.slots > this.concurrency) return Effect.void
           // workers handed a child before have not begun it: they go first (children begin in order)
-          if (this.waking > 0 && this.queue.size > 0) return Effect.flatMap(Effect.yieldNow(), next)
+          if (this.waking > 0 && this.queue.size > 0) return Effect.flatMap(this.turn, next)
           run = this.queue.shift()
           if (run === undefined) return Effect.flatMap(this.park(worker), next)
           this.begin(worker, run)
@@ -601,7 +609,7 @@ export class GroupImpl extends Base implements TaskGroup.TaskGroup<any, any>, Ta
         self = fiber
         initial = fiberRefsOf(fiber)
         // made to be handed a child behind woken workers: their turn first
-        return worker.pendingTurn ? Effect.flatMap(Effect.yieldNow(), next) : next()
+        return worker.pendingTurn ? Effect.flatMap(this.turn, next) : next()
       })
     })
   }
