@@ -18,10 +18,9 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Executor } from "@taskscope/core"
-import { untilSettled } from "@taskscope/test-support/fake-clock"
+import { fakeClockEach, untilSettled } from "@taskscope/test-support/fake-clock"
 import Bottleneck from "bottleneck"
 import { Cause, Effect, Exit, Option, Scope, Stream } from "effect"
-import { afterEach, beforeEach, vi } from "vitest"
 
 type Strategy = "LEAK" | "OVERFLOW" | "OVERFLOW_PRIORITY" | "BLOCK"
 
@@ -233,13 +232,8 @@ const setup = async (make: Make, settings: Settings) => {
 }
 
 describe.each(implementations)("Bottleneck's README on %s", (_name, make: Make) => {
-  beforeEach(() => {
-    // not a round number: a limiter made at any time counts its intervals from then
-    vi.useFakeTimers({ now: 1_234_567 })
-  })
-  afterEach(() => {
-    vi.useRealTimers()
-  })
+  // not a round number: a limiter made at any time counts its intervals from then
+  fakeClockEach(1_234_567)
 
   it("maxConcurrent: at most that many at once, in arrival order", () =>
     timed(async () => {
@@ -511,13 +505,8 @@ describe.each(implementations)("Bottleneck's README on %s", (_name, make: Make) 
 })
 
 describe("where the Executor differs from Bottleneck (docs/guide/executor.md)", () => {
-  beforeEach(() => {
-    // not a round number: a limiter made at any time counts its intervals from then
-    vi.useFakeTimers({ now: 1_234_567 })
-  })
-  afterEach(() => {
-    vi.useRealTimers()
-  })
+  // not a round number: a limiter made at any time counts its intervals from then
+  fakeClockEach(1_234_567)
 
   it("a reservoir increase of 100 ms: at its time on the Executor, at the next 250 ms heartbeat on Bottleneck", () =>
     timed(async () => {

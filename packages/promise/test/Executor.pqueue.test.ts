@@ -8,9 +8,9 @@
  * given as a number: p-queue passes them, the Executor since their fixes.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
-import { untilSettled } from "@taskscope/test-support/fake-clock"
+import { fakeClockEach, untilSettled } from "@taskscope/test-support/fake-clock"
 import { EventEmitter } from "eventemitter3"
-import { afterEach, beforeEach, vi } from "vitest"
+import { vi } from "vitest"
 import { implementations, type Make } from "./pqueue.js"
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -31,13 +31,8 @@ const rejects = async (promise: Promise<unknown>, check: (error: any) => boolean
 const timed = (body: () => Promise<void>) => untilSettled(body, { steps: 2000 })
 
 describe.each(implementations)("p-queue's suite on %s", (_name, make: Make) => {
-  beforeEach(() => {
-    // not 0: p-queue's first window would not open at a clock reading of 0
-    vi.useFakeTimers({ now: 1_000_000 })
-  })
-  afterEach(() => {
-    vi.useRealTimers()
-  })
+  // not 0: p-queue's first window would not open at a clock reading of 0
+  fakeClockEach(1_000_000)
 
   // ---------------------------------------------------------------------------------------------
   // basics

@@ -59,6 +59,43 @@ const server = (onConnection: (socket: Socket) => void) =>
 const redisServer = (options: Parameters<typeof startRedis>[0]) =>
   Effect.acquireRelease(Effect.promise(() => startRedis(options)), (s) => Effect.promise(() => s.stop()))
 
+/**
+ * A TCP proxy in front of the Redis on `port`: `reply` may change what the server sends back;
+ * `resetAll()` resets (a TCP RST) every connection, and every one made after.
+ */
+const proxyTo = (port: number, reply: (chunk: Buffer) => Buffer = (chunk) => chunk) =>
+  Effect.gen(function*() {
+    const clients = new Set<Socket>()
+    const upstreams = new Set<Socket>()
+    let resetting = false
+    const proxy = yield* server((client) => {
+      if (resetting) {
+        client.resetAndDestroy()
+        return
+      }
+      clients.add(client)
+      const upstream = new NetSocket()
+      upstreams.add(upstream)
+      upstream.on("error", () => client.destroy())
+      upstream.connect(port, "127.0.0.1")
+      client.on("data", (chunk: Buffer) => upstream.write(chunk))
+      upstream.on("data", (chunk: Buffer) => client.write(reply(chunk)))
+      client.on("close", () => {
+        clients.delete(client)
+        upstream.destroy()
+      })
+      upstream.on("close", () => client.destroy())
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(() => upstreams.forEach((u) => u.destroy())))
+    return {
+      port: proxy.port,
+      resetAll: () => {
+        resetting = true
+        for (const client of clients) client.resetAndDestroy()
+      }
+    }
+  })
+
 // the library writes nothing to stdout or stderr, whatever goes wrong: every test below checks it
 let written: Array<string> = []
 beforeEach(() => {
@@ -302,27 +339,8 @@ describe("Redis.connectionChanges: the state of the connection", () => {
   it.scopedLive("a connection that worked and is reset: the server went away — no advice to use TLS", () =>
     Effect.gen(function*() {
       const redis = yield* redisServer({})
-      // a proxy in front of the server that can reset the connections (a TCP RST), as a server
-      // killed with a command unread does
-      const clients = new Set<Socket>()
-      let reset = false
-      const proxy = yield* server((client) => {
-        if (reset) {
-          client.resetAndDestroy()
-          return
-        }
-        clients.add(client)
-        const upstream = new NetSocket()
-        upstream.on("error", () => client.destroy())
-        upstream.connect(redis.port, "127.0.0.1")
-        client.on("data", (chunk: Buffer) => upstream.write(chunk))
-        upstream.on("data", (chunk: Buffer) => client.write(chunk))
-        client.on("close", () => {
-          clients.delete(client)
-          upstream.destroy()
-        })
-        upstream.on("close", () => client.destroy())
-      })
+      // a server killed with a command unread resets the connection (a TCP RST): the proxy does
+      const proxy = yield* proxyTo(redis.port)
       const context = yield* Layer.build(Redis.layer({ url: `redis://127.0.0.1:${proxy.port}` }))
       const seen: Array<Redis.ConnectionState> = []
       yield* Effect.forkScoped(
@@ -331,8 +349,7 @@ describe("Redis.connectionChanges: the state of the connection", () => {
         )
       )
       yield* Effect.sleep("50 millis")
-      reset = true
-      for (const client of clients) client.resetAndDestroy()
+      proxy.resetAll()
       const t0 = Date.now()
       while (seen.length < 2 && Date.now() - t0 < 5000) yield* Effect.sleep("5 millis")
       const lost = seen[1]
@@ -348,19 +365,8 @@ describe("Redis.connectionChanges: the state of the connection", () => {
     Effect.gen(function*() {
       const redis = yield* redisServer({})
       // a proxy in front of the server that can slip a byte no Redis sends into the replies
-      const upstreams = new Set<Socket>()
       let corrupt = false
-      const proxy = yield* server((client) => {
-        const upstream = new NetSocket()
-        upstreams.add(upstream)
-        upstream.on("error", () => client.destroy())
-        upstream.connect(redis.port, "127.0.0.1")
-        client.on("data", (chunk: Buffer) => upstream.write(chunk))
-        upstream.on("data", (chunk: Buffer) => client.write(corrupt ? Buffer.concat([Buffer.from("?"), chunk]) : chunk))
-        client.on("close", () => upstream.destroy())
-        upstream.on("close", () => client.destroy())
-      })
-      yield* Effect.addFinalizer(() => Effect.sync(() => upstreams.forEach((u) => u.destroy())))
+      const proxy = yield* proxyTo(redis.port, (chunk) => corrupt ? Buffer.concat([Buffer.from("?"), chunk]) : chunk)
       const context = yield* Layer.build(
         RedisLimiter.layer.pipe(Layer.provideMerge(Redis.layer({ url: `redis://127.0.0.1:${proxy.port}` })))
       )

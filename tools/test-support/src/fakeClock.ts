@@ -5,7 +5,7 @@
  * point do not have loaded.
  * @module
  */
-import { vi } from "vitest"
+import { afterEach, beforeEach, vi } from "vitest"
 
 /**
  * Runs `body` while the fake clock advances `stepMs` at a time, until it settles; fails if it has
@@ -24,4 +24,17 @@ export const untilSettled = async (
   for (let i = 0; i < steps && !done; i++) await vi.advanceTimersByTimeAsync(stepMs)
   if (failure !== undefined) throw (failure as { readonly error: unknown }).error
   if (!done) throw new Error(`the scenario did not settle within ${steps * stepMs} ms of the fake clock`)
+}
+
+/**
+ * Inside a `describe`: each test runs on vitest's fake clock, starting at `now` (epoch ms; not 0,
+ * and better not a round number, so that nothing counted from the epoch passes by luck).
+ */
+export const fakeClockEach = (now: number): void => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 }
